@@ -1,0 +1,93 @@
+/* `newsdesk check`: read the configuration and the plugins it names, report
+ * every problem (not just the first), and print the resolved pipeline. It
+ * starts nothing: no plugin's init runs, no folder is created. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "options.h"
+#include "pipeline.h"
+
+static void print_value(const nd_option_t *opt, const struct opt_value *v)
+{
+    if (opt->type == ND_OPT_STRLIST) {
+        printf("[");
+        for (size_t i = 0; i < v->nlist; i++)
+            printf("%s\"%s\"", i ? ", " : "", v->list[i]);
+        printf("]");
+    } else {
+        printf("%s", v->str ? v->str : "");
+    }
+}
+
+static void print_options(const nd_opts_t *o, const char *indent, int all)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        if (!o->v[i].set || (!all && !o->v[i].user_set))
+            continue;
+        printf("%s%s: ", indent, o->table[i].name);
+        print_value(&o->table[i], &o->v[i]);
+        printf("%s\n", o->v[i].user_set ? "" : "  (default)");
+    }
+}
+
+int cmd_check(int argc, char **argv)
+{
+    const char *config = NULL;
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) {
+            config = argv[++i];
+        } else {
+            fprintf(stderr, "usage: newsdesk check [-c FILE]\n");
+            return EXIT_USAGE;
+        }
+    }
+    const char *file = config_find(config);
+    struct errlist errs = {0}, warns = {0};
+    struct pipeline *p;
+    int rc = pipeline_load(&p, file, &errs, &warns);
+    print_errors(&warns, "warning: ");
+    /* Plugins that failed to load but are not used are worth a warning. */
+    for (size_t i = 0; i < p->reg.nerrors; i++) {
+        const struct load_error *e = &p->reg.errors[i];
+        int used = 0;
+        for (size_t s = 0; s < p->cfg.nsteps; s++)
+            used |= e->name && !strcmp(p->cfg.steps[s].plugin, e->name);
+        if (!used)
+            fprintf(stderr, "warning: %s: %s\n", e->path, e->reason);
+    }
+    if (rc < 0) {
+        print_errors(&errs, "");
+        fprintf(stderr, "%zu error%s in %s\n", errs.n, errs.n == 1 ? "" : "s",
+                file ? file : "the built-in configuration");
+        errs_free(&errs);
+        errs_free(&warns);
+        pipeline_free(p);
+        return EXIT_CONFIG;
+    }
+    printf("configuration: %s\n", file ? file : "(built-in defaults)");
+    printf("inbox:\n");
+    print_options(p->cfg.inbox, "  ", 1);
+    printf("service:\n");
+    print_options(p->cfg.service, "  ", 1);
+    printf("pipeline%s:\n", p->cfg.default_chain ? " (the default chain)" : "");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct step_config *s = &p->cfg.steps[i];
+        const nd_plugin_t *d = &s->p->desc;
+        printf("  %zu. %s", i + 1, s->name);
+        if (strcmp(s->name, s->plugin))
+            printf(" (plugin %s)", s->plugin);
+        printf("  [%s, %s %s, %s]\n", plugin_role_name(d->role), d->name,
+               d->version ? d->version : "", s->p->path);
+        if (s->when)
+            printf("       when: %s\n", s->when);
+        if (s->on_error_skip)
+            printf("       on_error: skip\n");
+        print_options(s->opts, "       ", 0);
+    }
+    printf("ok\n");
+    errs_free(&errs);
+    errs_free(&warns);
+    pipeline_free(p);
+    return 0;
+}

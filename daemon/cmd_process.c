@@ -1,0 +1,206 @@
+/* `newsdesk process`: run the pipeline on files given on the command line
+ * and print each document as one line of JSON. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "fileio.h"
+#include "log.h"
+#include "pipeline.h"
+#include "sniff.h"
+
+/* `process` is interactive: a step that keeps asking for retries gives up
+ * after this many runs instead of waiting for ever. */
+#define PROCESS_MAX_RUNS 5
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+static void report_failure(const char *file, const nd_doc_t *d)
+{
+    if (d->error_step && d->error_plugin && strcmp(d->error_step, d->error_plugin))
+        fprintf(stderr, "newsdesk: %s: step %s (plugin %s): %s\n", file,
+                d->error_step, d->error_plugin, d->error);
+    else if (d->error_plugin)
+        fprintf(stderr, "newsdesk: %s: plugin %s: %s\n", file, d->error_plugin,
+                d->error);
+    else
+        fprintf(stderr, "newsdesk: %s: %s\n", file,
+                d->error ? d->error : "failed");
+}
+
+static int print_doc(nd_doc_t *d)
+{
+    size_t len;
+    const char *json = doc_to_json(d, &len);
+    if (!json)
+        return -1;
+    fwrite(json, 1, len, stdout);
+    fputc('\n', stdout);
+    return 0;
+}
+
+/* Run one document to the end, retrying as the steps ask. */
+static nd_status_t run_with_retries(struct pipeline *p, nd_doc_t *d,
+                                    const char *file)
+{
+    int64_t min = config_int(&p->cfg, "service", "retry_min");
+    int64_t max = config_int(&p->cfg, "service", "retry_max");
+    if (max > 10000)
+        max = 10000;
+    for (unsigned run = 1;; run++) {
+        nd_status_t st = pipeline_run(p, d);
+        if (st != ND_RETRY)
+            return st;
+        const char *why = d->error ? d->error : "retry";
+        if (d->nchildren)
+            for (size_t i = 0; i < d->nchildren; i++)
+                if (d->children[i]->state == DOC_PENDING && d->children[i]->error)
+                    why = d->children[i]->error;
+        if (run >= PROCESS_MAX_RUNS) {
+            doc_set_error(d, "still failing after %u attempts: %s", run, why);
+            return ND_FAIL;
+        }
+        int64_t wait = backoff_ms(run, min, max);
+        fprintf(stderr, "newsdesk: %s: %s; retrying in %lld ms\n", file, why,
+                (long long)wait);
+        sleep_ms(wait);
+    }
+}
+
+static int process_one(struct pipeline *p, const char *path, size_t max_bytes)
+{
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+    if (fd < 0) {
+        fprintf(stderr, "newsdesk: %s: cannot open: %s\n", path, strerror(errno));
+        return -1;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "newsdesk: %s: is a directory\n", path);
+        close(fd);
+        return -1;
+    }
+    uint8_t *raw;
+    size_t len;
+    int rc = read_all(fd, max_bytes, &raw, &len);
+    if (fd != STDIN_FILENO)
+        close(fd);
+    if (rc == -EFBIG) {
+        fprintf(stderr, "newsdesk: %s: larger than inbox.max_bytes (%zu bytes); "
+                "not read\n", path, max_bytes);
+        return -1;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "newsdesk: %s: cannot read: %s\n", path, strerror(-rc));
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    const char *name = !strcmp(path, "-") ? "stdin" : slash ? slash + 1 : path;
+    nd_doc_t *d = doc_new(raw, len, name, strcmp(path, "-") ? path : NULL,
+                          sniff_media_type(raw, len, name));
+    if (!d) {
+        fprintf(stderr, "newsdesk: %s: out of memory\n", path);
+        return -1;
+    }
+    int failed = 0;
+    nd_status_t st = run_with_retries(p, d, path);
+    if (st == ND_OK && p->run_exporters && pipeline_has_flush(p)) {
+        char err[1024];
+        nd_status_t fs = pipeline_flush(p, p->durable != DURABLE_NONE, err, sizeof err);
+        if (fs != ND_OK) {
+            fprintf(stderr, "newsdesk: %s: export not completed: %s\n", path, err);
+            failed = 1;
+        }
+    }
+    if (st == ND_FAIL) {
+        report_failure(path, d);
+        failed = 1;
+    } else if (!failed && d->nchildren) {
+        for (size_t i = 0; i < d->nchildren; i++) {
+            nd_doc_t *c = d->children[i];
+            if (c->state == DOC_DONE) {
+                print_doc(c);
+            } else {
+                report_failure(c->name, c);
+                failed = 1;
+            }
+        }
+    } else if (!failed) {
+        print_doc(d);
+    }
+    doc_free(d);
+    return failed ? -1 : 0;
+}
+
+int cmd_process(int argc, char **argv)
+{
+    const char *config = NULL;
+    int export = 0, nfiles = 0;
+    char **files = calloc((size_t)argc, sizeof *files);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
+            if (++i >= argc) {
+                fprintf(stderr, "newsdesk process: -c needs a file\n");
+                free(files);
+                return EXIT_USAGE;
+            }
+            config = argv[i];
+        } else if (!strcmp(argv[i], "--export")) {
+            export = 1;
+        } else if (!strcmp(argv[i], "--")) {
+            while (++i < argc)
+                files[nfiles++] = argv[i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "newsdesk process: unknown option %s\n", argv[i]);
+            free(files);
+            return EXIT_USAGE;
+        } else {
+            files[nfiles++] = argv[i];
+        }
+    }
+    if (!nfiles) {
+        fprintf(stderr, "usage: newsdesk process [-c FILE] [--export] FILE...\n");
+        free(files);
+        return EXIT_USAGE;
+    }
+    struct errlist errs = {0}, warns = {0};
+    struct pipeline *p;
+    int rc = pipeline_load(&p, config_find(config), &errs, &warns);
+    print_errors(&warns, "newsdesk: warning: ");
+    if (rc == 0) {
+        p->run_exporters = export;
+        nd_log_level_t lv;
+        if (log_parse_level(config_str(&p->cfg, "service", "log_level"), &lv) == 0)
+            log_set_level(lv < ND_LOG_WARNING ? lv : ND_LOG_WARNING);
+        rc = pipeline_start(p, &errs);
+    }
+    if (rc < 0) {
+        print_errors(&errs, "newsdesk: ");
+        errs_free(&errs);
+        errs_free(&warns);
+        pipeline_free(p);
+        free(files);
+        return EXIT_CONFIG;
+    }
+    size_t max_bytes = (size_t)config_int(&p->cfg, "inbox", "max_bytes");
+    int any_failed = 0;
+    for (int i = 0; i < nfiles; i++)
+        any_failed |= process_one(p, files[i], max_bytes) < 0;
+    fflush(stdout);
+    pipeline_free(p);
+    errs_free(&errs);
+    errs_free(&warns);
+    free(files);
+    return any_failed ? EXIT_DOC_FAILED : 0;
+}

@@ -1,0 +1,364 @@
+/* The document: what flows through the pipeline, and its JSON form. */
+#include "document.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sniff.h"
+#include "utf8.h"
+#include "value.h"
+
+/* A reader may split one input into at most this many documents. */
+#define MAX_CHILDREN 100000
+
+void sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    static const char hex[] = "0123456789abcdef";
+    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+void format_utc(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static char *clean_dup(const char *s)
+{
+    return s ? utf8_clean(s, strlen(s), UTF8_KEEP_CONTROLS, NULL) : NULL;
+}
+
+nd_doc_t *doc_new(uint8_t *raw, size_t len, const char *name,
+                  const char *path, const char *media_type)
+{
+    nd_doc_t *d = calloc(1, sizeof *d);
+    if (!d) {
+        free(raw);
+        return NULL;
+    }
+    d->raw = raw;
+    d->raw_len = len;
+    sha256_hex(raw ? (const void *)raw : "", len, d->id);
+    d->name = clean_dup(name);
+    d->path = path ? strdup(path) : NULL;
+    d->media_type = media_type ? strdup(media_type) : NULL;
+    d->received = (int64_t)time(NULL);
+    d->fields = json_object();
+    d->timings = json_array();
+    d->max_children = MAX_CHILDREN;
+    if (!d->fields || !d->timings) {
+        doc_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void doc_free(nd_doc_t *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->nchildren; i++)
+        doc_free(d->children[i]);
+    free(d->children);
+    free(d->raw);
+    free(d->name);
+    free(d->path);
+    free(d->media_type);
+    free(d->parent_id);
+    free(d->text);
+    json_decref(d->fields);
+    json_decref(d->timings);
+    free(d->error);
+    free(d->error_step);
+    free(d->error_plugin);
+    free(d->json);
+    free(d);
+}
+
+static void invalidate(nd_doc_t *d)
+{
+    free(d->json);
+    d->json = NULL;
+}
+
+void doc_set_errorv(nd_doc_t *d, const char *fmt, va_list ap)
+{
+    char buf[1024];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    free(d->error);
+    d->error = utf8_clean(buf, strlen(buf), UTF8_TEXT, NULL);
+    free(d->error_step);
+    free(d->error_plugin);
+    d->error_step = d->step ? strdup(d->step) : NULL;
+    d->error_plugin = d->plugin ? strdup(d->plugin) : NULL;
+}
+
+void doc_set_error(nd_doc_t *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    doc_set_errorv(d, fmt, ap);
+    va_end(ap);
+}
+
+void doc_clear_error(nd_doc_t *d)
+{
+    free(d->error);
+    free(d->error_step);
+    free(d->error_plugin);
+    d->error = d->error_step = d->error_plugin = NULL;
+}
+
+void doc_add_timing(nd_doc_t *d, const char *step, int64_t us)
+{
+    json_t *t = json_pack("{s:s, s:I}", "step", step, "us", (json_int_t)us);
+    if (t)
+        json_array_append_new(d->timings, t);
+    invalidate(d);
+}
+
+const uint8_t *doc_raw(const nd_doc_t *d, size_t *len)
+{
+    if (len)
+        *len = d->raw_len;
+    return d->raw;
+}
+
+const char *doc_source(const nd_doc_t *d, const char *key)
+{
+    if (!key)
+        return NULL;
+    if (!strcmp(key, "name"))
+        return d->name;
+    if (!strcmp(key, "path"))
+        return d->path;
+    if (!strcmp(key, "media_type"))
+        return d->media_type;
+    if (!strcmp(key, "parent"))
+        return d->parent_id;
+    return NULL;
+}
+
+const char *doc_id(const nd_doc_t *d) { return d->id; }
+int64_t doc_received(const nd_doc_t *d) { return d->received; }
+
+const char *doc_text(const nd_doc_t *d, size_t *len)
+{
+    if (len)
+        *len = d->text ? d->text_len : 0;
+    return d->text;
+}
+
+int doc_set_text(nd_doc_t *d, const char *text, size_t len)
+{
+    size_t n;
+    char *clean = utf8_clean(text ? text : "", text ? len : 0, UTF8_TEXT, &n);
+    if (!clean)
+        return -1;
+    free(d->text);
+    d->text = clean;
+    d->text_len = n;
+    d->read = 1;
+    invalidate(d);
+    return 0;
+}
+
+int doc_set(nd_doc_t *d, const char *name, nd_val_t *v)
+{
+    if (!name)
+        goto fail;
+    invalidate(d);
+    if (!v) {
+        json_object_del(d->fields, name);
+        return 0;
+    }
+    return json_object_set_new(d->fields, name, VAL(v));
+fail:
+    json_decref(VAL(v));
+    return -1;
+}
+
+const nd_val_t *doc_get(const nd_doc_t *d, const char *name)
+{
+    return NDVAL(json_object_get(d->fields, name));
+}
+
+static json_t *field_list(nd_doc_t *d, const char *name)
+{
+    json_t *l = json_object_get(d->fields, name);
+    if (json_is_array(l))
+        return l;
+    l = json_array();
+    if (!l || json_object_set_new(d->fields, name, l) < 0)
+        return NULL;
+    return l;
+}
+
+int doc_add_entity(nd_doc_t *d, const nd_entity_t *e)
+{
+    json_t *value = VAL(e->value);
+    json_t *list = field_list(d, "entities");
+    json_t *spans = json_array();
+    json_t *obj = json_object();
+    if (!list || !spans || !obj || !e->type || !e->text)
+        goto fail;
+    for (size_t i = 0; i < e->nspans; i++)
+        json_array_append_new(spans, json_pack("[I,I]",
+                                               (json_int_t)e->spans[i][0],
+                                               (json_int_t)e->spans[i][1]));
+    json_object_set_new(obj, "type", val_string(e->type, (size_t)-1));
+    json_object_set_new(obj, "text", val_string(e->text, (size_t)-1));
+    json_object_set_new(obj, "count", json_integer(e->count));
+    json_object_set_new(obj, "spans", spans);
+    if (value)
+        json_object_set_new(obj, "value", value);
+    invalidate(d);
+    return json_array_append_new(list, obj);
+fail:
+    json_decref(value);
+    json_decref(spans);
+    json_decref(obj);
+    return -1;
+}
+
+int doc_add_topic(nd_doc_t *d, const char *list, const char *id,
+                  const char *label, double score)
+{
+    json_t *l = field_list(d, list ? list : "topics");
+    if (!l || !id)
+        return -1;
+    json_t *obj = json_object();
+    if (!obj)
+        return -1;
+    json_object_set_new(obj, "id", val_string(id, (size_t)-1));
+    if (label)
+        json_object_set_new(obj, "label", val_string(label, (size_t)-1));
+    json_object_set_new(obj, "score", VAL(val_num(score)));
+    invalidate(d);
+    return json_array_append_new(l, obj);
+}
+
+nd_doc_t *doc_spawn(nd_doc_t *parent, const void *raw, size_t len,
+                    const char *media_type, const char *name)
+{
+    if (parent->depth > 0 || parent->nchildren >= parent->max_children)
+        return NULL;
+    if (parent->nchildren == parent->children_cap) {
+        size_t cap = parent->children_cap ? parent->children_cap * 2 : 8;
+        nd_doc_t **c = realloc(parent->children, cap * sizeof *c);
+        if (!c)
+            return NULL;
+        parent->children = c;
+        parent->children_cap = cap;
+    }
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, raw, len);
+    char auto_name[512];
+    if (!name) {
+        snprintf(auto_name, sizeof auto_name, "%s#%zu",
+                 parent->name ? parent->name : "-", parent->nchildren + 1);
+        name = auto_name;
+    }
+    nd_doc_t *c = doc_new(copy, len, name, parent->path,
+                          media_type ? media_type
+                                     : sniff_media_type(copy, len, name));
+    if (!c)
+        return NULL;
+    c->depth = parent->depth + 1;
+    c->received = parent->received;
+    c->parent_id = strdup(parent->id);
+    parent->children[parent->nchildren++] = c;
+    return c;
+}
+
+/* Fields in the order newsdesk/1 gives them; others follow as added. */
+static const char *const canonical[] = {
+    "title", "byline", "published", "url", "description", "language",
+    "text", "stats", "entities", "keywords", "summary", "quotes", "topics",
+    "labels", "duplicate_of", NULL,
+};
+/* Present in every document, null when no plugin filled them. */
+static const char *const always[] = {"title", "byline", "published", "url",
+                                     NULL};
+
+static int is_in(const char *const *list, const char *key)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (!strcmp(list[i], key))
+            return 1;
+    return 0;
+}
+
+const char *doc_to_json(nd_doc_t *d, size_t *len)
+{
+    if (d->json) {
+        if (len)
+            *len = d->json_len;
+        return d->json;
+    }
+    char received[32];
+    format_utc(d->received, received);
+    json_t *out = json_object();
+    json_t *src = json_object();
+    if (!out || !src) {
+        json_decref(out);
+        json_decref(src);
+        return NULL;
+    }
+    json_object_set_new(out, "schema", json_string("newsdesk/1"));
+    json_object_set_new(out, "id", json_string(d->id));
+    json_object_set_new(src, "name", val_string(d->name, (size_t)-1));
+    json_object_set_new(src, "bytes", json_integer((json_int_t)d->raw_len));
+    json_object_set_new(src, "media_type",
+                        d->media_type ? json_string(d->media_type) : json_null());
+    json_object_set_new(src, "received", json_string(received));
+    if (d->parent_id)
+        json_object_set_new(src, "parent", json_string(d->parent_id));
+    json_object_set_new(out, "source", src);
+    for (size_t i = 0; canonical[i]; i++) {
+        const char *k = canonical[i];
+        if (!strcmp(k, "text")) {
+            if (d->text)
+                json_object_set_new(out, "text",
+                                    json_stringn_nocheck(d->text, d->text_len));
+            continue;
+        }
+        json_t *v = json_object_get(d->fields, k);
+        if (v)
+            json_object_set(out, k, v);
+        else if (is_in(always, k))
+            json_object_set_new(out, k, json_null());
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(d->fields, k, v)
+    {
+        if (!is_in(canonical, k) && strcmp(k, "pipeline") && strcmp(k, "schema") &&
+            strcmp(k, "id") && strcmp(k, "source"))
+            json_object_set(out, k, v);
+    }
+    json_object_set(out, "pipeline", d->timings);
+    d->json = json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    json_decref(out);
+    d->json_len = d->json ? strlen(d->json) : 0;
+    if (len)
+        *len = d->json_len;
+    return d->json;
+}
+
+const char *doc_json(nd_doc_t *d, size_t *len) { return doc_to_json(d, len); }

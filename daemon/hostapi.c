@@ -1,0 +1,151 @@
+/* The function table the host hands to plugins (nd_host_api_t). Most
+ * entries are the document, value and option functions themselves; the
+ * ones here add what only the host knows: instance names, counters, log
+ * line format. */
+#include "hostapi.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "document.h"
+#include "loader.h"
+#include "log.h"
+#include "options.h"
+#include "pipeline.h"
+#include "value.h"
+
+static void vdoc_log(const nd_doc_t *d, nd_log_level_t lv, const char *fmt,
+                     va_list ap)
+{
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (d->step && d->plugin && strcmp(d->step, d->plugin))
+        log_msg(lv, "id=%.16s file=\"%s\" step=%s plugin=%s: %s", d->id,
+                d->name ? d->name : "-", d->step, d->plugin, msg);
+    else
+        log_msg(lv, "id=%.16s file=\"%s\" plugin=%s: %s", d->id,
+                d->name ? d->name : "-", d->plugin ? d->plugin : "-", msg);
+}
+
+void host_doc_log(const nd_doc_t *d, nd_log_level_t lv, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdoc_log(d, lv, fmt, ap);
+    va_end(ap);
+}
+
+static void api_doc_error(nd_doc_t *d, const char *fmt, va_list ap)
+{
+    doc_set_errorv(d, fmt, ap);
+}
+
+static void api_log(const nd_instance_t *self, nd_log_level_t lv,
+                    const char *fmt, va_list ap)
+{
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (self && strcmp(self->cfg->name, self->cfg->plugin))
+        log_msg(lv, "step=%s plugin=%s: %s", self->cfg->name,
+                self->cfg->plugin, msg);
+    else
+        log_msg(lv, "plugin=%s: %s", self ? self->cfg->plugin : "-", msg);
+}
+
+static int valid_counter(const char *name)
+{
+    if (!name || !*name || strlen(name) >= sizeof ((struct user_counter *)0)->name)
+        return 0;
+    for (; *name; name++)
+        if (!((*name >= 'a' && *name <= 'z') || (*name >= '0' && *name <= '9') ||
+              *name == '_'))
+            return 0;
+    return 1;
+}
+
+static void api_counter_add(nd_instance_t *self, const char *name,
+                            int64_t delta)
+{
+    if (!self || !valid_counter(name))
+        return;
+    int n = atomic_load(&self->ncounters);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(self->counters[i].name, name)) {
+            atomic_fetch_add(&self->counters[i].value, delta);
+            return;
+        }
+    pthread_mutex_lock(&self->counters_lock);
+    n = atomic_load(&self->ncounters);
+    int i;
+    for (i = 0; i < n; i++)
+        if (!strcmp(self->counters[i].name, name))
+            break;
+    if (i == n && n < MAX_USER_COUNTERS) {
+        snprintf(self->counters[i].name, sizeof self->counters[i].name, "%s", name);
+        atomic_store(&self->counters[i].value, 0);
+        atomic_store(&self->ncounters, n + 1);
+    }
+    if (i < MAX_USER_COUNTERS)
+        atomic_fetch_add(&self->counters[i].value, delta);
+    pthread_mutex_unlock(&self->counters_lock);
+}
+
+static const char *api_instance_name(const nd_instance_t *self)
+{
+    return self ? self->cfg->name : NULL;
+}
+
+static const char *api_durable(const nd_instance_t *self)
+{
+    return self && self->durable ? self->durable : "batch";
+}
+
+const nd_host_api_t host_api = {
+    .size = sizeof(nd_host_api_t),
+    .abi_major = ND_ABI_MAJOR,
+    .abi_minor = ND_ABI_MINOR,
+    .opt_str = opt_str,
+    .opt_int = opt_int,
+    .opt_double = opt_double,
+    .opt_bool = opt_bool,
+    .opt_list = opt_list,
+    .opt_isset = opt_isset,
+    .doc_raw = doc_raw,
+    .doc_source = doc_source,
+    .doc_id = doc_id,
+    .doc_received = doc_received,
+    .doc_text = doc_text,
+    .doc_set_text = doc_set_text,
+    .doc_set = doc_set,
+    .doc_get = doc_get,
+    .doc_add_entity = doc_add_entity,
+    .doc_add_topic = doc_add_topic,
+    .doc_spawn = doc_spawn,
+    .doc_error = api_doc_error,
+    .doc_log = vdoc_log,
+    .log = api_log,
+    .counter_add = api_counter_add,
+    .instance_name = api_instance_name,
+    .val_null = val_null,
+    .val_bool = val_bool,
+    .val_int = val_int,
+    .val_num = val_num,
+    .val_str = val_str,
+    .val_list = val_list,
+    .val_obj = val_obj,
+    .val_push = val_push,
+    .val_put = val_put,
+    .val_free = val_free,
+    .val_type = val_type,
+    .val_as_str = val_as_str,
+    .val_as_num = val_as_num,
+    .val_as_int = val_as_int,
+    .val_as_bool = val_as_bool,
+    .val_len = val_len,
+    .val_at = val_at,
+    .val_get = val_get,
+    .val_key_at = val_key_at,
+    .val_parse_json = val_parse_json,
+    .doc_json = doc_json,
+    .durable = api_durable,
+};

@@ -1,0 +1,350 @@
+/* The plugin loader: finds plugin shared objects, checks them (ABI, entry
+ * symbol, descriptor, option table, file permissions, unique names) and
+ * keeps them loaded for the life of the registry. */
+#include "loader.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build_config.h"
+#include "options.h"
+
+void registry_init(struct registry *r) { memset(r, 0, sizeof *r); }
+
+void registry_free(struct registry *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->plugins[i].path);
+        /* Plugins are not unloaded: a plugin may have started threads or
+         * registered atexit handlers that outlive fini. */
+    }
+    for (size_t i = 0; i < r->nerrors; i++) {
+        free(r->errors[i].path);
+        free(r->errors[i].name);
+        free(r->errors[i].reason);
+    }
+    free(r->plugins);
+    free(r->errors);
+    memset(r, 0, sizeof *r);
+}
+
+static char *stem_of(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char *s = strdup(base);
+    char *dot = s ? strrchr(s, '.') : NULL;
+    if (dot)
+        *dot = '\0';
+    return s;
+}
+
+static void record(struct registry *r, const char *path, const char *name,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void record(struct registry *r, const char *path, const char *name,
+                   const char *fmt, ...)
+{
+    if (r->nerrors == r->errors_cap) {
+        size_t cap = r->errors_cap ? r->errors_cap * 2 : 8;
+        struct load_error *e = realloc(r->errors, cap * sizeof *e);
+        if (!e)
+            return;
+        r->errors = e;
+        r->errors_cap = cap;
+    }
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    struct load_error *e = &r->errors[r->nerrors++];
+    e->path = strdup(path);
+    e->name = name ? strdup(name) : stem_of(path);
+    e->reason = strdup(buf);
+}
+
+/* Refuse code that another user could have replaced. */
+static int check_writable(struct registry *r, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        record(r, path, NULL, "cannot read it: %s", strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        record(r, path, NULL, "not a regular file");
+        return -1;
+    }
+    if (st.st_mode & S_IWOTH) {
+        record(r, path, NULL,
+               "the file is writable by others (mode %04o); refusing to load "
+               "it (chmod o-w)", (unsigned)(st.st_mode & 07777));
+        return -1;
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) &&
+        !(st.st_mode & S_ISVTX)) {
+        record(r, path, NULL,
+               "its directory %s is writable by others (mode %04o); refusing "
+               "to load it", dir, (unsigned)(st.st_mode & 07777));
+        return -1;
+    }
+    return 0;
+}
+
+static int valid_name(const char *s)
+{
+    if (!s || !*s || strlen(s) > 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+int registry_load_file(struct registry *r, const char *path)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+        snprintf(real, sizeof real, "%s", path);
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->plugins[i].path, real))
+            return 0; /* the same file, reached twice */
+    if (check_writable(r, real) < 0)
+        return -1;
+
+    void *h = dlopen(real, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        record(r, real, NULL, "cannot load it: %s", dlerror());
+        return -1;
+    }
+    nd_plugin_entry_fn entry;
+    *(void **)&entry = dlsym(h, ND_PLUGIN_ENTRY_NAME);
+    if (!entry) {
+        /* Say which ABI it was built for, if it names one. */
+        for (int major = 0; major < 100; major++) {
+            char sym[64];
+            snprintf(sym, sizeof sym, "nd_plugin_entry_v%d", major);
+            if (major != ND_ABI_MAJOR && dlsym(h, sym)) {
+                record(r, real, NULL,
+                       "built for plugin ABI %d, but this newsdesk speaks "
+                       "ABI %d (rebuild it against this SDK)", major,
+                       ND_ABI_MAJOR);
+                dlclose(h);
+                return -1;
+            }
+        }
+        record(r, real, NULL,
+               "not a newsdesk plugin: it has no %s symbol (define it with "
+               "ND_PLUGIN())", ND_PLUGIN_ENTRY_NAME);
+        dlclose(h);
+        return -1;
+    }
+    const nd_plugin_t *d = entry(&host_api);
+    if (!d) {
+        record(r, real, NULL, "its %s returned no descriptor",
+               ND_PLUGIN_ENTRY_NAME);
+        dlclose(h);
+        return -1;
+    }
+    if (d->abi_major != ND_ABI_MAJOR) {
+        record(r, real, NULL,
+               "its descriptor says plugin ABI %u.%u, but this newsdesk "
+               "speaks ABI %d.%d", d->abi_major, d->abi_minor, ND_ABI_MAJOR,
+               ND_ABI_MINOR);
+        dlclose(h);
+        return -1;
+    }
+    size_t minimal = offsetof(nd_plugin_t, process) + sizeof d->process;
+    if (d->struct_size < minimal) {
+        record(r, real, NULL,
+               "its descriptor is %u bytes, too small to hold process()",
+               d->struct_size);
+        dlclose(h);
+        return -1;
+    }
+    struct plugin p = {0};
+    memcpy(&p.desc, d,
+           d->struct_size < sizeof p.desc ? d->struct_size : sizeof p.desc);
+
+    char err[512];
+    const char *claimed = valid_name(p.desc.name) ? p.desc.name : NULL;
+    if (!claimed) {
+        record(r, real, NULL,
+               "its name \"%s\" is not valid (1 to 64 of a-z, 0-9, _ and -)",
+               p.desc.name ? p.desc.name : "");
+    } else if (p.desc.role < ND_ROLE_READER || p.desc.role > ND_ROLE_EXPORTER) {
+        record(r, real, claimed, "its role %d is not a known one",
+               (int)p.desc.role);
+    } else if (!p.desc.process) {
+        record(r, real, claimed, "it has no process function");
+    } else if (p.desc.options &&
+               opts_check_table(p.desc.options, err, sizeof err) < 0) {
+        record(r, real, claimed, "its option table is wrong: %s", err);
+    } else if (registry_find(r, claimed)) {
+        record(r, real, claimed,
+               "a plugin named \"%s\" is already loaded from %s", claimed,
+               registry_find(r, claimed)->path);
+    } else {
+        if (r->n == r->cap) {
+            size_t cap = r->cap ? r->cap * 2 : 16;
+            struct plugin *np = realloc(r->plugins, cap * sizeof *np);
+            if (!np) {
+                record(r, real, claimed, "out of memory");
+                dlclose(h);
+                return -1;
+            }
+            r->plugins = np;
+            r->cap = cap;
+        }
+        p.path = strdup(real);
+        p.handle = h;
+        r->plugins[r->n++] = p;
+        return 0;
+    }
+    dlclose(h);
+    return -1;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t registry_load_dir(struct registry *r, const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+        return 0;
+    if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+        record(r, dir, "", "the plugin directory is writable by others "
+                           "(mode %04o); refusing to load from it",
+               (unsigned)(st.st_mode & 07777));
+        return 0;
+    }
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return 0;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(dp))) {
+        size_t len = strlen(e->d_name);
+        /* Plugins are named <name>.so; lib*.so are libraries that
+         * plugins link (the build tree holds them beside the plugins). */
+        if (len < 4 || strcmp(e->d_name + len - 3, ".so") ||
+            e->d_name[0] == '.' || !strncmp(e->d_name, "lib", 3))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **nn = realloc(names, cap * sizeof *nn);
+            if (!nn)
+                break;
+            names = nn;
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(dp);
+    /* A fixed order makes "already loaded from" reproducible. */
+    qsort(names, n, sizeof *names, by_name);
+    size_t loaded = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        loaded += registry_load_file(r, path) == 0;
+        free(names[i]);
+    }
+    free(names);
+    return loaded;
+}
+
+const struct plugin *registry_find(const struct registry *r, const char *name)
+{
+    for (size_t i = 0; name && i < r->n; i++)
+        if (!strcmp(r->plugins[i].desc.name, name))
+            return &r->plugins[i];
+    return NULL;
+}
+
+const struct load_error *registry_error_for(const struct registry *r,
+                                            const char *name)
+{
+    for (size_t i = 0; name && i < r->nerrors; i++)
+        if (r->errors[i].name && !strcmp(r->errors[i].name, name))
+            return &r->errors[i];
+    return NULL;
+}
+
+const char *registry_names(const struct registry *r, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < r->n; i++)
+        o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s",
+                              i ? ", " : "", r->plugins[i].desc.name);
+    return buf;
+}
+
+void registry_builtin_dirs(void (*fn)(const char *dir, void *ctx), void *ctx)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char built[PATH_MAX];
+        if (realpath(ND_BUILD_EXE, built) && !strcmp(built, self)) {
+            /* Running from the build tree: each plugin is in its own
+             * folder under build/plugins. */
+            DIR *dp = opendir(ND_BUILD_PLUGIN_DIR);
+            struct dirent *e;
+            char **dirs = NULL;
+            size_t nd = 0;
+            while (dp && (e = readdir(dp))) {
+                if (e->d_name[0] == '.')
+                    continue;
+                char **grown = realloc(dirs, (nd + 1) * sizeof *dirs);
+                if (!grown)
+                    break;
+                dirs = grown;
+                size_t len = strlen(ND_BUILD_PLUGIN_DIR) + strlen(e->d_name) + 2;
+                dirs[nd] = malloc(len);
+                snprintf(dirs[nd++], len, "%s/%s", ND_BUILD_PLUGIN_DIR, e->d_name);
+            }
+            if (dp)
+                closedir(dp);
+            qsort(dirs, nd, sizeof *dirs, by_name);
+            for (size_t i = 0; i < nd; i++) {
+                fn(dirs[i], ctx);
+                free(dirs[i]);
+            }
+            free(dirs);
+            return;
+        }
+    }
+    fn(ND_PLUGIN_DIR, ctx);
+}
+
+const char *plugin_role_name(nd_role_t r)
+{
+    switch (r) {
+    case ND_ROLE_READER: return "reader";
+    case ND_ROLE_PROCESSOR: return "processor";
+    case ND_ROLE_EXPORTER: return "exporter";
+    }
+    return "?";
+}

@@ -1,0 +1,61 @@
+/* The plugin loader: finds plugin shared objects, checks them (ABI, entry
+ * symbol, descriptor, option table, file permissions, unique names) and
+ * keeps them loaded for the life of the registry. */
+#ifndef ND_LOADER_H
+#define ND_LOADER_H
+
+#include <newsdesk/plugin.h>
+#include <stddef.h>
+
+struct plugin {
+    char *path;
+    void *handle;
+    nd_plugin_t desc; /* copied: min(struct_size, sizeof) into zeros */
+};
+
+struct load_error {
+    char *path;
+    char *name;   /* the plugin name it claimed, or its file's stem */
+    char *reason;
+};
+
+struct registry {
+    struct plugin *plugins;
+    size_t n, cap;
+    struct load_error *errors;
+    size_t nerrors, errors_cap;
+};
+
+/* The function table handed to every plugin. */
+extern const nd_host_api_t host_api;
+
+void registry_init(struct registry *r);
+void registry_free(struct registry *r);
+
+/* Load every *.so in dir (not recursing). A directory that does not exist
+ * is not an error; one that others can write to is. Problems are recorded
+ * in r->errors and loading goes on. Returns the number loaded. */
+size_t registry_load_dir(struct registry *r, const char *dir);
+
+/* Load one file. Returns 0, or -1 after recording the reason. */
+int registry_load_file(struct registry *r, const char *path);
+
+/* The plugin named `name`, or NULL. */
+const struct plugin *registry_find(const struct registry *r, const char *name);
+
+/* The load error recorded for a plugin called `name`, or NULL. */
+const struct load_error *registry_error_for(const struct registry *r,
+                                            const char *name);
+
+/* The directories the built-in plugins are in: the build tree's plugin
+ * folders when this binary runs from its build tree, else the installed
+ * libdir/newsdesk/plugins. Calls fn for each. */
+void registry_builtin_dirs(void (*fn)(const char *dir, void *ctx), void *ctx);
+
+/* "reader", "processor" or "exporter". */
+const char *plugin_role_name(nd_role_t r);
+
+/* Comma-separated names of all loaded plugins (into buf). */
+const char *registry_names(const struct registry *r, char *buf, size_t len);
+
+#endif

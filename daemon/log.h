@@ -1,0 +1,27 @@
+/* Logging: one line per event on stderr, with <N> priority prefixes when
+ * stderr is the systemd journal, timestamped plain lines otherwise. */
+#ifndef ND_LOG_H
+#define ND_LOG_H
+
+#include <newsdesk/plugin.h>
+#include <stdarg.h>
+
+/* Decide the line format from $JOURNAL_STREAM and stderr, once, at start. */
+void log_init(void);
+/* Lines above `level` (less severe) are dropped. Thread-safe. */
+void log_set_level(nd_log_level_t level);
+nd_log_level_t log_get_level(void);
+/* Parse "error", "warning", "notice", "info", "debug". Returns 0 or -1. */
+int log_parse_level(const char *s, nd_log_level_t *out);
+
+void log_msg(nd_log_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void log_vmsg(nd_log_level_t level, const char *fmt, va_list ap);
+
+#define log_error(...) log_msg(ND_LOG_ERROR, __VA_ARGS__)
+#define log_warning(...) log_msg(ND_LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(ND_LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(ND_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(ND_LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,60 @@
+/* The newsdesk executable: global options and the subcommand dispatch. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "build_config.h"
+#include "commands.h"
+#include "config.h"
+#include "log.h"
+
+static const char usage[] =
+    "usage: newsdesk COMMAND [OPTIONS]\n"
+    "\n"
+    "  process [-c FILE] [--export] FILE...\n"
+    "                                      run the pipeline on files (\"-\" reads\n"
+    "                                      stdin) and print JSON Lines; exporters\n"
+    "                                      run only with --export\n"
+    "  check   [-c FILE]                   check the configuration and plugins,\n"
+    "                                      print the resolved pipeline\n"
+    "  plugins [-c FILE] [NAME] [--json]   list plugins, or one plugin's options\n"
+    "  --version, --help\n"
+    "\n"
+    "The configuration is -c FILE, else $NEWSDESK_CONFIG, else ./newsdesk.yaml,\n"
+    "else " ND_SYSCONFDIR "/newsdesk/newsdesk.yaml, else built-in defaults.\n"
+    "Exit status: 0 ok, 1 a document failed, 2 usage error, 78 configuration\n"
+    "error.\n";
+
+void print_errors(const struct errlist *errs, const char *prefix)
+{
+    for (size_t i = 0; i < errs->n; i++)
+        fprintf(stderr, "%s%s\n", prefix, errs->msgs[i]);
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    log_init();
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("newsdesk %s (plugin ABI %d.%d)\n", ND_VERSION, ND_ABI_MAJOR,
+               ND_ABI_MINOR);
+        return 0;
+    }
+    if (!strcmp(cmd, "process"))
+        return cmd_process(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check"))
+        return cmd_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plugins"))
+        return cmd_plugins(argc - 1, argv + 1);
+    fprintf(stderr, "newsdesk: unknown command \"%s\"\n\n%s", cmd, usage);
+    return EXIT_USAGE;
+}

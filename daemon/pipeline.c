@@ -1,0 +1,275 @@
+/* The pipeline: the configured chain of plugin instances, and running one
+ * document through it. */
+#include "pipeline.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cond.h"
+#include "log.h"
+#include "hostapi.h"
+#include "options.h"
+
+const double latency_bounds_us[LATENCY_BUCKETS] = {
+    10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000,
+    100000, 250000, 1000000, 5000000,
+};
+
+static const char *const durable_names[] = {"batch", "always", "none"};
+
+int pipeline_load(struct pipeline **out, const char *config_file,
+                  struct errlist *errs, struct errlist *warns)
+{
+    struct pipeline *p = calloc(1, sizeof *p);
+    *out = p;
+    if (!p) {
+        errs_add(errs, "out of memory");
+        return -1;
+    }
+    p->run_exporters = 1;
+    registry_init(&p->reg);
+    int rc = config_load(&p->cfg, config_file, &p->reg, errs, warns);
+    p->durable = (enum durable_mode)config_int(&p->cfg, "service", "durable");
+    p->steps = calloc(p->cfg.nsteps ? p->cfg.nsteps : 1, sizeof *p->steps);
+    if (!p->steps) {
+        errs_add(errs, "out of memory");
+        return -1;
+    }
+    p->n = p->cfg.nsteps;
+    for (size_t i = 0; i < p->n; i++) {
+        struct nd_instance *s = &p->steps[i];
+        s->cfg = &p->cfg.steps[i];
+        s->plugin = s->cfg->p;
+        s->durable = durable_names[p->durable];
+        pthread_rwlock_init(&s->lock, NULL);
+        pthread_mutex_init(&s->counters_lock, NULL);
+    }
+    return rc;
+}
+
+int pipeline_start(struct pipeline *p, struct errlist *errs)
+{
+    size_t before = errs->n;
+    for (size_t i = 0; i < p->n; i++) {
+        struct nd_instance *s = &p->steps[i];
+        if (!s->plugin ||
+            (s->plugin->desc.role == ND_ROLE_EXPORTER && !p->run_exporters))
+            continue;
+        char err[1024] = "";
+        if (!s->plugin->desc.init) {
+            s->ready = 1;
+            continue;
+        }
+        if (s->plugin->desc.init(s, s->cfg->opts, &s->state, err, sizeof err) < 0) {
+            errs_add(errs, "%s%s%d%s step %s (plugin %s): cannot start: %s",
+                     p->cfg.file ? p->cfg.file : "",
+                     p->cfg.file ? ":" : "", s->cfg->line,
+                     p->cfg.file ? ":" : "", s->cfg->name, s->cfg->plugin,
+                     *err ? err : "init failed");
+            continue;
+        }
+        s->ready = 1;
+    }
+    p->started = errs->n == before;
+    return p->started ? 0 : -1;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+    if (!p)
+        return;
+    for (size_t i = p->n; i-- > 0;) {
+        struct nd_instance *s = &p->steps[i];
+        if (s->ready && s->plugin->desc.fini)
+            s->plugin->desc.fini(s->state);
+        pthread_rwlock_destroy(&s->lock);
+        pthread_mutex_destroy(&s->counters_lock);
+    }
+    free(p->steps);
+    config_free(&p->cfg);
+    registry_free(&p->reg);
+    free(p);
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Does a reader step take this document? */
+static int reader_matches(const struct nd_instance *s, const nd_doc_t *d)
+{
+    if (s->cfg->cond)
+        return cond_eval(s->cfg->cond, d);
+    const char *const *types = s->plugin->desc.media_types;
+    if (!types)
+        return 1;
+    const char *mt = d->media_type ? d->media_type : "application/octet-stream";
+    for (size_t i = 0; types[i]; i++)
+        if (fnmatch(types[i], mt, 0) == 0)
+            return 1;
+    return 0;
+}
+
+static void observe(struct nd_instance *s, nd_status_t st, int64_t us)
+{
+    switch (st) {
+    case ND_OK: atomic_fetch_add(&s->n_ok, 1); break;
+    case ND_SKIP: atomic_fetch_add(&s->n_skip, 1); break;
+    case ND_RETRY: atomic_fetch_add(&s->n_retry, 1); break;
+    default: atomic_fetch_add(&s->n_fail, 1); break;
+    }
+    size_t b = 0;
+    while (b < LATENCY_BUCKETS && (double)us > latency_bounds_us[b])
+        b++;
+    atomic_fetch_add(&s->latency[b], 1);
+    atomic_fetch_add(&s->latency_sum_us, (unsigned long long)us);
+}
+
+static nd_status_t run_children(struct pipeline *p, nd_doc_t *d)
+{
+    nd_status_t worst = ND_OK;
+    for (size_t i = 0; i < d->nchildren; i++) {
+        nd_doc_t *c = d->children[i];
+        if (c->state != DOC_PENDING)
+            continue;
+        if (pipeline_run(p, c) == ND_RETRY)
+            worst = ND_RETRY;
+    }
+    if (worst == ND_OK)
+        d->state = DOC_DONE;
+    d->last = worst;
+    return worst;
+}
+
+nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
+{
+    if (d->nchildren)
+        return run_children(p, d);
+    for (size_t i = d->next_step; i < p->n; i++) {
+        struct nd_instance *s = &p->steps[i];
+        const nd_plugin_t *desc = &s->plugin->desc;
+        if (desc->role == ND_ROLE_EXPORTER && !p->run_exporters)
+            continue;
+        if (desc->role == ND_ROLE_READER) {
+            if (d->read || !reader_matches(s, d))
+                continue;
+        } else if (s->cfg->cond && !cond_eval(s->cfg->cond, d)) {
+            continue;
+        }
+        d->step = s->cfg->name;
+        d->plugin = s->cfg->plugin;
+        doc_clear_error(d);
+        int serial = desc->flags & ND_PLUGIN_SERIAL;
+        int64_t t0 = now_us();
+        if (serial)
+            pthread_rwlock_wrlock(&s->lock);
+        else
+            pthread_rwlock_rdlock(&s->lock);
+        nd_status_t st = desc->process(s->state, d);
+        pthread_rwlock_unlock(&s->lock);
+        int64_t us = now_us() - t0;
+        doc_add_timing(d, s->cfg->name, us);
+        observe(s, st, us);
+        switch (st) {
+        case ND_OK:
+            if (desc->role == ND_ROLE_READER) {
+                d->read = 1;
+                if (d->nchildren) {
+                    d->next_step = p->n;
+                    d->step = d->plugin = NULL;
+                    return run_children(p, d);
+                }
+            }
+            break;
+        case ND_SKIP:
+            break;
+        case ND_RETRY:
+            if (!d->error)
+                doc_set_error(d, "the step asked to be retried");
+            d->next_step = i;
+            d->state = DOC_PENDING;
+            d->attempts++;
+            d->last = ND_RETRY;
+            return ND_RETRY;
+        default:
+            if (!d->error)
+                doc_set_error(d, "the step failed without saying why");
+            if (s->cfg->on_error_skip) {
+                host_doc_log(d, ND_LOG_WARNING, "failed, skipped (on_error: skip): %s",
+                                d->error);
+                doc_clear_error(d);
+                break;
+            }
+            d->state = DOC_FAILED;
+            d->last = ND_FAIL;
+            return ND_FAIL;
+        }
+    }
+    d->step = d->plugin = NULL;
+    d->next_step = p->n;
+    if (!d->read) {
+        doc_set_error(d, "unsupported media type %s: no reader in the "
+                      "pipeline reads it",
+                      d->media_type ? d->media_type : "application/octet-stream");
+        free(d->error_step);
+        d->error_step = strdup("read");
+        d->state = DOC_FAILED;
+        d->last = ND_FAIL;
+        return ND_FAIL;
+    }
+    d->state = DOC_DONE;
+    d->last = ND_OK;
+    return ND_OK;
+}
+
+nd_status_t pipeline_flush(struct pipeline *p, int sync, char *err,
+                           size_t errlen)
+{
+    nd_status_t worst = ND_OK;
+    for (size_t i = 0; i < p->n; i++) {
+        struct nd_instance *s = &p->steps[i];
+        if (!s->ready || !s->plugin->desc.flush ||
+            (s->plugin->desc.role == ND_ROLE_EXPORTER && !p->run_exporters))
+            continue;
+        char e[512] = "";
+        pthread_rwlock_wrlock(&s->lock);
+        nd_status_t st = s->plugin->desc.flush(s->state, sync, e, sizeof e);
+        pthread_rwlock_unlock(&s->lock);
+        if (st == ND_RETRY || st == ND_FAIL) {
+            if (st > worst || worst == ND_OK) {
+                worst = st;
+                snprintf(err, errlen, "step %s (plugin %s): %s", s->cfg->name,
+                         s->cfg->plugin, *e ? e : "flush failed");
+            }
+        }
+    }
+    return worst;
+}
+
+int pipeline_has_flush(const struct pipeline *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->steps[i].plugin && p->steps[i].plugin->desc.flush)
+            return 1;
+    return 0;
+}
+
+int64_t backoff_ms(unsigned attempt, int64_t min, int64_t max)
+{
+    int64_t d = min;
+    for (unsigned i = 1; i < attempt && d < max; i++)
+        d *= 2;
+    if (d > max)
+        d = max;
+    static _Thread_local unsigned seed;
+    if (!seed)
+        seed = (unsigned)now_us() ^ (unsigned)(uintptr_t)&seed;
+    int64_t jitter = d / 4 ? (int64_t)(rand_r(&seed) % (d / 4 + 1)) : 0;
+    return d - jitter;
+}

@@ -1,0 +1,154 @@
+/* nd_val_t, the SDK's JSON-like value, kept as a jansson json_t.
+ *
+ * jansson keeps object keys in insertion order, which gives documents a
+ * stable field order, and it escapes control characters on output. It
+ * insists on valid UTF-8, so every string is cleaned on the way in. */
+#include "value.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "utf8.h"
+
+json_t *val_string(const char *s, size_t n)
+{
+    if (!s)
+        return json_null();
+    if (n == (size_t)-1)
+        n = strlen(s);
+    size_t len;
+    char *clean = utf8_clean(s, n, UTF8_KEEP_CONTROLS, &len);
+    if (!clean)
+        return NULL;
+    json_t *j = json_stringn_nocheck(clean, len);
+    free(clean);
+    return j;
+}
+
+nd_val_t *val_null(void) { return NDVAL(json_null()); }
+nd_val_t *val_bool(int b) { return NDVAL(json_boolean(b)); }
+nd_val_t *val_int(int64_t i) { return NDVAL(json_integer((json_int_t)i)); }
+
+nd_val_t *val_num(double d)
+{
+    /* JSON has no NaN or infinity. */
+    return NDVAL(isfinite(d) ? json_real(d) : json_null());
+}
+
+nd_val_t *val_str(const char *s, size_t len) { return NDVAL(val_string(s, len)); }
+nd_val_t *val_list(void) { return NDVAL(json_array()); }
+nd_val_t *val_obj(void) { return NDVAL(json_object()); }
+
+int val_push(nd_val_t *list, nd_val_t *item)
+{
+    if (!item)
+        return -1;
+    if (!json_is_array(VAL(list))) {
+        json_decref(VAL(item));
+        return -1;
+    }
+    return json_array_append_new(VAL(list), VAL(item));
+}
+
+int val_put(nd_val_t *obj, const char *key, nd_val_t *item)
+{
+    if (!item)
+        return -1;
+    if (!json_is_object(VAL(obj)) || !key) {
+        json_decref(VAL(item));
+        return -1;
+    }
+    json_t *k = val_string(key, (size_t)-1);
+    if (!k) {
+        json_decref(VAL(item));
+        return -1;
+    }
+    int rc = json_object_set_new(VAL(obj), json_string_value(k), VAL(item));
+    json_decref(k);
+    return rc;
+}
+
+void val_free(nd_val_t *v) { json_decref(VAL(v)); }
+
+nd_val_type_t val_type(const nd_val_t *v)
+{
+    switch (json_typeof(VAL(v))) {
+    case JSON_TRUE:
+    case JSON_FALSE: return ND_VAL_BOOL;
+    case JSON_INTEGER: return ND_VAL_INT;
+    case JSON_REAL: return ND_VAL_NUM;
+    case JSON_STRING: return ND_VAL_STR;
+    case JSON_ARRAY: return ND_VAL_LIST;
+    case JSON_OBJECT: return ND_VAL_OBJ;
+    default: return ND_VAL_NULL;
+    }
+}
+
+const char *val_as_str(const nd_val_t *v, size_t *len)
+{
+    if (!json_is_string(VAL(v)))
+        return NULL;
+    if (len)
+        *len = json_string_length(VAL(v));
+    return json_string_value(VAL(v));
+}
+
+double val_as_num(const nd_val_t *v) { return json_number_value(VAL(v)); }
+
+int64_t val_as_int(const nd_val_t *v)
+{
+    if (json_is_integer(VAL(v)))
+        return json_integer_value(VAL(v));
+    if (json_is_real(VAL(v)))
+        return (int64_t)json_real_value(VAL(v));
+    return 0;
+}
+
+int val_as_bool(const nd_val_t *v) { return json_is_true(VAL(v)); }
+
+size_t val_len(const nd_val_t *v)
+{
+    if (json_is_array(VAL(v)))
+        return json_array_size(VAL(v));
+    if (json_is_object(VAL(v)))
+        return json_object_size(VAL(v));
+    if (json_is_string(VAL(v)))
+        return json_string_length(VAL(v));
+    return 0;
+}
+
+const nd_val_t *val_at(const nd_val_t *list, size_t i)
+{
+    return NDVAL(json_array_get(VAL(list), i));
+}
+
+const nd_val_t *val_get(const nd_val_t *obj, const char *key)
+{
+    return NDVAL(json_object_get(VAL(obj), key));
+}
+
+const char *val_key_at(const nd_val_t *obj, size_t i, const nd_val_t **item)
+{
+    if (!json_is_object(VAL(obj)))
+        return NULL;
+    void *it = json_object_iter(VAL(obj));
+    while (it && i--)
+        it = json_object_iter_next(VAL(obj), it);
+    if (!it)
+        return NULL;
+    if (item)
+        *item = NDVAL(json_object_iter_value(it));
+    return json_object_iter_key(it);
+}
+
+nd_val_t *val_parse_json(const char *json, size_t len, char *err,
+                         size_t errlen)
+{
+    json_error_t e;
+    json_t *j = json_loadb(json, len, JSON_DECODE_ANY, &e);
+    if (!j && err && errlen)
+        snprintf(err, errlen, "line %d, column %d: %s", e.line, e.column,
+                 e.text);
+    return NDVAL(j);
+}

@@ -1,0 +1,282 @@
+/* json: the exporter that writes each document to <dir>/<id>.json.
+ *
+ * Nobody reading `dir` ever sees a partial file: a document is written to a
+ * hidden temporary file and renamed into place. How it is made durable
+ * follows the host's `durable` setting:
+ *   always  fsync the file, rename, fsync the folder, per document;
+ *   batch   write now; at flush, one syncfs() for all the files written
+ *           since the last flush, then the renames and one folder fsync
+ *           (group commit: about one disk flush per batch, not per file);
+ *   none    rename at once and leave syncing to the kernel.
+ * The id is the file name, so a document exported twice replaces itself. */
+#include <errno.h>
+#include <fcntl.h>
+#include <newsdesk/plugin.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct json_out {
+    nd_instance_t *self;
+    char *dir;
+    int dirfd;
+    enum { SYNC_ALWAYS, SYNC_BATCH, SYNC_NONE } sync;
+    pthread_mutex_t lock;
+    char (*pending)[65]; /* ids written but not yet renamed (batch) */
+    size_t npending, cap;
+};
+
+static int mkdir_p(char *path)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int rc = mkdir(path, 0755);
+        *p = '/';
+        if (rc < 0 && errno != EEXIST)
+            return -1;
+    }
+    return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Temporary files left by a run that stopped before its flush belong to
+ * documents that were never reported done: they will be exported again. */
+static void remove_stale(struct json_out *j)
+{
+    int fd = dup(j->dirfd);
+    DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!dp) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(dp))) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' && len > 9 && !strcmp(e->d_name + len - 9, ".json.tmp"))
+            unlinkat(j->dirfd, e->d_name, 0);
+    }
+    closedir(dp);
+}
+
+static int json_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
+                     char *err, size_t errlen)
+{
+    struct json_out *j = calloc(1, sizeof *j);
+    if (!j) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    j->self = self;
+    j->dir = strdup(nd_opt_str(opts, "dir"));
+    const char *d = nd_durable(self);
+    j->sync = !strcmp(d, "always") ? SYNC_ALWAYS : !strcmp(d, "none") ? SYNC_NONE
+                                                                     : SYNC_BATCH;
+    pthread_mutex_init(&j->lock, NULL);
+    if (!j->dir || mkdir_p(j->dir) < 0) {
+        snprintf(err, errlen, "cannot create the folder %s: %s", j->dir,
+                 strerror(errno));
+        goto fail;
+    }
+    j->dirfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (j->dirfd < 0) {
+        snprintf(err, errlen, "cannot open the folder %s: %s", j->dir,
+                 strerror(errno));
+        goto fail;
+    }
+    remove_stale(j);
+    *state = j;
+    return 0;
+fail:
+    pthread_mutex_destroy(&j->lock);
+    free(j->dir);
+    free(j);
+    return -1;
+}
+
+/* Errors a sink recovers from by itself (space freed, disk back). */
+static nd_status_t classify(int e)
+{
+    switch (e) {
+    case ENOSPC:
+    case EDQUOT:
+    case EIO:
+    case EAGAIN:
+    case EINTR:
+    case EROFS:
+    case ENOMEM:
+    case EMFILE:
+    case ENFILE:
+        return ND_RETRY;
+    default:
+        return ND_FAIL;
+    }
+}
+
+static int write_fully(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static nd_status_t json_process(void *state, nd_doc_t *doc)
+{
+    struct json_out *j = state;
+    const char *id = nd_doc_id(doc);
+    size_t len;
+    const char *json = nd_doc_json(doc, &len);
+    if (!json) {
+        nd_doc_error(doc, "out of memory");
+        return ND_RETRY;
+    }
+    char tmp[128], final[128];
+    snprintf(tmp, sizeof tmp, ".%s.json.tmp", id);
+    snprintf(final, sizeof final, "%s.json", id);
+    int fd = openat(j->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ENOENT) {
+        /* The folder was removed under us: make it again, once. */
+        mkdir_p(j->dir);
+        int nfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (nfd >= 0) {
+            pthread_mutex_lock(&j->lock);
+            dup2(nfd, j->dirfd);
+            pthread_mutex_unlock(&j->lock);
+            close(nfd);
+        }
+        fd = openat(j->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    }
+    if (fd < 0) {
+        int e = errno;
+        nd_doc_error(doc, "cannot create %s/%s: %s", j->dir, tmp, strerror(e));
+        return classify(e);
+    }
+    int rc = write_fully(fd, json, len);
+    if (rc == 0)
+        rc = write_fully(fd, "\n", 1);
+    if (rc == 0 && j->sync == SYNC_ALWAYS)
+        rc = fdatasync(fd);
+    int e = errno;
+    if (close(fd) < 0 && rc == 0)
+        rc = -1, e = errno;
+    if (rc < 0) {
+        unlinkat(j->dirfd, tmp, 0);
+        nd_doc_error(doc, "cannot write %s/%s: %s", j->dir, tmp, strerror(e));
+        return classify(e);
+    }
+    if (j->sync == SYNC_BATCH) {
+        pthread_mutex_lock(&j->lock);
+        if (j->npending == j->cap) {
+            size_t cap = j->cap ? j->cap * 2 : 64;
+            char(*g)[65] = realloc(j->pending, cap * sizeof *g);
+            if (!g) {
+                pthread_mutex_unlock(&j->lock);
+                unlinkat(j->dirfd, tmp, 0);
+                nd_doc_error(doc, "out of memory");
+                return ND_RETRY;
+            }
+            j->pending = g, j->cap = cap;
+        }
+        memcpy(j->pending[j->npending++], id, 65);
+        pthread_mutex_unlock(&j->lock);
+        nd_counter_add(j->self, "written", 1);
+        return ND_OK;
+    }
+    if (renameat(j->dirfd, tmp, j->dirfd, final) < 0) {
+        e = errno;
+        unlinkat(j->dirfd, tmp, 0);
+        nd_doc_error(doc, "cannot rename into %s/%s: %s", j->dir, final, strerror(e));
+        return classify(e);
+    }
+    if (j->sync == SYNC_ALWAYS && fsync(j->dirfd) < 0) {
+        e = errno;
+        nd_doc_error(doc, "cannot sync the folder %s: %s", j->dir, strerror(e));
+        return classify(e);
+    }
+    nd_counter_add(j->self, "written", 1);
+    return ND_OK;
+}
+
+static nd_status_t json_flush(void *state, int sync, char *err, size_t errlen)
+{
+    struct json_out *j = state;
+    if (!j->npending)
+        return ND_OK;
+    /* One syncfs makes every file written since the last flush durable
+     * before any of them becomes visible under its final name. */
+    if (sync && syncfs(j->dirfd) < 0) {
+        int e = errno;
+        snprintf(err, errlen, "cannot sync %s: %s", j->dir, strerror(e));
+        return classify(e);
+    }
+    size_t kept = 0;
+    int failed = 0, e = 0;
+    for (size_t i = 0; i < j->npending; i++) {
+        char tmp[128], final[128];
+        snprintf(tmp, sizeof tmp, ".%s.json.tmp", j->pending[i]);
+        snprintf(final, sizeof final, "%s.json", j->pending[i]);
+        if (renameat(j->dirfd, tmp, j->dirfd, final) < 0 && errno != ENOENT) {
+            if (!failed)
+                e = errno;
+            failed = 1;
+            memcpy(j->pending[kept++], j->pending[i], 65);
+        }
+    }
+    j->npending = kept;
+    if (failed) {
+        snprintf(err, errlen, "cannot rename files into %s: %s", j->dir, strerror(e));
+        return classify(e);
+    }
+    if (sync && fsync(j->dirfd) < 0) {
+        e = errno;
+        snprintf(err, errlen, "cannot sync the folder %s: %s", j->dir,
+                 strerror(e));
+        return classify(e);
+    }
+    return ND_OK;
+}
+
+static void json_fini(void *state)
+{
+    struct json_out *j = state;
+    close(j->dirfd);
+    pthread_mutex_destroy(&j->lock);
+    free(j->pending);
+    free(j->dir);
+    free(j);
+}
+
+static const nd_option_t options[] = {
+    {"dir", ND_OPT_PATH, "./outbox", 0, 0, 0, NULL,
+     "folder that receives one <id>.json file per document"},
+    {0},
+};
+
+static const nd_plugin_t json_plugin = {
+    .abi_major = ND_ABI_MAJOR,
+    .abi_minor = ND_ABI_MINOR,
+    .struct_size = sizeof(nd_plugin_t),
+    .name = "json",
+    .version = "1.0.0",
+    .description = "writes each document to <dir>/<id>.json, atomically",
+    .role = ND_ROLE_EXPORTER,
+    .options = options,
+    .init = json_init,
+    .process = json_process,
+    .flush = json_flush,
+    .fini = json_fini,
+};
+
+ND_PLUGIN(json_plugin)

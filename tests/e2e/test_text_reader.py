@@ -1,0 +1,3 @@
+import ndtest
+if __name__ == "__main__":
+    ndtest.main()
