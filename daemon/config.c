@@ -106,6 +106,11 @@ struct default_step {
 
 static const struct default_step default_chain[] = {
     {"text", NULL, NULL},
+    {"language", NULL, NULL},
+    {"entities", NULL, NULL},
+    {"keywords", NULL, NULL},
+    {"quotes", NULL, NULL},
+    {"summary", NULL, NULL},
     {"json", "dir", "./outbox"},
     {NULL, NULL, NULL},
 };
