@@ -21,6 +21,7 @@
 #define MIN_LETTERS 12
 /* n-grams per fingerprint, as libexttextcat's own classifier uses. */
 #define NGRAMS 400
+#define MIN_CONFIDENCE 0.05
 
 struct lang {
     char code[8];
@@ -87,7 +88,7 @@ static void load(void)
 }
 
 struct script_counts {
-    size_t letters, latin, hangul, kana, han, greek;
+    size_t letters, latin, hangul, kana, han, greek, uk_only, ru_only;
 };
 
 static struct script_counts count_scripts(const char *s, size_t n)
@@ -108,8 +109,23 @@ static struct script_counts count_scripts(const char *s, size_t n)
             k.han++;
         else if (c >= 0x370 && c <= 0x3FF)
             k.greek++;
+        if (c == 0x456 || c == 0x457 || c == 0x454 || c == 0x491 || c == 0x406 ||
+            c == 0x407 || c == 0x404 || c == 0x490)
+            k.uk_only++;
+        else if (c == 0x44B || c == 0x44D || c == 0x44A || c == 0x451 ||
+                 c == 0x42B || c == 0x42D || c == 0x401)
+            k.ru_only++;
     }
     return k;
+}
+
+/* The fingerprint index of language `code`, or `fallback`. */
+static size_t find_lang(const char *code, size_t fallback)
+{
+    for (size_t i = 0; i < nlangs; i++)
+        if (!strcmp(langs[i].code, code))
+            return i;
+    return fallback;
 }
 
 int nlp_langid(const char *text, size_t len, size_t prefix, char code[8],
@@ -177,9 +193,16 @@ int nlp_langid(const char *text, size_t len, size_t prefix, char code[8],
         return 0;
     double gap = (double)(second - best) / (double)best;
     /* A gap of 3% is libexttextcat's own line between a clear answer and
-     * a tie; map it to 0.5 and let wider gaps approach 1. */
+     * a tie; map it to 0.5 and let wider gaps approach 1. Below
+     * MIN_CONFIDENCE (a gap under about 0.2%) it is a tie: und. */
     double conf = 1.0 - exp(-gap * 23.1);
-    if (conf < 0.5)
+    /* Letters only one of Ukrainian and Russian writes settle a close
+     * call between them. */
+    if (!strcmp(langs[bi].code, "ru") && k.uk_only && !k.ru_only)
+        bi = find_lang("uk", bi), conf = conf > 0.9 ? conf : 0.9;
+    else if (!strcmp(langs[bi].code, "uk") && k.ru_only && !k.uk_only)
+        bi = find_lang("ru", bi), conf = conf > 0.9 ? conf : 0.9;
+    if (conf < MIN_CONFIDENCE)
         return 0;
     strcpy(code, langs[bi].code);
     *confidence = conf;
