@@ -1,5 +1,5 @@
 /* The word lists of libnewsdesk-nlp: one table, generated at build time by
- * gen_lexicon.py from iso-codes, WordNet and the lists in data/, looked up by exact
+ * gen_lexicon.py from iso-codes, WordNet, Faker's name lists and the lists in data/, looked up by exact
  * string. Private to the library. */
 #ifndef NEWSDESK_NLP_LEXICON_H
 #define NEWSDESK_NLP_LEXICON_H
@@ -27,6 +27,7 @@ enum {
     LX_UNIT = 1u << 16,      /* unit of measure */
     LX_CURCODE = 1u << 17,   /* ISO 4217 code; code set */
     LX_HAND = 1u << 18,      /* type given by data/names.txt */
+    LX_SURNAME = 1u << 19,   /* a family name */
 };
 
 struct lex_entry {

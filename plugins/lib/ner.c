@@ -114,10 +114,12 @@ static int gaz_type(uint32_t f, size_t len)
         return NLP_LOC;
     if (f & LX_ORG)
         return NLP_ORG;
-    if ((f & LX_PERSON) && (len > 1 || !(f & LX_COMMON)))
-        return NLP_PERSON;
-    if (f & LX_NORP)
+    if ((f & LX_NORP) && !(f & LX_TITLE && len == 1))
         return NLP_NORP;
+    /* One word that names a famous person ("Born", "Mars") is more often
+     * something else; the document's fuller mentions decide. */
+    if ((f & LX_PERSON) && len > 1)
+        return NLP_PERSON;
     return UNKNOWN;
 }
 
@@ -248,17 +250,26 @@ static size_t run_end(const nlp_doc_t *d, const uint8_t *used, size_t k)
     return e;
 }
 
+static int looks_like_name(const nlp_doc_t *d, size_t a, size_t b);
+
 static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
 {
     const nlp_doc_t *d = r->d;
     size_t len = e - s;
     if (!len)
         return;
+    int locative = s > 0 && (tk_eq(d, s - 1, "in") || tk_eq(d, s - 1, "near") ||
+                             tk_eq(d, s - 1, "at") || tk_eq(d, s - 1, "outside") ||
+                             tk_eq(d, s - 1, "across") || tk_eq(d, s - 1, "throughout"));
     if (len == 1) {
         uint16_t f = d->tok[s].flags;
         char low[64];
         size_t n = lower(d, s, low, sizeof low);
-        if (f & NLP_MIXED) {
+        uint32_t lf = tflags(d, s);
+        if ((lf & LX_FIRST) && !(lf & LX_COMMON) && n && !common_word(low, n) && !locative &&
+            !(f & NLP_ALLCAPS)) {
+            emit(r, s, e, NLP_PERSON, 1);
+        } else if (f & NLP_MIXED) {
             emit(r, s, e, NLP_ORG, 1);
         } else if ((f & NLP_ALLCAPS) && tk_n(d, s) <= 5 && n && !common_word(low, n)) {
             emit(r, s, e, NLP_ORG, 1);
@@ -269,8 +280,20 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
         }
         return;
     }
-    if (tflags(d, s) & LX_FIRST) {
+    uint32_t lastf = tflags(d, e - 1);
+    if (len <= 4 && (tflags(d, s) & LX_FIRST) && looks_like_name(d, s + 1, e)) {
         emit(r, s, e, NLP_PERSON, 0);
+        return;
+    }
+    char low0[64];
+    size_t n0 = lower(d, s, low0, sizeof low0);
+    if (len <= 3 && (lastf & LX_SURNAME) && !(lastf & (LX_ORGHEAD | LX_LOCHEAD)) &&
+        !locative && n0 && !common_word(low0, n0)) {
+        emit(r, s, e, NLP_PERSON, 0);
+        return;
+    }
+    if (locative && len <= 3) {
+        emit(r, s, e, NLP_LOC, 1);
         return;
     }
     if ((s > 0 && said_word(d, s - 1)) || said_word(d, e) ||
@@ -287,6 +310,22 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
         return;
     }
     emit(r, s, e, UNKNOWN, 1);
+}
+
+/* Are tokens [a, b) capitalised common words or acronyms ("Lottery",
+ * "Falcons", "HC"): what follows a place in the name of a team, paper or
+ * company? */
+static int all_plain(const nlp_doc_t *d, size_t a, size_t b)
+{
+    for (size_t k = a; k < b; k++) {
+        char low[64];
+        size_t n = lower(d, k, low, sizeof low);
+        if (tflags(d, k) & (NAME_FLAGS | LX_FIRST | LX_SURNAME | LX_TITLE | LX_LOCHEAD))
+            return 0;
+        if (!(d->tok[k].flags & NLP_ALLCAPS) && !(n && common_word(low, n)))
+            return 0;
+    }
+    return 1;
 }
 
 /* Split [s, e) into gazetteer names (longest first) and unknown pieces. */
@@ -315,6 +354,10 @@ static void gaz_partition(struct run_ctx *r, size_t s, size_t e)
             continue;
         }
         unknown_piece(r, u, i);
+        if (type == NLP_LOC && u == s && i + best < e && all_plain(d, i + best, e)) {
+            emit(r, s, e, NLP_ORG, 1);
+            return;
+        }
         emit(r, i, i + best, type, 0);
         if (bf & LX_COUNTRY)
             r->c[r->n - 1].country = 1;
@@ -322,6 +365,25 @@ static void gaz_partition(struct run_ctx *r, size_t s, size_t e)
         u = i;
     }
     unknown_piece(r, u, e);
+}
+
+/* Could [a, b) be a person's name: not an organisation or place by its
+ * last word, and not only common words unless a name list knows one? */
+static int looks_like_name(const nlp_doc_t *d, size_t a, size_t b)
+{
+    uint32_t lastf = tflags(d, b - 1);
+    if (lastf & (LX_ORGHEAD | LX_LOCHEAD))
+        return 0;
+    if (b - a == 1)
+        return 1; /* "President Trump", "King Charles" */
+    for (size_t k = a; k < b; k++) {
+        char low[64];
+        size_t n = lower(d, k, low, sizeof low);
+        if ((tflags(d, k) & (LX_FIRST | LX_SURNAME | LX_PERSON)) || !n ||
+            !common_word(low, n))
+            return 1;
+    }
+    return 0;
 }
 
 /* Emit a leading country, nationality or organisation from [s, t) (the
@@ -400,6 +462,8 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
     for (size_t k = s; k < e; k++)
         if ((tflags(d, k) & LX_TITLE) && !(d->tok[k].flags & NLP_ALLCAPS && tk_n(d, k) > 3))
             t = k;
+    if (t < e && t + 1 < e && !looks_like_name(d, t + 1, e))
+        t = e;
     if (t < e) {
         if (t > s)
             title_prefix(r, s, t);
@@ -416,7 +480,8 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
         emit(r, s, e, NLP_LOC, 0);
         return e;
     }
-    if (len >= 2 && len <= 4 && (firstf & LX_FIRST) && !(whole & NAME_FLAGS)) {
+    if (len >= 2 && len <= 4 && (firstf & LX_FIRST) && !(whole & NAME_FLAGS) &&
+        looks_like_name(d, s + 1, e)) {
         emit(r, s, e, NLP_PERSON, 0);
         return e;
     }
