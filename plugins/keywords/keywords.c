@@ -15,11 +15,17 @@
 
 struct keywords {
     int64_t max;
+    const char *const *langs;
+    size_t nlangs;
 };
 
 static const nd_option_t options[] = {
     {"max", ND_OPT_INT, "10", ND_OPT_RANGE, 1, 100, NULL,
      "how many key phrases are kept, best first"},
+    {"languages", ND_OPT_STRLIST, "en", 0, 0, 0, NULL,
+     "ISO 639-1 codes of the documents to work on (the stop words are "
+     "English; others are skipped; documents of unknown language are "
+     "processed)"},
     {0},
 };
 
@@ -39,6 +45,7 @@ static int keywords_init(nd_instance_t *self, const nd_opts_t *opts, void **stat
         return -1;
     }
     k->max = nd_opt_int(opts, "max");
+    k->nlangs = nd_opt_list(opts, "languages", &k->langs);
     *state = k;
     return 0;
 }
@@ -60,6 +67,7 @@ struct stem {
     char *s;
     uint32_t freq;
     int in_title;
+    int proper; /* capitalised mid-sentence minus lower-case uses */
 };
 
 struct ctx {
@@ -84,7 +92,7 @@ static long stem_id(struct ctx *c, const char *s)
     char *dup = strdup(s);
     if (!dup)
         return -1;
-    c->stems[c->nstems] = (struct stem){dup, 0, 0};
+    c->stems[c->nstems] = (struct stem){dup, 0, 0, 0};
     return (long)c->nstems++;
 }
 
@@ -133,7 +141,19 @@ static int content(const nlp_doc_t *d, size_t k)
         char c = d->text[t->start + i];
         low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
     }
-    return !nlp_is_stopword(low, n);
+    if (nlp_is_stopword(low, n))
+        return 0;
+    /* Words of numbers, amounts and dates are the entities' business. */
+    static const char *const skip[] = {
+        "percent", "million", "billion", "trillion", "thousand", "hundred",
+        "january", "february", "march", "april", "june", "july", "august",
+        "september", "october", "november", "december", "monday", "tuesday",
+        "wednesday", "thursday", "friday", "saturday", "sunday", "week",
+        "weeks", "year", "years", "month", "months", "day", "days", "time"};
+    for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
+        if (strlen(skip[i]) == n && !memcmp(skip[i], low, n))
+            return 0;
+    return 1;
 }
 
 static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t len)
@@ -171,6 +191,19 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
     return 0;
 }
 
+/* Does phrase a have every stem of phrase b? */
+static int contains(const struct word *w, const struct phrase *a, const struct phrase *b)
+{
+    for (size_t i = 0; i < b->len; i++) {
+        size_t j = 0;
+        while (j < a->len && w[a->first + j].stem != w[b->first + i].stem)
+            j++;
+        if (j == a->len)
+            return 0;
+    }
+    return 1;
+}
+
 static int by_score(const void *a, const void *b)
 {
     const struct phrase *x = a, *y = b;
@@ -179,7 +212,8 @@ static int by_score(const void *a, const void *b)
 
 /* The phrase as first written: proper nouns keep their capitals, other
  * words are lower-cased. */
-static char *surface(const nlp_doc_t *d, const struct word *w, const struct phrase *p)
+static char *surface(const nlp_doc_t *d, const struct ctx *c, const struct word *w,
+                     const struct phrase *p)
 {
     size_t cap = 8;
     for (size_t i = 0; i < p->len; i++)
@@ -190,7 +224,7 @@ static char *surface(const nlp_doc_t *d, const struct word *w, const struct phra
     size_t o = 0;
     for (size_t i = 0; i < p->len; i++) {
         const nlp_token_t *t = &d->tok[w[p->first + i].tok];
-        int proper = (t->flags & (NLP_CAP | NLP_ALLCAPS)) && !(t->flags & NLP_SENT_START);
+        int proper = (t->flags & (NLP_CAP | NLP_ALLCAPS)) && c->stems[w[p->first + i].stem].proper >= 0;
         if (i)
             out[o++] = ' ';
         const char *s = d->text + t->start;
@@ -211,10 +245,14 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
     const char *text = nd_doc_text(doc, &len);
     if (!text)
         return ND_SKIP;
-    const char *lang = NULL;
-    const nd_val_t *lv = nd_doc_get(doc, "language");
-    if (lv)
-        lang = nd_val_as_str(nd_val_get(lv, "code"), NULL);
+    const char *lang = nd_val_as_str(nd_val_get(nd_doc_get(doc, "language"), "code"), NULL);
+    if (lang && strcmp(lang, "und")) {
+        size_t i = 0;
+        while (i < kw->nlangs && strcmp(kw->langs[i], lang))
+            i++;
+        if (i == kw->nlangs)
+            return ND_SKIP;
+    }
     /* A stemmer of the document's language when libstemmer has one. */
     struct sb_stemmer *st = lang ? sb_stemmer_new(lang, "UTF_8") : NULL;
     if (!st)
@@ -263,6 +301,10 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
             if (id < 0)
                 goto fail;
             c.stems[id].freq++;
+            if (d.tok[k].flags & NLP_LOWER)
+                c.stems[id].proper--;
+            else if (!(d.tok[k].flags & NLP_SENT_START))
+                c.stems[id].proper++;
             w[nw].tok = (uint32_t)k;
             w[nw].stem = (uint32_t)id;
             nw++, run++;
@@ -278,12 +320,6 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
                     if (add_phrase(&c, w, i, 2) < 0)
                         goto fail;
             }
-            /* Single words of multi-word runs count too, so a word used
-             * in many phrases can stand on its own. */
-            if (run > 1)
-                for (size_t i = first; i < nw; i++)
-                    if (add_phrase(&c, w, i, 1) < 0)
-                        goto fail;
             run = 0;
         }
     }
@@ -297,10 +333,11 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
             sum += s->freq;
             title_words += s->in_title;
         }
-        p->score = sum / p->len * (1.0 + 0.35 * (p->len - 1)) *
-                   (1.0 + 0.5 * (p->count - 1)) * (1.0 + 0.25 * title_words);
-        if (p->count == 1 && sum <= p->len)
-            p->score *= 0.5; /* said once, words used nowhere else */
+        /* Phrases score the sum of their words' frequencies, so a
+         * phrase of frequent words beats each word alone; a phrase used
+         * once is worth less than its words suggest. */
+        p->score = sum * (p->count > 1 ? 1.0 + 0.5 * (p->count - 1) : 0.6) *
+                   (1.0 + 0.25 * title_words);
         if (p->score > best)
             best = p->score;
     }
@@ -308,8 +345,20 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
     list = nd_val_list();
     if (!list)
         goto fail;
-    for (size_t i = 0; i < c.nph && i < (size_t)kw->max; i++) {
-        char *s = surface(&d, w, &c.ph[i]);
+    size_t kept = 0;
+    for (size_t i = 0; i < c.nph && kept < (size_t)kw->max; i++) {
+        /* A phrase whose words a better one already has, or that holds a
+         * better one whole, adds nothing. */
+        int dup = 0;
+        for (size_t j = 0; j < i && !dup; j++)
+            dup = c.ph[j].score >= 0 && (contains(w, &c.ph[j], &c.ph[i]) ||
+                                         contains(w, &c.ph[i], &c.ph[j]));
+        if (dup) {
+            c.ph[i].score = -c.ph[i].score - 1;
+            continue;
+        }
+        kept++;
+        char *s = surface(&d, &c, w, &c.ph[i]);
         nd_val_t *o = nd_val_obj();
         if (!s || !o) {
             free(s);

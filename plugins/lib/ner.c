@@ -167,6 +167,15 @@ static int common_word(const char *w, size_t n)
     return 0;
 }
 
+/* Token k, lower-cased, is an English word ("Red", "Crescent") that no
+ * name list knows as a surname. */
+static int plain_word(const nlp_doc_t *d, size_t k)
+{
+    char low[64];
+    size_t n = lower(d, k, low, sizeof low);
+    return n && common_word(low, n) && !(tflags(d, k) & LX_SURNAME);
+}
+
 /* A sentence-initial word that is capitalised only because it starts the
  * sentence. */
 static int plain_start(const nlp_doc_t *d, size_t k)
@@ -250,6 +259,33 @@ static size_t run_end(const nlp_doc_t *d, const uint8_t *used, size_t k)
     return e;
 }
 
+/* Like run_end, but also across "of", "for", "and" and "&" when what
+ * they join is an organisation's name: "Max Planck Institute for
+ * Astronomy", "Disaster and Emergency Management Authority". *org is set
+ * when that happened. */
+static size_t org_run_end(const nlp_doc_t *d, const uint8_t *used, size_t k, int *org)
+{
+    size_t e = run_end(d, used, k);
+    *org = 0;
+    while (e + 1 < d->ntok && d->tok[e + 1].sent == d->tok[k].sent &&
+           !(d->tok[e + 1].flags & NLP_LINE_BEFORE) && namelike(d, used, e + 1)) {
+        int of = tk_eq(d, e, "of") || tk_eq(d, e, "for");
+        if (!of && !tk_eq(d, e, "and") && !tk_eq(d, e, "&"))
+            break;
+        size_t e2 = run_end(d, used, e + 1);
+        uint32_t left = lex_flags(tk_s(d, e - 1), tk_n(d, e - 1));
+        uint32_t right = lex_flags(tk_s(d, e2 - 1), tk_n(d, e2 - 1));
+        if ((of && (left & (LX_ORGHEAD | LX_ORGPRE)) && !(left & LX_TITLE)) ||
+            ((right & LX_ORGHEAD) && !(right & LX_TITLE))) {
+            e = e2;
+            *org = 1;
+        } else {
+            break;
+        }
+    }
+    return e;
+}
+
 static int looks_like_name(const nlp_doc_t *d, size_t a, size_t b);
 
 static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
@@ -259,7 +295,7 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
     if (!len)
         return;
     int locative = s > 0 && (tk_eq(d, s - 1, "in") || tk_eq(d, s - 1, "near") ||
-                             tk_eq(d, s - 1, "at") || tk_eq(d, s - 1, "outside") ||
+                             tk_eq(d, s - 1, "outside") ||
                              tk_eq(d, s - 1, "across") || tk_eq(d, s - 1, "throughout"));
     if (len == 1) {
         uint16_t f = d->tok[s].flags;
@@ -281,7 +317,8 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
         return;
     }
     uint32_t lastf = tflags(d, e - 1);
-    if (len <= 4 && (tflags(d, s) & LX_FIRST) && looks_like_name(d, s + 1, e)) {
+    if (len <= 4 && (tflags(d, s) & LX_FIRST) && looks_like_name(d, s + 1, e) &&
+        !(plain_word(d, s) && plain_word(d, e - 1))) {
         emit(r, s, e, NLP_PERSON, 0);
         return;
     }
@@ -354,7 +391,8 @@ static void gaz_partition(struct run_ctx *r, size_t s, size_t e)
             continue;
         }
         unknown_piece(r, u, i);
-        if (type == NLP_LOC && u == s && i + best < e && all_plain(d, i + best, e)) {
+        if ((type == NLP_LOC || type == NLP_NORP) && u == s && i + best < e &&
+            all_plain(d, i + best, e)) {
             emit(r, s, e, NLP_ORG, 1);
             return;
         }
@@ -376,6 +414,12 @@ static int looks_like_name(const nlp_doc_t *d, size_t a, size_t b)
         return 0;
     if (b - a == 1)
         return 1; /* "President Trump", "King Charles" */
+    char lw[64];
+    size_t ln = lower(d, b - 1, lw, sizeof lw);
+    if (b - a == 2 && (tflags(d, a) & LX_FIRST))
+        return 1; /* "Donald Trump" */
+    if (ln && common_word(lw, ln) && !(lastf & (LX_SURNAME | LX_PERSON)))
+        return 0; /* "Webb Space Telescope" */
     for (size_t k = a; k < b; k++) {
         char low[64];
         size_t n = lower(d, k, low, sizeof low);
@@ -406,7 +450,8 @@ static void title_prefix(struct run_ctx *r, size_t s, size_t t)
 
 /* Name runs: type [s, e), possibly consuming tokens after e (an "of"
  * phrase); returns the first token not consumed. */
-static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size_t e)
+static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size_t e,
+                          int org)
 {
     const nlp_doc_t *d = r->d;
     /* Words capitalised because they start a sentence. */
@@ -420,6 +465,10 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
         s++;
     if (s >= e)
         return e;
+    if (org) {
+        emit(r, s, e, NLP_ORG, 0);
+        return e;
+    }
     size_t len = e - s;
     uint32_t whole = span_flags(d, s, e);
     uint32_t lastf = tflags(d, e - 1), firstf = tflags(d, s);
@@ -481,7 +530,7 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
         return e;
     }
     if (len >= 2 && len <= 4 && (firstf & LX_FIRST) && !(whole & NAME_FLAGS) &&
-        looks_like_name(d, s + 1, e)) {
+        looks_like_name(d, s + 1, e) && !(plain_word(d, s) && plain_word(d, e - 1))) {
         emit(r, s, e, NLP_PERSON, 0);
         return e;
     }
@@ -595,8 +644,7 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         if (c[i].type != UNKNOWN || c[i].last - c[i].first != 1)
             continue;
         size_t p = c[i].first;
-        if (p > 0 && (tk_eq(d, p - 1, "in") || tk_eq(d, p - 1, "at") ||
-                      tk_eq(d, p - 1, "near") || tk_eq(d, p - 1, "across") ||
+        if (p > 0 && (tk_eq(d, p - 1, "in") || tk_eq(d, p - 1, "near") || tk_eq(d, p - 1, "across") ||
                       tk_eq(d, p - 1, "outside") || tk_eq(d, p - 1, "from")))
             c[i].type = NLP_LOC;
     }
@@ -732,8 +780,9 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
             k++;
             continue;
         }
-        size_t e = run_end(d, used, k);
-        size_t next = process_run(&r, used, k, e);
+        int org;
+        size_t e = org_run_end(d, used, k, &org);
+        size_t next = process_run(&r, used, k, e, org);
         for (size_t m = k; m < next; m++)
             used[m] = 1;
         k = next > k ? next : k + 1;

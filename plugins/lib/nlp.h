@@ -149,7 +149,7 @@ typedef struct nlp_quote {
     int speaker;         /* index of a PERSON in the entities, or -1 */
 } nlp_quote_t;
 
-/* Direct quotations of three words or more, in text order, each with its
+/* Direct quotations (four words or more, or a short sentence), in text order, each with its
  * speaker when the sentence around it names one ("..., X said", "X said:
  * ...", "according to X"), a pronoun standing for the last person named.
  * *out is malloc'ed (free it); returns 0 or -1 when out of memory. */

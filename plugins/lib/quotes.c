@@ -5,8 +5,10 @@
 
 #include "ner_int.h"
 
-/* Quotations shorter than this many words are scare quotes or titles. */
-#define MIN_WORDS 3
+/* Quotations shorter than this many words are scare quotes or titles,
+ * unless they read as a sentence of their own (a capital, then a full
+ * stop or comma before the closing mark): "Now we rest." */
+#define MIN_WORDS 4
 /* How far from the quote the speaker and verb are looked for, in tokens. */
 #define WINDOW 8
 
@@ -98,12 +100,20 @@ static int find_speaker(const nlp_doc_t *d, const nlp_entities_t *e, size_t open
     return -1;
 }
 
+static int same_paragraph(const nlp_doc_t *d, size_t a, size_t b)
+{
+    for (size_t k = a + 1; k <= b && k < d->ntok; k++)
+        if (d->tok[k].flags & NLP_LINE_BEFORE)
+            return 0;
+    return 1;
+}
+
 int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
                     nlp_quote_t **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    size_t cap = 0;
+    size_t cap = 0, prev_close = 0;
     for (size_t k = 0; k < d->ntok; k++) {
         int straight;
         if (!open_mark(d, k, &straight))
@@ -122,7 +132,10 @@ int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
         if (c >= d->ntok || !close_mark(d, c, straight)) {
             continue;
         }
-        if (words >= MIN_WORDS) {
+        int sentence = words >= 2 && (d->tok[k + 1].flags & NLP_CAP) &&
+                       (tk_eq(d, c - 1, ".") || tk_eq(d, c - 1, ",") ||
+                        tk_eq(d, c - 1, "!") || tk_eq(d, c - 1, "?"));
+        if (words >= MIN_WORDS || sentence) {
             if (*n == cap) {
                 cap = cap ? cap * 2 : 8;
                 nlp_quote_t *g = realloc(*out, cap * sizeof *g);
@@ -142,6 +155,11 @@ int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
             q->start = d->tok[k + 1].start;
             q->end = d->tok[last].end;
             q->speaker = find_speaker(d, e, k, c);
+            /* A quotation that runs on after its attribution ("...," X
+             * said. "...") in the same paragraph is the same speaker's. */
+            if (q->speaker < 0 && *n > 1 && same_paragraph(d, prev_close, k))
+                q->speaker = (*out)[*n - 2].speaker;
+            prev_close = c;
         }
         k = c;
     }

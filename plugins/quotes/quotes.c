@@ -1,9 +1,52 @@
 /* quotes: direct quotations with their speaker, the fullest form of the
  * person entity that said them ("Lindqvist said" -> "Anna Lindqvist"). */
 #include <newsdesk/plugin.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nlp.h"
+
+/* Rules and word lists are English: documents that the language step
+ * found to be in a language not listed are skipped. */
+static const nd_option_t options[] = {
+    {"languages", ND_OPT_STRLIST, "en", 0, 0, 0, NULL,
+     "ISO 639-1 codes of the documents to work on (others are skipped; "
+     "documents of unknown language are processed)"},
+    {0},
+};
+
+struct langs {
+    const char *const *codes;
+    size_t n;
+};
+
+static int langs_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
+                      char *err, size_t errlen)
+{
+    (void)self;
+    struct langs *l = malloc(sizeof *l);
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    l->n = nd_opt_list(opts, "languages", &l->codes);
+    *state = l;
+    return 0;
+}
+
+static int wanted(const struct langs *l, const nd_doc_t *doc)
+{
+    const char *code = nd_val_as_str(nd_val_get(nd_doc_get(doc, "language"), "code"), NULL);
+    if (!code || !strcmp(code, "und"))
+        return 1;
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->codes[i], code))
+            return 1;
+    return 0;
+}
+
+static void langs_fini(void *state) { free(state); }
 
 static int64_t doc_date(const nd_doc_t *doc)
 {
@@ -16,7 +59,8 @@ static int64_t doc_date(const nd_doc_t *doc)
 
 static nd_status_t quotes_process(void *state, nd_doc_t *doc)
 {
-    (void)state;
+    if (!wanted(state, doc))
+        return ND_SKIP;
     size_t len;
     const char *text = nd_doc_text(doc, &len);
     if (!text)
@@ -69,6 +113,9 @@ static const nd_plugin_t quotes_plugin = {
     .version = "1.0.0",
     .description = "direct quotations with their speakers",
     .role = ND_ROLE_PROCESSOR,
+    .options = options,
+    .init = langs_init,
+    .fini = langs_fini,
     .process = quotes_process,
 };
 
