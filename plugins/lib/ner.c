@@ -794,7 +794,8 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
         free(r.dropped);
         return -1;
     }
-    qsort(r.c, r.n, sizeof *r.c, by_position);
+    if (r.n)
+        qsort(r.c, r.n, sizeof *r.c, by_position);
     int rc = resolve(d, &r, out);
     free(r.c);
     free(r.dropped);
