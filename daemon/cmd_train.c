@@ -34,10 +34,10 @@ static const char train_usage[] =
     "                         cross-validation\n"
     "  -k, --folds K          k-fold cross-validation (default 5; 0: none)\n"
     "      --bits N           2^N hashed features (10-24, default 18)\n"
-    "      --epochs N         logistic regression passes (default 10)\n"
+    "      --epochs N         logistic regression passes (default 20)\n"
     "      --alpha X          naive Bayes smoothing (default 0.01)\n"
     "      --lambda X         logistic regression L2 penalty (default 1e-5)\n"
-    "      --rate X           logistic regression first step size (default 5)\n"
+    "      --rate X           logistic regression first step size (default 20)\n"
     "      --seed N           shuffling seed (default 1)\n"
     "      --json             print the evaluation as one JSON object\n";
 
@@ -535,8 +535,8 @@ static int copy_vec(ncl_vec_t *dst, const ncl_vec_t *src)
     return 0;
 }
 
-/* k-fold cross-validation: documents shuffled by the seed, then dealt to
- * folds in turn. Times are the sums over folds. */
+/* Stratified k-fold cross-validation, shuffled by the seed. Times are the
+ * sums over folds. */
 static int cross_validate(const struct corpus *c, const ncl_vec_t *x,
                           unsigned k, const struct ncl_train_opts *o,
                           struct eval *ev)
@@ -557,6 +557,14 @@ static int cross_validate(const struct corpus *c, const ncl_vec_t *x,
         size_t j = (size_t)(s % i), t = perm[i - 1];
         perm[i - 1] = perm[j], perm[j] = t;
     }
+    /* Stratify: group the shuffled documents by label, then deal them to
+     * the folds in turn, so every fold holds each label's share. */
+    size_t at = 0;
+    for (size_t lab = 0; lab < c->nnames; lab++)
+        for (size_t i = 0; i < n; i++)
+            if ((size_t)c->labels[perm[i]] == lab)
+                tr[at++] = perm[i];
+    memcpy(perm, tr, n * sizeof *perm);
     for (unsigned f = 0; f < k; f++) {
         size_t ntr = 0, nte = 0;
         for (size_t i = 0; i < n; i++) {
