@@ -22,30 +22,7 @@
 
 #include "../common/appendlog.h"
 #include "../common/idset.h"
-
-struct buf {
-    char *p;
-    size_t n, cap;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return -1;
-        b->p = p, b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-    return 0;
-}
-
-static int buf_str(struct buf *b, const char *s) { return buf_add(b, s, strlen(s)); }
+#include "../common/valjson.h"
 
 struct csv_out {
     nd_instance_t *self;
@@ -100,68 +77,8 @@ static size_t scan_records(const char *data, size_t len, void *ctx)
 
 /* ---- field paths ---------------------------------------------------------- */
 
-static int put_value(struct buf *b, const nd_val_t *v);
-
-static int put_json_string(struct buf *b, const char *s, size_t n)
-{
-    if (buf_str(b, "\"") < 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        char esc[8];
-        if (ch == '"' || ch == '\\') {
-            esc[0] = '\\', esc[1] = (char)ch, esc[2] = 0;
-        } else if (ch == '\n') {
-            strcpy(esc, "\\n");
-        } else if (ch == '\t') {
-            strcpy(esc, "\\t");
-        } else if (ch < 0x20) {
-            snprintf(esc, sizeof esc, "\\u%04x", ch);
-        } else {
-            if (buf_add(b, (const char *)&s[i], 1) < 0)
-                return -1;
-            continue;
-        }
-        if (buf_str(b, esc) < 0)
-            return -1;
-    }
-    return buf_str(b, "\"");
-}
-
-/* A value as JSON, for lists and objects that end a path. */
-static int put_json(struct buf *b, const nd_val_t *v)
-{
-    size_t n;
-    switch (nd_val_type(v)) {
-    case ND_VAL_STR: {
-        const char *s = nd_val_as_str(v, &n);
-        return put_json_string(b, s, n);
-    }
-    case ND_VAL_LIST:
-        if (buf_str(b, "[") < 0)
-            return -1;
-        for (size_t i = 0; i < nd_val_len(v); i++)
-            if ((i && buf_str(b, ",") < 0) || put_json(b, nd_val_at(v, i)) < 0)
-                return -1;
-        return buf_str(b, "]");
-    case ND_VAL_OBJ:
-        if (buf_str(b, "{") < 0)
-            return -1;
-        for (size_t i = 0; i < nd_val_len(v); i++) {
-            const nd_val_t *item;
-            const char *k = nd_val_key_at(v, i, &item);
-            if ((i && buf_str(b, ",") < 0) || put_json_string(b, k, strlen(k)) < 0 ||
-                buf_str(b, ":") < 0 || put_json(b, item) < 0)
-                return -1;
-        }
-        return buf_str(b, "}");
-    default:
-        return put_value(b, v);
-    }
-}
-
 /* A scalar as people read it; containers as JSON; null as nothing. */
-static int put_value(struct buf *b, const nd_val_t *v)
+static int put_value(struct strbuf *b, const nd_val_t *v)
 {
     char tmp[64];
     size_t n;
@@ -169,33 +86,33 @@ static int put_value(struct buf *b, const nd_val_t *v)
     case ND_VAL_NULL:
         return 0;
     case ND_VAL_BOOL:
-        return buf_str(b, nd_val_as_bool(v) ? "true" : "false");
+        return strbuf_str(b, nd_val_as_bool(v) ? "true" : "false");
     case ND_VAL_INT:
         snprintf(tmp, sizeof tmp, "%lld", (long long)nd_val_as_int(v));
-        return buf_str(b, tmp);
+        return strbuf_str(b, tmp);
     case ND_VAL_NUM:
         snprintf(tmp, sizeof tmp, "%.12g", nd_val_as_num(v));
-        return buf_str(b, tmp);
+        return strbuf_str(b, tmp);
     case ND_VAL_STR: {
         const char *s = nd_val_as_str(v, &n);
-        return buf_add(b, s, n);
+        return strbuf_add(b, s, n);
     }
     default:
-        return put_json(b, v);
+        return strbuf_json(b, v);
     }
 }
 
 /* Follow `path` from `v`, appending what it reaches to b (several values
  * joined by c->join). Returns the number of values written, or -1. */
 static int follow(const struct csv_out *c, const nd_val_t *v, const char *path,
-                  struct buf *b, int written)
+                  struct strbuf *b, int written)
 {
     if (!v)
         return written;
     if (!*path) {
         if (nd_val_type(v) == ND_VAL_NULL)
             return written;
-        if (written && buf_str(b, c->join) < 0)
+        if (written && strbuf_str(b, c->join) < 0)
             return -1;
         return put_value(b, v) < 0 ? -1 : written + 1;
     }
@@ -238,7 +155,7 @@ static int follow(const struct csv_out *c, const nd_val_t *v, const char *path,
 
 /* The value a column names in the document. */
 static int column_value(const struct csv_out *c, nd_doc_t *doc, const char *path,
-                        struct buf *b)
+                        struct strbuf *b)
 {
     size_t flen = strcspn(path, ".[");
     char field[128];
@@ -247,40 +164,40 @@ static int column_value(const struct csv_out *c, nd_doc_t *doc, const char *path
     memcpy(field, path, flen);
     field[flen] = '\0';
     if (!strcmp(field, "id"))
-        return buf_str(b, nd_doc_id(doc));
+        return strbuf_str(b, nd_doc_id(doc));
     if (!strcmp(field, "text")) {
         size_t n;
         const char *t = nd_doc_text(doc, &n);
-        return t ? buf_add(b, t, n) : 0;
+        return t ? strbuf_add(b, t, n) : 0;
     }
     if (!strcmp(field, "source")) {
         const char *key = path[flen] == '.' ? path + flen + 1 : "name";
         const char *s = nd_doc_source(doc, key);
-        return s ? buf_str(b, s) : 0;
+        return s ? strbuf_str(b, s) : 0;
     }
     return follow(c, nd_doc_get(doc, field), path + flen, b, 0) < 0 ? -1 : 0;
 }
 
 /* Append `s` as one RFC 4180 field. */
-static int put_field(struct buf *row, const char *s, size_t n)
+static int put_field(struct strbuf *row, const char *s, size_t n)
 {
     if (!strpbrk(s, ",\"\r\n"))
-        return buf_add(row, s, n);
-    if (buf_str(row, "\"") < 0)
+        return strbuf_add(row, s, n);
+    if (strbuf_str(row, "\"") < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if ((s[i] == '"' && buf_str(row, "\"") < 0) || buf_add(row, s + i, 1) < 0)
+        if ((s[i] == '"' && strbuf_str(row, "\"") < 0) || strbuf_add(row, s + i, 1) < 0)
             return -1;
-    return buf_str(row, "\"");
+    return strbuf_str(row, "\"");
 }
 
-static int header_row(const struct csv_out *c, struct buf *row)
+static int header_row(const struct csv_out *c, struct strbuf *row)
 {
     for (size_t i = 0; i < c->ncolumns; i++)
-        if ((i && buf_str(row, ",") < 0) ||
+        if ((i && strbuf_str(row, ",") < 0) ||
             put_field(row, c->columns[i], strlen(c->columns[i])) < 0)
             return -1;
-    return buf_str(row, "\r\n");
+    return strbuf_str(row, "\r\n");
 }
 
 /* ---- the plugin --------------------------------------------------------- */
@@ -359,7 +276,7 @@ static nd_status_t csv_process(void *state, nd_doc_t *doc)
         nd_counter_add(c->self, "already_there", 1);
         return ND_OK;
     }
-    struct buf row = {0}, cell = {0};
+    struct strbuf row = {0}, cell = {0};
     int rc = 0;
     for (size_t i = 0; i < c->ncolumns && rc == 0; i++) {
         cell.n = 0;
@@ -367,12 +284,12 @@ static nd_status_t csv_process(void *state, nd_doc_t *doc)
             cell.p[0] = '\0';
         rc = column_value(c, doc, c->columns[i], &cell);
         if (rc == 0 && i)
-            rc = buf_str(&row, ",");
+            rc = strbuf_str(&row, ",");
         if (rc == 0)
             rc = put_field(&row, cell.p ? cell.p : "", cell.n);
     }
     if (rc == 0)
-        rc = buf_str(&row, "\r\n");
+        rc = strbuf_str(&row, "\r\n");
     free(cell.p);
     if (rc < 0) {
         free(row.p);
@@ -387,7 +304,7 @@ static nd_status_t csv_process(void *state, nd_doc_t *doc)
         e = errno;
         nd_doc_error(doc, "cannot rotate %s: %s", c->log.path, strerror(e));
     } else if (appendlog_empty(&c->log)) {
-        struct buf head = {0};
+        struct strbuf head = {0};
         if (header_row(c, &head) < 0) {
             e = ENOMEM;
             nd_doc_error(doc, "out of memory");
