@@ -6,7 +6,9 @@
  *   @url https://example.org/a
  *   @entity PERSON Ada Lovelace
  *   @topic medtop:04000000 0.7 economy, business and finance
- * A document without such lines gets nothing. */
+ * Each @ line is a paragraph of its own (blank lines around it); the @
+ * lines are then removed from the text. A document without such lines
+ * gets nothing. */
 #include <newsdesk/plugin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,13 +59,32 @@ static nd_status_t annotate_process(void *st, nd_doc_t *doc)
     if (!t)
         return ND_SKIP;
     const char *end = t + len;
+    char *kept = malloc(len + 1);
+    size_t k = 0;
+    int found = 0;
+    if (!kept) {
+        nd_doc_error(doc, "out of memory");
+        return ND_FAIL;
+    }
     while (t < end) {
         const char *nl = memchr(t, '\n', (size_t)(end - t));
         size_t n = nl ? (size_t)(nl - t) : (size_t)(end - t);
-        if (n && *t == '@')
+        if (n && *t == '@') {
             annotate_line(doc, t, n);
+            found = 1;
+        } else {
+            memcpy(kept + k, t, n);
+            k += n;
+            if (nl)
+                kept[k++] = '\n';
+        }
         t += n + 1;
     }
+    while (k && kept[k - 1] == '\n')
+        k--;
+    if (found)
+        nd_doc_set_text(doc, kept, k);
+    free(kept);
     return ND_OK;
 }
 
