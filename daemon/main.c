@@ -21,6 +21,9 @@ static const char usage[] =
     "  train   [OPTIONS] -o MODEL INPUT... train a classifier on labelled\n"
     "                                      articles for the model plugin\n"
     "                                      (newsdesk train --help)\n"
+    "  search  [-c FILE | --db PATH] [--topic T] [--entity [TYPE:]TEXT]\n"
+    "          [--lang CODE] [--since DATE] [--until DATE] [--limit N] [--json]\n"
+    "          QUERY...                    full-text search of the SQLite archive\n"
     "  --version, --help\n"
     "\n"
     "The configuration is -c FILE, else $NEWSDESK_CONFIG, else ./newsdesk.yaml,\n"
@@ -60,6 +63,8 @@ int main(int argc, char **argv)
         return cmd_plugins(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
         return cmd_train(argc - 1, argv + 1);
+    if (!strcmp(cmd, "search"))
+        return cmd_search(argc - 1, argv + 1);
     fprintf(stderr, "newsdesk: unknown command \"%s\"\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }
