@@ -28,6 +28,7 @@ F = {
     "LOCHEAD": 1 << 11, "LOCPRE": 1 << 12, "ABBR": 1 << 13,
     "ABBR_NOEND": 1 << 14, "CURRENCY": 1 << 15, "UNIT": 1 << 16,
     "CURCODE": 1 << 17, "HAND": 1 << 18, "SURNAME": 1 << 19,
+    "VALUE": 1 << 20,
 }
 TYPES = F["LOC"] | F["COUNTRY"] | F["PERSON"] | F["ORG"] | F["NORP"]
 
@@ -176,6 +177,10 @@ def hand(data):
     for l in lines(os.path.join(data, "units.txt")):
         for w in l.split():
             add(w, F["UNIT"])
+    for l in lines(os.path.join(data, "valuewords.txt")):
+        for w in l.split():
+            for form in (w, w[:1].upper() + w[1:], w.upper()):
+                add(form, F["VALUE"])
     for l in lines(os.path.join(data, "names.txt")):
         t, name = l.split("\t")
         add(name, 0)

@@ -588,36 +588,112 @@ static int by_position(const void *a, const void *b)
 
 static int is_value_type(int t) { return t >= NLP_DATE; }
 
+/* A multimap from 64-bit text hashes to mention indexes, so resolving a
+ * document stays linear in its mentions however long it is. */
+#define NONE UINT32_MAX
+struct hmap {
+    uint64_t *key;
+    uint32_t *val, *next, *head;
+    size_t n, cap, mask;
+};
+
+static int hmap_init(struct hmap *m, size_t cap)
+{
+    size_t buckets = 16;
+    while (buckets < cap * 2)
+        buckets <<= 1;
+    m->key = malloc(cap * sizeof *m->key);
+    m->val = malloc(cap * sizeof *m->val);
+    m->next = malloc(cap * sizeof *m->next);
+    m->head = malloc(buckets * sizeof *m->head);
+    m->n = 0, m->cap = cap, m->mask = buckets - 1;
+    if (!m->key || !m->val || !m->next || !m->head)
+        return -1;
+    memset(m->head, 0xff, buckets * sizeof *m->head);
+    return 0;
+}
+
+static void hmap_free(struct hmap *m)
+{
+    free(m->key), free(m->val), free(m->next), free(m->head);
+}
+
+static void hmap_add(struct hmap *m, uint64_t key, uint32_t val)
+{
+    if (m->n == m->cap)
+        return; /* sized for every entry up front */
+    size_t b = key & m->mask;
+    m->key[m->n] = key, m->val[m->n] = val, m->next[m->n] = m->head[b];
+    m->head[b] = (uint32_t)m->n++;
+}
+
+static uint32_t hmap_first(const struct hmap *m, uint64_t key)
+{
+    uint32_t e = m->head[key & m->mask];
+    while (e != NONE && m->key[e] != key)
+        e = m->next[e];
+    return e;
+}
+
+static uint32_t hmap_next(const struct hmap *m, uint32_t e)
+{
+    uint64_t key = m->key[e];
+    for (e = m->next[e]; e != NONE && m->key[e] != key; e = m->next[e])
+        ;
+    return e;
+}
+
+static uint64_t text_hash(const nlp_doc_t *d, size_t a, size_t b, uint64_t seed)
+{
+    uint64_t h = 1469598103934665603ull ^ seed;
+    for (size_t k = a; k < b; k++) {
+        const unsigned char *s = (const unsigned char *)tk_s(d, k);
+        for (size_t i = 0; i < tk_n(d, k); i++)
+            h = (h ^ s[i]) * 1099511628211ull;
+        h = (h ^ 0x20) * 1099511628211ull;
+    }
+    return h;
+}
+
 /* Resolve short forms and unknowns against the document's other mentions,
  * then gather mentions into entities. */
 static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
 {
+    size_t n = r->n, total = n + r->ndropped;
+    size_t *canon = malloc((total ? total : 1) * sizeof *canon);
+    size_t *order = malloc((total ? total : 1) * sizeof *order);
+    struct hmap tails = {0}, strong = {0}, ents = {0};
+    size_t ntails = 0;
+    for (size_t j = 0; j < n; j++)
+        if (r->c[j].type == NLP_PERSON)
+            ntails += r->c[j].last - r->c[j].first;
+    int rc = -1;
+    if (!canon || !order || hmap_init(&tails, ntails + 1) < 0 ||
+        hmap_init(&strong, total + 1) < 0 || hmap_init(&ents, total + 1) < 0)
+        goto done;
     struct cand *c = r->c;
-    size_t n = r->n;
-    /* canon[i]: index of the mention whose text names i's entity. */
-    size_t *canon = malloc((n ? n : 1) * sizeof *canon);
-    if (!canon)
-        return -1;
     for (size_t i = 0; i < n; i++)
         canon[i] = i;
-    /* Multi-word people lend their last word (and their first, when it is
-     * not a common first name) to short mentions. */
+    /* Every proper tail of a multi-word person ("Bessent" of "Scott
+     * Bessent") stands for that person in shorter mentions. */
+    for (size_t j = 0; j < n; j++) {
+        size_t lj = c[j].last - c[j].first;
+        if (c[j].type != NLP_PERSON || lj < 2)
+            continue;
+        for (size_t li = 1; li < lj; li++)
+            hmap_add(&tails, text_hash(d, c[j].last - li, c[j].last, 0), (uint32_t)j);
+    }
     for (size_t i = 0; i < n; i++) {
         if (is_value_type(c[i].type) || c[i].country)
             continue;
-        size_t li = c[i].last - c[i].first;
-        size_t best = SIZE_MAX, bestlen = li;
-        for (size_t j = 0; j < n; j++) {
-            if (c[j].type != NLP_PERSON || c[j].weak > c[i].weak + 1)
+        size_t li = c[i].last - c[i].first, best = SIZE_MAX, bestlen = li;
+        uint64_t h = text_hash(d, c[i].first, c[i].last, 0);
+        for (uint32_t e = hmap_first(&tails, h); e != NONE; e = hmap_next(&tails, e)) {
+            size_t j = tails.val[e], lj = c[j].last - c[j].first;
+            if (c[j].weak > c[i].weak + 1 || lj <= bestlen)
                 continue;
-            size_t lj = c[j].last - c[j].first;
-            if (lj <= li || lj < 2)
-                continue;
-            /* i is the tail of j ("Bessent", "Xi Jinping" -> no) */
-            if (same_text(d, c[i].first, c[i].last, c[j].last - li, c[j].last) &&
-                lj > bestlen) {
+            if (same_text(d, c[i].first, c[i].last, c[j].last - li, c[j].last))
                 best = j, bestlen = lj;
-            }
         }
         if (best != SIZE_MAX) {
             c[i].type = NLP_PERSON;
@@ -627,13 +703,16 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     }
     /* Unknown and weak mentions take the type the same words have
      * elsewhere in the document. */
+    for (size_t j = 0; j < n; j++)
+        if (!c[j].weak && c[j].type != UNKNOWN)
+            hmap_add(&strong, text_hash(d, c[j].first, c[j].last, 0), (uint32_t)j);
     for (size_t i = 0; i < n; i++) {
         if (canon[i] != i || (!c[i].weak && c[i].type != UNKNOWN))
             continue;
-        for (size_t j = 0; j < n; j++) {
-            if (j == i || c[j].weak || c[j].type == UNKNOWN)
-                continue;
-            if (same_text(d, c[i].first, c[i].last, c[j].first, c[j].last)) {
+        uint64_t h = text_hash(d, c[i].first, c[i].last, 0);
+        for (uint32_t e = hmap_first(&strong, h); e != NONE; e = hmap_next(&strong, e)) {
+            size_t j = strong.val[e];
+            if (j != i && same_text(d, c[i].first, c[i].last, c[j].first, c[j].last)) {
                 c[i].type = c[j].type, c[i].weak = 0;
                 canon[i] = canon[j];
                 break;
@@ -644,60 +723,45 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         if (c[i].type != UNKNOWN || c[i].last - c[i].first != 1)
             continue;
         size_t p = c[i].first;
-        if (p > 0 && (tk_eq(d, p - 1, "in") || tk_eq(d, p - 1, "near") || tk_eq(d, p - 1, "across") ||
-                      tk_eq(d, p - 1, "outside") || tk_eq(d, p - 1, "from")))
+        if (p > 0 && (tk_eq(d, p - 1, "in") || tk_eq(d, p - 1, "near") ||
+                      tk_eq(d, p - 1, "across") || tk_eq(d, p - 1, "outside") ||
+                      tk_eq(d, p - 1, "from")))
             c[i].type = NLP_LOC;
     }
     /* Sentence-initial words left out: they count when they name an
      * entity found elsewhere ("Trump said" after "Donald Trump"). */
-    size_t extra = 0;
     for (size_t w = 0; w < r->ndropped; w++) {
-        size_t k = r->dropped[w];
-        for (size_t j = 0; j < n; j++) {
-            if (c[j].type == UNKNOWN || is_value_type(c[j].type) || c[j].weak)
-                continue;
-            size_t cj = canon[j];
-            int tail = c[cj].type == NLP_PERSON && c[cj].last - c[cj].first >= 2 &&
-                       same_text(d, k, k + 1, c[cj].last - 1, c[cj].last);
-            if (tail || same_text(d, k, k + 1, c[j].first, c[j].last)) {
-                emit(r, k, k + 1, c[j].type, 0);
-                if (r->oom)
-                    break;
-                size_t *g = realloc(canon, r->n * sizeof *g);
-                if (!g) {
-                    r->oom = 1;
-                    break;
-                }
-                canon = g;
-                c = r->c;
-                canon[r->n - 1] = tail ? cj : canon[j];
-                extra++;
-                break;
-            }
+        size_t k = r->dropped[w], found = SIZE_MAX, canon_of = 0;
+        uint64_t h = text_hash(d, k, k + 1, 0);
+        for (uint32_t e = hmap_first(&tails, h); e != NONE && found == SIZE_MAX;
+             e = hmap_next(&tails, e)) {
+            size_t j = tails.val[e];
+            if (same_text(d, k, k + 1, c[j].last - 1, c[j].last))
+                found = j, canon_of = j;
         }
+        for (uint32_t e = hmap_first(&strong, h); e != NONE && found == SIZE_MAX;
+             e = hmap_next(&strong, e)) {
+            size_t j = strong.val[e];
+            if (c[j].type != UNKNOWN && !is_value_type(c[j].type) &&
+                same_text(d, k, k + 1, c[j].first, c[j].last))
+                found = j, canon_of = canon[j];
+        }
+        if (found == SIZE_MAX)
+            continue;
+        int type = c[found].type;
+        emit(r, k, k + 1, type, 0);
+        if (r->oom)
+            goto done;
+        c = r->c;
+        canon[r->n - 1] = canon_of;
     }
     n = r->n;
-    if (r->oom) {
-        free(canon);
-        return -1;
-    }
-    /* Gather: one entity per canonical mention (and type), in order of
-     * first mention. */
-    size_t *ent_of = malloc((n ? n : 1) * sizeof *ent_of);
+    /* Gather: one entity per canonical text and type, in order of first
+     * mention. */
     out->ent = calloc(n ? n : 1, sizeof *out->ent);
     out->men = calloc(n ? n : 1, sizeof *out->men);
-    if (!ent_of || !out->ent || !out->men) {
-        free(canon);
-        free(ent_of);
-        return -1;
-    }
-    /* Mention order: sort indexes by position, keeping canon links. */
-    size_t *order = malloc((n ? n : 1) * sizeof *order);
-    if (!order) {
-        free(canon);
-        free(ent_of);
-        return -1;
-    }
+    if (!out->ent || !out->men)
+        goto done;
     for (size_t i = 0; i < n; i++)
         order[i] = i;
     for (size_t i = 1; i < n; i++) { /* insertion sort: nearly sorted */
@@ -710,31 +774,29 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     }
     for (size_t oi = 0; oi < n; oi++) {
         size_t i = order[oi];
-        ent_of[i] = SIZE_MAX;
         if (c[i].type == UNKNOWN)
             continue;
-        size_t ci = canon[i];
-        size_t e;
-        for (e = 0; e < out->nent; e++) {
-            nlp_entity_t *en = &out->ent[e];
-            if (en->type != c[i].type)
-                continue;
-            if (same_text(d, en->first, en->last, c[ci].first, c[ci].last))
+        /* Values group by their own text, names by their fullest form. */
+        size_t ci = is_value_type(c[i].type) ? i : canon[i];
+        uint64_t h = text_hash(d, c[ci].first, c[ci].last, (uint64_t)c[i].type + 1);
+        size_t e = SIZE_MAX;
+        for (uint32_t x = hmap_first(&ents, h); x != NONE; x = hmap_next(&ents, x)) {
+            nlp_entity_t *en = &out->ent[ents.val[x]];
+            if (en->type == c[i].type &&
+                same_text(d, en->first, en->last, c[ci].first, c[ci].last)) {
+                e = ents.val[x];
                 break;
-            if (is_value_type(c[i].type) &&
-                same_text(d, en->first, en->last, c[i].first, c[i].last))
-                break;
+            }
         }
-        if (e == out->nent) {
-            nlp_entity_t *en = &out->ent[out->nent++];
+        if (e == SIZE_MAX) {
+            e = out->nent++;
+            nlp_entity_t *en = &out->ent[e];
             en->type = c[i].type;
             en->first = c[ci].first, en->last = c[ci].last;
-            en->text = mention_text(d, en->first, en->last);
             en->value = c[i].value;
-            if (!en->text) {
-                free(canon), free(ent_of), free(order);
-                return -1;
-            }
+            if (!(en->text = mention_text(d, en->first, en->last)))
+                goto done;
+            hmap_add(&ents, h, (uint32_t)e);
         }
         out->ent[e].count++;
         out->men[out->nmen].first = c[i].first;
@@ -742,11 +804,14 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         out->men[out->nmen].entity = (uint32_t)e;
         out->nmen++;
     }
-    (void)extra;
+    rc = 0;
+done:
     free(canon);
-    free(ent_of);
     free(order);
-    return 0;
+    hmap_free(&tails);
+    hmap_free(&strong);
+    hmap_free(&ents);
+    return rc;
 }
 
 int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)

@@ -752,6 +752,17 @@ int value_at(const struct ner_ctx *c, size_t k, size_t *end, nlp_value_t *v)
     uint16_t kind = d->tok[k].kind;
     if (kind == NLP_PUNCT)
         return -1;
+    /* Most words start no value: one lookup rules them out. */
+    if (kind == NLP_WORD) {
+        const char *s = tk_s(d, k);
+        size_t n = tk_n(d, k);
+        int glued_symbol = k + 1 < d->ntok && d->tok[k + 1].kind == NLP_SYMBOL &&
+                           d->tok[k + 1].start == d->tok[k].end;
+        if (!(s[0] >= '0' && s[0] <= '9') && !glued_symbol &&
+            !((d->tok[k].flags & NLP_ALLCAPS) && n == 3) &&
+            !(lex_flags(s, n) & LX_VALUE))
+            return -1;
+    }
     if (money_at(d, k, end, v))
         return NLP_MONEY;
     memset(v, 0, sizeof *v);
