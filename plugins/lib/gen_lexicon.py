@@ -57,6 +57,19 @@ def is_name(w):
     return w[:1].isupper() and any(c.isalpha() for c in w)
 
 
+def demonym(w):
+    """People nouns that name nationalities, faiths and parties end like
+    these ("American", "Chinese", "Israeli", "Muslim", "Democrat")."""
+    return w.endswith(("an", "ese", "ish", "i", "ite", "ist", "ic", "er",
+                       "im", "crat", "ard", "ch", "k", "ese", "ot"))
+
+
+def plural(w):
+    if w.endswith(("ese", "ch", "sh", "ss")):
+        return w if w.endswith("ese") else w + "es"
+    return w + "s"
+
+
 def wordnet(wn):
     common = set()
     for pos in ("noun", "verb", "adj", "adv"):
@@ -87,8 +100,9 @@ def wordnet(wn):
                 parts = w.split()
                 if len(parts) >= 2 and parts[0].isalpha() and len(parts[0]) > 1:
                     add(parts[0], F["FIRST"])
-            elif lexfile == 18 and " " not in w and w.isalpha():
+            elif lexfile == 18 and " " not in w and w.isalpha() and demonym(w):
                 add(w, F["NORP"])
+                add(plural(w), F["NORP"])
             elif lexfile == 15:
                 add(w, F["LOC"])
             elif lexfile == 14 and instance:
@@ -103,6 +117,8 @@ def wordnet(wn):
             w = f[4 + 2 * i].split("(")[0].replace("_", " ")
             if is_name(w) and w.replace(" ", "").isalpha():
                 add(w, F["NORP"])
+                if " " not in w and w.endswith(("an", "i")):
+                    add(w + "s", F["NORP"])  # "Americans", "Israelis"
 
 
 FAKER_LOCALES = ("en_US en_GB en_NZ es_ES es_MX fr_FR de_DE it_IT pt_BR pt_PT "

@@ -173,7 +173,14 @@ static int plain_word(const nlp_doc_t *d, size_t k)
 {
     char low[64];
     size_t n = lower(d, k, low, sizeof low);
-    return n && common_word(low, n) && !(tflags(d, k) & LX_SURNAME);
+    uint32_t f = tflags(d, k);
+    if (f & LX_SURNAME)
+        return 0;
+    /* A first name is plain only as itself ("Red", "Will"), not through
+     * a suffix ("Jared" is no "jar"). */
+    if (f & LX_FIRST)
+        return n && (lex_flags(low, n) & LX_COMMON);
+    return n && common_word(low, n);
 }
 
 /* A sentence-initial word that is capitalised only because it starts the
@@ -216,6 +223,12 @@ static int namelike(const nlp_doc_t *d, const uint8_t *used, size_t k)
         return 0;
     if (tk_eq(d, k, "I") || is_month_or_day(d, k))
         return 0;
+    /* "No.", "Vol.", "Fig." stand before numbers, not in names. */
+    if ((t->flags & NLP_ABBR) && t->end - t->start > 2) {
+        uint32_t f = lex_flags(tk_s(d, k), tk_n(d, k) - 1);
+        if ((f & LX_ABBR_NOEND) && !(lex_flags(tk_s(d, k), tk_n(d, k)) & LX_TITLE))
+            return 0;
+    }
     return 1;
 }
 
@@ -469,6 +482,18 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
         emit(r, s, e, NLP_ORG, 0);
         return e;
     }
+    /* A capitalised role word before a first name: "Engineer John
+     * Greiner", "Senior Kory Smith". */
+    for (size_t k = s + 1; k + 1 < e && k < s + 3; k++) {
+        if (!(tflags(d, k) & LX_FIRST) || plain_word(d, k))
+            continue;
+        size_t p = s;
+        while (p < k && plain_word(d, p) && !(tflags(d, p) & (NAME_FLAGS | LX_ORGHEAD)))
+            p++;
+        if (p == k && !(span_flags(d, s, e) & NAME_FLAGS))
+            s = k;
+        break;
+    }
     size_t len = e - s;
     uint32_t whole = span_flags(d, s, e);
     uint32_t lastf = tflags(d, e - 1), firstf = tflags(d, s);
@@ -494,6 +519,15 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
                 size_t t = e - 1;
                 if (t > s)
                     title_prefix(r, s, t);
+                /* "Secretary of the New Jersey Department of Public
+                 * Safety": the office's organisation, no person. */
+                int org2;
+                size_t o2 = org_run_end(d, used, s2, &org2);
+                uint32_t l2 = tflags(d, o2 - 1);
+                if (org2 || ((l2 & LX_ORGHEAD) && o2 - s2 >= 2)) {
+                    emit(r, s2, o2, NLP_ORG, 0);
+                    return o2;
+                }
                 if (e2 - s2 >= 3)
                     emit(r, e2 - 2, e2, NLP_PERSON, 0);
                 return e2;
@@ -502,7 +536,8 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
             return e2;
         }
     }
-    if (len >= 2 && (lastf & LX_ORGHEAD) && !(lastf & LX_TITLE)) {
+    if (len >= 2 && (((lastf & LX_ORGHEAD) && !(lastf & LX_TITLE)) ||
+                     ((firstf & LX_ORGHEAD) && (d->tok[s].flags & NLP_ALLCAPS)))) {
         emit(r, s, e, NLP_ORG, 0);
         return e;
     }
@@ -548,6 +583,35 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
     }
     gaz_partition(r, s, e);
     return e;
+}
+
+/* A gazetteer name starting at k that runs across lower-case words
+ * ("Bosnia and Herzegovina", "Isle of Man", "People's Republic of
+ * China"): returns its end, or 0. */
+static size_t gaz_across(const nlp_doc_t *d, const uint8_t *used, size_t k)
+{
+    size_t lim = k + MAX_GAZ < d->ntok ? k + MAX_GAZ : d->ntok, low = 0;
+    for (size_t j = k + 1; j < lim; j++) {
+        if (d->tok[j].sent != d->tok[k].sent || used[j])
+            break;
+        if (tk_eq(d, j, "and") || tk_eq(d, j, "of") || tk_eq(d, j, "the") ||
+            tk_eq(d, j, "de") || (d->tok[j].flags & NLP_POSS))
+            low = 1;
+        else if (!namelike(d, used, j)) {
+            lim = j;
+            break;
+        }
+    }
+    if (!low)
+        return 0;
+    for (size_t end = lim; end > k + 2; end--) {
+        if (!namelike(d, used, end - 1))
+            continue;
+        uint32_t f = span_flags(d, k, end);
+        if (gaz_type(f, end - k) != UNKNOWN)
+            return end;
+    }
+    return 0;
 }
 
 /* ---- the document -------------------------------------------------------- */
@@ -843,6 +907,16 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
     for (size_t k = 0; k < d->ntok && !r.oom;) {
         if (!namelike(d, used, k)) {
             k++;
+            continue;
+        }
+        size_t g = gaz_across(d, used, k);
+        if (g) {
+            uint32_t f = span_flags(d, k, g);
+            emit(&r, k, g, gaz_type(f, g - k), 0);
+            if (!r.oom && (f & LX_COUNTRY))
+                r.c[r.n - 1].country = 1;
+            memset(used + k, 1, g - k);
+            k = g;
             continue;
         }
         int org;
