@@ -315,8 +315,8 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
         char low[64];
         size_t n = lower(d, s, low, sizeof low);
         uint32_t lf = tflags(d, s);
-        if ((lf & LX_FIRST) && !(lf & LX_COMMON) && n && !common_word(low, n) && !locative &&
-            !(f & NLP_ALLCAPS)) {
+        if ((lf & LX_FIRST) && !(lf & LX_COMMON) && n && !(lex_flags(low, n) & LX_COMMON) &&
+            !locative && !(f & NLP_ALLCAPS)) {
             emit(r, s, e, NLP_PERSON, 1);
         } else if (f & NLP_MIXED) {
             emit(r, s, e, NLP_ORG, 1);
@@ -564,7 +564,9 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
         emit(r, s, e, NLP_LOC, 0);
         return e;
     }
-    if (len >= 2 && len <= 4 && (firstf & LX_FIRST) && !(whole & NAME_FLAGS) &&
+    /* "Orlando Rays": a place's name and common words make a team. */
+    int place_team = (firstf & LX_LOC) && all_plain(d, s + 1, e);
+    if (len >= 2 && len <= 4 && (firstf & LX_FIRST) && !(whole & NAME_FLAGS) && !place_team &&
         looks_like_name(d, s + 1, e) && !(plain_word(d, s) && plain_word(d, e - 1))) {
         emit(r, s, e, NLP_PERSON, 0);
         return e;
@@ -726,13 +728,14 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     size_t n = r->n, total = n + r->ndropped;
     size_t *canon = malloc((total ? total : 1) * sizeof *canon);
     size_t *order = malloc((total ? total : 1) * sizeof *order);
-    struct hmap tails = {0}, strong = {0}, ents = {0};
+    struct hmap tails = {0}, heads = {0}, strong = {0}, ents = {0};
     size_t ntails = 0;
     for (size_t j = 0; j < n; j++)
         if (r->c[j].type == NLP_PERSON)
             ntails += r->c[j].last - r->c[j].first;
     int rc = -1;
     if (!canon || !order || hmap_init(&tails, ntails + 1) < 0 ||
+        hmap_init(&heads, ntails + 1) < 0 ||
         hmap_init(&strong, total + 1) < 0 || hmap_init(&ents, total + 1) < 0)
         goto done;
     struct cand *c = r->c;
@@ -746,6 +749,9 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
             continue;
         for (size_t li = 1; li < lj; li++)
             hmap_add(&tails, text_hash(d, c[j].last - li, c[j].last, 0), (uint32_t)j);
+        /* The first name alone stands for the person too ("Carter" after
+         * "Carter Beauford"), when nothing else claims it. */
+        hmap_add(&heads, text_hash(d, c[j].first, c[j].first + 1, 0), (uint32_t)j);
     }
     for (size_t i = 0; i < n; i++) {
         if (is_value_type(c[i].type) || c[i].country)
@@ -758,6 +764,15 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
                 continue;
             if (same_text(d, c[i].first, c[i].last, c[j].last - li, c[j].last))
                 best = j, bestlen = lj;
+        }
+        if (best == SIZE_MAX && li == 1 && (c[i].type == UNKNOWN || c[i].type == NLP_PERSON)) {
+            for (uint32_t e = hmap_first(&heads, h); e != NONE; e = hmap_next(&heads, e)) {
+                size_t j = heads.val[e];
+                if (same_text(d, c[i].first, c[i].last, c[j].first, c[j].first + 1)) {
+                    best = j;
+                    break;
+                }
+            }
         }
         if (best != SIZE_MAX) {
             c[i].type = NLP_PERSON;
@@ -873,6 +888,7 @@ done:
     free(canon);
     free(order);
     hmap_free(&tails);
+    hmap_free(&heads);
     hmap_free(&strong);
     hmap_free(&ents);
     return rc;
