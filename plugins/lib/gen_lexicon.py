@@ -28,7 +28,7 @@ F = {
     "LOCHEAD": 1 << 11, "LOCPRE": 1 << 12, "ABBR": 1 << 13,
     "ABBR_NOEND": 1 << 14, "CURRENCY": 1 << 15, "UNIT": 1 << 16,
     "CURCODE": 1 << 17, "HAND": 1 << 18, "SURNAME": 1 << 19,
-    "VALUE": 1 << 20,
+    "VALUE": 1 << 20, "EVENT": 1 << 21,
 }
 TYPES = F["LOC"] | F["COUNTRY"] | F["PERSON"] | F["ORG"] | F["NORP"]
 
@@ -193,6 +193,8 @@ def hand(data):
     for l in lines(os.path.join(data, "units.txt")):
         for w in l.split():
             add(w, F["UNIT"])
+    for l in lines(os.path.join(data, "eventheads.txt")):
+        add(l.strip(), F["EVENT"])
     for l in lines(os.path.join(data, "valuewords.txt")):
         for w in l.split():
             for form in (w, w[:1].upper() + w[1:], w.upper()):

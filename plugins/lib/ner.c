@@ -497,6 +497,11 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
     size_t len = e - s;
     uint32_t whole = span_flags(d, s, e);
     uint32_t lastf = tflags(d, e - 1), firstf = tflags(d, s);
+    /* Events, awards and laws are none of our types: "British Open",
+     * "Nobel Prize", "Paris Agreement". */
+    if (len >= 2 && (lastf & LX_EVENT) && !(whole & LX_HAND)) {
+        return e;
+    }
     if (gaz_type(whole, len) != UNKNOWN) {
         emit(r, s, e, gaz_type(whole, len), 0);
         if (whole & LX_COUNTRY)
