@@ -443,6 +443,19 @@ static int looks_like_name(const nlp_doc_t *d, size_t a, size_t b)
     return 0;
 }
 
+/* After a title, anything but an organisation's or place's name, or
+ * only common words ("Chief Operating Officer"), is the person's name
+ * ("Prof. Wang Yi", "President Trump"). */
+static int after_title(const nlp_doc_t *d, size_t a, size_t b)
+{
+    if (tflags(d, b - 1) & (LX_ORGHEAD | LX_LOCHEAD | LX_EVENT))
+        return 0;
+    for (size_t k = a; k < b; k++)
+        if (!plain_word(d, k) || (tflags(d, k) & (LX_FIRST | LX_PERSON)))
+            return 1;
+    return b - a == 1; /* "King Charles", "President Trump" */
+}
+
 /* Emit a leading country, nationality or organisation from [s, t) (the
  * words before a title) and drop the rest, which qualifies the title. */
 static void title_prefix(struct run_ctx *r, size_t s, size_t t)
@@ -551,7 +564,7 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
     for (size_t k = s; k < e; k++)
         if ((tflags(d, k) & LX_TITLE) && !(d->tok[k].flags & NLP_ALLCAPS && tk_n(d, k) > 3))
             t = k;
-    if (t < e && t + 1 < e && !looks_like_name(d, t + 1, e))
+    if (t < e && t + 1 < e && !after_title(d, t + 1, e))
         t = e;
     if (t < e) {
         if (t > s)
