@@ -739,6 +739,66 @@ static uint64_t text_hash(const nlp_doc_t *d, size_t a, size_t b, uint64_t seed)
     return h;
 }
 
+/* The type a definition gives the mention ending at token e: "X is a
+ * small village in ...", "X, a German company", "X was an American
+ * singer". Returns UNKNOWN when there is none. */
+static int defined_type(const nlp_doc_t *d, size_t e)
+{
+    static const char *const loc[] = {
+        "village", "town", "city", "hamlet", "parish", "municipality",
+        "suburb", "district", "county", "province", "region", "state",
+        "river", "lake", "island", "mountain", "country", "capital", "port",
+        "neighbourhood", "neighborhood", "borough", "commune", "settlement",
+        "peninsula", "valley", "archipelago", NULL};
+    static const char *const org[] = {
+        "company", "band", "club", "team", "newspaper", "corporation",
+        "manufacturer", "firm", "group", "party", "organisation",
+        "organization", "agency", "university", "school", "college",
+        "retailer", "bank", "airline", "startup", "charity", "label",
+        "publisher", "broadcaster", "network", "brand", "chain", "union",
+        "association", "federation", "league", "ministry", "institute",
+        "magazine", "carrier", "insurer", "regulator", "supplier", NULL};
+    static const char *const per[] = {
+        "singer", "actor", "actress", "politician", "writer", "author",
+        "player", "footballer", "musician", "artist", "painter", "poet",
+        "novelist", "composer", "journalist", "businessman",
+        "businesswoman", "scientist", "economist", "lawyer", "historian",
+        "philosopher", "architect", "engineer", "director", "producer",
+        "drummer", "guitarist", "rapper", "coach", "officer", "soldier",
+        "general", "minister", "president", "senator", "mayor", "judge",
+        "priest", "bishop", "man", "woman", "boy", "girl", "athlete",
+        "cyclist", "swimmer", "boxer", "wrestler", "diplomat", "activist",
+        "entrepreneur", "inventor", "physician", "surgeon", "professor",
+        "teacher", "designer", "photographer", "chef", "spokesman",
+        "spokeswoman", NULL};
+    size_t k = e;
+    if (tk_eq(d, k, ","))
+        k++;
+    else if (tk_eq(d, k, "is") || tk_eq(d, k, "was") || tk_eq(d, k, "became"))
+        k++;
+    else
+        return UNKNOWN;
+    if (!(tk_eq(d, k, "a") || tk_eq(d, k, "an") || tk_eq(d, k, "the")))
+        return UNKNOWN;
+    k++;
+    /* Up to four modifiers: "a small rural village", "an American rock band". */
+    for (size_t m = 0; m < 5 && k < d->ntok; m++, k++) {
+        if (d->tok[k].kind != NLP_WORD && d->tok[k].kind != NLP_NUMBER &&
+            !tk_eq(d, k, "-"))
+            return UNKNOWN;
+        for (size_t i = 0; loc[i]; i++)
+            if (tk_eq(d, k, loc[i]))
+                return NLP_LOC;
+        for (size_t i = 0; org[i]; i++)
+            if (tk_eq(d, k, org[i]))
+                return NLP_ORG;
+        for (size_t i = 0; per[i]; i++)
+            if (tk_eq(d, k, per[i]))
+                return NLP_PERSON;
+    }
+    return UNKNOWN;
+}
+
 /* Resolve short forms and unknowns against the document's other mentions,
  * then gather mentions into entities. */
 static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
@@ -797,6 +857,15 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
             c[i].weak = 0;
             canon[i] = best;
         }
+    }
+    /* A definition settles an unknown or guessed mention's type. */
+    for (size_t i = 0; i < n; i++) {
+        if (canon[i] != i || (!c[i].weak && c[i].type != UNKNOWN) ||
+            is_value_type(c[i].type))
+            continue;
+        int t = defined_type(d, c[i].last);
+        if (t != UNKNOWN)
+            c[i].type = t, c[i].weak = 0;
     }
     /* Unknown and weak mentions take the type the same words have
      * elsewhere in the document. */
