@@ -318,7 +318,7 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
         if ((lf & LX_FIRST) && !(lf & LX_COMMON) && n && !(lex_flags(low, n) & LX_COMMON) &&
             !locative && !(f & NLP_ALLCAPS)) {
             emit(r, s, e, NLP_PERSON, 1);
-        } else if (f & NLP_MIXED) {
+        } else if ((f & NLP_MIXED) && tk_n(d, s) > 3) {
             emit(r, s, e, NLP_ORG, 1);
         } else if ((f & NLP_ALLCAPS) && tk_n(d, s) <= 5 && n && !common_word(low, n)) {
             emit(r, s, e, NLP_ORG, 1);
@@ -404,8 +404,12 @@ static void gaz_partition(struct run_ctx *r, size_t s, size_t e)
             continue;
         }
         unknown_piece(r, u, i);
-        if ((type == NLP_LOC || type == NLP_NORP) && u == s && i + best < e &&
-            all_plain(d, i + best, e)) {
+        /* "Connecticut Lottery", "Baltic Wind"; but "Cuban Parents" are
+         * people. */
+        int rest_ok = all_plain(d, i + best, e) &&
+                      (type == NLP_LOC ||
+                       (e - (i + best) == 1 && tk_s(d, e - 1)[tk_n(d, e - 1) - 1] != 's'));
+        if ((type == NLP_LOC || type == NLP_NORP) && u == s && i + best < e && rest_ok) {
             emit(r, s, e, NLP_ORG, 1);
             return;
         }
@@ -474,6 +478,21 @@ static void title_prefix(struct run_ctx *r, size_t s, size_t t)
     }
 }
 
+/* Does [s, e) name an event, award or law: its last word heads one
+ * ("Nobel Prize"), in the plural too ("Stanley Cups"), or the word before
+ * a numeral does ("World War II")? */
+static int event_name(const nlp_doc_t *d, size_t s, size_t e)
+{
+    size_t k = e - 1;
+    if (k > s && (d->tok[k].flags & NLP_ALLCAPS) &&
+        strspn(tk_s(d, k), "IVX") >= tk_n(d, k))
+        k--;
+    if (tflags(d, k) & LX_EVENT)
+        return 1;
+    size_t n = tk_n(d, k);
+    return n > 3 && tk_s(d, k)[n - 1] == 's' && (lex_flags(tk_s(d, k), n - 1) & LX_EVENT);
+}
+
 /* Name runs: type [s, e), possibly consuming tokens after e (an "of"
  * phrase); returns the first token not consumed. */
 static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size_t e,
@@ -512,9 +531,8 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
     uint32_t lastf = tflags(d, e - 1), firstf = tflags(d, s);
     /* Events, awards and laws are none of our types: "British Open",
      * "Nobel Prize", "Paris Agreement". */
-    if (len >= 2 && (lastf & LX_EVENT) && !(whole & LX_HAND)) {
+    if (len >= 2 && !(whole & LX_HAND) && event_name(d, s, e))
         return e;
-    }
     if (gaz_type(whole, len) != UNKNOWN) {
         emit(r, s, e, gaz_type(whole, len), 0);
         if (whole & LX_COUNTRY)
