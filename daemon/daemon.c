@@ -278,9 +278,9 @@ static void job_log(const struct job *j, nd_log_level_t lv, const char *fmt,
 static void give_back(struct job *j)
 {
     struct daemon *dm = j->dm;
-    int fd = inbox_dirfd(&dm->inbox);
-    int rc = fd < 0 ? -ENOENT : store_unclaim(&dm->store, fd, j->name,
-                                              j->final, sizeof j->final);
+    int rc = dm->inbox.lost ? -ENOENT
+                            : store_unclaim(&dm->store, dm->inbox.set.path,
+                                            j->name, j->final, sizeof j->final);
     if (rc < 0) {
         job_log(j, ND_LOG_WARNING, "stays in work/ (cannot return it to the "
                 "inbox: %s); it is retried at the next start", strerror(-rc));
@@ -536,10 +536,10 @@ static void start_job(struct daemon *dm, struct job *j)
  * -1 on a memory shortage. */
 static int claim(struct daemon *dm, const char *name)
 {
-    int dirfd = inbox_dirfd(&dm->inbox);
-    if (dirfd < 0)
+    char path[PATH_MAX];
+    if (inbox_file(&dm->inbox, name, path, sizeof path) < 0)
         return 0;
-    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ELOOP)
             log_notice("inbox: ignoring \"%s\": a symbolic link (never "
@@ -564,7 +564,7 @@ static int claim(struct daemon *dm, const char *name)
         inbox_later(&dm->inbox, name);
         return -1;
     }
-    int rc = store_claim(&dm->store, dirfd, name);
+    int rc = store_claim(&dm->store, path, name);
     if (rc < 0) {
         free(j);
         if (rc == -EEXIST) {

@@ -202,9 +202,10 @@ static void note_ignored(struct inbox *in, const char *name, mode_t mode)
 /* Stat `name` in the inbox without following links. 0 and *st, or -errno. */
 static int stat_name(struct inbox *in, const char *name, struct stat *st)
 {
-    if (in->dirfd < 0)
+    char path[PATH_MAX];
+    if (inbox_file(in, name, path, sizeof path) < 0)
         return -ENOENT;
-    return fstatat(in->dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+    return lstat(path, st) < 0 ? -errno : 0;
 }
 
 static void record(struct cand *c, const struct stat *st)
@@ -247,6 +248,7 @@ static int track(struct inbox *in, const char *name, int list)
         drop(in, c);
         c = NULL;
     }
+    int fresh = !c;
     if (!c && !(c = add(in, name, list))) {
         in->dropped = 1;
         return 0;
@@ -260,7 +262,7 @@ static int track(struct inbox *in, const char *name, int list)
                          st.st_ctim.tv_nsec / 1000000) >= in->set.settle_slow_ms)
         list = L_READY;
     if (c->list == L_READY && list == L_READY)
-        return 0;
+        return fresh;
     record(c, &st);
     c->deadline = now + (list == L_SETTLE ? in->set.settle_ms
                                           : in->set.settle_slow_ms);
@@ -339,7 +341,7 @@ static int table_full(const struct inbox *in)
 /* Start a scan; `counted`: a rescan (not a polling pass) for the stats. */
 static void start_scan(struct inbox *in, const char *why, int counted)
 {
-    if (in->closing || in->dirfd < 0)
+    if (in->closing || in->lost)
         return;
     in->rescans += (uint64_t)counted;
     if (counted)
@@ -350,12 +352,9 @@ static void start_scan(struct inbox *in, const char *why, int counted)
         in->scan_again = 1;
         return;
     }
-    int fd = openat(in->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    DIR *d = opendir(in->path);
     if (!d) {
         log_error("inbox: cannot scan %s: %s", in->path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
         return;
     }
     in->scan = d;
@@ -424,15 +423,14 @@ static void poll_due(uv_timer_t *t)
     struct inbox *in = t->data;
     /* Without inotify, a deleted and re-created inbox shows only as a
      * different inode at the path. */
-    struct stat now, old;
-    if (in->lost || in->dirfd < 0)
+    struct stat now;
+    if (in->lost)
         return;
     if (stat(in->path, &now) < 0) {
         watch_lost(in, "is gone");
         return;
     }
-    if (fstat(in->dirfd, &old) == 0 &&
-        (now.st_ino != old.st_ino || now.st_dev != old.st_dev)) {
+    if ((uint64_t)now.st_ino != in->ino || (uint64_t)now.st_dev != in->dev) {
         watch_lost(in, "was replaced");
         return;
     }
@@ -459,9 +457,6 @@ static void watch_lost(struct inbox *in, const char *why)
         in->scan = NULL;
         uv_idle_stop(&in->scan_idle);
     }
-    if (in->dirfd >= 0)
-        close(in->dirfd);
-    in->dirfd = -1;
     drop_all(in);
     rearm(in);
     in->rewatch_delay = REWATCH_MIN_MS;
@@ -477,10 +472,10 @@ static int add_watch(struct inbox *in)
 static void rewatch_due(uv_timer_t *t)
 {
     struct inbox *in = t->data;
-    int fd = open(in->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct stat st;
-    int ok = fd >= 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_dev == in->dev;
-    if (fd >= 0 && !ok)
+    int there = stat(in->path, &st) == 0 && S_ISDIR(st.st_mode);
+    int ok = there && (uint64_t)st.st_dev == in->dev;
+    if (there && !ok)
         log_error("inbox: %s came back on another file system; it must stay "
                   "on the state directory's", in->path);
     if (ok && !in->polling && add_watch(in) < 0) {
@@ -488,8 +483,6 @@ static void rewatch_due(uv_timer_t *t)
         ok = 0;
     }
     if (!ok) {
-        if (fd >= 0)
-            close(fd);
         in->rewatch_delay *= 2;
         if (in->rewatch_delay > REWATCH_MAX_MS)
             in->rewatch_delay = REWATCH_MAX_MS;
@@ -497,7 +490,7 @@ static void rewatch_due(uv_timer_t *t)
                        (uint64_t)in->rewatch_delay, 0);
         return;
     }
-    in->dirfd = fd;
+    in->ino = (uint64_t)st.st_ino;
     in->lost = 0;
     log_notice("inbox: %s is back", in->path);
     inbox_rescan(in, "the inbox was re-created");
@@ -575,10 +568,10 @@ static void on_inotify(uv_poll_t *h, int status, int events)
 
 /* Network and FUSE file systems where inotify misses changes made
  * elsewhere. */
-static const char *remote_fs(int fd)
+static const char *remote_fs(const char *path)
 {
     struct statfs sf;
-    if (fstatfs(fd, &sf) < 0)
+    if (statfs(path, &sf) < 0)
         return NULL;
     switch ((unsigned long)sf.f_type) {
     case 0x6969: return "NFS";
@@ -605,7 +598,7 @@ int inbox_start(struct inbox *in, uv_loop_t *loop,
     in->set = *set;
     in->ready_cb = cb;
     in->arg = arg;
-    in->ifd = in->wd = in->dirfd = -1;
+    in->ifd = in->wd = -1;
     in->path = strdup(set->path);
     in->nbuckets = 1;
     while (in->nbuckets < (set->max_candidates + MAX_IGNORED) * 2)
@@ -623,17 +616,17 @@ int inbox_start(struct inbox *in, uv_loop_t *loop,
         release(in);
         return -1;
     }
-    in->dirfd = open(in->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct stat st;
-    if (in->dirfd < 0 || fstat(in->dirfd, &st) < 0) {
+    if (stat(in->path, &st) < 0) {
         snprintf(err, errlen, "cannot open the inbox %s: %s", in->path,
                  strerror(errno));
         release(in);
         return -1;
     }
     in->dev = (uint64_t)st.st_dev;
+    in->ino = (uint64_t)st.st_ino;
 
-    const char *remote = remote_fs(in->dirfd);
+    const char *remote = remote_fs(in->path);
     if (set->watch == INBOX_WATCH_POLL) {
         in->polling = 1;
         in->poll_reason = "watch: poll";
@@ -718,9 +711,13 @@ void inbox_later(struct inbox *in, const char *name)
     rearm(in);
 }
 
-int inbox_dirfd(const struct inbox *in)
+int inbox_file(const struct inbox *in, const char *name, char *out,
+               size_t outlen)
 {
-    return in->dirfd;
+    if (in->lost)
+        return -1;
+    int n = snprintf(out, outlen, "%s/%s", in->path, name);
+    return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
 size_t inbox_pending(const struct inbox *in, int *known)
@@ -738,11 +735,9 @@ static void release(struct inbox *in)
     in->buckets = NULL;
     if (in->ifd >= 0)
         close(in->ifd);
-    if (in->dirfd >= 0)
-        close(in->dirfd);
     free(in->path);
     in->path = NULL;
-    in->ifd = in->dirfd = -1;
+    in->ifd = -1;
 }
 
 static void on_closed(uv_handle_t *h)

@@ -41,8 +41,8 @@ struct inbox {
     uv_loop_t *loop;
     struct inbox_settings set;
     char *path;
-    int dirfd;              /* the inbox folder; -1 while it is gone */
     uint64_t dev;           /* its file system, fixed at start */
+    uint64_t ino;           /* the folder itself, to notice a new one */
     int polling;            /* scanning instead of inotify */
     const char *poll_reason;
 
@@ -85,8 +85,11 @@ int inbox_take(struct inbox *in, char *out);
  * file of that name). */
 void inbox_later(struct inbox *in, const char *name);
 
-/* The folder's descriptor for claiming, or -1 while it is gone. */
-int inbox_dirfd(const struct inbox *in);
+/* The path of `name` in the inbox, into out. Returns 0, or -1 while the
+ * folder is gone (or the path is too long). The inbox holds no descriptor
+ * of its folder: one would keep the kernel from reporting its deletion. */
+int inbox_file(const struct inbox *in, const char *name, char *out,
+               size_t outlen);
 
 /* Names known to be waiting; *known is 0 while a scan is under way or
  * names were dropped, when the folder may hold more. */

@@ -145,9 +145,9 @@ static int move_unique(int from, const char *name, int to, int reserve,
     return -EEXIST;
 }
 
-int store_claim(struct store *s, int inboxfd, const char *name)
+int store_claim(struct store *s, const char *path, const char *name)
 {
-    return move_noreplace(inboxfd, name, s->workfd, name);
+    return move_noreplace(AT_FDCWD, path, s->workfd, name);
 }
 
 int store_done(struct store *s, const char *name, int delete, char *final,
@@ -268,10 +268,15 @@ int store_fail_bytes(struct store *s, const char *name, const void *raw,
     return rc;
 }
 
-int store_unclaim(struct store *s, int inboxfd, const char *name,
+int store_unclaim(struct store *s, const char *inbox, const char *name,
                   char *final, size_t flen)
 {
-    return move_unique(s->workfd, name, inboxfd, 0, final, flen);
+    int fd = open(inbox, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = move_unique(s->workfd, name, fd, 0, final, flen);
+    close(fd);
+    return rc;
 }
 
 unsigned store_crashes(struct store *s, const char *name)

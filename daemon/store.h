@@ -35,10 +35,10 @@ int store_open(struct store *s, const char *state, uint64_t inbox_dev,
                int sync, char *err, size_t errlen);
 void store_close(struct store *s);
 
-/* Claim `name` by moving it from the folder `inboxfd` into work/. Returns
- * 0, -EEXIST when work/ already holds that name, or another -errno
- * (-ENOENT: it is gone; -EXDEV: another file system). */
-int store_claim(struct store *s, int inboxfd, const char *name);
+/* Claim the file at `path` by moving it into work/ as `name`. Returns 0,
+ * -EEXIST when work/ already holds that name, or another -errno (-ENOENT:
+ * it is gone; -EXDEV: another file system). */
+int store_claim(struct store *s, const char *path, const char *name);
 
 /* Move work/`name` into done/ under a free name (`name`, else
  * "stem.2.ext", "stem.3.ext", ...), or delete it when `delete` is set.
@@ -58,9 +58,9 @@ int store_fail_bytes(struct store *s, const char *name, const void *raw,
                      size_t len, const struct failure *f, char *final,
                      size_t flen);
 
-/* Give work/`name` back to the inbox `inboxfd` (on shutdown), under a free
+/* Give work/`name` back to the folder `inbox` (on shutdown), under a free
  * name. Returns 0 or -errno. */
-int store_unclaim(struct store *s, int inboxfd, const char *name,
+int store_unclaim(struct store *s, const char *inbox, const char *name,
                   char *final, size_t flen);
 
 /* Crash counters, one per name in work/: how many times the daemon died
