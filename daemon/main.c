@@ -11,6 +11,8 @@
 static const char usage[] =
     "usage: newsdesk COMMAND [OPTIONS]\n"
     "\n"
+    "  run     [-c FILE]                   the daemon, in the foreground: watch\n"
+    "                                      the inbox and process what arrives\n"
     "  process [-c FILE] [--export] FILE...\n"
     "                                      run the pipeline on files (\"-\" reads\n"
     "                                      stdin) and print JSON Lines; exporters\n"
@@ -55,6 +57,8 @@ int main(int argc, char **argv)
                ND_ABI_MINOR);
         return 0;
     }
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "process"))
         return cmd_process(argc - 1, argv + 1);
     if (!strcmp(cmd, "check"))
