@@ -81,4 +81,9 @@ struct text_stats text_stats(const char *s, size_t n);
  * space and trim both ends, in place. Returns the new length. */
 size_t squeeze_space(char *s, size_t n);
 
+/* Remove tags and decode character references (numeric, and the named
+ * ones news text uses) in s[0..n), in place, then collapse white space.
+ * For short metadata values only. Returns the new length. */
+size_t strip_markup(char *s, size_t n);
+
 #endif
