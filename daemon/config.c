@@ -108,6 +108,7 @@ static const struct default_step default_chain[] = {
     {"text", NULL, NULL},
     {"html", NULL, NULL},
     {"json-reader", NULL, NULL},
+    {"feed", NULL, NULL},
     {"json", "dir", "./outbox"},
     {NULL, NULL, NULL},
 };
