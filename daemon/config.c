@@ -106,6 +106,9 @@ struct default_step {
 
 static const struct default_step default_chain[] = {
     {"text", NULL, NULL},
+    {"html", NULL, NULL},
+    {"json-reader", NULL, NULL},
+    {"feed", NULL, NULL},
     {"json", "dir", "./outbox"},
     {NULL, NULL, NULL},
 };
