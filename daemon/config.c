@@ -109,6 +109,11 @@ static const struct default_step default_chain[] = {
     {"html", NULL, NULL},
     {"json-reader", NULL, NULL},
     {"feed", NULL, NULL},
+    {"language", NULL, NULL},
+    {"entities", NULL, NULL},
+    {"keywords", NULL, NULL},
+    {"quotes", NULL, NULL},
+    {"summary", NULL, NULL},
     {"json", "dir", "./outbox"},
     {NULL, NULL, NULL},
 };
