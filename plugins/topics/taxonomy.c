@@ -245,7 +245,10 @@ static int add_hit(struct pattern *p, uint32_t topic, float w)
 {
     for (size_t i = 0; i < p->nhits; i++)
         if (p->hits[i].topic == topic) {
-            p->hits[i].weight += w;
+            /* Terms that stem alike ("fan", "fans") are one term: it
+             * counts once, with the weight of larger magnitude. */
+            if (fabsf(w) > fabsf(p->hits[i].weight))
+                p->hits[i].weight = w;
             return 0;
         }
     struct hit *g = realloc(p->hits, (p->nhits + 1) * sizeof *g);
@@ -337,8 +340,18 @@ static void read_terms(struct builder *b, yaml_document_t *doc,
             yaml_node_t *k = yaml_document_get_node(doc, p->key);
             yaml_node_t *v = yaml_document_get_node(doc, p->value);
             double w;
+            const yaml_node_t *dup = NULL;
+            for (yaml_node_pair_t *q = terms->data.mapping.pairs.start;
+                 scalar(k) && !dup && q < p; q++) {
+                yaml_node_t *qk = yaml_document_get_node(doc, q->key);
+                if (scalar(qk) && !strcmp(scalar(qk), scalar(k)))
+                    dup = qk;
+            }
             if (!scalar(k)) {
                 fail_at(b, k, "expected a term (a word or phrase)");
+            } else if (dup) {
+                fail_at(b, k, "duplicate term \"%s\" (first given at line %d)",
+                        scalar(k), (int)dup->start_mark.line + 1);
             } else if (!scalar(v) || parse_weight(scalar(v), &w) < 0) {
                 fail_at(b, v, "term \"%s\": expected a weight, a number from "
                         "-100 to 100", scalar(k));
