@@ -106,6 +106,7 @@ struct default_step {
 
 static const struct default_step default_chain[] = {
     {"text", NULL, NULL},
+    {"topics", NULL, NULL},
     {"json", "dir", "./outbox"},
     {NULL, NULL, NULL},
 };
