@@ -223,8 +223,10 @@ ncl_model_t *ncl_train(const ncl_vec_t *docs, const int *labels, size_t n,
         x[i].val = malloc((docs[i].n ? docs[i].n : 1) * sizeof *x[i].val);
         if (!x[i].idx || !x[i].val)
             goto oom;
-        memcpy(x[i].idx, docs[i].idx, docs[i].n * sizeof *x[i].idx);
-        memcpy(x[i].val, docs[i].val, docs[i].n * sizeof *x[i].val);
+        if (docs[i].n) {
+            memcpy(x[i].idx, docs[i].idx, docs[i].n * sizeof *x[i].idx);
+            memcpy(x[i].val, docs[i].val, docs[i].n * sizeof *x[i].val);
+        }
         x[i].n = x[i].cap = docs[i].n;
         ncl_tfidf(&x[i], m->idf);
     }

@@ -504,9 +504,10 @@ static int compile(struct builder *b)
     size_t at = 0;
     for (size_t i = 0; i < nn; i++) {
         struct build_node *bn = &b->nodes[i];
-        qsort(bn->e, bn->n, sizeof *bn->e, cmp_edge);
-        if (bn->n)
+        if (bn->n) {
+            qsort(bn->e, bn->n, sizeof *bn->e, cmp_edge);
             memcpy(t->edges + at, bn->e, bn->n * sizeof *bn->e);
+        }
         t->nodes[i] = (struct ac_node){(uint32_t)at, (uint32_t)bn->n, 0,
                                        bn->pattern, -1};
         at += bn->n;
