@@ -114,6 +114,7 @@ static const struct default_step default_chain[] = {
     {"keywords", NULL, NULL},
     {"quotes", NULL, NULL},
     {"summary", NULL, NULL},
+    {"topics", NULL, NULL},
     {"json", "dir", "./outbox"},
     {NULL, NULL, NULL},
 };
