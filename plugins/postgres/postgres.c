@@ -245,6 +245,18 @@ static int pg_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
         return -1;
     }
     p->self = self;
+    char *perr = NULL;
+    PQconninfoOption *parsed = PQconninfoParse(p->conninfo, &perr);
+    if (!parsed) {
+        char e[256];
+        one_line(e, sizeof e, perr ? perr : "out of memory");
+        snprintf(err, errlen, "conninfo: %s", e);
+        PQfreemem(perr);
+        free(p->conninfo);
+        free(p);
+        return -1;
+    }
+    PQconninfoFree(parsed);
     const char *d = nd_durable(self);
     p->mode = !strcmp(d, "always") ? MODE_ALWAYS : !strcmp(d, "none") ? MODE_NONE
                                                                      : MODE_BATCH;
