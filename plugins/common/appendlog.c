@@ -133,7 +133,7 @@ int appendlog_open(struct appendlog *l, char *err, size_t errlen)
     struct stat sb;
     /* A file carried over from an earlier run keeps its age for rotation. */
     l->opened_ms = fstat(l->fd, &sb) == 0 && l->size
-                       ? (int64_t)sb.st_ctim.tv_sec * 1000
+                       ? (int64_t)sb.st_ctim.tv_sec * 1000 + sb.st_ctim.tv_nsec / 1000000
                        : wall_ms();
     l->synced_ms = wall_ms();
     l->dirty = 0;
