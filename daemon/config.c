@@ -490,8 +490,9 @@ static void use_default_chain(struct config *c, struct registry *reg,
             if (d->key) {
                 char err[256];
                 int idx = opts_find(s.opts, d->key);
-                if (idx >= 0)
-                    opts_set_scalar(s.opts, (size_t)idx, d->value, err, sizeof err);
+                if (idx >= 0 &&
+                    opts_set_scalar(s.opts, (size_t)idx, d->value, err, sizeof err) == 0)
+                    s.opts->v[idx].user_set = 1;
             }
         }
         struct step_config *grown = realloc(c->steps, (c->nsteps + 1) * sizeof *grown);

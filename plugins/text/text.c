@@ -245,12 +245,13 @@ static nd_status_t text_process(void *state, nd_doc_t *doc)
                                  : "empty file: there is no text to read");
         return ND_FAIL;
     }
+    struct line whole = title;
     title = cut_title(title);
     if (nd_doc_set(doc, "title", nd_val_strn(title.s, title.n)) < 0)
         goto oom;
     if (!body.n) {
         /* A one-paragraph note: its only line is both title and text. */
-        if (put(&body, title.s, title.n) < 0)
+        if (put(&body, whole.s, whole.n) < 0)
             goto oom;
         paragraphs = 1;
     }
