@@ -140,3 +140,48 @@ class Webhook(ndtest.TempDirTest):
 
 if __name__ == "__main__":
     ndtest.main()
+
+
+class SeveralExporters(ndtest.TempDirTest):
+    """jsonl, sqlite and a webhook in one chain, the webhook down at first:
+    the documents are done only when all three have them, and the retries
+    that wait for the webhook duplicate nothing in the other two."""
+
+    def test_every_sink_gets_every_document_once(self):
+        import sqlite3
+        port = free_port()
+        cfg = self.write("nd.yaml", (
+            "service:\n  retry_min: 300ms\n"
+            "pipeline:\n"
+            "  - plugin: text\n"
+            "  - plugin: jsonl\n    path: out/docs.jsonl\n"
+            "  - plugin: sqlite\n    path: out/archive.db\n"
+            f"  - plugin: webhook\n    url: http://127.0.0.1:{port}/hook\n"
+            "    retries: 0\n"))
+        files = [self.write(f"c{i}.txt", f"Chained story {i}\n\nBody {i}.\n") for i in range(4)]
+        sink = []
+
+        def start_later():
+            time.sleep(0.5)
+            sink.append(HTTPSink(port))
+        t = threading.Thread(target=start_later)
+        t.start()
+        r = self.nd("process", "-c", cfg, "--export", *files)
+        t.join()
+        try:
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("retrying", r.stderr.decode())
+            ids = sorted(d["id"] for d in ndtest.lines_json(r.stdout))
+            self.assertEqual(len(ids), 4)
+            posted = [json.loads(b)["id"] for b in sink[0].bodies()]
+            self.assertEqual(sorted(posted), ids)
+            with open(self.path("out", "docs.jsonl")) as f:
+                lines = [json.loads(l)["id"] for l in f]
+            self.assertEqual(sorted(lines), ids)
+            c = sqlite3.connect(self.path("out", "archive.db"))
+            rows = sorted(x[0] for x in c.execute("SELECT id FROM documents"))
+            c.close()
+            self.assertEqual(rows, ids)
+        finally:
+            for s in sink:
+                s.stop()
