@@ -18,6 +18,12 @@ static const char usage[] =
     "  check   [-c FILE]                   check the configuration and plugins,\n"
     "                                      print the resolved pipeline\n"
     "  plugins [-c FILE] [NAME] [--json]   list plugins, or one plugin's options\n"
+    "  train   [OPTIONS] -o MODEL INPUT... train a classifier on labelled\n"
+    "                                      articles for the model plugin\n"
+    "                                      (newsdesk train --help)\n"
+    "  search  [-c FILE | --db PATH] [--topic T] [--entity [TYPE:]TEXT]\n"
+    "          [--lang CODE] [--since DATE] [--until DATE] [--limit N] [--json]\n"
+    "          QUERY...                    full-text search of the SQLite archive\n"
     "  --version, --help\n"
     "\n"
     "The configuration is -c FILE, else $NEWSDESK_CONFIG, else ./newsdesk.yaml,\n"
@@ -55,6 +61,10 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "plugins"))
         return cmd_plugins(argc - 1, argv + 1);
+    if (!strcmp(cmd, "train"))
+        return cmd_train(argc - 1, argv + 1);
+    if (!strcmp(cmd, "search"))
+        return cmd_search(argc - 1, argv + 1);
     fprintf(stderr, "newsdesk: unknown command \"%s\"\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }
