@@ -20,6 +20,8 @@ static const char usage[] =
     "  check   [-c FILE]                   check the configuration and plugins,\n"
     "                                      print the resolved pipeline\n"
     "  plugins [-c FILE] [NAME] [--json]   list plugins, or one plugin's options\n"
+    "  plugins --reference                 the configuration reference (Markdown)\n"
+    "  status  [-c FILE] [--json]          ask the running daemon how it is doing\n"
     "  train   [OPTIONS] -o MODEL INPUT... train a classifier on labelled\n"
     "                                      articles for the model plugin\n"
     "                                      (newsdesk train --help)\n"
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
         return cmd_plugins(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
         return cmd_train(argc - 1, argv + 1);
+    if (!strcmp(cmd, "status"))
+        return cmd_status(argc - 1, argv + 1);
     if (!strcmp(cmd, "search"))
         return cmd_search(argc - 1, argv + 1);
     fprintf(stderr, "newsdesk: unknown command \"%s\"\n\n%s", cmd, usage);
