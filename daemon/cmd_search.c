@@ -273,30 +273,30 @@ static void print_flat(const char *s)
         putchar(*s == '\n' || *s == '\t' ? ' ' : *s);
 }
 
-/* Print at most `width` code points of s, padded. */
-static void print_cell(const char *s, int width)
+/* Print s cut to at most `width` code points, with … when cut. */
+static void print_clipped(const char *s, int width)
 {
-    int n = 0;
     const char *p = s;
+    int n = 0;
     while (*p && n < width) {
         p++;
         while ((*p & 0xC0) == 0x80)
             p++;
         n++;
     }
-    if (*p && n == width) {
-        const char *q = s;
-        for (int k = 0; k < width - 1; k++) {
-            q++;
-            while ((*q & 0xC0) == 0x80)
-                q++;
-        }
-        fwrite(s, 1, (size_t)(q - s), stdout);
-        fputs("…", stdout);
-    } else {
-        fwrite(s, 1, (size_t)(p - s), stdout);
-        printf("%*s", width - n, "");
+    if (!*p) {
+        fputs(s, stdout);
+        return;
     }
+    /* Too long: keep width - 1 code points and the ellipsis. */
+    const char *q = s;
+    for (int k = 0; k < width - 1; k++) {
+        q++;
+        while ((*q & 0xC0) == 0x80)
+            q++;
+    }
+    fwrite(s, 1, (size_t)(q - s), stdout);
+    fputs("…", stdout);
 }
 
 static void print_row_json(sqlite3_stmt *st, int rank)
@@ -330,9 +330,11 @@ static void print_row_table(sqlite3_stmt *st, int rank)
 {
     char date[11];
     snprintf(date, sizeof date, "%s", col(st, 2));
+    if (rank == 1)
+        printf("  #    score  date        lang title\n");
     printf("%3d  %7.2f  %-10s  %-3.3s ", rank, -sqlite3_column_double(st, 4), date,
            col(st, 3));
-    print_cell(*col(st, 1) ? col(st, 1) : col(st, 7), 60);
+    print_clipped(*col(st, 1) ? col(st, 1) : col(st, 7), 60);
     printf("\n                ");
     print_flat(col(st, 5));
     if (*col(st, 6))
@@ -432,7 +434,9 @@ int cmd_search(int argc, char **argv)
                                                                   : EXIT_CONFIG;
         goto out;
     }
-    if (!s.json)
+    if (!s.json && rank == s.limit)
+        printf("first %d matches (--limit %ld); there may be more\n", rank, s.limit);
+    else if (!s.json)
         printf(rank ? "%d match%s\n" : "no matches\n", rank, rank == 1 ? "" : "es");
 out:
     sqlite3_finalize(st);

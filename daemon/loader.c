@@ -264,7 +264,7 @@ size_t registry_load_dir(struct registry *r, const char *dir)
     }
     closedir(dp);
     /* A fixed order makes "already loaded from" reproducible. A folder
-     * with no plugins (a library's) leaves names NULL. */
+     * without plugins (plugins/common holds a static library) has none. */
     if (n)
         qsort(names, n, sizeof *names, by_name);
     size_t loaded = 0;

@@ -110,6 +110,23 @@ static int repair(struct appendlog *l, char *err, size_t errlen)
     return 0;
 }
 
+/* fsync the folder holding `path`, so that renames and new files in it
+ * survive a power cut. */
+static int sync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *d = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    if (!d)
+        return -1;
+    int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(d);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
 int appendlog_open(struct appendlog *l, char *err, size_t errlen)
 {
     if (mkdirs_for(l->path) < 0) {
@@ -133,10 +150,18 @@ int appendlog_open(struct appendlog *l, char *err, size_t errlen)
     struct stat sb;
     /* A file carried over from an earlier run keeps its age for rotation. */
     l->opened_ms = fstat(l->fd, &sb) == 0 && l->size
-                       ? (int64_t)sb.st_ctim.tv_sec * 1000
+                       ? (int64_t)sb.st_ctim.tv_sec * 1000 + sb.st_ctim.tv_nsec / 1000000
                        : wall_ms();
     l->synced_ms = wall_ms();
     l->dirty = 0;
+    /* The file may be new: its name must last as long as its records. */
+    if (l->sync != APPENDLOG_SYNC_NEVER && sync_parent(l->path) < 0) {
+        snprintf(err, errlen, "cannot sync the folder of %s: %s", l->path,
+                 strerror(errno));
+        close(l->fd);
+        l->fd = -1;
+        return -1;
+    }
     return 0;
 }
 
@@ -200,7 +225,9 @@ int appendlog_rotate_if_due(struct appendlog *l, size_t len)
     l->fd = fd;
     l->size = 0;
     l->opened_ms = wall_ms();
-    l->dirty = 1; /* the new directory entry wants syncing too */
+    l->dirty = 0;
+    if (l->sync != APPENDLOG_SYNC_NEVER && sync_parent(l->path) < 0)
+        return -1;
     return 1;
 }
 
