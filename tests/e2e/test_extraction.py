@@ -237,6 +237,8 @@ pipeline:
         d = self.process(p)[0]
         self.assertEqual(d["language"]["code"], "und")
         self.assertEqual(d["quotes"], [])
+        self.assertEqual(d["keywords"], [])  # no word long enough to count
+        self.assertEqual(d["entities"], [])
 
     def test_seed_article(self):
         seed = ndtest.shared_path("corpus", "seed-trade-talks-madrid.txt")
