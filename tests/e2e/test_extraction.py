@@ -238,7 +238,7 @@ pipeline:
         self.assertEqual(d["language"]["code"], "und")
         self.assertEqual(d["quotes"], [])
         self.assertEqual(d["keywords"], [])  # no word long enough to count
-        self.assertEqual(d["entities"], [])
+        self.assertEqual([e["type"] for e in d["entities"]], ["MONEY"])  # "$ 5"
 
     def test_seed_article(self):
         seed = ndtest.shared_path("corpus", "seed-trade-talks-madrid.txt")
