@@ -503,6 +503,11 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
     while (s < e && (d->tok[s].flags & NLP_SENT_START) && plain_start(d, s)) {
         if (span_flags(d, s, e) & NAME_FLAGS)
             break;
+        /* "Will Smith said", "Brown Jones won": a first or last name
+         * before another name word starts the name. */
+        if ((tflags(d, s) & (LX_FIRST | LX_SURNAME)) && s + 1 < e && !plain_word(d, s + 1) &&
+            !(lex_flags(tk_s(d, s), tk_n(d, s)) & LX_STOP))
+            break;
         drop_word(r, s);
         s++;
     }

@@ -72,6 +72,12 @@ typedef struct nlp_doc {
 NLP_API int nlp_doc_parse(nlp_doc_t *d, const char *text, size_t len);
 NLP_API void nlp_doc_free(nlp_doc_t *d);
 
+/* How much of a text of `len` bytes to analyse when at most `max` bytes
+ * may be: all of it when it fits, else up to the last line break (or
+ * space, or character boundary) before `max`, so analysis of a huge
+ * document stays bounded in time and memory. */
+NLP_API size_t nlp_bounded_len(const char *text, size_t len, size_t max);
+
 /* The next code point of s[*i..n), advancing *i; invalid bytes read as
  * U+FFFD, one byte each. */
 NLP_API uint32_t nlp_utf8_next(const char *s, size_t n, size_t *i);

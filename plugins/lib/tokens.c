@@ -498,3 +498,22 @@ void nlp_doc_free(nlp_doc_t *d)
     free(d->sent);
     memset(d, 0, sizeof *d);
 }
+
+size_t nlp_bounded_len(const char *text, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t cut = max;
+    while (cut > max / 2 && text[cut] != '\n')
+        cut--;
+    if (cut <= max / 2) {
+        cut = max;
+        while (cut > max / 2 && text[cut] != ' ')
+            cut--;
+    }
+    if (cut <= max / 2)
+        cut = max;
+    while (cut && ((unsigned char)text[cut] & 0xC0) == 0x80)
+        cut--;
+    return cut;
+}

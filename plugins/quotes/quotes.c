@@ -13,12 +13,16 @@ static const nd_option_t options[] = {
     {"languages", ND_OPT_STRLIST, "en", 0, 0, 0, NULL,
      "ISO 639-1 codes of the documents to work on (others are skipped; "
      "documents of unknown language are processed)"},
+    {"max_text", ND_OPT_SIZE, "1MiB", ND_OPT_RANGE, 1024, 1073741824.0, NULL,
+     "only this much of the text, from its start, is analysed (cut at a line "
+     "break), so huge documents stay cheap"},
     {0},
 };
 
 struct langs {
     const char *const *codes;
     size_t n;
+    size_t max_text;
 };
 
 static int langs_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
@@ -31,6 +35,7 @@ static int langs_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
         return -1;
     }
     l->n = nd_opt_list(opts, "languages", &l->codes);
+    l->max_text = (size_t)nd_opt_int(opts, "max_text");
     *state = l;
     return 0;
 }
@@ -65,6 +70,8 @@ static nd_status_t quotes_process(void *state, nd_doc_t *doc)
     const char *text = nd_doc_text(doc, &len);
     if (!text)
         return ND_SKIP;
+    const struct langs *l = state;
+    len = nlp_bounded_len(text, len, l->max_text);
     nlp_doc_t d;
     nlp_entities_t ents;
     nlp_quote_t *q = NULL;
