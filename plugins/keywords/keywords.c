@@ -25,8 +25,8 @@ static const nd_option_t options[] = {
      "how many key phrases are kept, best first"},
     {"languages", ND_OPT_STRLIST, "en", 0, 0, 0, NULL,
      "ISO 639-1 codes of the documents to work on (the stop words are "
-     "English; others are skipped; documents of unknown language are "
-     "processed)"},
+     "English; others are skipped; documents of unknown or uncertain "
+     "language are processed)"},
     {"max_text", ND_OPT_SIZE, "1MiB", ND_OPT_RANGE, 1024, 1073741824.0, NULL,
      "only this much of the text, from its start, is analysed (cut at a line "
      "break), so huge documents stay cheap"},
@@ -285,8 +285,10 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
     if (!text)
         return ND_SKIP;
     len = nlp_bounded_len(text, len, kw->max_text);
-    const char *lang = nd_val_as_str(nd_val_get(nd_doc_get(doc, "language"), "code"), NULL);
-    if (lang && strcmp(lang, "und")) {
+    const nd_val_t *lv = nd_doc_get(doc, "language");
+    const char *lang = nd_val_as_str(nd_val_get(lv, "code"), NULL);
+    /* Skip only documents confidently (0.7) in an unlisted language. */
+    if (lang && strcmp(lang, "und") && nd_val_as_num(nd_val_get(lv, "confidence")) >= 0.7) {
         size_t i = 0;
         while (i < kw->nlangs && strcmp(kw->langs[i], lang))
             i++;
