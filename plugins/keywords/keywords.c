@@ -177,7 +177,7 @@ static int content(const nlp_doc_t *d, size_t k)
         char c = d->text[t->start + i];
         low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
     }
-    if (nlp_is_stopword(low, n))
+    if (nlp_is_stopword(low, n) || nlp_is_verb_form(low, n))
         return 0;
     /* Words of numbers, amounts and dates are the entities' business. */
     static const char *const skip[] = {
@@ -185,7 +185,10 @@ static int content(const nlp_doc_t *d, size_t k)
         "january", "february", "march", "april", "june", "july", "august",
         "september", "october", "november", "december", "monday", "tuesday",
         "wednesday", "thursday", "friday", "saturday", "sunday", "week",
-        "weeks", "year", "years", "month", "months", "day", "days", "time"};
+        "weeks", "year", "years", "month", "months", "day", "days", "time",
+        /* reporting verbs: how news is told, not what it is about */
+        "told", "added", "asked", "according", "reported", "announced",
+        "confirmed", "expected", "including", "following", "called"};
     for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
         if (strlen(skip[i]) == n && !memcmp(skip[i], low, n))
             return 0;

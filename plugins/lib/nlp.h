@@ -92,6 +92,11 @@ NLP_API size_t nlp_utf8_put(char *out, uint32_t c);
 /* Function words of English (lower-case, n bytes). */
 NLP_API int nlp_is_stopword(const char *s, size_t n);
 
+/* Is the lower-case English word a verb form that is not also a noun
+ * ("scored", "settled", "told"; not "talks", "meeting")? From WordNet's
+ * word lists and its irregular forms. */
+NLP_API int nlp_is_verb_form(const char *s, size_t n);
+
 /* ---- language ------------------------------------------------------------- */
 
 /* Identify the language of text (at most `prefix` bytes of it are read,
