@@ -89,8 +89,12 @@ static size_t join(const nlp_doc_t *d, size_t a, size_t b, char *buf, size_t cap
     return o;
 }
 
+static uint32_t tflags(const nlp_doc_t *d, size_t k);
+
 static uint32_t span_flags(const nlp_doc_t *d, size_t a, size_t b)
 {
+    if (b - a == 1)
+        return tflags(d, a);
     char buf[128];
     size_t n = join(d, a, b, buf, sizeof buf);
     return n ? lex_flags(buf, n) : 0;
@@ -98,7 +102,19 @@ static uint32_t span_flags(const nlp_doc_t *d, size_t a, size_t b)
 
 static uint32_t tflags(const nlp_doc_t *d, size_t k)
 {
-    return lex_flags(tk_s(d, k), tk_n(d, k));
+    uint32_t f = lex_flags(tk_s(d, k), tk_n(d, k));
+    /* "WASHINGTON (Reuters) -": a place in capitals, as datelines write
+     * it, is the place. */
+    if (!f && (d->tok[k].flags & NLP_ALLCAPS) && tk_n(d, k) > 3 && tk_n(d, k) < 32) {
+        char b[32];
+        const char *s = tk_s(d, k);
+        size_t n = tk_n(d, k);
+        b[0] = s[0];
+        for (size_t i = 1; i < n; i++)
+            b[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+        f = lex_flags(b, n) & (LX_LOC | LX_COUNTRY);
+    }
+    return f;
 }
 
 /* The entity type a gazetteer entry gives a span of `len` tokens. */
@@ -288,8 +304,11 @@ static size_t org_run_end(const nlp_doc_t *d, const uint8_t *used, size_t k, int
         size_t e2 = run_end(d, used, e + 1);
         uint32_t left = lex_flags(tk_s(d, e - 1), tk_n(d, e - 1));
         uint32_t right = lex_flags(tk_s(d, e2 - 1), tk_n(d, e2 - 1));
+        /* After "of" has joined, "and" continues the same phrase:
+         * "Office of Management and Budget". */
         if ((of && (left & (LX_ORGHEAD | LX_ORGPRE)) && !(left & LX_TITLE)) ||
-            ((right & LX_ORGHEAD) && !(right & LX_TITLE))) {
+            ((right & LX_ORGHEAD) && !(right & LX_TITLE)) ||
+            (*org && tk_eq(d, e, "and"))) {
             e = e2;
             *org = 1;
         } else {
@@ -508,6 +527,9 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
         if ((tflags(d, s) & (LX_FIRST | LX_SURNAME)) && s + 1 < e && !plain_word(d, s + 1) &&
             !(lex_flags(tk_s(d, s), tk_n(d, s)) & LX_STOP))
             break;
+        /* "Senator Rand Paul said": the title logic below handles it. */
+        if ((tflags(d, s) & LX_TITLE) && s + 1 < e)
+            break;
         drop_word(r, s);
         s++;
     }
@@ -525,7 +547,8 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
         if (!(tflags(d, k) & LX_FIRST) || plain_word(d, k))
             continue;
         size_t p = s;
-        while (p < k && plain_word(d, p) && !(tflags(d, p) & (NAME_FLAGS | LX_ORGHEAD)))
+        while (p < k && plain_word(d, p) &&
+               !(tflags(d, p) & (NAME_FLAGS | LX_ORGHEAD | LX_TITLE | LX_FIRST | LX_SURNAME)))
             p++;
         if (p == k && !(span_flags(d, s, e) & NAME_FLAGS))
             s = k;
