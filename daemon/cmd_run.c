@@ -57,5 +57,8 @@ int cmd_run(int argc, char **argv)
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     pipeline_free(p);
+    /* Join the worker threads now, so that what libraries keep per
+     * thread (OpenSSL's digest state) is released before exit. */
+    uv_library_shutdown();
     return status;
 }
