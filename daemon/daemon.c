@@ -508,6 +508,10 @@ static struct job *new_job(struct daemon *dm, const char *name)
 static void start_job(struct daemon *dm, struct job *j)
 {
     dm->inflight++;
+    if (j->stage) { /* already failed (poison): filed without opening */
+        queue(j);
+        return;
+    }
     j->fd = openat(dm->store.workfd, j->name,
                    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
