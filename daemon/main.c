@@ -6,6 +6,7 @@
 #include "build_config.h"
 #include "commands.h"
 #include "config.h"
+#include "document.h"
 #include "log.h"
 
 static const char usage[] =
@@ -20,6 +21,14 @@ static const char usage[] =
     "  check   [-c FILE]                   check the configuration and plugins,\n"
     "                                      print the resolved pipeline\n"
     "  plugins [-c FILE] [NAME] [--json]   list plugins, or one plugin's options\n"
+    "  plugins --reference                 the configuration reference (Markdown)\n"
+    "  status  [-c FILE] [--json]          ask the running daemon how it is doing\n"
+    "  train   [OPTIONS] -o MODEL INPUT... train a classifier on labelled\n"
+    "                                      articles for the model plugin\n"
+    "                                      (newsdesk train --help)\n"
+    "  search  [-c FILE | --db PATH] [--topic T] [--entity [TYPE:]TEXT]\n"
+    "          [--lang CODE] [--since DATE] [--until DATE] [--limit N] [--json]\n"
+    "          QUERY...                    full-text search of the SQLite archive\n"
     "  --version, --help\n"
     "\n"
     "The configuration is -c FILE, else $NEWSDESK_CONFIG, else ./newsdesk.yaml,\n"
@@ -37,6 +46,7 @@ int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     log_init();
+    doc_library_init();
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;
@@ -59,6 +69,12 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "plugins"))
         return cmd_plugins(argc - 1, argv + 1);
+    if (!strcmp(cmd, "train"))
+        return cmd_train(argc - 1, argv + 1);
+    if (!strcmp(cmd, "status"))
+        return cmd_status(argc - 1, argv + 1);
+    if (!strcmp(cmd, "search"))
+        return cmd_search(argc - 1, argv + 1);
     fprintf(stderr, "newsdesk: unknown command \"%s\"\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }
