@@ -287,7 +287,7 @@ class Faults(DaemonTest):
         self.assertEqual(rec["stage"], "crash")
         self.assertEqual(rec["attempts"], 3)
         self.assertIn("max_attempts", rec["message"])
-        self.assertEqual(d.ls("var", "attempts"), [])
+        d.wait(lambda: d.ls("var", "attempts") == [], 10, "the crash counter stayed")
         d.drop("good.txt", ARTICLE)
         d.wait(lambda: d.done() == ["good.txt"], 30, "the daemon stopped working")
         self.assertEqual(d.stop(), 0)
