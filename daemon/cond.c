@@ -217,6 +217,33 @@ static int is_path(const struct parser *ps)
     return 1;
 }
 
+/* `"medtop:15000000" in topics`: a literal, then `in`, then a field; the
+ * same test as `topics contains "medtop:15000000"`. */
+static struct cond *parse_member(struct parser *ps)
+{
+    json_t *lit = parse_literal(ps);
+    if (!lit)
+        return NULL;
+    if (!is_word(ps, "in")) {
+        fail(ps, ps->t.col, "expected in after a value on the left (a value "
+             "can only be tested for membership of a field)");
+        json_decref(lit);
+        return NULL;
+    }
+    next(ps);
+    if (!is_path(ps)) {
+        fail(ps, ps->t.col, "expected a field name after in");
+        json_decref(lit);
+        return NULL;
+    }
+    struct cond *c = new_node(N_CMP);
+    c->path = strdup(ps->t.text);
+    c->op = OP_CONTAINS;
+    c->value = lit;
+    next(ps);
+    return c;
+}
+
 static struct cond *parse_primary(struct parser *ps)
 {
     if (ps->t.kind == T_LPAREN) {
@@ -262,6 +289,8 @@ static struct cond *parse_primary(struct parser *ps)
         }
         return c;
     }
+    if (ps->t.kind == T_STR || ps->t.kind == T_NUM)
+        return parse_member(ps);
     if (!is_path(ps)) {
         fail(ps, ps->t.col, "expected a field name, (, not or exists");
         return NULL;

@@ -5,6 +5,7 @@
  *   source.media_type in ["text/html", "text/plain"]
  *   topics contains "medtop:15000000"   (a topic's id or label)
  *   labels contains "sport"          title contains "election"
+ *   "sport" in labels                (the same as labels contains "sport")
  *   exists byline                    not (language == "en" or x < 3)
  *
  * Operators: == != < <= > >= in contains exists, and or not, parentheses.

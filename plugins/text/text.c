@@ -625,6 +625,7 @@ static nd_status_t text_process(void *state, nd_doc_t *doc)
     }
     if (title.n) {
         struct rbuf t = {0};
+        struct line whole = title;
         title = cut_title(title);
         if (markdown ? md_inline(&t, title.s, title.n, 0) < 0
                      : rbuf_put(&t, title.s, title.n) < 0) {
@@ -633,8 +634,10 @@ static nd_status_t text_process(void *state, nd_doc_t *doc)
         }
         int rc = nd_doc_set(doc, "title", nd_val_strn(t.p, t.n));
         if (!b.out.n && rc == 0) {
-            /* A one-paragraph note: its only line is both title and text. */
-            rc = rbuf_put(&b.out, t.p, t.n);
+            /* A one-paragraph note: its only line is both title and text;
+             * the text keeps all of it, however long. */
+            rc = markdown ? md_inline(&b.out, whole.s, whole.n, 0)
+                          : rbuf_put(&b.out, whole.s, whole.n);
         }
         rbuf_free(&t);
         if (rc < 0)

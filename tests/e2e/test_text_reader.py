@@ -129,6 +129,18 @@ class TextReader(ndtest.TempDirTest):
         d = self.read(p, config="inbox: {path: ./inbox, max_bytes: 200MiB}\n")
         self.assertLessEqual(len(d["title"]), 300)
         self.assertTrue(d["title"].startswith("lorem ipsum"))
+        # The text keeps the whole line, not just the title cut from it.
+        self.assertEqual(d["stats"]["words"], 3 * 58255 * 100)
+
+    def test_crlf_and_no_final_newline(self):
+        d = self.read(self.write("crlf.txt", b"Ferry timetable changes\r\n\r\nBoats leave at six.\r\nThey return at nine."))
+        self.assertEqual(d["title"], "Ferry timetable changes")
+        self.assertEqual(d["text"], "Boats leave at six.\n\nThey return at nine.")
+
+    def test_paragraph_blocks(self):
+        d = self.read(self.write("blocks.txt", "Library extends hours\n\nThe library will open\nearlier on weekdays.\n\nStaff welcomed the change.\n"))
+        self.assertEqual(d["text"], "The library will open earlier on weekdays.\n\nStaff welcomed the change.")
+        self.assertEqual(d["stats"]["paragraphs"], 2)
 
 
 if __name__ == "__main__":
