@@ -341,7 +341,8 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
         if (p->score > best)
             best = p->score;
     }
-    qsort(c.ph, c.nph, sizeof *c.ph, by_score);
+    if (c.nph) /* no phrases at all (a one-word text): c.ph is NULL */
+        qsort(c.ph, c.nph, sizeof *c.ph, by_score);
     list = nd_val_list();
     if (!list)
         goto fail;
