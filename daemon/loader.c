@@ -96,8 +96,8 @@ static int check_writable(struct registry *r, const char *path)
         *(slash == dir ? slash + 1 : slash) = '\0';
     else
         snprintf(dir, sizeof dir, ".");
-    if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) &&
-        !(st.st_mode & S_ISVTX)) {
+    /* Even a sticky world-writable folder lets anyone add a plugin. */
+    if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH)) {
         record(r, path, NULL,
                "its directory %s is writable by others (mode %04o); refusing "
                "to load it", dir, (unsigned)(st.st_mode & 07777));
@@ -124,7 +124,10 @@ int registry_load_file(struct registry *r, const char *path)
         snprintf(real, sizeof real, "%s", path);
     for (size_t i = 0; i < r->n; i++)
         if (!strcmp(r->plugins[i].path, real))
-            return 0; /* the same file, reached twice */
+            return 1; /* the same file, reached twice */
+    for (size_t i = 0; i < r->nerrors; i++)
+        if (!strcmp(r->errors[i].path, real))
+            return -1; /* refused already, and said why */
     if (check_writable(r, real) < 0)
         return -1;
 
@@ -231,7 +234,7 @@ size_t registry_load_dir(struct registry *r, const char *dir)
     struct stat st;
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
         return 0;
-    if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+    if (st.st_mode & S_IWOTH) {
         record(r, dir, "", "the plugin directory is writable by others "
                            "(mode %04o); refusing to load from it",
                (unsigned)(st.st_mode & 07777));
@@ -260,8 +263,10 @@ size_t registry_load_dir(struct registry *r, const char *dir)
         names[n++] = strdup(e->d_name);
     }
     closedir(dp);
-    /* A fixed order makes "already loaded from" reproducible. */
-    qsort(names, n, sizeof *names, by_name);
+    /* A fixed order makes "already loaded from" reproducible. A folder
+     * without plugins (plugins/common holds a static library) has none. */
+    if (n)
+        qsort(names, n, sizeof *names, by_name);
     size_t loaded = 0;
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX];

@@ -37,7 +37,8 @@ void registry_free(struct registry *r);
  * in r->errors and loading goes on. Returns the number loaded. */
 size_t registry_load_dir(struct registry *r, const char *dir);
 
-/* Load one file. Returns 0, or -1 after recording the reason. */
+/* Load one file. Returns 0, 1 when that file is loaded already, or -1
+ * after recording the reason (once per file). */
 int registry_load_file(struct registry *r, const char *path);
 
 /* The plugin named `name`, or NULL. */

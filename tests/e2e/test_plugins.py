@@ -1,3 +1,55 @@
+"""`newsdesk plugins`: the list and one plugin's options, from the tables."""
+import json
+
 import ndtest
+
+
+class Plugins(ndtest.TempDirTest):
+    def test_list(self):
+        r = self.nd("plugins")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        names = [l.split()[0] for l in r.stdout.decode().splitlines()]
+        self.assertIn("text", names)
+        self.assertIn("json", names)
+
+    def test_one_plugin(self):
+        r = self.nd("plugins", "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode()
+        self.assertIn("exporter", out)
+        self.assertIn("dir", out)
+        self.assertIn("default ./outbox", out)
+
+    def test_json(self):
+        r = self.nd("plugins", "json", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        p = json.loads(r.stdout)
+        self.assertEqual(p["name"], "json")
+        self.assertEqual(p["role"], "exporter")
+        self.assertEqual(p["options"][0]["name"], "dir")
+        self.assertEqual(p["options"][0]["type"], "path")
+        r = self.nd("plugins", "--json")
+        self.assertIn("text", [p["name"] for p in json.loads(r.stdout)])
+
+    def test_plugin_path_and_option_types(self):
+        cfg = self.write("nd.yaml", "service:\n  plugin_path: [\"%s\"]\n" % ndtest.TEST_PLUGINS)
+        r = self.nd("plugins", "-c", cfg, "good", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        p = json.loads(r.stdout)
+        opts = {o["name"]: o for o in p["options"]}
+        self.assertEqual(opts["colour"]["choices"], ["red", "green", "blue"])
+        self.assertEqual(opts["ratio"]["min"], 0)
+        self.assertEqual(opts["ratio"]["max"], 1)
+        self.assertTrue(opts["old"]["deprecated"])
+        r = self.nd("plugins", "-c", cfg, "upper")
+        self.assertIn("required", r.stdout.decode())
+        self.assertIn("serial", r.stdout.decode())
+
+    def test_unknown(self):
+        r = self.nd("plugins", "nonesuch")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('no plugin named "nonesuch"', r.stderr.decode())
+
+
 if __name__ == "__main__":
     ndtest.main()

@@ -1,6 +1,187 @@
+/* document.c and value.c: ids, field order, escaping, entities, spawning. */
+#include <jansson.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <cmocka.h>
-static void t(void **s){(void)s;}
-int main(void){const struct CMUnitTest tests[]={cmocka_unit_test(t)};return cmocka_run_group_tests(tests,NULL,NULL);}
+
+#include "document.h"
+#include "utf8.h"
+#include "value.h"
+
+static nd_doc_t *make(const char *raw)
+{
+    size_t n = strlen(raw);
+    uint8_t *copy = malloc(n + 1);
+    memcpy(copy, raw, n + 1);
+    nd_doc_t *d = doc_new(copy, n, "story.txt", "/in/story.txt", "text/plain");
+    assert_non_null(d);
+    return d;
+}
+
+static void sha256_standard_vectors(void **st)
+{
+    (void)st;
+    char hex[65];
+    sha256_hex("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    sha256_hex(two, strlen(two), hex);
+    assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    nd_doc_t *d = make("abc");
+    assert_string_equal(doc_id(d), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    doc_free(d);
+}
+
+static void output_is_valid_json_and_utf8(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("x");
+    /* Control characters, quotes, backslashes and invalid bytes. */
+    const char nasty[] = "a\x01\x1f\"\\\n\tb\xff\xc3(c\xe2\x82";
+    doc_set(d, "title", val_str(nasty, sizeof nasty - 1));
+    doc_set_text(d, "line\x02one\r\nline two\xfe", 19);
+    size_t len;
+    const char *json = doc_to_json(d, &len);
+    assert_non_null(json);
+    assert_int_equal(strlen(json), len);
+    assert_null(memchr(json, '\n', len)); /* one line */
+    size_t clean_len;
+    char *clean = utf8_clean(json, len, UTF8_KEEP_CONTROLS, &clean_len);
+    assert_int_equal(clean_len, len);
+    assert_memory_equal(clean, json, len); /* already valid UTF-8 */
+    free(clean);
+    for (size_t i = 0; i < len; i++)
+        assert_true((unsigned char)json[i] >= 0x20);
+    json_error_t e;
+    json_t *j = json_loads(json, 0, &e);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "title")),
+                        "a\x01\x1f\"\\\n\tb\xEF\xBF\xBD\xEF\xBF\xBD(c\xEF\xBF\xBD");
+    assert_string_equal(json_string_value(json_object_get(j, "text")),
+                        "lineone\nline two\xEF\xBF\xBD");
+    json_decref(j);
+    assert_non_null(strstr(json, "\\u0001"));
+    doc_free(d);
+}
+
+static void field_order_is_stable(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("y");
+    doc_set(d, "custom", val_int(1));
+    doc_set(d, "topics", val_list());
+    doc_set(d, "language", val_str("en", 2));
+    doc_set_text(d, "t", 1);
+    doc_set(d, "title", val_str("T", 1));
+    doc_add_timing(d, "text", 12);
+    const char *json = doc_to_json(d, NULL);
+    const char *order[] = {"\"schema\"", "\"id\"", "\"source\"", "\"title\"",
+                           "\"byline\"", "\"published\"", "\"url\"",
+                           "\"language\"", "\"text\"", "\"topics\"",
+                           "\"custom\"", "\"pipeline\""};
+    const char *prev = json;
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+        const char *at = strstr(json, order[i]);
+        assert_non_null(at);
+        assert_true(at >= prev);
+        prev = at;
+    }
+    assert_non_null(strstr(json, "\"byline\":null"));
+    assert_non_null(strstr(json, "\"pipeline\":[{\"step\":\"text\",\"us\":12}]"));
+    /* The cache is dropped when the document changes. */
+    doc_set(d, "custom", val_int(2));
+    assert_non_null(strstr(doc_to_json(d, NULL), "\"custom\":2"));
+    doc_free(d);
+}
+
+static void entities_and_topics(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("z");
+    const uint32_t spans[][2] = {{0, 13}, {40, 47}};
+    nd_val_t *value = val_obj();
+    val_put(value, "amount", val_int(410000000));
+    nd_entity_t e = {"MONEY", "$410 million", 2, spans, 2, value};
+    assert_int_equal(doc_add_entity(d, &e), 0);
+    assert_int_equal(doc_add_topic(d, "topics", "medtop:04000000", "economy", 0.71), 0);
+    json_t *j = json_loads(doc_to_json(d, NULL), 0, NULL);
+    json_t *ent = json_array_get(json_object_get(j, "entities"), 0);
+    assert_string_equal(json_string_value(json_object_get(ent, "type")), "MONEY");
+    assert_int_equal(json_integer_value(json_object_get(ent, "count")), 2);
+    assert_int_equal(json_integer_value(json_array_get(json_array_get(json_object_get(ent, "spans"), 1), 0)), 40);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(ent, "value"), "amount")), 410000000);
+    json_t *top = json_array_get(json_object_get(j, "topics"), 0);
+    assert_true(json_real_value(json_object_get(top, "score")) == 0.71);
+    assert_non_null(strstr(doc_to_json(d, NULL), "\"score\":0.71"));
+    json_decref(j);
+    doc_free(d);
+}
+
+static void spawned_children(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("<rss>two items</rss>");
+    nd_doc_t *a = doc_spawn(d, "<p>one</p>", 10, "text/html", NULL);
+    nd_doc_t *b = doc_spawn(d, "plain two", 9, NULL, "item-two");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(d->nchildren, 2);
+    assert_string_equal(a->name, "story.txt#1");
+    assert_string_equal(b->name, "item-two");
+    assert_string_equal(a->media_type, "text/html");
+    assert_string_equal(b->media_type, "text/plain"); /* sniffed */
+    assert_string_equal(doc_source(a, "parent"), doc_id(d));
+    char hex[65];
+    sha256_hex("<p>one</p>", 10, hex);
+    assert_string_equal(doc_id(a), hex);
+    /* Children do not spawn grandchildren. */
+    assert_null(doc_spawn(a, "x", 1, NULL, NULL));
+    doc_free(d);
+}
+
+static void values(void **st)
+{
+    (void)st;
+    nd_val_t *o = val_obj();
+    val_put(o, "b", val_num(1.5));
+    val_put(o, "a", val_bool(1));
+    assert_int_equal(val_len(o), 2);
+    const nd_val_t *item;
+    assert_string_equal(val_key_at(o, 0, &item), "b");
+    assert_true(val_as_num(item) == 1.5);
+    assert_string_equal(val_key_at(o, 1, &item), "a");
+    assert_null(val_key_at(o, 2, &item));
+    assert_int_equal(val_type(val_get(o, "a")), ND_VAL_BOOL);
+    /* NaN has no JSON form: it becomes null. */
+    nd_val_t *nan = val_num(0.0 / 0.0);
+    assert_int_equal(val_type(nan), ND_VAL_NULL);
+    val_free(nan);
+    /* Pushing onto a non-list frees the item and fails. */
+    assert_int_equal(val_push(o, val_int(1)), -1);
+    val_free(o);
+    char err[128];
+    assert_null(val_parse_json("{\"a\": [1,", 9, err, sizeof err));
+    assert_non_null(strstr(err, "line 1"));
+    nd_val_t *p = val_parse_json("[1, \"x\"]", 8, err, sizeof err);
+    assert_int_equal(val_len(p), 2);
+    val_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sha256_standard_vectors),
+        cmocka_unit_test(output_is_valid_json_and_utf8),
+        cmocka_unit_test(field_order_is_stable),
+        cmocka_unit_test(entities_and_topics),
+        cmocka_unit_test(spawned_children),
+        cmocka_unit_test(values),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

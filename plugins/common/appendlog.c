@@ -1,0 +1,280 @@
+/* appendlog: whole-record appends, rotation, fsync policy. */
+#include "appendlog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int appendlog_transient(int e)
+{
+    return e == ENOSPC || e == EDQUOT || e == EIO || e == EAGAIN ||
+           e == EINTR || e == EROFS || e == ENOMEM || e == EMFILE ||
+           e == ENFILE;
+}
+
+int appendlog_parse_sync(const char *opt, const char *durable,
+                         enum appendlog_sync *sync, int64_t *interval_ms)
+{
+    *interval_ms = 0;
+    if (!opt || !strcmp(opt, "auto")) {
+        *sync = !strcmp(durable, "always") ? APPENDLOG_SYNC_ALWAYS
+                : !strcmp(durable, "none") ? APPENDLOG_SYNC_NEVER
+                                           : APPENDLOG_SYNC_FLUSH;
+        return 0;
+    }
+    if (!strcmp(opt, "flush") || !strcmp(opt, "batch")) {
+        *sync = APPENDLOG_SYNC_FLUSH;
+        return 0;
+    }
+    if (!strcmp(opt, "always")) {
+        *sync = APPENDLOG_SYNC_ALWAYS;
+        return 0;
+    }
+    if (!strcmp(opt, "never") || !strcmp(opt, "none")) {
+        *sync = APPENDLOG_SYNC_NEVER;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(opt, &end);
+    if (errno || end == opt || v <= 0)
+        return -1;
+    double mult = !strcmp(end, "ms") ? 1 : !strcmp(end, "s") ? 1000
+                  : !strcmp(end, "m") ? 60000 : !strcmp(end, "h") ? 3600000 : -1;
+    if (mult < 0)
+        return -1;
+    *sync = APPENDLOG_SYNC_INTERVAL;
+    *interval_ms = (int64_t)(v * mult);
+    return *interval_ms > 0 ? 0 : -1;
+}
+
+static int mkdirs_for(const char *path)
+{
+    char *p = strdup(path);
+    if (!p)
+        return -1;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    free(p);
+    return 0;
+}
+
+/* Cut off whatever follows the last complete record. */
+static int repair(struct appendlog *l, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (fstat(l->fd, &sb) < 0)
+        return -1;
+    l->size = sb.st_size;
+    if (!sb.st_size || !l->scan)
+        return 0;
+    void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, l->fd, 0);
+    if (m == MAP_FAILED) {
+        snprintf(err, errlen, "cannot read %s: %s", l->path, strerror(errno));
+        return -1;
+    }
+    size_t good = l->scan(m, (size_t)sb.st_size, l->scan_ctx);
+    munmap(m, (size_t)sb.st_size);
+    if (good < (size_t)sb.st_size) {
+        if (ftruncate(l->fd, (off_t)good) < 0) {
+            snprintf(err, errlen, "cannot cut the partial record at the end "
+                     "of %s: %s", l->path, strerror(errno));
+            return -1;
+        }
+        fprintf(stderr, "newsdesk: %s: removed a partial record of %zu bytes "
+                "left by an interrupted write\n", l->path,
+                (size_t)sb.st_size - good);
+        l->size = (off_t)good;
+    }
+    return 0;
+}
+
+/* fsync the folder holding `path`, so that renames and new files in it
+ * survive a power cut. */
+static int sync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *d = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    if (!d)
+        return -1;
+    int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(d);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int appendlog_open(struct appendlog *l, char *err, size_t errlen)
+{
+    if (mkdirs_for(l->path) < 0) {
+        snprintf(err, errlen, "cannot create the folder of %s: %s", l->path,
+                 strerror(errno));
+        return -1;
+    }
+    l->fd = open(l->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+                 0644);
+    if (l->fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", l->path, strerror(errno));
+        return -1;
+    }
+    if (repair(l, err, errlen) < 0) {
+        int e = errno;
+        close(l->fd);
+        l->fd = -1;
+        errno = e;
+        return -1;
+    }
+    struct stat sb;
+    /* A file carried over from an earlier run keeps its age for rotation. */
+    l->opened_ms = fstat(l->fd, &sb) == 0 && l->size
+                       ? (int64_t)sb.st_ctim.tv_sec * 1000 + sb.st_ctim.tv_nsec / 1000000
+                       : wall_ms();
+    l->synced_ms = wall_ms();
+    l->dirty = 0;
+    /* The file may be new: its name must last as long as its records. */
+    if (l->sync != APPENDLOG_SYNC_NEVER && sync_parent(l->path) < 0) {
+        snprintf(err, errlen, "cannot sync the folder of %s: %s", l->path,
+                 strerror(errno));
+        close(l->fd);
+        l->fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+int appendlog_empty(const struct appendlog *l) { return l->size == 0; }
+
+/* news.csv → news-20261128T172300Z.csv; a clash adds -1, -2, ... */
+static int rotated_name(const struct appendlog *l, char *out, size_t len)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    const char *slash = strrchr(l->path, '/');
+    const char *base = slash ? slash + 1 : l->path;
+    const char *dot = strrchr(base, '.');
+    if (!dot || dot == base)
+        dot = base + strlen(base);
+    int stem = (int)(dot - l->path);
+    for (int i = 0; i < 1000; i++) {
+        char suffix[16] = "";
+        if (i)
+            snprintf(suffix, sizeof suffix, "-%d", i);
+        if (snprintf(out, len, "%.*s-%s%s%s", stem, l->path, stamp, suffix, dot) >= (int)len)
+            return -1;
+        if (access(out, F_OK) < 0 && errno == ENOENT)
+            return 0;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
+int appendlog_rotate_if_due(struct appendlog *l, size_t len)
+{
+    if (!l->size)
+        return 0;
+    int by_size = l->rotate_bytes && l->size + (off_t)len > l->rotate_bytes;
+    int by_age = l->rotate_ms && wall_ms() - l->opened_ms >= l->rotate_ms;
+    if (!by_size && !by_age)
+        return 0;
+    char *name = malloc(strlen(l->path) + 64);
+    if (!name || rotated_name(l, name, strlen(l->path) + 64) < 0) {
+        free(name);
+        return -1;
+    }
+    /* The finished file is complete and synced before it gets its final
+     * name, so whoever picks rotated files up can take them as they are. */
+    if (l->sync != APPENDLOG_SYNC_NEVER && l->dirty && fdatasync(l->fd) < 0) {
+        free(name);
+        return -1;
+    }
+    if (rename(l->path, name) < 0) {
+        free(name);
+        return -1;
+    }
+    free(name);
+    int fd = open(l->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return -1;
+    close(l->fd);
+    l->fd = fd;
+    l->size = 0;
+    l->opened_ms = wall_ms();
+    l->dirty = 0;
+    if (l->sync != APPENDLOG_SYNC_NEVER && sync_parent(l->path) < 0)
+        return -1;
+    return 1;
+}
+
+int appendlog_write(struct appendlog *l, const char *rec, size_t len)
+{
+    ssize_t w = write(l->fd, rec, len);
+    if (w == (ssize_t)len) {
+        l->size += (off_t)len;
+        l->dirty = 1;
+        if (l->sync == APPENDLOG_SYNC_ALWAYS) {
+            if (fdatasync(l->fd) < 0)
+                return -1;
+            l->dirty = 0;
+            l->synced_ms = wall_ms();
+        }
+        return 0;
+    }
+    int e = w < 0 ? errno : ENOSPC;
+    /* Never leave half a record behind. */
+    if (w > 0 && ftruncate(l->fd, l->size) < 0)
+        e = errno;
+    errno = e;
+    return -1;
+}
+
+int appendlog_flush(struct appendlog *l, int sync)
+{
+    if (!sync || !l->dirty || l->sync == APPENDLOG_SYNC_NEVER)
+        return 0;
+    int64_t now = wall_ms();
+    if (l->sync == APPENDLOG_SYNC_INTERVAL && now - l->synced_ms < l->sync_interval_ms)
+        return 0;
+    if (fdatasync(l->fd) < 0)
+        return -1;
+    l->dirty = 0;
+    l->synced_ms = now;
+    return 0;
+}
+
+void appendlog_close(struct appendlog *l)
+{
+    if (l->fd >= 0) {
+        if (l->sync != APPENDLOG_SYNC_NEVER && l->dirty)
+            fdatasync(l->fd);
+        close(l->fd);
+    }
+    l->fd = -1;
+    free(l->path);
+    l->path = NULL;
+}

@@ -1,0 +1,76 @@
+/* appendlog: an append-only output file for the line-oriented exporters
+ * (jsonl, csv): whole records only, rotation by size and age, and the
+ * fsync policy.
+ *
+ * A record is written with one write() and, if that comes up short (disk
+ * full), the file is cut back to where the record began, so a reader never
+ * meets half a record. A crash in the middle of a write can still leave a
+ * partial tail; appendlog_open cuts it off before appending again. */
+#ifndef ND_APPENDLOG_H
+#define ND_APPENDLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum appendlog_sync {
+    APPENDLOG_SYNC_FLUSH,    /* fdatasync when the host flushes with sync */
+    APPENDLOG_SYNC_ALWAYS,   /* fdatasync after every record */
+    APPENDLOG_SYNC_INTERVAL, /* at a flush, but at most once per interval */
+    APPENDLOG_SYNC_NEVER     /* leave it to the kernel */
+};
+
+/* Returns the length of the leading part of `data` made of complete
+ * records, and sees each of them (to collect ids, say). */
+typedef size_t (*appendlog_scan_fn)(const char *data, size_t len, void *ctx);
+
+struct appendlog {
+    char *path;
+    int fd;
+    off_t size;
+    int64_t opened_ms;      /* wall clock when the current file was started */
+    int64_t synced_ms;      /* last fdatasync */
+    int dirty;              /* written since the last fdatasync */
+    enum appendlog_sync sync;
+    int64_t sync_interval_ms;
+    int64_t rotate_bytes;   /* 0: never by size */
+    int64_t rotate_ms;      /* 0: never by age */
+    appendlog_scan_fn scan;
+    void *scan_ctx;
+};
+
+/* Parse the `fsync` option: "auto" (follow `durable`: batch → flush,
+ * always → always, none → never), "flush", "always", "never", or an
+ * interval such as "500ms", "2s", "1m". Returns 0 or -1. */
+int appendlog_parse_sync(const char *opt, const char *durable,
+                         enum appendlog_sync *sync, int64_t *interval_ms);
+
+/* Open (creating it and its folders) the file at l->path, set up by the
+ * caller with every field but fd/size/opened_ms/synced_ms/dirty. The
+ * existing content is passed to l->scan, and whatever follows the last
+ * complete record is cut off. Returns 0, or -1 with errno set and a reason
+ * in err. */
+int appendlog_open(struct appendlog *l, char *err, size_t errlen);
+
+/* Nonzero when the file has no records yet (for a header line). */
+int appendlog_empty(const struct appendlog *l);
+
+/* Rotate first if the file is due by size (with `len` more bytes) or age.
+ * Returns 1 when a new file was started, 0 when not, -1 with errno. */
+int appendlog_rotate_if_due(struct appendlog *l, size_t len);
+
+/* Append one whole record. Returns 0, or -1 with errno set; the file is
+ * then as it was before the call. */
+int appendlog_write(struct appendlog *l, const char *rec, size_t len);
+
+/* What a host flush asks: sync (if `sync` and the policy says so).
+ * Returns 0 or -1 with errno. */
+int appendlog_flush(struct appendlog *l, int sync);
+
+/* Close the file (syncing it unless the policy is `never`) and free. */
+void appendlog_close(struct appendlog *l);
+
+/* Errors that go away by themselves (disk full, I/O hiccup). */
+int appendlog_transient(int err);
+
+#endif

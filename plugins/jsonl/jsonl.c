@@ -1,0 +1,174 @@
+/* jsonl: the exporter that appends each document as one line of JSON to a
+ * file (JSON Lines), with rotation by size and age and an fsync policy.
+ *
+ * Every complete line in the file is a whole document: a short write is cut
+ * back, and a partial last line left by a crash is removed when the file is
+ * opened again (common/appendlog.c). The file is an append log, so
+ * idempotency comes from the ids it already holds: they are read when the
+ * file is opened and a document whose id is already in the current file is
+ * not written again (a retry after a failed flush, or a re-run after a
+ * crash). A document retried after its file was rotated away is written to
+ * the new file; readers of several files dedupe by `id`. */
+#include <errno.h>
+#include <newsdesk/plugin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/appendlog.h"
+#include "../common/idset.h"
+
+struct jsonl {
+    nd_instance_t *self;
+    struct appendlog log;
+    struct idset ids; /* documents in the current file */
+};
+
+/* Every line starts {"schema":"newsdesk/1","id":"<64 hex>": the id sits at
+ * a fixed place, so no JSON parsing is needed to collect it. */
+static const char id_prefix[] = "{\"schema\":\"newsdesk/1\",\"id\":\"";
+
+static size_t scan_lines(const char *data, size_t len, void *ctx)
+{
+    struct idset *ids = ctx;
+    size_t good = 0;
+    while (good < len) {
+        const char *nl = memchr(data + good, '\n', len - good);
+        if (!nl)
+            break;
+        size_t n = (size_t)(nl - (data + good));
+        const char *line = data + good;
+        size_t pl = sizeof id_prefix - 1;
+        if (n > pl + 64 && !memcmp(line, id_prefix, pl)) {
+            char id[65];
+            memcpy(id, line + pl, 64);
+            id[64] = '\0';
+            idset_add(ids, id);
+        }
+        good += n + 1;
+    }
+    return good;
+}
+
+static int jsonl_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
+                      char *err, size_t errlen)
+{
+    struct jsonl *j = calloc(1, sizeof *j);
+    if (!j) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    j->self = self;
+    j->log.fd = -1;
+    j->log.path = strdup(nd_opt_str(opts, "path"));
+    j->log.rotate_bytes = nd_opt_int(opts, "rotate_size");
+    j->log.rotate_ms = nd_opt_int(opts, "rotate_interval");
+    j->log.scan = scan_lines;
+    j->log.scan_ctx = &j->ids;
+    const char *fs = nd_opt_str(opts, "fsync");
+    if (appendlog_parse_sync(fs, nd_durable(self), &j->log.sync,
+                             &j->log.sync_interval_ms) < 0) {
+        snprintf(err, errlen, "fsync: \"%s\" is not auto, flush, always, never "
+                 "or an interval such as 500ms or 2s", fs);
+        goto fail;
+    }
+    if (!j->log.path || appendlog_open(&j->log, err, errlen) < 0)
+        goto fail;
+    *state = j;
+    return 0;
+fail:
+    idset_free(&j->ids);
+    free(j->log.path);
+    free(j);
+    return -1;
+}
+
+static nd_status_t jsonl_process(void *state, nd_doc_t *doc)
+{
+    struct jsonl *j = state;
+    const char *id = nd_doc_id(doc);
+    if (idset_has(&j->ids, id)) {
+        nd_counter_add(j->self, "already_there", 1);
+        return ND_OK;
+    }
+    size_t len;
+    const char *json = nd_doc_json(doc, &len);
+    char *line = json ? malloc(len + 1) : NULL;
+    if (!line) {
+        nd_doc_error(doc, "out of memory");
+        return ND_RETRY;
+    }
+    memcpy(line, json, len);
+    line[len] = '\n';
+    int rc = appendlog_rotate_if_due(&j->log, len + 1);
+    if (rc == 1)
+        idset_clear(&j->ids);
+    if (rc < 0) {
+        int e = errno;
+        free(line);
+        nd_doc_error(doc, "cannot rotate %s: %s", j->log.path, strerror(e));
+        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
+    }
+    if (appendlog_write(&j->log, line, len + 1) < 0) {
+        int e = errno;
+        free(line);
+        nd_doc_error(doc, "cannot append to %s: %s", j->log.path, strerror(e));
+        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
+    }
+    free(line);
+    if (idset_add(&j->ids, id) < 0)
+        nd_doc_log(doc, ND_LOG_WARNING, "out of memory: a retry of this "
+                   "document may be appended twice");
+    nd_counter_add(j->self, "written", 1);
+    return ND_OK;
+}
+
+static nd_status_t jsonl_flush(void *state, int sync, char *err, size_t errlen)
+{
+    struct jsonl *j = state;
+    if (appendlog_flush(&j->log, sync) < 0) {
+        int e = errno;
+        snprintf(err, errlen, "cannot sync %s: %s", j->log.path, strerror(e));
+        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
+    }
+    return ND_OK;
+}
+
+static void jsonl_fini(void *state)
+{
+    struct jsonl *j = state;
+    appendlog_close(&j->log);
+    idset_free(&j->ids);
+    free(j);
+}
+
+static const nd_option_t options[] = {
+    {"path", ND_OPT_PATH, NULL, ND_OPT_REQUIRED, 0, 0, NULL,
+     "file that receives one line per document"},
+    {"rotate_size", ND_OPT_SIZE, "0", 0, 0, 0, NULL,
+     "start a new file before this size is passed (0: never)"},
+    {"rotate_interval", ND_OPT_DURATION, "0", 0, 0, 0, NULL,
+     "start a new file when the current one is this old (0: never)"},
+    {"fsync", ND_OPT_STRING, "auto", 0, 0, 0, NULL,
+     "auto (follow service.durable), flush, always, never, or an interval "
+     "such as 1s"},
+    {0},
+};
+
+static const nd_plugin_t jsonl_plugin = {
+    .abi_major = ND_ABI_MAJOR,
+    .abi_minor = ND_ABI_MINOR,
+    .struct_size = sizeof(nd_plugin_t),
+    .name = "jsonl",
+    .version = "1.0.0",
+    .description = "appends each document as one line to a JSON Lines file",
+    .role = ND_ROLE_EXPORTER,
+    .flags = ND_PLUGIN_SERIAL,
+    .options = options,
+    .init = jsonl_init,
+    .process = jsonl_process,
+    .flush = jsonl_flush,
+    .fini = jsonl_fini,
+};
+
+ND_PLUGIN(jsonl_plugin)

@@ -1,0 +1,240 @@
+"""The sqlite exporter (tables, FTS5, upsert by id, WAL, schema version,
+a locked database that is released) and `newsdesk search` on its archive."""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+import ndtest
+
+
+def article(title, body, lang="en", published="2026-06-05", people=(), topic=None):
+    notes = [f"@lang {lang}", f"@published {published}"]
+    notes += [f"@entity PERSON {p}" for p in people]
+    if topic:
+        notes.append(f"@topic {topic[0]} {topic[1]} {topic[2]}")
+    return f"{title}\n\n{body}\n\n" + "\n\n".join(notes) + "\n"
+
+
+ECON = ("medtop:04000000", 0.8, "economy, business and finance")
+SPORT = ("medtop:15000000", 0.7, "sport")
+
+
+class SqliteArchive(ndtest.TempDirTest):
+    def config(self, service="  retry_min: 50ms\n", extra=""):
+        return self.write("nd.yaml", (
+            "service:\n" + service +
+            f"  plugin_path: [{ndtest.TEST_PLUGINS}]\n"
+            "pipeline:\n"
+            "  - plugin: text\n"
+            "  - plugin: annotate\n"
+            "  - plugin: sqlite\n"
+            "    path: var/archive.db\n" + extra))
+
+    def corpus(self):
+        return [
+            self.write("a.txt", article("Harbour tolls rise again",
+                       "The harbour board raised tolls for cargo ships, citing inflation.",
+                       people=["Mara Ellison"], topic=ECON, published="2026-03-10")),
+            self.write("b.txt", article("Marathon record falls in Oslo",
+                       "A runner broke the course record by a minute in cold rain.",
+                       people=["Kwame Mensah"], topic=SPORT, published="2026-05-02")),
+            self.write("c.txt", article("Inflation slows in the spring",
+                       "Prices rose less than expected, the statistics office said.",
+                       lang="fr", people=["Mara Ellison"], topic=ECON,
+                       published="2026-04-20")),
+            self.write("d.txt", "Bare note\n\nA note about inflation with no annotations.\n"),
+        ]
+
+    def db(self):
+        return sqlite3.connect(self.path("var", "archive.db"))
+
+    def test_tables_fts_and_upsert(self):
+        files = self.corpus()
+        cfg = self.config()
+        r = self.nd("process", "-c", cfg, "--export", *files)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ids = {d["title"]: d["id"] for d in ndtest.lines_json(r.stdout)}
+        c = self.db()
+        self.assertEqual(c.execute("PRAGMA journal_mode").fetchone()[0], "wal")
+        self.assertEqual(c.execute("PRAGMA user_version").fetchone()[0], 1)
+        rows = c.execute("SELECT id, title, language, published FROM documents "
+                         "ORDER BY title").fetchall()
+        self.assertEqual(rows, [
+            (ids["Bare note"], "Bare note", None, None),
+            (ids["Harbour tolls rise again"], "Harbour tolls rise again", "en", "2026-03-10"),
+            (ids["Inflation slows in the spring"], "Inflation slows in the spring", "fr", "2026-04-20"),
+            (ids["Marathon record falls in Oslo"], "Marathon record falls in Oslo", "en", "2026-05-02"),
+        ])
+        doc = json.loads(c.execute("SELECT json FROM documents WHERE id = ?",
+                                   (ids["Harbour tolls rise again"],)).fetchone()[0])
+        self.assertEqual(doc["schema"], "newsdesk/1")
+        ents = c.execute("SELECT d.title, e.type, e.text FROM entities e JOIN documents d "
+                         "ON d.rid = e.doc ORDER BY d.title").fetchall()
+        self.assertEqual(ents, [("Harbour tolls rise again", "PERSON", "Mara Ellison"),
+                                ("Inflation slows in the spring", "PERSON", "Mara Ellison"),
+                                ("Marathon record falls in Oslo", "PERSON", "Kwame Mensah")])
+        self.assertEqual(c.execute("SELECT count(*) FROM topics").fetchone()[0], 3)
+        hits = c.execute("SELECT d.title FROM documents_fts JOIN documents d ON "
+                         "d.rid = documents_fts.rowid WHERE documents_fts MATCH "
+                         "'inflation' ORDER BY d.title").fetchall()
+        self.assertEqual([h[0] for h in hits], ["Bare note", "Harbour tolls rise again",
+                                                "Inflation slows in the spring"])
+        c.close()
+        # Exported again: replaced in place, the index follows.
+        r = self.nd("process", "-c", cfg, "--export", *files, files[0])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        c = self.db()
+        self.assertEqual(c.execute("SELECT count(*) FROM documents").fetchone()[0], 4)
+        self.assertEqual(c.execute("SELECT count(*) FROM entities").fetchone()[0], 3)
+        self.assertEqual(c.execute("SELECT count(*) FROM topics").fetchone()[0], 3)
+        self.assertEqual(c.execute("SELECT count(*) FROM documents_fts WHERE "
+                                   "documents_fts MATCH 'inflation'").fetchone()[0], 3)
+        self.assertEqual(c.execute("INSERT INTO documents_fts(documents_fts) "
+                                   "VALUES ('integrity-check')").fetchall(), [])
+        c.close()
+
+    def test_durable_always(self):
+        files = self.corpus()
+        r = self.nd("process", "-c", self.config("  durable: always\n"), "--export", *files)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.db().execute("SELECT count(*) FROM documents").fetchone()[0], 4)
+
+    def test_locked_database_is_retried_and_written_once(self):
+        files = self.corpus()[:2]
+        cfg = self.config("  retry_min: 300ms\n", "    busy_timeout: 50ms\n")
+        r = self.nd("process", "-c", cfg, "--export", files[0])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # Another process holds the write lock for a while.
+        holder = subprocess.Popen([sys.executable, "-c", (
+            "import sqlite3, sys, time\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "c.execute('BEGIN EXCLUSIVE')\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(1.0)\n"
+            "c.execute('COMMIT')\n"), self.path("var", "archive.db")],
+            stdout=subprocess.PIPE, text=True)
+        self.assertEqual(holder.stdout.readline().strip(), "locked")
+        r = self.nd("process", "-c", cfg, "--export", *files)
+        holder.wait()
+        holder.stdout.close()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        err = r.stderr.decode()
+        self.assertIn("locked", err)
+        self.assertIn("retrying", err)
+        ids = sorted(d["id"] for d in ndtest.lines_json(r.stdout))
+        got = sorted(x[0] for x in self.db().execute("SELECT id FROM documents"))
+        self.assertEqual(got, ids)
+
+    def test_bad_archives(self):
+        f = self.corpus()[0]
+        cfg = self.config()
+        os.makedirs(self.path("var"))
+        self.write("var/archive.db", "this is not a database, just text\n" * 50)
+        r = self.nd("process", "-c", cfg, "--export", f)
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("archive.db", r.stderr.decode())
+        self.assertIn("not a database", r.stderr.decode())
+        os.remove(self.path("var", "archive.db"))
+        c = sqlite3.connect(self.path("var", "archive.db"))
+        c.execute("PRAGMA user_version = 99")
+        c.close()
+        r = self.nd("process", "-c", cfg, "--export", f)
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("schema version 99", r.stderr.decode())
+
+
+class Search(ndtest.TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.cfg = SqliteArchive.config(self)
+        files = SqliteArchive.corpus(self)
+        r = self.nd("process", "-c", self.cfg, "--export", *files)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def search(self, *args):
+        r = self.nd("search", "-c", self.cfg, "--json", *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return ndtest.lines_json(r.stdout)
+
+    def test_ranked_with_snippets(self):
+        hits = self.search("inflation")
+        self.assertEqual(len(hits), 3)
+        # A match in the title weighs more than one in the text.
+        self.assertEqual(hits[0]["title"], "Inflation slows in the spring")
+        self.assertEqual([h["rank"] for h in hits], [1, 2, 3])
+        self.assertTrue(all(hits[i]["score"] >= hits[i + 1]["score"] for i in range(2)))
+        harbour = [h for h in hits if h["title"].startswith("Harbour")][0]
+        self.assertIn("[inflation]", harbour["snippet"])
+        self.assertEqual(harbour["topics"], ["economy, business and finance"])
+        self.assertEqual(harbour["date"], "2026-03-10")
+        self.assertEqual(len(harbour["id"]), 64)
+
+    def test_filters(self):
+        titles = lambda hits: sorted(h["title"] for h in hits)
+        self.assertEqual(titles(self.search("--lang", "fr", "inflation")),
+                         ["Inflation slows in the spring"])
+        self.assertEqual(titles(self.search("--topic", "economy", "inflation")),
+                         ["Harbour tolls rise again", "Inflation slows in the spring"])
+        self.assertEqual(titles(self.search("--topic", "medtop:15000000", "record")),
+                         ["Marathon record falls in Oslo"])
+        self.assertEqual(titles(self.search("--entity", "PERSON:mara ellison", "inflation")),
+                         ["Harbour tolls rise again", "Inflation slows in the spring"])
+        self.assertEqual(self.search("--entity", "ORG:Mara Ellison", "inflation"), [])
+        self.assertEqual(titles(self.search("--since", "2026-04", "--until", "2026-10",
+                                            "inflation")),
+                         ["Inflation slows in the spring"])
+        # Without `published`, a document is dated by when it was received.
+        (note,) = self.search("note")
+        self.assertEqual(note["date"][:10], time.strftime("%Y-%m-%d", time.gmtime()))
+        self.assertEqual(titles(self.search("--since", "2026-03-01", "--until", "2026-03-10",
+                                            "inflation")),
+                         ["Harbour tolls rise again"])
+        self.assertEqual(len(self.search("--limit", "1", "inflation")), 1)
+        self.assertEqual(titles(self.search("harbour", "OR", "marathon")),
+                         ["Harbour tolls rise again", "Marathon record falls in Oslo"])
+
+    def test_table_output(self):
+        r = self.nd("search", "-c", self.cfg, "inflation")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode()
+        self.assertIn("Inflation slows in the spring", out)
+        self.assertIn("[inflation]", out)
+        self.assertIn("topics: economy, business and finance", out)
+        self.assertTrue(out.rstrip().endswith("3 matches"))
+        r = self.nd("search", "-c", self.cfg, "zeppelin")
+        self.assertEqual(r.stdout.decode().strip(), "no matches")
+
+    def test_db_option_and_errors(self):
+        r = self.nd("search", "--db", self.path("var", "archive.db"), "--json", "marathon")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(ndtest.lines_json(r.stdout)), 1)
+        r = self.nd("search", "-c", self.cfg, "US-China")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not valid FTS5 syntax", r.stderr.decode())
+        r = self.nd("search", "-c", self.cfg)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("give a query", r.stderr.decode())
+        r = self.nd("search", "-c", self.cfg, "--since", "last week", "x")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("expected a date", r.stderr.decode())
+        r = self.nd("search", "-c", self.cfg, "--frobnicate", "x")
+        self.assertEqual(r.returncode, 2)
+        r = self.nd("search", "--db", self.path("nowhere.db"), "x")
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("no archive at", r.stderr.decode())
+        plain = self.write("plain.yaml", "pipeline:\n  - plugin: text\n")
+        r = self.nd("search", "-c", plain, "x")
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("no `sqlite` step", r.stderr.decode())
+        other = self.path("other.db")
+        sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+        r = self.nd("search", "--db", other, "x")
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("not a newsdesk archive", r.stderr.decode())
+
+
+if __name__ == "__main__":
+    ndtest.main()
