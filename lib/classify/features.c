@@ -221,7 +221,7 @@ unsigned ncl_auto_bits(const ncl_vec_t *docs, size_t n)
     double clear = (double)(M - set);
     double distinct = clear > 0 ? -(double)M * log(clear / M) : 4.0 * M;
     unsigned bits = NCL_AUTO_MIN_BITS;
-    while (bits < NCL_AUTO_MAX_BITS && (double)((size_t)1 << bits) < 8 * distinct)
+    while (bits < NCL_AUTO_MAX_BITS && (double)((size_t)1 << bits) < 16 * distinct)
         bits++;
     return bits;
 }
