@@ -33,7 +33,8 @@ static const char train_usage[] =
     "  -t, --test FILE        evaluate on FILE (same formats) instead of by\n"
     "                         cross-validation\n"
     "  -k, --folds K          k-fold cross-validation (default 5; 0: none)\n"
-    "      --bits N           2^N hashed features (10-24, default 18)\n"
+    "      --bits N           2^N hashed features (10-24; default: from the\n"
+    "                         data, 8 slots per distinct feature, 14-20)\n"
     "      --epochs N         logistic regression passes (default 20)\n"
     "      --alpha X          naive Bayes smoothing (default 0.01)\n"
     "      --lambda X         logistic regression L2 penalty (default 1e-5)\n"
@@ -650,7 +651,7 @@ int cmd_train(int argc, char **argv)
     ncl_train_defaults(&o);
     const char *output = NULL, *test = NULL;
     double folds = 5, v;
-    int as_json = 0, c;
+    int as_json = 0, c, auto_bits = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:a:t:k:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -677,6 +678,7 @@ int cmd_train(int argc, char **argv)
             if (parse_num(optarg, NCL_MIN_BITS, NCL_MAX_BITS, &v, "--bits") < 0)
                 return EXIT_USAGE;
             o.bits = (unsigned)v;
+            auto_bits = 0;
             break;
         case 'e':
             if (parse_num(optarg, 1, 1000, &v, "--epochs") < 0)
@@ -744,9 +746,14 @@ int cmd_train(int argc, char **argv)
     }
     char err[512];
     double t0 = now_ms();
-    if (featurize_all(&corp, o.bits, x) < 0) {
+    if (featurize_all(&corp, auto_bits ? NCL_MAX_BITS : o.bits, x) < 0) {
         fprintf(stderr, "newsdesk train: out of memory\n");
         goto out;
+    }
+    if (auto_bits) {
+        o.bits = ncl_auto_bits(x, corp.n);
+        for (size_t i = 0; i < corp.n; i++)
+            ncl_vec_fold(&x[i], o.bits);
     }
     double t_feat = now_ms() - t0;
     if (!test && folds >= 2) {

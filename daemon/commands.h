@@ -10,8 +10,10 @@
 int cmd_process(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_search(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Print errs to stderr, one per line, prefixed "newsdesk: ". */
 struct errlist;

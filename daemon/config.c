@@ -13,6 +13,7 @@
 
 #include "build_config.h"
 #include "cond.h"
+#include "http.h"
 #include "options.h"
 
 /* ---- errors ----------------------------------------------------------- */
@@ -90,6 +91,8 @@ const nd_option_t config_service_options[] = {
      "folders searched for plugins before the built-in one"},
     {"log_level", ND_OPT_ENUM, "info", 0, 0, 0, level_choices,
      "least severe log lines written"},
+    {"http", ND_OPT_STRING, "127.0.0.1:9321", 0, 0, 0, NULL,
+     "IP:PORT serving /metrics, /health and /status; \"\" turns it off"},
     {"retry_min", ND_OPT_DURATION, "1s", ND_OPT_RANGE, 1, 3600000, NULL,
      "first wait before a step that asked for a retry runs again"},
     {"retry_max", ND_OPT_DURATION, "5m", ND_OPT_RANGE, 1, 86400000, NULL,
@@ -106,6 +109,15 @@ struct default_step {
 
 static const struct default_step default_chain[] = {
     {"text", NULL, NULL},
+    {"html", NULL, NULL},
+    {"json-reader", NULL, NULL},
+    {"feed", NULL, NULL},
+    {"language", NULL, NULL},
+    {"entities", NULL, NULL},
+    {"keywords", NULL, NULL},
+    {"quotes", NULL, NULL},
+    {"summary", NULL, NULL},
+    {"topics", NULL, NULL},
     {"json", "dir", "./outbox"},
     {NULL, NULL, NULL},
 };
@@ -293,6 +305,17 @@ static void set_option(struct reader *r, nd_opts_t *o, int idx,
         snprintf(err, sizeof err, "%s: expected %s %s, got a mapping",
                  opt->name, opt->type == ND_OPT_ENUM ? "one" : "a",
                  opt_type_name(opt->type));
+    }
+    /* The listen address is checked here, where its position is known,
+     * so that `newsdesk check` reports it. */
+    struct sockaddr_storage ss;
+    char why[512];
+    if (rc == 0 && o->table == config_service_options &&
+        !strcmp(opt->name, "http") && *o->v[idx].str &&
+        http_parse_addr(o->v[idx].str, &ss, why, sizeof why) < 0) {
+        snprintf(err, sizeof err, "%s: %s, or \"\" to turn it off",
+                 opt->name, why);
+        rc = -1;
     }
     if (rc < 0)
         errs_add(r->errs, "%s:%d:%d: %s: %s", AT(r, v), what, err);

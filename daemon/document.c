@@ -82,6 +82,7 @@ void doc_free(nd_doc_t *d)
     json_decref(d->fields);
     json_decref(d->timings);
     free(d->error);
+    free(d->stopped);
     free(d->error_step);
     free(d->error_plugin);
     free(d->json);
@@ -362,3 +363,13 @@ const char *doc_to_json(nd_doc_t *d, size_t *len)
 }
 
 const char *doc_json(nd_doc_t *d, size_t *len) { return doc_to_json(d, len); }
+
+int doc_stop(nd_doc_t *d, const char *reason)
+{
+    char *r = strdup(reason && *reason ? reason : "no reason given");
+    if (!r)
+        return -1;
+    free(d->stopped);
+    d->stopped = r;
+    return 0;
+}

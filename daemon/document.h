@@ -32,6 +32,7 @@ struct nd_doc {
     const char *step;       /* the step running now, for logs (borrowed) */
     const char *plugin;     /* its plugin */
     unsigned attempts;      /* runs so far that ended in RETRY */
+    char *stopped;          /* why a step ended the chain early (nd_doc_stop) */
     nd_status_t last;       /* what the last run returned */
     char *error;            /* why it failed or must be retried */
     char *error_step, *error_plugin;
@@ -78,6 +79,7 @@ int doc_add_topic(nd_doc_t *d, const char *list, const char *id,
 nd_doc_t *doc_spawn(nd_doc_t *parent, const void *raw, size_t len,
                     const char *media_type, const char *name);
 const char *doc_json(nd_doc_t *d, size_t *len);
+int doc_stop(nd_doc_t *d, const char *reason);
 
 /* SHA-256 of data as 64 hex digits and a NUL. */
 void sha256_hex(const void *data, size_t len, char out[65]);

@@ -148,4 +148,5 @@ const nd_host_api_t host_api = {
     .val_parse_json = val_parse_json,
     .doc_json = doc_json,
     .durable = api_durable,
+    .doc_stop = doc_stop,
 };

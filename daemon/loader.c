@@ -263,8 +263,10 @@ size_t registry_load_dir(struct registry *r, const char *dir)
         names[n++] = strdup(e->d_name);
     }
     closedir(dp);
-    /* A fixed order makes "already loaded from" reproducible. */
-    qsort(names, n, sizeof *names, by_name);
+    /* A fixed order makes "already loaded from" reproducible. A folder
+     * without plugins (plugins/common holds a static library) has none. */
+    if (n)
+        qsort(names, n, sizeof *names, by_name);
     size_t loaded = 0;
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX];

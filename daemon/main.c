@@ -11,6 +11,8 @@
 static const char usage[] =
     "usage: newsdesk COMMAND [OPTIONS]\n"
     "\n"
+    "  run     [-c FILE]                   the daemon, in the foreground: watch\n"
+    "                                      the inbox and process what arrives\n"
     "  process [-c FILE] [--export] FILE...\n"
     "                                      run the pipeline on files (\"-\" reads\n"
     "                                      stdin) and print JSON Lines; exporters\n"
@@ -18,6 +20,8 @@ static const char usage[] =
     "  check   [-c FILE]                   check the configuration and plugins,\n"
     "                                      print the resolved pipeline\n"
     "  plugins [-c FILE] [NAME] [--json]   list plugins, or one plugin's options\n"
+    "  plugins --reference                 the configuration reference (Markdown)\n"
+    "  status  [-c FILE] [--json]          ask the running daemon how it is doing\n"
     "  train   [OPTIONS] -o MODEL INPUT... train a classifier on labelled\n"
     "                                      articles for the model plugin\n"
     "                                      (newsdesk train --help)\n"
@@ -55,6 +59,8 @@ int main(int argc, char **argv)
                ND_ABI_MINOR);
         return 0;
     }
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "process"))
         return cmd_process(argc - 1, argv + 1);
     if (!strcmp(cmd, "check"))
@@ -63,6 +69,8 @@ int main(int argc, char **argv)
         return cmd_plugins(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
         return cmd_train(argc - 1, argv + 1);
+    if (!strcmp(cmd, "status"))
+        return cmd_status(argc - 1, argv + 1);
     if (!strcmp(cmd, "search"))
         return cmd_search(argc - 1, argv + 1);
     fprintf(stderr, "newsdesk: unknown command \"%s\"\n\n%s", cmd, usage);

@@ -176,6 +176,10 @@ nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
         int64_t us = now_us() - t0;
         doc_add_timing(d, s->cfg->name, us);
         observe(s, st, us);
+        if (d->stopped && st != ND_OK && st != ND_SKIP) {
+            free(d->stopped); /* a stop only counts when the step succeeds */
+            d->stopped = NULL;
+        }
         switch (st) {
         case ND_OK:
             if (desc->role == ND_ROLE_READER) {
@@ -210,10 +214,14 @@ nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
             d->last = ND_FAIL;
             return ND_FAIL;
         }
+        if (d->stopped) {
+            host_doc_log(d, ND_LOG_INFO, "the chain ends here: %s", d->stopped);
+            break;
+        }
     }
     d->step = d->plugin = NULL;
     d->next_step = p->n;
-    if (!d->read) {
+    if (!d->read && !d->stopped) {
         doc_set_error(d, "unsupported media type %s: no reader in the "
                       "pipeline reads it",
                       d->media_type ? d->media_type : "application/octet-stream");

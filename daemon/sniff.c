@@ -54,13 +54,33 @@ static const uint8_t *find_ci(const uint8_t *h, size_t n, const char *needle)
     return NULL;
 }
 
+/* The earliest of `needles` in p[0..n), or NULL. */
+static const uint8_t *first_of(const uint8_t *p, size_t n,
+                               const char *const *needles)
+{
+    const uint8_t *best = NULL;
+    for (size_t i = 0; needles[i]; i++) {
+        const uint8_t *f = find_ci(p, best ? (size_t)(best - p) : n, needles[i]);
+        if (f)
+            best = f;
+    }
+    return best;
+}
+
 static const char *sniff_markup(const uint8_t *p, size_t n)
 {
-    if (find_ci(p, n, "<rss") || find_ci(p, n, "<rdf:rdf"))
+    /* A feed's root comes before any HTML it carries; a page's <html>
+     * comes before any "<rss" its scripts might mention. */
+    static const char *const feed_roots[] = {"<rss", "<rdf:rdf", "<feed ",
+                                             "<feed>", "<feed\n", NULL};
+    static const char *const page_roots[] = {"<!doctype html", "<html", NULL};
+    const uint8_t *feed = first_of(p, n, feed_roots);
+    const uint8_t *page = first_of(p, n, page_roots);
+    if (feed && (!page || feed < page)) {
+        if (!strncasecmp((const char *)feed, "<feed", 5))
+            return "application/atom+xml";
         return "application/rss+xml";
-    if (find_ci(p, n, "<feed") &&
-        find_ci(p, n, "http://www.w3.org/2005/Atom"))
-        return "application/atom+xml";
+    }
     static const char *const html[] = {
         "<!doctype html", "<html", "<head", "<body", "<title", "<meta",
         "<div", "<article", "<p>", "<p ", "<h1", "<h2", "<br", "<table",
@@ -74,6 +94,69 @@ static const char *sniff_markup(const uint8_t *p, size_t n)
     return NULL;
 }
 
+/* Markdown by its look: heading marks, code fences, bullets, links and
+ * strong emphasis at line starts in the window. One heading or fence and
+ * one more sign, or three signs, make it Markdown; wire copy seldom has
+ * any of them. */
+static int looks_markdown(const uint8_t *p, size_t n)
+{
+    int strong = 0, signs = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || p[i - 1] == '\n') {
+            size_t h = 0;
+            while (i + h < n && h < 6 && p[i + h] == '#')
+                h++;
+            if (h && i + h < n && p[i + h] == ' ')
+                strong++, signs++;
+            else if (i + 3 <= n && (!memcmp(p + i, "```", 3) || !memcmp(p + i, "~~~", 3)))
+                strong++, signs++;
+            else if (i + 2 <= n && (p[i] == '-' || p[i] == '*') && p[i + 1] == ' ')
+                signs++;
+        }
+        if (i + 6 <= n && !memcmp(p + i, "](http", 6))
+            signs++;
+        else if (i + 3 <= n && p[i] == '*' && p[i + 1] == '*' && p[i + 2] != ' ')
+            signs++;
+    }
+    return (strong && signs >= 2) || signs >= 3;
+}
+
+/* The ASCII characters of UTF-16 text (every other byte), so that the
+ * same markup checks apply to it. */
+static size_t utf16_ascii(const uint8_t *data, size_t len, int be,
+                          uint8_t *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i + 1 < len && o < cap; i += 2) {
+        uint8_t hi = be ? data[i] : data[i + 1], lo = be ? data[i + 1] : data[i];
+        if (hi == 0 && lo != 0)
+            out[o++] = lo;
+        else if (!(hi == 0xFE && lo == 0xFF))
+            out[o++] = '?';
+    }
+    return o;
+}
+
+/* UTF-16 without a byte order mark: NULs in one half of the byte pairs
+ * and almost none in the other. 1 little-endian, 2 big-endian, else 0. */
+static int utf16_guess(const uint8_t *s, size_t n)
+{
+    size_t m = n < WINDOW ? n : WINDOW, zero[2] = {0, 0};
+    if (m < 4)
+        return 0;
+    for (size_t i = 0; i + 1 < m; i += 2)
+        zero[0] += s[i] == 0, zero[1] += s[i + 1] == 0;
+    size_t units = m / 2;
+    if (zero[1] * 10 > units * 4 && zero[0] * 20 < units)
+        return 1;
+    if (zero[0] * 10 > units * 4 && zero[1] * 20 < units)
+        return 2;
+    return 0;
+}
+
+static const char *sniff_text(const uint8_t *data, size_t len,
+                              const char *name);
+
 const char *sniff_media_type(const uint8_t *data, size_t len,
                              const char *name)
 {
@@ -83,10 +166,26 @@ const char *sniff_media_type(const uint8_t *data, size_t len,
             !memcmp(data + m->offset, m->bytes, m->len))
             return m->type;
     }
-    if (len >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) ||
-                     (data[0] == 0xFE && data[1] == 0xFF)))
-        return "text/plain"; /* UTF-16 with a byte order mark */
+    int u16 = 0;
+    if (len >= 2 && data[0] == 0xFF && data[1] == 0xFE)
+        u16 = 1;
+    else if (len >= 2 && data[0] == 0xFE && data[1] == 0xFF)
+        u16 = 2;
+    else
+        u16 = utf16_guess(data, len);
+    if (u16) {
+        /* UTF-16: sniff its ASCII view; the readers convert it. */
+        uint8_t ascii[WINDOW];
+        size_t n = utf16_ascii(data, len, u16 == 2, ascii, sizeof ascii);
+        const char *t = sniff_text(ascii, n, name);
+        return strcmp(t, "application/octet-stream") ? t : "text/plain";
+    }
+    return sniff_text(data, len, name);
+}
 
+static const char *sniff_text(const uint8_t *data, size_t len,
+                              const char *name)
+{
     const uint8_t *p = data;
     size_t n = len < WINDOW ? len : WINDOW;
     if (n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
@@ -146,7 +245,9 @@ const char *sniff_media_type(const uint8_t *data, size_t len,
             return "text/html";
     }
     if (has_ext(name, ".md") || has_ext(name, ".markdown") ||
-        (sn >= 4 && !memcmp(s, "---\n", 4)))
+        (sn >= 4 && (!memcmp(s, "---\n", 4) || !memcmp(s, "+++\n", 4) ||
+                     !memcmp(s, "---\r\n", 5))) ||
+        looks_markdown(s, sn))
         return "text/markdown";
     return "text/plain";
 }

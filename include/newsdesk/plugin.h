@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define ND_ABI_MAJOR 1
-#define ND_ABI_MINOR 0
+#define ND_ABI_MINOR 1
 
 #define ND__CAT2(a, b) a##b
 #define ND__CAT(a, b) ND__CAT2(a, b)
@@ -224,6 +224,9 @@ typedef struct nd_host_api {
     /* serialisation */
     const char *(*doc_json)(nd_doc_t *, size_t *len);
     const char *(*durable)(const nd_instance_t *);
+
+    /* ABI 1.1: ending the chain early */
+    int (*doc_stop)(nd_doc_t *, const char *reason);
 } nd_host_api_t;
 
 /* ---- the descriptor ------------------------------------------------------- */
@@ -464,6 +467,16 @@ static inline const char *nd_doc_get_str(const nd_doc_t *d, const char *name)
  * borrowed until the document changes or is destroyed. For exporters. */
 static inline const char *nd_doc_json(nd_doc_t *d, size_t *len)
 { if (len) *len = 0; return ND_HAS(doc_json) ? nd__api->doc_json(d, len) : NULL; }
+
+/* ABI 1.1. End the chain for this document once the current step returns
+ * ND_OK or ND_SKIP: the steps after it (exporters included) do not run,
+ * and the document counts as done (its file goes to done/, as any other).
+ * `reason` (copied) is logged with the document. For filters such as a
+ * deduplicator that drops what it has seen; mark the document (a field)
+ * so the reason stays visible. Returns 0, or -1 when the host is older
+ * than ABI 1.1. */
+static inline int nd_doc_stop(nd_doc_t *d, const char *reason)
+{ return ND_HAS(doc_stop) ? nd__api->doc_stop(d, reason) : -1; }
 
 #ifdef __cplusplus
 }

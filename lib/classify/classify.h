@@ -64,6 +64,20 @@ void ncl_words(const char *text, size_t len,
  * for a feature space of 2^bits. Returns 0 or -1 when out of memory. */
 int ncl_featurize(const char *text, size_t len, unsigned bits, ncl_vec_t *out);
 
+/* Re-index a vector made with more bits for a space of 2^bits (the low
+ * bits of a feature's hash are its index at any size), merging features
+ * that now share an index. */
+void ncl_vec_fold(ncl_vec_t *v, unsigned bits);
+
+#define NCL_AUTO_MIN_BITS 14
+#define NCL_AUTO_MAX_BITS 20
+
+/* A feature space for documents featurized with NCL_MAX_BITS: the
+ * smallest 2^bits holding 8 slots per distinct feature (few collisions),
+ * within NCL_AUTO_MIN_BITS..NCL_AUTO_MAX_BITS. A model is a weight per
+ * slot and label, so this keeps small models small and fast to train. */
+unsigned ncl_auto_bits(const ncl_vec_t *docs, size_t n);
+
 /* Weight counts in place: (1 + ln tf) * idf[f], then L2-normalise. */
 void ncl_tfidf(ncl_vec_t *v, const float *idf);
 
@@ -79,7 +93,8 @@ struct ncl_train_opts {
     uint64_t seed;     /* shuffling */
 };
 
-/* Defaults: naive Bayes, 2^18 features, alpha 0.01; for logistic
+/* Defaults: naive Bayes, 2^18 features (callers may pick bits with
+ * ncl_auto_bits), alpha 0.01; for logistic
  * regression lambda 1e-5, eta0 20, 20 epochs; seed 1. (Chosen by 5-fold
  * cross-validation on SIB-200's training split, not its test split.) */
 void ncl_train_defaults(struct ncl_train_opts *o);

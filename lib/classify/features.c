@@ -157,3 +157,61 @@ void ncl_tfidf(ncl_vec_t *v, const float *idf)
             v->val[i] *= inv;
     }
 }
+
+void ncl_vec_fold(ncl_vec_t *v, unsigned bits)
+{
+    uint32_t mask = (uint32_t)((1u << bits) - 1);
+    for (size_t i = 0; i < v->n; i++)
+        v->idx[i] &= mask;
+    if (v->n < 2)
+        return;
+    /* Sort the (index, value) pairs by index, then merge equal ones. */
+    for (size_t i = 1; i < v->n; i++) {
+        uint32_t k = v->idx[i];
+        float x = v->val[i];
+        size_t j = i;
+        while (j > 0 && v->idx[j - 1] > k) {
+            v->idx[j] = v->idx[j - 1];
+            v->val[j] = v->val[j - 1];
+            j--;
+        }
+        v->idx[j] = k;
+        v->val[j] = x;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (o && v->idx[o - 1] == v->idx[i]) {
+            v->val[o - 1] += v->val[i];
+        } else {
+            v->idx[o] = v->idx[i];
+            v->val[o++] = v->val[i];
+        }
+    }
+    v->n = o;
+}
+
+unsigned ncl_auto_bits(const ncl_vec_t *docs, size_t n)
+{
+    /* Linear counting (Whang et al.): set one bit per feature in a small
+     * bitmap; the share of bits left clear estimates the distinct count,
+     * closely enough to pick a size, without sorting every feature. */
+    enum { M = 1 << 18 };
+    uint64_t *map = calloc(M / 64, sizeof *map);
+    if (!map)
+        return 18;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < docs[i].n; j++) {
+            uint32_t b = docs[i].idx[j] & (M - 1);
+            map[b / 64] |= (uint64_t)1 << (b % 64);
+        }
+    size_t set = 0;
+    for (size_t w = 0; w < M / 64; w++)
+        set += (size_t)__builtin_popcountll(map[w]);
+    free(map);
+    double clear = (double)(M - set);
+    double distinct = clear > 0 ? -(double)M * log(clear / M) : 4.0 * M;
+    unsigned bits = NCL_AUTO_MIN_BITS;
+    while (bits < NCL_AUTO_MAX_BITS && (double)((size_t)1 << bits) < 8 * distinct)
+        bits++;
+    return bits;
+}

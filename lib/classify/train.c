@@ -63,33 +63,61 @@ static ncl_model_t *model_new(const struct ncl_train_opts *o,
     return m;
 }
 
-/* Smoothed idf as scikit-learn computes it: ln((1 + n) / (1 + df)) + 1. */
-static void fit_idf(float *idf, size_t d, const ncl_vec_t *docs, size_t n)
+/* Smoothed idf as scikit-learn computes it, ln((1 + n) / (1 + df)) + 1,
+ * for the features seen in training; 0 for the others, so that words no
+ * training document had drop out of a document's weighting as words
+ * outside a vocabulary would. Returns the seen features, ascending, in
+ * *seen (malloc'd), and their number; (size_t)-1 when out of memory. Only
+ * those entries are written: the rest of the zeroed arrays stays
+ * untouched, which keeps training proportional to the data, not to
+ * 2^bits. */
+static size_t fit_idf(float *idf, size_t d, const ncl_vec_t *docs, size_t n,
+                      uint32_t **seen)
 {
     uint32_t *df = calloc(d, sizeof *df);
-    if (!df) {
-        for (size_t f = 0; f < d; f++)
-            idf[f] = 1.0f;
-        return;
+    size_t nseen = 0, cap = 1024;
+    uint32_t *list = malloc(cap * sizeof *list);
+    if (!df || !list) {
+        free(df);
+        free(list);
+        return (size_t)-1;
     }
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < docs[i].n; j++)
-            df[docs[i].idx[j]]++;
-    for (size_t f = 0; f < d; f++)
-        idf[f] = (float)(log((1.0 + (double)n) / (1.0 + df[f])) + 1.0);
+        for (size_t j = 0; j < docs[i].n; j++) {
+            uint32_t f = docs[i].idx[j];
+            if (df[f]++)
+                continue;
+            if (nseen == cap) {
+                uint32_t *g = realloc(list, (cap *= 2) * sizeof *g);
+                if (!g) {
+                    free(df);
+                    free(list);
+                    return (size_t)-1;
+                }
+                list = g;
+            }
+            list[nseen++] = f;
+        }
+    for (size_t i = 0; i < nseen; i++)
+        idf[list[i]] = (float)(log((1.0 + (double)n) / (1.0 + df[list[i]])) + 1.0);
     free(df);
+    *seen = list;
+    return nseen;
 }
 
-static void train_nb(ncl_model_t *m, const ncl_vec_t *x, const int *y,
-                     size_t n, double alpha)
+static int train_nb(ncl_model_t *m, const ncl_vec_t *x, const int *y,
+                    size_t n, double alpha, const uint32_t *seen,
+                    size_t nseen)
 {
-    size_t d = (size_t)1 << m->bits, c = m->nlabels;
+    size_t c = m->nlabels;
     float *w = (float *)m->weights, *bias = (float *)m->bias;
     double *total = calloc(c, sizeof *total);
     size_t *count = calloc(c, sizeof *count);
-    unsigned char *seen = calloc(d, 1);
-    if (!total || !count || !seen)
-        goto out;
+    if (!total || !count) {
+        free(total);
+        free(count);
+        return -1;
+    }
     /* Sums of weighted counts per feature and label, kept in the weight
      * array until they become log probabilities. */
     for (size_t i = 0; i < n; i++) {
@@ -97,27 +125,32 @@ static void train_nb(ncl_model_t *m, const ncl_vec_t *x, const int *y,
         for (size_t j = 0; j < x[i].n; j++) {
             w[(size_t)x[i].idx[j] * c + (size_t)y[i]] += x[i].val[j];
             total[y[i]] += x[i].val[j];
-            seen[x[i].idx[j]] = 1;
         }
     }
     /* Smoothing spreads over the features seen in training, as it would
-     * over a vocabulary; features never seen weigh nothing for any label,
-     * as words outside a vocabulary would. */
-    size_t v = 0;
-    for (size_t f = 0; f < d; f++)
-        v += seen[f];
+     * over a vocabulary; features never seen keep weight 0 for every
+     * label. */
     for (size_t k = 0; k < c; k++) {
         bias[k] = (float)log(count[k] ? (double)count[k] / (double)n : 1e-9);
-        total[k] = log(total[k] + alpha * (double)(v ? v : 1));
+        total[k] = log(total[k] + alpha * (double)(nseen ? nseen : 1));
     }
-    for (size_t f = 0; f < d; f++)
+    for (size_t i = 0; i < nseen; i++) {
+        float *wf = w + (size_t)seen[i] * c;
         for (size_t k = 0; k < c; k++)
-            w[f * c + k] = seen[f] ? (float)(log(w[f * c + k] + alpha) - total[k])
-                                   : 0.0f;
-out:
+            wf[k] = (float)(log(wf[k] + alpha) - total[k]);
+    }
     free(total);
     free(count);
-    free(seen);
+    return 0;
+}
+
+/* Multiply the weights of the seen features by `scale`. */
+static void rescale(float *v, size_t c, const uint32_t *seen, size_t nseen,
+                    double scale)
+{
+    for (size_t i = 0; i < nseen; i++)
+        for (size_t k = 0; k < c; k++)
+            v[(size_t)seen[i] * c + k] *= (float)scale;
 }
 
 static uint64_t next_rand(uint64_t *s)
@@ -132,9 +165,10 @@ static uint64_t next_rand(uint64_t *s)
  * scale * v so that decaying all of them costs one multiplication; the
  * step size falls as eta0 / (1 + epochs done). */
 static int train_logreg(ncl_model_t *m, const ncl_vec_t *x, const int *y,
-                        size_t n, const struct ncl_train_opts *o)
+                        size_t n, const struct ncl_train_opts *o,
+                        const uint32_t *seen, size_t nseen)
 {
-    size_t d = (size_t)1 << m->bits, c = m->nlabels;
+    size_t c = m->nlabels;
     float *v = (float *)m->weights, *bias = (float *)m->bias;
     size_t *order = malloc(n * sizeof *order);
     double *p = malloc(c * sizeof *p);
@@ -180,14 +214,12 @@ static int train_logreg(ncl_model_t *m, const ncl_vec_t *x, const int *y,
             for (size_t k = 0; k < c; k++)
                 bias[k] -= (float)(eta * BIAS_RATE * p[k]);
             if (scale < 1e-6) {
-                for (size_t f = 0; f < d * c; f++)
-                    v[f] *= (float)scale;
+                rescale(v, c, seen, nseen, scale);
                 scale = 1.0;
             }
         }
     }
-    for (size_t f = 0; f < d * c; f++)
-        v[f] *= (float)scale;
+    rescale(v, c, seen, nseen, scale);
     free(order);
     free(p);
     return 0;
@@ -212,31 +244,37 @@ ncl_model_t *ncl_train(const ncl_vec_t *docs, const int *labels, size_t n,
         snprintf(err, errlen, "no training documents");
         return NULL;
     }
+    uint32_t *seen = NULL;
     ncl_model_t *m = model_new(o, names, nlabels, n);
     ncl_vec_t *x = calloc(n, sizeof *x);
     if (!m || !x)
         goto oom;
     size_t d = (size_t)1 << o->bits;
-    fit_idf((float *)m->idf, d, docs, n);
+    size_t nseen = fit_idf((float *)m->idf, d, docs, n, &seen);
+    if (nseen == (size_t)-1)
+        goto oom;
     for (size_t i = 0; i < n; i++) {
         x[i].idx = malloc((docs[i].n ? docs[i].n : 1) * sizeof *x[i].idx);
         x[i].val = malloc((docs[i].n ? docs[i].n : 1) * sizeof *x[i].val);
         if (!x[i].idx || !x[i].val)
             goto oom;
-        memcpy(x[i].idx, docs[i].idx, docs[i].n * sizeof *x[i].idx);
-        memcpy(x[i].val, docs[i].val, docs[i].n * sizeof *x[i].val);
+        if (docs[i].n) {
+            memcpy(x[i].idx, docs[i].idx, docs[i].n * sizeof *x[i].idx);
+            memcpy(x[i].val, docs[i].val, docs[i].n * sizeof *x[i].val);
+        }
         x[i].n = x[i].cap = docs[i].n;
         ncl_tfidf(&x[i], m->idf);
     }
-    if (o->algo == NCL_NB)
-        train_nb(m, x, labels, n, o->alpha);
-    else if (train_logreg(m, x, labels, n, o) < 0)
+    if ((o->algo == NCL_NB ? train_nb(m, x, labels, n, o->alpha, seen, nseen)
+                           : train_logreg(m, x, labels, n, o, seen, nseen)) < 0)
         goto oom;
     for (size_t i = 0; i < n; i++)
         ncl_vec_free(&x[i]);
     free(x);
+    free(seen);
     return m;
 oom:
+    free(seen);
     for (size_t i = 0; x && i < n; i++)
         ncl_vec_free(&x[i]);
     free(x);

@@ -69,3 +69,102 @@ class TempDirTest(unittest.TestCase):
 
 def main():
     unittest.main(argv=[sys.argv[0], "-v"])
+
+
+class Daemon:
+    """`newsdesk run` in a temporary folder: start it, wait for outcomes,
+    stop it. Its log goes to <dir>/daemon.<n>.log; self.log() reads all of
+    them (one per start)."""
+
+    def __init__(self, test, config, env=None):
+        self.test = test
+        self.dir = test.dir
+        self.cfg = os.path.join(self.dir, "newsdesk.yaml")
+        with open(self.cfg, "w") as f:
+            f.write(config)
+        self.env = env
+        self.proc = None
+        self.starts = 0
+
+    def start(self, wait_ready=True):
+        import time
+        self.starts += 1
+        self.logpath = os.path.join(self.dir, "daemon.%d.log" % self.starts)
+        e = dict(os.environ)
+        e.pop("NEWSDESK_CONFIG", None)
+        if self.env:
+            e.update(self.env)
+        self.logf = open(self.logpath, "wb")
+        self.proc = subprocess.Popen([BIN, "run", "-c", self.cfg], cwd=self.dir,
+                                     env=e, stdin=subprocess.DEVNULL,
+                                     stdout=self.logf, stderr=self.logf)
+        if wait_ready:
+            self.wait(lambda: "running:" in self.log(), 30,
+                      "the daemon did not start")
+        return self
+
+    def log(self):
+        out = []
+        for n in range(1, self.starts + 1):
+            p = os.path.join(self.dir, "daemon.%d.log" % n)
+            if os.path.exists(p):
+                with open(p, "rb") as f:
+                    out.append(f.read().decode("utf-8", "replace"))
+        return "".join(out)
+
+    def wait(self, cond, timeout, what):
+        """Poll cond() until true; fail the test with `what` and the log
+        after timeout seconds (or when the daemon died)."""
+        import time
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if cond():
+                return
+            if self.proc and self.proc.poll() is not None and not cond():
+                self.test.fail("%s: the daemon exited with %s\n%s" % (
+                    what, self.proc.returncode, self.log()[-4000:]))
+            time.sleep(0.05)
+        self.test.fail("%s (after %ss)\n%s" % (what, timeout, self.log()[-4000:]))
+
+    def stop(self, sig=None, timeout=60):
+        import signal
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig or signal.SIGTERM)
+        rc = self.proc.wait(timeout=timeout)
+        self.logf.close()
+        self.proc = None
+        return rc
+
+    def kill(self):
+        import signal
+        return self.stop(signal.SIGKILL)
+
+    def ls(self, *sub):
+        p = os.path.join(self.dir, *sub)
+        return sorted(os.listdir(p)) if os.path.isdir(p) else []
+
+    def done(self):
+        return self.ls("var", "done")
+
+    def failed(self):
+        return [n for n in self.ls("var", "failed") if not n.endswith(".error.json")]
+
+    def error_record(self, name):
+        with open(os.path.join(self.dir, "var", "failed", name + ".error.json")) as f:
+            return json.load(f)
+
+    def drop(self, name, data):
+        """Write a file beside the inbox, then rename it in (the recommended
+        way to deliver)."""
+        stage = os.path.join(self.dir, "stage")
+        os.makedirs(stage, exist_ok=True)
+        tmp = os.path.join(stage, name)
+        with open(tmp, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.rename(tmp, os.path.join(self.dir, "inbox", name))
+
+    def __del__(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()

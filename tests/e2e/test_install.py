@@ -60,6 +60,9 @@ class InstallTest(unittest.TestCase):
         self.one("plugin.h", r"/include/newsdesk/plugin\.h$")
         self.one("newsdesk-plugin.pc", r"/pkgconfig/newsdesk-plugin\.pc$")
         self.one("newsdesk.yaml", r"/etc/newsdesk/newsdesk\.yaml$")
+        guide = self.one("user-guide.md", r"/share/doc/newsdesk/")
+        self.one("plugins.md", r"/share/doc/newsdesk/")
+        self.one("configuration.md", r"/share/doc/newsdesk/")
         unit = self.one("newsdesk.service", r"/lib/systemd/system/")
         with open(self.dest(unit)) as f:
             text = f.read()
@@ -68,6 +71,7 @@ class InstallTest(unittest.TestCase):
         self.assertRegex(text, r"-c %s/(etc/)?newsdesk/newsdesk\.yaml"
                          % re.escape(prefix if prefix != "/usr" else ""))
         self.assertIn("Type=notify", text)
+        self.assertIn("Documentation=file://%s\n" % guide, text)
         su = [p for p in self.paths["newsdesk.conf"] if "/sysusers.d/" in p]
         tf = [p for p in self.paths["newsdesk.conf"] if "/tmpfiles.d/" in p]
         self.assertEqual(len(su), 1)

@@ -1,67 +1,146 @@
-"""The text reader on awkward files: empty, invalid UTF-8, CRLF, no final
-newline, a 10 MB single line, Markdown headings."""
+"""The text reader: charsets, NFC, Markdown, front matter, bad input."""
+import os
+
 import ndtest
+
+FIX = os.path.join(ndtest.SOURCE, "tests", "fixtures", "readers", "text")
+
+RAIL_TEXT = ("Unions and the operator reached an agreement late on Sunday. "
+             "Trains will run on the normal timetable from Tuesday, the "
+             "operator said.\n\nThe deal includes a 4% pay rise over two "
+             "years \u2014 less than the 7% first demanded.")
 
 
 class TextReader(ndtest.TempDirTest):
-    def process(self, name, data):
-        p = self.write(name, data)
-        return self.nd("process", p)
-
-    def one(self, name, data):
-        r = self.process(name, data)
-        self.assertEqual(r.returncode, 0, r.stderr)
+    def read(self, path, config=None):
+        args = ["process"]
+        if config:
+            args += ["-c", self.write("nd.yaml", config)]
+        r = self.nd(*args, path)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
         docs = ndtest.lines_json(r.stdout)
         self.assertEqual(len(docs), 1)
         return docs[0]
 
+    def fixture(self, name, **kw):
+        return self.read(os.path.join(FIX, name), **kw)
+
+    def test_windows_1252_wire(self):
+        d = self.fixture("wire-cp1252.txt")
+        self.assertEqual(d["title"],
+                         "Harbour authority approves \u20ac40 million quay extension")
+        self.assertIn("\u201cThe caf\u00e9 owners", d["text"])
+        self.assertIn("Lucia Fern\u00e1ndez", d["text"])
+        self.assertNotIn("\r", d["text"])
+        self.assertEqual(d["charset"], "windows-1252")
+        self.assertEqual(d["stats"]["paragraphs"], 3)
+
+    def test_latin1(self):
+        d = self.fixture("latin1.txt")
+        self.assertEqual(d["title"], "R\u00e9sum\u00e9 of the regional council session")
+        self.assertIn("Jos\u00e9 Mart\u00edn", d["text"])
+        self.assertIn("cr\u00e8che", d["text"])
+
+    def test_utf16_and_bom(self):
+        for name in ("utf16le-bom.txt", "utf16be-bom.txt", "utf8-bom.txt"):
+            with self.subTest(name=name):
+                d = self.fixture(name)
+                self.assertEqual(d["title"], "Rail strike ends after three days")
+                self.assertEqual(d["text"], RAIL_TEXT)
+
+    def test_nfc(self):
+        d = self.fixture("nfd.txt")
+        self.assertEqual(d["title"], "Caf\u00e9 chain opens in Malm\u00f6")
+        self.assertIn("caf\u00e9 opened", d["text"])
+
+    def test_markdown_and_front_matter(self):
+        d = self.fixture("story.md")
+        self.assertEqual(d["source"]["media_type"], "text/markdown")
+        self.assertEqual(d["title"], "City library extends weekend hours")
+        self.assertEqual(d["byline"], "Priya Natarajan, Tomas Berg")
+        self.assertEqual(d["published"], "2026-11-26T08:30:00Z")
+        self.assertEqual(d["url"], "https://news.example.org/library-hours")
+        t = d["text"]
+        self.assertTrue(t.startswith("The central library will open on Sundays"), t)
+        for gone in ("**", "_Thursday_", "](", "```", "> ", "|", "[plan]", "# "):
+            self.assertNotIn(gone, t)
+        self.assertIn("see the staffing plan\nA new self-checkout kiosk", t)
+        self.assertIn("opening_hours: sun 10-16", t)
+        self.assertIn("Day Hours\nSat 9-18", t)
+
+    def test_markdown_saved_as_txt(self):
+        p = self.write("notes.txt", "# Budget vote delayed\n\nThe vote is now on "
+                       "**Friday**, see [the agenda](https://example.org/a).\n")
+        d = self.read(p)
+        self.assertEqual(d["title"], "Budget vote delayed")
+        self.assertEqual(d["text"], "The vote is now on Friday, see the agenda.")
+
+    def test_markdown_off(self):
+        p = self.write("n.md", "# Title\n\nKeep **this** as is.\n")
+        d = self.read(p, config="pipeline:\n  - plugin: text\n    markdown: never\n")
+        self.assertEqual(d["text"], "Keep **this** as is.")
+
+    def test_configured_fallback_charset(self):
+        # KOI8-R Cyrillic: only a configured fallback can tell it from 1252.
+        body = "\u041d\u043e\u0432\u043e\u0441\u0442\u0438\n\n\u0422\u0435\u043a\u0441\u0442.\n"
+        p = self.write("ru.txt", body.encode("koi8-r"))
+        d = self.read(p, config="pipeline:\n  - plugin: text\n"
+                      "    fallback_charset: koi8-r\n")
+        self.assertEqual(d["title"], "\u041d\u043e\u0432\u043e\u0441\u0442\u0438")
+
+    def test_unknown_charset_is_a_config_error(self):
+        cfg = self.write("nd.yaml", "pipeline:\n  - plugin: text\n    charset: klingon-8\n")
+        r = self.nd("process", "-c", cfg, self.write("a.txt", "x\n"))
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("klingon-8", r.stderr.decode())
+
+    def test_controls_removed(self):
+        p = self.write("c.txt", b"Title\x07 here\n\nBody\x01 with\x1b controls\x7f.\n")
+        d = self.read(p)
+        self.assertEqual(d["title"], "Title here")
+        self.assertEqual(d["text"], "Body with controls.")
+
+    def test_truncated_utf16(self):
+        raw = b"\xff\xfe" + "Short note\n\nCut off".encode("utf-16-le") + b"x"
+        d = self.read(self.write("t.txt", raw))
+        self.assertEqual(d["title"], "Short note")
+        self.assertEqual(d["text"], "Cut off\ufffd")
+
     def test_empty_and_blank(self):
-        for name, data, why in [("empty.txt", b"", "empty file"),
-                                ("blank.txt", b" \n\t\n\r\n", "no text")]:
-            r = self.process(name, data)
-            self.assertEqual(r.returncode, 1)
-            err = r.stderr.decode()
-            self.assertIn(name, err)
-            self.assertIn("plugin text", err)
-            self.assertIn(why, err)
+        for name, data, msg in (("e.txt", b"", "empty file"),
+                                ("b.txt", b" \n\t\n   \n", "no text")):
+            with self.subTest(name=name):
+                r = self.nd("process", self.write(name, data))
+                self.assertEqual(r.returncode, 1)
+                self.assertIn(msg, r.stderr.decode())
+
+    def test_pdf_named_txt_is_unsupported(self):
+        r = self.nd("process", self.write("scan.txt", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("unsupported media type application/pdf", r.stderr.decode())
+
+    def test_giant_single_line(self):
+        # 100 MB on one line: read within bounded memory, title cut short.
+        p = self.path("giant.txt")
+        with open(p, "wb") as f:
+            chunk = b"lorem ipsum dolor " * 58255  # about 1 MB
+            for _ in range(100):
+                f.write(chunk)
+        d = self.read(p, config="inbox: {path: ./inbox, max_bytes: 200MiB}\n")
+        self.assertLessEqual(len(d["title"]), 300)
+        self.assertTrue(d["title"].startswith("lorem ipsum"))
+        # The text keeps the whole line, not just the title cut from it.
+        self.assertEqual(d["stats"]["words"], 3 * 58255 * 100)
 
     def test_crlf_and_no_final_newline(self):
-        d = self.one("crlf.txt", b"Ferry timetable changes\r\n\r\nBoats leave at six.\r\nThey return at nine.")
+        d = self.read(self.write("crlf.txt", b"Ferry timetable changes\r\n\r\nBoats leave at six.\r\nThey return at nine."))
         self.assertEqual(d["title"], "Ferry timetable changes")
-        self.assertNotIn("\r", d["text"])
         self.assertEqual(d["text"], "Boats leave at six.\n\nThey return at nine.")
 
     def test_paragraph_blocks(self):
-        d = self.one("blocks.txt", "Library extends hours\n\nThe library will open\nearlier on weekdays.\n\nStaff welcomed the change.\n")
+        d = self.read(self.write("blocks.txt", "Library extends hours\n\nThe library will open\nearlier on weekdays.\n\nStaff welcomed the change.\n"))
         self.assertEqual(d["text"], "The library will open earlier on weekdays.\n\nStaff welcomed the change.")
         self.assertEqual(d["stats"]["paragraphs"], 2)
-        self.assertEqual(d["stats"]["sentences"], 2)
-
-    def test_invalid_utf8_gives_valid_output(self):
-        d = self.one("bad.txt", b"Market report\nPrices rose \xff\xfe sharply; caf\xc3\xa9 owners \xe2\x82 cheered.\n")
-        self.assertIn("Prices rose", d["text"])
-        self.assertIn("café owners", d["text"])
-        self.assertIn("cheered.", d["text"])
-        d["text"].encode("utf-8")  # a str from valid JSON: always encodes
-
-    def test_markdown_heading_title(self):
-        d = self.one("notes.md", "# Storm closes schools ##\n\nClasses resume on Friday.\n")
-        self.assertEqual(d["title"], "Storm closes schools")
-        d = self.one("setext.md", "Budget passes\n=============\n\nThe vote was close.\n")
-        self.assertEqual(d["title"], "Budget passes")
-        self.assertEqual(d["text"], "The vote was close.")
-
-    def test_ten_megabyte_line(self):
-        line = ("word " * 2_000_000).encode()
-        d = self.one("huge.txt", line)
-        self.assertLessEqual(len(d["title"]), 300)
-        self.assertEqual(d["stats"]["words"], 2_000_000)
-        self.assertEqual(len(d["text"]), len(line.strip()))
-
-    def test_nul_bytes_are_binary(self):
-        r = self.process("nul.txt", b"Title\n\x00\x00\x00 body")
-        self.assertEqual(r.returncode, 1)
-        self.assertIn("unsupported media type application/octet-stream", r.stderr.decode())
 
 
 if __name__ == "__main__":

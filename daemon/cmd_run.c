@@ -1,0 +1,61 @@
+/* `newsdesk run`: the daemon, in the foreground. */
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#include "commands.h"
+#include "daemon.h"
+#include "log.h"
+#include "pipeline.h"
+
+int cmd_run(int argc, char **argv)
+{
+    const char *config = NULL;
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
+            i + 1 < argc) {
+            config = argv[++i];
+        } else {
+            fprintf(stderr, "usage: newsdesk run [-c FILE]\n");
+            return EXIT_USAGE;
+        }
+    }
+    struct errlist errs = {0}, warns = {0};
+    struct pipeline *p;
+    const char *file = config_find(config);
+    int rc = pipeline_load(&p, file, &errs, &warns);
+    print_errors(&warns, "newsdesk: warning: ");
+    if (rc == 0) {
+        nd_log_level_t lv;
+        if (log_parse_level(config_str(&p->cfg, "service", "log_level"), &lv) == 0)
+            log_set_level(lv);
+        rc = pipeline_start(p, &errs);
+    }
+    if (rc < 0) {
+        print_errors(&errs, "newsdesk: ");
+        errs_free(&errs);
+        errs_free(&warns);
+        pipeline_free(p);
+        return EXIT_CONFIG;
+    }
+    errs_free(&errs);
+    errs_free(&warns);
+    log_info("newsdesk starting with %s", file ? file : "the built-in defaults");
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct daemon dm;
+    char err[2048];
+    int status = 0;
+    if (daemon_start(&dm, &loop, p, err, sizeof err) < 0) {
+        log_error("cannot start: %s", err);
+        status = EXIT_CONFIG;
+    } else {
+        uv_run(&loop, UV_RUN_DEFAULT);
+    }
+    /* Handles from a failed start are closed by this last run. */
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    pipeline_free(p);
+    return status;
+}

@@ -1,0 +1,242 @@
+/* `newsdesk status`: ask the running daemon, over the HTTP interface of
+ * its configuration (service.http), for /status and print it for a
+ * person (or as it came with --json). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "http.h"
+#include "pipeline.h"
+
+#define STATUS_TIMEOUT_S 5
+
+/* GET `path` from addr; the response (malloc'd, NUL-terminated) in *out.
+ * Returns 0 or -1 with the reason in err. */
+static int http_get(const char *addr, const char *path, char **out, char *err,
+                    size_t errlen)
+{
+    struct sockaddr_storage ss;
+    if (http_parse_addr(addr, &ss, err, errlen) < 0)
+        return -1;
+    /* A daemon listening on every address is reached on loopback. */
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+        if (in->sin_addr.s_addr == htonl(INADDR_ANY))
+            in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    } else {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+        if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
+            in6->sin6_addr = in6addr_loopback;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot make a socket: %s", strerror(errno));
+        return -1;
+    }
+    struct timeval tv = {STATUS_TIMEOUT_S, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    socklen_t len = ss.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+                                            : sizeof(struct sockaddr_in6);
+    if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+        snprintf(err, errlen, "cannot connect to %s: %s (is the daemon "
+                 "running, with this configuration?)", addr, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    char req[512];
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\n"
+                     "Connection: close\r\n\r\n", path, addr);
+    if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+        snprintf(err, errlen, "cannot send to %s: %s", addr, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    size_t cap = 65536, got = 0;
+    char *buf = malloc(cap);
+    ssize_t r = 0;
+    while (buf && (r = recv(fd, buf + got, cap - got - 1, 0)) > 0) {
+        got += (size_t)r;
+        if (got + 1 == cap) {
+            char *g = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+            if (!g) {
+                free(buf);
+                buf = NULL;
+                errno = EFBIG;
+                break;
+            }
+            buf = g;
+            cap *= 2;
+        }
+    }
+    int e = errno;
+    close(fd);
+    if (!buf || r < 0) {
+        snprintf(err, errlen, "no answer from %s: %s", addr,
+                 r < 0 && (e == EAGAIN || e == EWOULDBLOCK) ? "timed out"
+                                                            : strerror(e));
+        free(buf);
+        return -1;
+    }
+    buf[got] = '\0';
+    *out = buf;
+    return 0;
+}
+
+static long long jint(json_t *o, const char *a, const char *b)
+{
+    json_t *v = json_object_get(o, a);
+    return (long long)json_integer_value(b ? json_object_get(v, b) : v);
+}
+
+static const char *jstr(json_t *o, const char *a, const char *b)
+{
+    json_t *v = json_object_get(o, a);
+    const char *s = json_string_value(b ? json_object_get(v, b) : v);
+    return s ? s : "";
+}
+
+static void print_duration(long long s)
+{
+    if (s >= 86400)
+        printf("%lldd %lldh", s / 86400, s % 86400 / 3600);
+    else if (s >= 3600)
+        printf("%lldh %lldm", s / 3600, s % 3600 / 60);
+    else if (s >= 60)
+        printf("%lldm %llds", s / 60, s % 60);
+    else
+        printf("%llds", s);
+}
+
+static void print_status(json_t *j)
+{
+    printf("newsdesk %s, pid %lld: %s since %s (up ", jstr(j, "version", NULL),
+           jint(j, "pid", NULL), jstr(j, "state", NULL),
+           jstr(j, "started", NULL));
+    print_duration(jint(j, "uptime_s", NULL));
+    printf(")\n");
+    printf("health:     %s\n", jstr(j, "health", "reason"));
+    printf("config:     %s\n", json_is_string(json_object_get(j, "config"))
+                                   ? jstr(j, "config", NULL)
+                                   : "(built-in defaults)");
+    printf("inbox:      %lld pending, %lld in flight", jint(j, "inbox", "pending"),
+           jint(j, "inbox", "inflight"));
+    if (*jstr(j, "watch", NULL))
+        printf(" (watched by %s)", jstr(j, "watch", NULL));
+    printf("\n");
+    printf("documents:  %lld claimed, %lld done, %lld failed, %lld retries\n",
+           jint(j, "documents", "claimed"), jint(j, "documents", "done"),
+           jint(j, "documents", "failed"), jint(j, "documents", "retried"));
+    printf("scans:      %lld rescans, %lld overflows\n", jint(j, "rescans", NULL),
+           jint(j, "overflows", NULL));
+    long long reloads = jint(j, "reload", "count");
+    printf("reloads:    %lld", reloads);
+    if (reloads)
+        printf(" (%lld failed), last at %s", jint(j, "reload", "failures"),
+               jstr(j, "reload", "last"));
+    printf("\n");
+    if (*jstr(j, "reload", "last_error"))
+        printf("            the last reload FAILED, the previous configuration "
+               "is still running:\n            %s\n",
+               jstr(j, "reload", "last_error"));
+    json_t *steps = json_object_get(j, "pipeline");
+    if (!json_array_size(steps))
+        return;
+    printf("pipeline:\n  %-14s %-10s %10s %8s %8s %8s %10s\n", "step", "plugin",
+           "ok", "skipped", "failed", "retried", "mean");
+    size_t i;
+    json_t *s;
+    json_array_foreach(steps, i, s) {
+        double mean = json_number_value(json_object_get(s, "mean_us"));
+        char m[32];
+        if (mean >= 10000)
+            snprintf(m, sizeof m, "%.1f ms", mean / 1000);
+        else
+            snprintf(m, sizeof m, "%.0f us", mean);
+        printf("  %-14s %-10s %10lld %8lld %8lld %8lld %10s\n",
+               jstr(s, "step", NULL), jstr(s, "plugin", NULL),
+               jint(s, "ok", NULL), jint(s, "skipped", NULL),
+               jint(s, "failed", NULL), jint(s, "retried", NULL), m);
+    }
+}
+
+int cmd_status(int argc, char **argv)
+{
+    const char *config = NULL;
+    int as_json = 0;
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
+            i + 1 < argc)
+            config = argv[++i];
+        else if (!strcmp(argv[i], "--json"))
+            as_json = 1;
+        else {
+            fprintf(stderr, "usage: newsdesk status [-c FILE] [--json]\n");
+            return EXIT_USAGE;
+        }
+    }
+    /* Only service.http matters here; the rest is `check`'s business. */
+    const char *file = config_find(config);
+    if (file && access(file, R_OK) < 0) {
+        fprintf(stderr, "newsdesk: %s: cannot read the configuration file: "
+                "%s\n", file, strerror(errno));
+        return EXIT_CONFIG;
+    }
+    /* A file with errors may well be on disk while the daemon runs the
+     * previous one (a failed reload): that is when status matters most. */
+    struct errlist errs = {0}, warns = {0};
+    struct pipeline *p;
+    pipeline_load(&p, file, &errs, &warns);
+    errs_free(&warns);
+    errs_free(&errs);
+    char *addr = strdup(p->cfg.service ? config_str(&p->cfg, "service", "http")
+                                       : "127.0.0.1:9321");
+    pipeline_free(p);
+    if (!addr)
+        return 1;
+    if (!*addr) {
+        fprintf(stderr, "newsdesk: the daemon's HTTP interface is off "
+                "(service.http is \"\" in %s): there is no status to read\n",
+                file ? file : "the built-in defaults");
+        free(addr);
+        return 1;
+    }
+    char *resp = NULL, err[512];
+    if (http_get(addr, "/status", &resp, err, sizeof err) < 0) {
+        fprintf(stderr, "newsdesk: %s\n", err);
+        free(addr);
+        return 1;
+    }
+    int code = 0;
+    const char *body = strstr(resp, "\r\n\r\n");
+    json_t *j = NULL;
+    if (sscanf(resp, "HTTP/1.%*d %d", &code) == 1 && code == 200 && body)
+        j = json_loads(body + 4, 0, NULL);
+    if (!j || !json_is_object(json_object_get(j, "health"))) {
+        fprintf(stderr, "newsdesk: %s answered /status with something other "
+                "than a newsdesk status (HTTP status %d); is another program "
+                "on that port?\n", addr, code);
+        json_decref(j);
+        free(resp);
+        free(addr);
+        return 1;
+    }
+    if (as_json)
+        fputs(body + 4, stdout), putchar('\n');
+    else
+        print_status(j);
+    int healthy = json_is_true(json_object_get(json_object_get(j, "health"),
+                                               "ok"));
+    json_decref(j);
+    free(resp);
+    free(addr);
+    return healthy ? 0 : 1;
+}

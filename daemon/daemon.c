@@ -1,0 +1,852 @@
+/* The daemon's loop: claiming, the worker pool, retries, group commit,
+ * outcomes, start-up recovery and shutdown.
+ *
+ * A file's life: the inbox says it is ready; the loop checks it is a
+ * regular file nobody is writing, claims it (rename into work/) and queues
+ * a job on the thread pool, which reads it and runs the pipeline. Then:
+ *   RETRY  the job waits on a timer (backoff_ms) and runs again from the
+ *          step that asked, the file still in work/;
+ *   FAIL   the worker moves the file to failed/ with its error record;
+ *   OK     with a flushing exporter in the chain, the job joins the next
+ *          group commit and the file moves to done/ only after the flush
+ *          made its exports durable; without one, at once.
+ * `inflight` counts files from claim to outcome; at max_inflight the loop
+ * stops claiming and the inbox on disk is the queue. */
+#include "daemon.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "hostapi.h"
+#include "log.h"
+#include "sniff.h"
+
+enum outcome {
+    OUT_NONE,       /* not filed yet: waits for a group commit */
+    OUT_DONE,
+    OUT_FAILED,
+    OUT_RETRY,
+};
+
+struct job {
+    uv_work_t work;
+    uv_timer_t timer;       /* retry backoff; initialised on first use */
+    int timer_ready;
+    struct daemon *dm;
+    struct job *prev, *next;
+    char name[NAME_MAX + 1]; /* in work/ */
+    int fd;                 /* open until the worker has read it */
+    unsigned crashes;       /* daemon deaths with this file in flight */
+    nd_doc_t *doc;
+    enum outcome out;
+    int64_t started_ms;
+    /* a failure before there is a document, or in filing it */
+    const char *stage;
+    char msg[512];
+    char final[NAME_MAX + 1];
+    size_t failed_children;
+};
+
+/* ---- lists ------------------------------------------------------------ */
+
+static void list_push(struct job_list *l, struct job *j)
+{
+    j->prev = l->tail;
+    j->next = NULL;
+    if (l->tail)
+        l->tail->next = j;
+    else
+        l->head = j;
+    l->tail = j;
+    l->n++;
+}
+
+static void list_remove(struct job_list *l, struct job *j)
+{
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        l->head = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    else
+        l->tail = j->prev;
+    j->prev = j->next = NULL;
+    l->n--;
+}
+
+/* ---- filing (worker threads) ------------------------------------------ */
+
+static unsigned runs_of(const struct job *j)
+{
+    return (j->doc ? j->doc->attempts : 0) + 1 + j->crashes;
+}
+
+/* Move the job's file to failed/ with its record. */
+static void file_failed(struct job *j)
+{
+    struct daemon *dm = j->dm;
+    const nd_doc_t *d = j->doc;
+    struct failure f = {
+        .file = j->name,
+        .id = d ? d->id : NULL,
+        .stage = j->stage ? j->stage
+                 : d && d->error_step ? d->error_step : "pipeline",
+        .plugin = j->stage ? NULL : d ? d->error_plugin : NULL,
+        .message = j->stage || !d || !d->error ? j->msg : d->error,
+        .attempts = runs_of(j),
+    };
+    int rc = store_fail(&dm->store, j->name, &f, j->final, sizeof j->final);
+    if (rc < 0)
+        snprintf(j->msg, sizeof j->msg, "cannot move it to failed/: %s",
+                 strerror(-rc));
+    else if (j->crashes)
+        store_clear_crashes(&dm->store, j->name);
+    j->out = rc < 0 ? OUT_RETRY : OUT_FAILED;
+}
+
+/* File a job whose exports are durable: failed children get their own
+ * records, then the file goes to done/. */
+static void file_done(struct job *j)
+{
+    struct daemon *dm = j->dm;
+    nd_doc_t *d = j->doc;
+    for (size_t i = 0; i < d->nchildren; i++) {
+        nd_doc_t *c = d->children[i];
+        if (c->state != DOC_FAILED)
+            continue;
+        struct failure f = {
+            .file = c->name, .id = c->id,
+            .stage = c->error_step ? c->error_step : "pipeline",
+            .plugin = c->error_plugin, .message = c->error,
+            .attempts = c->attempts + 1 + j->crashes,
+        };
+        char got[NAME_MAX + 1];
+        int rc = store_fail_bytes(&dm->store, c->name, c->raw, c->raw_len,
+                                  &f, got, sizeof got);
+        if (rc < 0)
+            log_error("id=%.16s file=\"%s\": cannot write its failed/ "
+                      "record: %s", c->id, c->name, strerror(-rc));
+        else
+            j->failed_children++;
+    }
+    int rc = store_done(&dm->store, j->name, dm->delete_done, j->final,
+                        sizeof j->final);
+    if (rc < 0) {
+        snprintf(j->msg, sizeof j->msg, "cannot move it to done/: %s",
+                 strerror(-rc));
+        j->out = OUT_RETRY;
+        return;
+    }
+    if (j->crashes)
+        store_clear_crashes(&dm->store, j->name);
+    j->out = OUT_DONE;
+}
+
+static void read_doc(struct job *j)
+{
+    struct daemon *dm = j->dm;
+    uint8_t *raw;
+    size_t len;
+    int rc = read_all(j->fd, dm->max_bytes, &raw, &len);
+    close(j->fd);
+    j->fd = -1;
+    if (rc == -EFBIG) {
+        j->stage = "read";
+        snprintf(j->msg, sizeof j->msg, "larger than inbox.max_bytes (%zu "
+                 "bytes); not read", dm->max_bytes);
+        return;
+    }
+    if (rc < 0) {
+        j->stage = "read";
+        snprintf(j->msg, sizeof j->msg, "cannot read it: %s", strerror(-rc));
+        return;
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dm->inbox.set.path, j->name);
+    j->doc = doc_new(raw, len, j->name, path, sniff_media_type(raw, len, j->name));
+    if (!j->doc) {
+        j->stage = "read";
+        snprintf(j->msg, sizeof j->msg, "out of memory");
+    }
+}
+
+static void work_cb(uv_work_t *w)
+{
+    struct job *j = w->data;
+    struct daemon *dm = j->dm;
+    if (!j->doc && !j->stage)
+        read_doc(j);
+    if (j->stage) {
+        file_failed(j);
+        return;
+    }
+    switch (pipeline_run(dm->p, j->doc)) {
+    case ND_OK:
+        if (dm->has_flush)
+            j->out = OUT_NONE;
+        else
+            file_done(j);
+        break;
+    case ND_RETRY:
+        j->out = OUT_RETRY;
+        break;
+    default:
+        file_failed(j);
+        break;
+    }
+}
+
+/* ---- the loop side ---------------------------------------------------- */
+
+static void pump(struct daemon *dm);
+static void kick_flush(struct daemon *dm);
+static void maybe_finished(struct daemon *dm);
+static void after_work(uv_work_t *w, int status);
+
+static void free_job_handle(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void free_job(struct job *j)
+{
+    if (j->fd >= 0)
+        close(j->fd);
+    doc_free(j->doc);
+    j->doc = NULL;
+    if (j->timer_ready) {
+        j->timer.data = j;
+        uv_close((uv_handle_t *)&j->timer, free_job_handle);
+    } else {
+        free(j);
+    }
+}
+
+/* A job leaves the daemon's hands. */
+static void release(struct job *j)
+{
+    struct daemon *dm = j->dm;
+    dm->inflight--;
+    free_job(j);
+    pump(dm);
+    maybe_finished(dm);
+}
+
+static void queue(struct job *j)
+{
+    struct daemon *dm = j->dm;
+    j->work.data = j;
+    dm->running++;
+    uv_queue_work(dm->loop, &j->work, work_cb, after_work);
+}
+
+/* Log about a job: through its document when there is one, so that the
+ * line names id, file and plugin. */
+static void job_log(const struct job *j, nd_log_level_t lv, const char *fmt,
+                    ...) __attribute__((format(printf, 3, 4)));
+static void job_log(const struct job *j, nd_log_level_t lv, const char *fmt,
+                    ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (j->doc) {
+        nd_doc_t *d = j->doc;
+        const char *step = d->step, *plugin = d->plugin;
+        if (d->error_step) /* name the step that failed or asked to retry */
+            d->step = d->error_step, d->plugin = d->error_plugin;
+        host_doc_log(d, lv, "%s", msg);
+        d->step = step, d->plugin = plugin;
+    } else {
+        log_msg(lv, "id=- file=\"%s\" plugin=-: %s", j->name, msg);
+    }
+}
+
+/* Give a claimed file back to the inbox (shutdown). */
+static void give_back(struct job *j)
+{
+    struct daemon *dm = j->dm;
+    int rc = dm->inbox.lost ? -ENOENT
+                            : store_unclaim(&dm->store, dm->inbox.set.path,
+                                            j->name, j->final, sizeof j->final);
+    if (rc < 0) {
+        job_log(j, ND_LOG_WARNING, "stays in work/ (cannot return it to the "
+                "inbox: %s); it is retried at the next start", strerror(-rc));
+        return;
+    }
+    dm->n.returned++;
+    job_log(j, ND_LOG_INFO, "returned to the inbox as \"%s\" at shutdown",
+            j->final);
+}
+
+static void retry_due(uv_timer_t *t)
+{
+    struct job *j = t->data;
+    list_remove(&j->dm->waiting_retry, j);
+    queue(j);
+}
+
+static void schedule_retry(struct job *j)
+{
+    struct daemon *dm = j->dm;
+    dm->n.retried++;
+    unsigned attempt = j->doc ? j->doc->attempts : 1;
+    int64_t wait = backoff_ms(attempt ? attempt : 1, dm->retry_min,
+                              dm->retry_max);
+    const char *why = j->msg[0] ? j->msg : "retry";
+    if (j->doc && j->doc->error)
+        why = j->doc->error;
+    for (size_t i = 0; j->doc && i < j->doc->nchildren; i++)
+        if (j->doc->children[i]->state == DOC_PENDING && j->doc->children[i]->error)
+            why = j->doc->children[i]->error;
+    job_log(j, ND_LOG_NOTICE, "%s; retrying in %lld ms (attempt %u), the file "
+            "stays in work/", why, (long long)wait, runs_of(j) + 1);
+    j->msg[0] = '\0';
+    if (!j->timer_ready) {
+        uv_timer_init(dm->loop, &j->timer);
+        j->timer.data = j;
+        j->timer_ready = 1;
+    }
+    list_push(&dm->waiting_retry, j);
+    uv_timer_start(&j->timer, retry_due, (uint64_t)wait, 0);
+}
+
+static void report(struct job *j)
+{
+    struct daemon *dm = j->dm;
+    int64_t ms = (int64_t)uv_now(dm->loop) - j->started_ms;
+    if (j->out == OUT_DONE) {
+        dm->n.done++;
+        dm->n.failed_children += j->failed_children;
+        if (j->failed_children)
+            job_log(j, ND_LOG_INFO, "done in %lld ms: %s; %zu of its %zu "
+                    "documents failed (see failed/)", (long long)ms,
+                    dm->delete_done ? "deleted" : j->final,
+                    j->failed_children, j->doc->nchildren);
+        else if (dm->delete_done)
+            job_log(j, ND_LOG_INFO, "done in %lld ms; deleted "
+                    "(on_success: delete)", (long long)ms);
+        else
+            job_log(j, ND_LOG_INFO, "done in %lld ms: done/%s", (long long)ms,
+                    j->final);
+    } else {
+        dm->n.failed++;
+        const char *why = j->stage || !j->doc || !j->doc->error ? j->msg
+                                                                : j->doc->error;
+        job_log(j, ND_LOG_WARNING, "failed: %s; moved to failed/%s with "
+                "failed/%s.error.json", why, j->final, j->final);
+    }
+}
+
+static void after_work(uv_work_t *w, int status)
+{
+    struct job *j = w->data;
+    struct daemon *dm = j->dm;
+    (void)status;
+    dm->running--;
+    switch (j->out) {
+    case OUT_NONE:
+        list_push(&dm->waiting_flush, j);
+        kick_flush(dm);
+        return;
+    case OUT_RETRY:
+        if (dm->stopping) {
+            give_back(j);
+            release(j);
+        } else {
+            schedule_retry(j);
+        }
+        return;
+    default:
+        report(j);
+        release(j);
+        return;
+    }
+}
+
+/* ---- group commit ----------------------------------------------------- */
+
+static void flush_timer_due(uv_timer_t *t)
+{
+    kick_flush(t->data);
+}
+
+struct flush_req {
+    uv_work_t work;
+    struct daemon *dm;
+    nd_status_t st;
+    char err[1024];
+};
+
+static void flush_work(uv_work_t *w)
+{
+    struct flush_req *r = w->data;
+    struct daemon *dm = r->dm;
+    r->st = pipeline_flush(dm->p, dm->sync, r->err, sizeof r->err);
+    if (r->st != ND_OK)
+        return;
+    for (struct job *j = dm->flushing.head; j; j = j->next)
+        file_done(j);
+}
+
+static void flush_done(uv_work_t *w, int status)
+{
+    struct flush_req *r = w->data;
+    struct daemon *dm = r->dm;
+    (void)status;
+    dm->flush_running = 0;
+    if (r->st != ND_OK) {
+        dm->n.flush_errors++;
+        dm->flush_attempt++;
+        int64_t wait = backoff_ms(dm->flush_attempt, dm->retry_min,
+                                  dm->retry_max);
+        log_error("export not made durable for %zu documents: %s; trying "
+                  "again in %lld ms (their files stay in work/)",
+                  dm->flushing.n, r->err, (long long)wait);
+        /* The group goes back in front of whatever finished since. */
+        while (dm->flushing.tail) {
+            struct job *j = dm->flushing.tail;
+            list_remove(&dm->flushing, j);
+            j->next = dm->waiting_flush.head;
+            j->prev = NULL;
+            if (dm->waiting_flush.head)
+                dm->waiting_flush.head->prev = j;
+            else
+                dm->waiting_flush.tail = j;
+            dm->waiting_flush.head = j;
+            dm->waiting_flush.n++;
+        }
+        free(r);
+        uv_timer_start(&dm->flush_timer, flush_timer_due, (uint64_t)wait, 0);
+        return;
+    }
+    dm->flush_attempt = 0;
+    dm->n.flushes++;
+    free(r);
+    while (dm->flushing.head) {
+        struct job *j = dm->flushing.head;
+        list_remove(&dm->flushing, j);
+        if (j->out == OUT_RETRY) {
+            /* Exported, but the file could not be moved: say so and try
+             * the move again with the next group. */
+            job_log(j, ND_LOG_ERROR, "%s", j->msg);
+            list_push(&dm->waiting_flush, j);
+            continue;
+        }
+        report(j);
+        dm->inflight--;
+        free_job(j);
+    }
+    pump(dm);
+    if (dm->waiting_flush.n)
+        kick_flush(dm);
+    maybe_finished(dm);
+}
+
+/* Start a group commit of everything exported so far, unless one is
+ * running (what finishes meanwhile waits for the next: group commit) or
+ * backing off after a failure. */
+static void kick_flush(struct daemon *dm)
+{
+    if (dm->flush_running || !dm->waiting_flush.n ||
+        uv_is_active((uv_handle_t *)&dm->flush_timer))
+        return;
+    struct flush_req *r = calloc(1, sizeof *r);
+    if (!r) {
+        uv_timer_start(&dm->flush_timer, flush_timer_due, 100, 0);
+        return;
+    }
+    dm->flushing = dm->waiting_flush;
+    memset(&dm->waiting_flush, 0, sizeof dm->waiting_flush);
+    r->dm = dm;
+    r->work.data = r;
+    dm->flush_running = 1;
+    uv_queue_work(dm->loop, &r->work, flush_work, flush_done);
+}
+
+/* ---- claiming --------------------------------------------------------- */
+
+/* Nonzero when some process has `fd`'s file open for writing: a read
+ * lease cannot be taken then. Where leases are not allowed (another
+ * owner, no CAP_LEASE, a file system without them) there is no answer, and
+ * the settle rules alone decide. */
+static int being_written(int fd)
+{
+    if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+        fcntl(fd, F_SETLEASE, F_UNLCK);
+        return 0;
+    }
+    return errno == EAGAIN;
+}
+
+static struct job *new_job(struct daemon *dm, const char *name)
+{
+    struct job *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->dm = dm;
+    j->fd = -1;
+    snprintf(j->name, sizeof j->name, "%s", name);
+    j->started_ms = (int64_t)uv_now(dm->loop);
+    return j;
+}
+
+/* Open a claimed file and hand it to a worker; files that cannot be read
+ * fail with their reason. */
+static void start_job(struct daemon *dm, struct job *j)
+{
+    dm->inflight++;
+    j->fd = openat(dm->store.workfd, j->name,
+                   O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (j->fd < 0) {
+        j->stage = "claim";
+        snprintf(j->msg, sizeof j->msg, "cannot open it: %s%s",
+                 strerror(errno), errno == ELOOP ? " (a symbolic link: "
+                 "never followed)" : "");
+    } else if (fstat(j->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        j->stage = "claim";
+        snprintf(j->msg, sizeof j->msg, "not a regular file");
+    } else if ((uint64_t)st.st_size > dm->max_bytes) {
+        j->stage = "read";
+        snprintf(j->msg, sizeof j->msg, "%lld bytes, larger than "
+                 "inbox.max_bytes (%zu bytes); not read",
+                 (long long)st.st_size, dm->max_bytes);
+    }
+    if (j->stage && j->fd >= 0) {
+        close(j->fd);
+        j->fd = -1;
+    }
+    queue(j);
+}
+
+/* Claim one ready name. Returns 0 when it was claimed or set aside,
+ * -1 on a memory shortage. */
+static int claim(struct daemon *dm, const char *name)
+{
+    char path[PATH_MAX];
+    if (inbox_file(&dm->inbox, name, path, sizeof path) < 0)
+        return 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            log_notice("inbox: ignoring \"%s\": a symbolic link (never "
+                       "followed)", name);
+        else if (errno != ENOENT)
+            log_warning("inbox: cannot open \"%s\": %s", name, strerror(errno));
+        return 0;
+    }
+    struct stat st;
+    int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    int busy = ok && being_written(fd);
+    close(fd);
+    if (!ok)
+        return 0;
+    if (busy) {
+        log_debug("inbox: \"%s\" is still open for writing; waiting", name);
+        inbox_later(&dm->inbox, name);
+        return 0;
+    }
+    struct job *j = new_job(dm, name);
+    if (!j) {
+        inbox_later(&dm->inbox, name);
+        return -1;
+    }
+    int rc = store_claim(&dm->store, path, name);
+    if (rc < 0) {
+        free(j);
+        if (rc == -EEXIST) {
+            /* work/ holds a file of that name still in flight. */
+            inbox_later(&dm->inbox, name);
+        } else if (rc != -ENOENT) {
+            log_error("inbox: cannot claim \"%s\" (move it into %s/work): %s",
+                      name, dm->store.state, strerror(-rc));
+            inbox_later(&dm->inbox, name);
+        }
+        return 0;
+    }
+    dm->n.claimed++;
+    log_debug("id=- file=\"%s\" plugin=-: claimed", name);
+    start_job(dm, j);
+    return 0;
+}
+
+/* A file left in work/ by a daemon that died: retried, unless it has
+ * crashed the daemon max_attempts times, then failed as poison. */
+static void recover(struct daemon *dm, const char *name)
+{
+    struct job *j = new_job(dm, name);
+    if (!j)
+        return;
+    dm->n.recovered++;
+    unsigned crashes = store_crashes(&dm->store, name) + 1;
+    j->crashes = crashes;
+    if (crashes >= dm->max_attempts) {
+        j->stage = "crash";
+        snprintf(j->msg, sizeof j->msg, "the daemon stopped abnormally %u "
+                 "times while processing it (inbox.max_attempts is %u): left "
+                 "out as a poison document", crashes, dm->max_attempts);
+        j->crashes = crashes - 1; /* runs_of adds the current one */
+    } else {
+        store_set_crashes(&dm->store, name, crashes);
+        log_notice("id=- file=\"%s\" plugin=-: found in work/ after an "
+                   "abnormal stop (%u of %u allowed); processing it again",
+                   name, crashes, dm->max_attempts);
+    }
+    start_job(dm, j);
+}
+
+static void pump(struct daemon *dm)
+{
+    char name[NAME_MAX + 1];
+    while (!dm->stopping && dm->inflight < dm->max_inflight) {
+        if (dm->recover_next < dm->nrecover) {
+            recover(dm, dm->recover[dm->recover_next]);
+            free(dm->recover[dm->recover_next]);
+            dm->recover[dm->recover_next++] = NULL;
+            continue;
+        }
+        if (!inbox_take(&dm->inbox, name) || claim(dm, name) < 0)
+            break;
+    }
+}
+
+static void on_ready(struct inbox *in, void *arg)
+{
+    (void)in;
+    pump(arg);
+}
+
+/* Names in work/ at start-up. Read whole: it holds at most what was in
+ * flight when the daemon stopped. */
+static int list_work(struct daemon *dm, char *err, size_t errlen)
+{
+    int fd = dup(dm->store.workfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        snprintf(err, errlen, "cannot read %s/work: %s", dm->store.state,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (dm->nrecover == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **g = realloc(dm->recover, cap * sizeof *g);
+            if (!g)
+                break;
+            dm->recover = g;
+        }
+        if (!(dm->recover[dm->nrecover] = strdup(e->d_name)))
+            break;
+        dm->nrecover++;
+    }
+    closedir(d);
+    if (dm->nrecover)
+        log_notice("found %zu files in %s/work from a run that did not stop "
+                   "cleanly; retrying them first", dm->nrecover,
+                   dm->store.state);
+    return 0;
+}
+
+/* ---- start and stop --------------------------------------------------- */
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct daemon *dm = h->data;
+    const char *sig = signum == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (!dm->stopping) {
+        char why[64];
+        snprintf(why, sizeof why, "received %s", sig);
+        daemon_stop(dm, why);
+        return;
+    }
+    /* A second signal does not wait for a sink that keeps failing: what
+     * is not durably exported goes back to the inbox. Running documents
+     * still finish, since a worker cannot be interrupted mid-step. */
+    log_notice("received %s again; returning unexported documents to the "
+               "inbox, waiting for %zu running ones", sig, dm->running);
+    uv_timer_stop(&dm->flush_timer);
+    while (dm->waiting_flush.head) {
+        struct job *j = dm->waiting_flush.head;
+        list_remove(&dm->waiting_flush, j);
+        give_back(j);
+        dm->inflight--;
+        free_job(j);
+    }
+    maybe_finished(dm);
+}
+
+static unsigned cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
+                 char *err, size_t errlen)
+{
+    const struct config *c = &p->cfg;
+    memset(dm, 0, sizeof *dm);
+    dm->loop = loop;
+    dm->p = p;
+    dm->max_inflight = (size_t)config_int(c, "service", "max_inflight");
+    dm->workers = (unsigned)config_int(c, "service", "workers");
+    if (!dm->workers)
+        dm->workers = cpu_count();
+    dm->max_attempts = (unsigned)config_int(c, "inbox", "max_attempts");
+    dm->max_bytes = (size_t)config_int(c, "inbox", "max_bytes");
+    dm->delete_done = !strcmp(config_str(c, "inbox", "on_success"), "delete");
+    dm->sync = p->durable != DURABLE_NONE;
+    dm->has_flush = pipeline_has_flush(p);
+    dm->retry_min = config_int(c, "service", "retry_min");
+    dm->retry_max = config_int(c, "service", "retry_max");
+
+    /* The pool is sized once, by the first uv_queue_work. */
+    char nworkers[16];
+    snprintf(nworkers, sizeof nworkers, "%u", dm->workers);
+    setenv("UV_THREADPOOL_SIZE", nworkers, 1);
+
+    const char *path = config_str(c, "inbox", "path");
+    const char *state = config_str(c, "inbox", "state");
+    int rc = mkdir_p(path);
+    struct stat st;
+    if (rc < 0 || stat(path, &st) < 0) {
+        snprintf(err, errlen, "cannot create the inbox %s: %s", path,
+                 strerror(rc < 0 ? -rc : errno));
+        return -1;
+    }
+    char serr[1024];
+    if (store_open(&dm->store, state, (uint64_t)st.st_dev, dm->sync, serr,
+                   sizeof serr) < 0) {
+        snprintf(err, errlen, "%s", serr);
+        return -1;
+    }
+    if (list_work(dm, err, errlen) < 0) {
+        store_close(&dm->store);
+        return -1;
+    }
+
+    const char *watch = config_str(c, "inbox", "watch");
+    const char *const *ignore;
+    size_t nignore = config_list(c, "inbox", "ignore", &ignore);
+    struct inbox_settings set = {
+        .path = path,
+        .settle_ms = config_int(c, "inbox", "settle"),
+        .settle_slow_ms = config_int(c, "inbox", "settle_slow"),
+        .rescan_ms = config_int(c, "inbox", "rescan"),
+        .poll_ms = config_int(c, "inbox", "poll_interval"),
+        .watch = !strcmp(watch, "poll") ? INBOX_WATCH_POLL
+                 : !strcmp(watch, "inotify") ? INBOX_WATCH_INOTIFY
+                                             : INBOX_WATCH_AUTO,
+        .ignore = ignore,
+        .nignore = nignore,
+        /* Enough names to keep every worker busy through a settle period,
+         * few enough that a huge backlog costs no memory. */
+        .max_candidates = dm->max_inflight * 4 > 4096 ? dm->max_inflight * 4
+                                                      : 4096,
+    };
+    if (inbox_start(&dm->inbox, loop, &set, on_ready, dm, serr, sizeof serr) < 0) {
+        snprintf(err, errlen, "%s", serr);
+        for (size_t i = 0; i < dm->nrecover; i++)
+            free(dm->recover[i]);
+        free(dm->recover);
+        store_close(&dm->store);
+        return -1;
+    }
+    uv_timer_init(loop, &dm->flush_timer);
+    dm->flush_timer.data = dm;
+    uv_signal_init(loop, &dm->sigterm);
+    uv_signal_init(loop, &dm->sigint);
+    dm->sigterm.data = dm->sigint.data = dm;
+    uv_signal_start(&dm->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&dm->sigint, on_signal, SIGINT);
+    log_info("running: inbox %s, state %s, %u workers, at most %zu documents "
+             "in flight, durable: %s, %zu pipeline steps", path, state,
+             dm->workers, dm->max_inflight,
+             config_str(c, "service", "durable"), p->n);
+    pump(dm);
+    return 0;
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+    struct daemon *dm = h->data;
+    dm->nclosing--;
+}
+
+static void inbox_closed(struct inbox *in)
+{
+    (void)in;
+}
+
+/* Once nothing is in flight after a stop, close every handle: uv_run then
+ * returns. */
+static void maybe_finished(struct daemon *dm)
+{
+    if (!dm->stopping || dm->inflight || dm->flush_running || dm->closed)
+        return;
+    dm->closed = 1;
+    dm->nclosing = 3;
+    uv_close((uv_handle_t *)&dm->flush_timer, handle_closed);
+    uv_close((uv_handle_t *)&dm->sigterm, handle_closed);
+    uv_close((uv_handle_t *)&dm->sigint, handle_closed);
+    inbox_close(&dm->inbox, inbox_closed);
+    for (size_t i = dm->recover_next; i < dm->nrecover; i++)
+        free(dm->recover[i]);
+    free(dm->recover);
+    dm->recover = NULL;
+    store_close(&dm->store);
+    log_info("stopped: %llu done, %llu failed, %llu retried, %llu returned "
+             "to the inbox", (unsigned long long)dm->n.done,
+             (unsigned long long)dm->n.failed,
+             (unsigned long long)dm->n.retried,
+             (unsigned long long)dm->n.returned);
+}
+
+void daemon_stop(struct daemon *dm, const char *why)
+{
+    if (dm->stopping)
+        return;
+    dm->stopping = 1;
+    log_info("stopping (%s): no more claims; finishing %zu documents in "
+             "flight", why, dm->inflight);
+    /* Files waiting on a retry go back to the inbox rather than hold up
+     * the stop for a backoff that may last minutes. */
+    while (dm->waiting_retry.head) {
+        struct job *j = dm->waiting_retry.head;
+        list_remove(&dm->waiting_retry, j);
+        uv_timer_stop(&j->timer);
+        give_back(j);
+        dm->inflight--;
+        free_job(j);
+    }
+    /* Exports waiting on a failed group commit get one more try now. */
+    if (uv_is_active((uv_handle_t *)&dm->flush_timer)) {
+        uv_timer_stop(&dm->flush_timer);
+        kick_flush(dm);
+    }
+    maybe_finished(dm);
+}
+
+size_t daemon_pending(const struct daemon *dm, int *known)
+{
+    return inbox_pending(&dm->inbox, known);
+}

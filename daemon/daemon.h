@@ -1,0 +1,85 @@
+/* The daemon's loop: claims ready files from the inbox, runs them through
+ * the pipeline on the libuv thread pool, retries, group-commits exports and
+ * files every outcome. All its state is in struct daemon, counters
+ * included, so that status, metrics and reloads can be added beside it. */
+#ifndef ND_DAEMON_H
+#define ND_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "inbox.h"
+#include "pipeline.h"
+#include "store.h"
+
+/* What the loop has done since it started. Touched on the loop thread
+ * only. */
+struct daemon_counters {
+    uint64_t claimed;    /* files taken from the inbox */
+    uint64_t recovered;  /* files found in work/ at start-up */
+    uint64_t done;       /* files moved to done/ (or deleted) */
+    uint64_t failed;     /* files moved to failed/, poison ones included */
+    uint64_t failed_children; /* failed documents split out of a container */
+    uint64_t retried;    /* runs that ended in RETRY and were rescheduled */
+    uint64_t returned;   /* files given back to the inbox at shutdown */
+    uint64_t flushes;    /* group commits */
+    uint64_t flush_errors;
+};
+
+struct job;
+
+struct job_list {
+    struct job *head, *tail;
+    size_t n;
+};
+
+struct daemon {
+    uv_loop_t *loop;
+    struct pipeline *p;     /* borrowed; outlives the daemon */
+    struct inbox inbox;
+    struct store store;
+
+    /* settings, from the config */
+    size_t max_inflight;
+    unsigned workers;
+    unsigned max_attempts;
+    size_t max_bytes;
+    int delete_done;        /* on_success: delete */
+    int sync;               /* durable is batch or always */
+    int has_flush;          /* the chain has an exporter with flush */
+    int64_t retry_min, retry_max;
+
+    /* the work in hand */
+    size_t inflight;        /* claimed and not yet filed: the RAM bound */
+    size_t running;         /* of those, on the thread pool now */
+    struct job_list waiting_retry;  /* on a backoff timer */
+    struct job_list waiting_flush;  /* exported, waiting for a group commit */
+    struct job_list flushing;       /* in the group commit running now */
+    int flush_running;
+    unsigned flush_attempt; /* failed group commits in a row */
+    uv_timer_t flush_timer; /* backoff after a failed group commit */
+    char **recover;         /* names found in work/ at start-up */
+    size_t nrecover, recover_next;
+
+    uv_signal_t sigterm, sigint;
+    int stopping;
+    int closed;             /* handles closed: uv_run is about to return */
+    int nclosing;
+    struct daemon_counters n;
+};
+
+/* Check the folders, add the watch and start everything (the pipeline must
+ * be started). Returns 0, or -1 with a reason for a person in err (the
+ * daemon then owns nothing). */
+int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
+                 char *err, size_t errlen);
+
+/* Stop claiming; finish or give back what is in flight; close every
+ * handle, after which uv_run returns. Safe to call more than once. */
+void daemon_stop(struct daemon *dm, const char *why);
+
+/* Files known to be waiting in the inbox; *known as inbox_pending. */
+size_t daemon_pending(const struct daemon *dm, int *known);
+
+#endif

@@ -1,0 +1,63 @@
+/* A small HTTP/1.1 server on the libuv loop, for /metrics, /health and
+ * /status: GET and HEAD only, no request bodies, one request per
+ * connection (answered with "Connection: close"). The request parser is
+ * strict (RFC 9112): anything it does not understand is refused with a
+ * 4xx/5xx status rather than guessed at. */
+#ifndef ND_HTTP_H
+#define ND_HTTP_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#define HTTP_MAX_HEAD 8192 /* request line and headers */
+
+struct http_request {
+    char method[8];     /* "GET" or "HEAD" once parsed */
+    char path[1024];    /* the target up to '?', as sent */
+    char query[1024];   /* after '?', or "" */
+    int minor;          /* HTTP/1.<minor> */
+    int has_host;
+};
+
+/* Parse the head of a request in buf[0..len). Returns the number of bytes
+ * of the head (through the blank line) when complete, 0 when more bytes
+ * are needed, or minus the HTTP status to answer with when the request is
+ * malformed: -400, -405 (not GET/HEAD), -414 (target too long), -431
+ * (head too long), -501 (a body or transfer coding), -505 (not HTTP/1.x). */
+int http_parse_request(const char *buf, size_t len, struct http_request *req);
+
+struct http_response {
+    int status;               /* 200 by default */
+    const char *content_type; /* static; "text/plain; charset=utf-8" default */
+    char *body;               /* malloc'd by the handler; freed by the server */
+    size_t len;
+};
+
+/* Called on the loop thread for each well-formed request. */
+typedef void (*http_handler_fn)(void *ctx, const struct http_request *req,
+                                struct http_response *res);
+
+struct http_server;
+
+/* Listen on `addr` ("HOST:PORT", "[V6]:PORT"; port 0 picks a free one) and
+ * serve with `fn`. Returns 0 and the server in *out, or a negative libuv
+ * error with the reason in err. */
+int http_start(struct http_server **out, uv_loop_t *loop, const char *addr,
+               http_handler_fn fn, void *ctx, char *err, size_t errlen);
+
+/* The port actually listened on (useful after port 0). */
+int http_port(const struct http_server *s);
+
+/* Stop listening and drop open connections; the memory is freed once
+ * libuv has closed every handle (run the loop until then). */
+void http_stop(struct http_server *s);
+
+/* Split "HOST:PORT" / "[V6]:PORT" into a socket address. Returns 0 or -1
+ * with what was expected in err. */
+int http_parse_addr(const char *addr, struct sockaddr_storage *ss, char *err,
+                    size_t errlen);
+
+/* The reason phrase for a status code. */
+const char *http_reason(int status);
+
+#endif

@@ -1,0 +1,254 @@
+/* What the daemon tells about itself: Prometheus metrics, health and the
+ * status document. See metrics.h. */
+#include "metrics.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build_config.h"
+
+/* A label value: backslash, double quote and newline are escaped. */
+static void label(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '\\' || *s == '"')
+            fputc('\\', f), fputc(*s, f);
+        else if (*s == '\n')
+            fputs("\\n", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+static void family(FILE *f, const char *name, const char *type,
+                   const char *help)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void step_labels(FILE *f, const struct nd_instance *s)
+{
+    fputs("step=\"", f);
+    label(f, s->cfg->name);
+    fputs("\",plugin=\"", f);
+    label(f, s->plugin->desc.name);
+    fputc('"', f);
+}
+
+void metrics_write(FILE *f, const struct pipeline *p,
+                   const struct service_stats *st)
+{
+    family(f, "newsdesk_build_info", "gauge", "Version of the running daemon.");
+    fprintf(f, "newsdesk_build_info{version=\"%s\"} 1\n", ND_VERSION);
+    family(f, "newsdesk_start_time_seconds", "gauge",
+           "When the daemon started, in seconds since the epoch.");
+    fprintf(f, "newsdesk_start_time_seconds %lld\n", (long long)st->started);
+    family(f, "newsdesk_ready", "gauge",
+           "1 while the daemon watches the inbox and claims files.");
+    fprintf(f, "newsdesk_ready %d\n", st->ready && !st->stopping);
+    family(f, "newsdesk_inbox_pending", "gauge",
+           "Files waiting in the inbox.");
+    fprintf(f, "newsdesk_inbox_pending %llu\n",
+            (unsigned long long)st->inbox_pending);
+    family(f, "newsdesk_inflight_documents", "gauge",
+           "Documents claimed and not yet finished.");
+    fprintf(f, "newsdesk_inflight_documents %llu\n",
+            (unsigned long long)st->inflight);
+    family(f, "newsdesk_documents_claimed_total", "counter",
+           "Files claimed from the inbox.");
+    fprintf(f, "newsdesk_documents_claimed_total %llu\n",
+            (unsigned long long)st->claimed);
+    family(f, "newsdesk_documents_total", "counter",
+           "Documents finished, by outcome (done: exported; failed: moved "
+           "to failed/).");
+    fprintf(f, "newsdesk_documents_total{outcome=\"done\"} %llu\n",
+            (unsigned long long)st->done);
+    fprintf(f, "newsdesk_documents_total{outcome=\"failed\"} %llu\n",
+            (unsigned long long)st->failed);
+    family(f, "newsdesk_document_retries_total", "counter",
+           "Times a document was put back to be retried later.");
+    fprintf(f, "newsdesk_document_retries_total %llu\n",
+            (unsigned long long)st->retried);
+    family(f, "newsdesk_inbox_rescans_total", "counter",
+           "Full scans of the inbox (start-up, overflow, lost watch, "
+           "period).");
+    fprintf(f, "newsdesk_inbox_rescans_total %llu\n",
+            (unsigned long long)st->rescans);
+    family(f, "newsdesk_inbox_overflows_total", "counter",
+           "Inotify queue overflows (each followed by a rescan).");
+    fprintf(f, "newsdesk_inbox_overflows_total %llu\n",
+            (unsigned long long)st->overflows);
+    family(f, "newsdesk_reloads_total", "counter",
+           "Configuration reloads (SIGHUP), by result.");
+    fprintf(f, "newsdesk_reloads_total{result=\"ok\"} %llu\n",
+            (unsigned long long)(st->reloads - st->reload_failures));
+    fprintf(f, "newsdesk_reloads_total{result=\"failed\"} %llu\n",
+            (unsigned long long)st->reload_failures);
+    if (!p || !p->n)
+        return;
+
+    /* Per step. These belong to the running chain: a reload starts them
+     * again from zero, which Prometheus reads as a counter reset. */
+    family(f, "newsdesk_step_documents_total", "counter",
+           "Documents through each pipeline step, by outcome.");
+    static const char *const outcomes[] = {"ok", "skipped", "failed",
+                                           "retried"};
+    for (size_t i = 0; i < p->n; i++) {
+        const struct nd_instance *s = &p->steps[i];
+        unsigned long long v[4] = {atomic_load(&s->n_ok),
+                                   atomic_load(&s->n_skip),
+                                   atomic_load(&s->n_fail),
+                                   atomic_load(&s->n_retry)};
+        for (int k = 0; k < 4; k++) {
+            fputs("newsdesk_step_documents_total{", f);
+            step_labels(f, s);
+            fprintf(f, ",outcome=\"%s\"} %llu\n", outcomes[k], v[k]);
+        }
+    }
+    family(f, "newsdesk_step_latency_seconds", "histogram",
+           "Time each pipeline step took per document.");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct nd_instance *s = &p->steps[i];
+        unsigned long long cum = 0;
+        for (int b = 0; b <= LATENCY_BUCKETS; b++) {
+            cum += atomic_load(&s->latency[b]);
+            fputs("newsdesk_step_latency_seconds_bucket{", f);
+            step_labels(f, s);
+            if (b < LATENCY_BUCKETS)
+                fprintf(f, ",le=\"%g\"} %llu\n",
+                        latency_bounds_us[b] / 1e6, cum);
+            else
+                fprintf(f, ",le=\"+Inf\"} %llu\n", cum);
+        }
+        fputs("newsdesk_step_latency_seconds_sum{", f);
+        step_labels(f, s);
+        fprintf(f, "} %.6f\n", (double)atomic_load(&s->latency_sum_us) / 1e6);
+        fputs("newsdesk_step_latency_seconds_count{", f);
+        step_labels(f, s);
+        fprintf(f, "} %llu\n", cum);
+    }
+    int any = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        struct nd_instance *s = (struct nd_instance *)&p->steps[i];
+        int n = atomic_load(&s->ncounters);
+        for (int k = 0; k < n; k++) {
+            if (!any++)
+                family(f, "newsdesk_plugin_counter_total", "counter",
+                       "Counters kept by plugins (nd_counter_add).");
+            fputs("newsdesk_plugin_counter_total{", f);
+            step_labels(f, s);
+            fputs(",counter=\"", f);
+            label(f, s->counters[k].name);
+            fprintf(f, "\"} %lld\n", (long long)atomic_load(&s->counters[k].value));
+        }
+    }
+}
+
+int health_check(const struct service_stats *st, char *reason, size_t len)
+{
+    const char *why = st->stopping ? "stopping"
+                      : !st->ready ? "starting: not watching the inbox yet"
+                      : st->watch_lost
+                          ? "the inbox watch is lost; re-adding it"
+                          : NULL;
+    snprintf(reason, len, "%s", why ? why : "ok");
+    return why ? 503 : 200;
+}
+
+static json_t *time_json(int64_t t)
+{
+    if (!t)
+        return json_null();
+    char buf[32];
+    struct tm tm;
+    time_t tt = (time_t)t;
+    gmtime_r(&tt, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(buf);
+}
+
+json_t *status_json(const struct pipeline *p, const struct service_stats *st)
+{
+    char reason[128];
+    int code = health_check(st, reason, sizeof reason);
+    const char *state = st->stopping ? "stopping"
+                        : st->ready ? "running" : "starting";
+    json_t *j = json_pack(
+        "{s:s, s:i, s:s, s:o, s:I, s:s?, s:s?, s:{s:b, s:s}, s:{s:I, s:I},"
+        " s:{s:I, s:I, s:I, s:I}, s:I, s:I}",
+        "version", ND_VERSION, "pid", (int)getpid(), "state", state,
+        "started", time_json(st->started),
+        "uptime_s", (json_int_t)(st->started ? time(NULL) - st->started : 0),
+        "config", st->config_file, "watch", st->watch,
+        "health", "ok", code == 200, "reason", reason,
+        "inbox", "pending", (json_int_t)st->inbox_pending,
+        "inflight", (json_int_t)st->inflight,
+        "documents", "claimed", (json_int_t)st->claimed,
+        "done", (json_int_t)st->done, "failed", (json_int_t)st->failed,
+        "retried", (json_int_t)st->retried,
+        "rescans", (json_int_t)st->rescans,
+        "overflows", (json_int_t)st->overflows);
+    json_object_set_new(j, "reload", json_pack(
+        "{s:I, s:I, s:o, s:s?}", "count", (json_int_t)st->reloads,
+        "failures", (json_int_t)st->reload_failures,
+        "last", time_json(st->last_reload),
+        "last_error", st->last_reload_error[0] ? st->last_reload_error
+                                               : NULL));
+    json_t *steps = json_array();
+    for (size_t i = 0; p && i < p->n; i++) {
+        const struct nd_instance *s = &p->steps[i];
+        unsigned long long ok = atomic_load(&s->n_ok),
+                           skip = atomic_load(&s->n_skip),
+                           fail = atomic_load(&s->n_fail),
+                           retry = atomic_load(&s->n_retry),
+                           sum = atomic_load(&s->latency_sum_us);
+        unsigned long long calls = ok + skip + fail + retry;
+        json_array_append_new(steps, json_pack(
+            "{s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "step", s->cfg->name,
+            "plugin", s->plugin->desc.name, "ok", (json_int_t)ok,
+            "skipped", (json_int_t)skip, "failed", (json_int_t)fail,
+            "retried", (json_int_t)retry,
+            "mean_us", calls ? (double)sum / (double)calls : 0.0));
+    }
+    json_object_set_new(j, "pipeline", steps);
+    return j;
+}
+
+void service_http_handler(void *ctx, const struct http_request *req,
+                          struct http_response *res)
+{
+    const struct service_view *v = ctx;
+    char *body = NULL;
+    size_t len = 0;
+    if (!strcmp(req->path, "/metrics")) {
+        FILE *f = open_memstream(&body, &len);
+        if (f) {
+            metrics_write(f, v->pipeline, v->stats);
+            fclose(f);
+        }
+        res->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    } else if (!strcmp(req->path, "/health")) {
+        char reason[128];
+        res->status = health_check(v->stats, reason, sizeof reason);
+        len = (size_t)asprintf(&body, "%s\n", reason);
+    } else if (!strcmp(req->path, "/status")) {
+        json_t *j = status_json(v->pipeline, v->stats);
+        body = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+        json_decref(j);
+        len = body ? strlen(body) : 0;
+        res->content_type = "application/json";
+    } else {
+        res->status = 404;
+        len = (size_t)asprintf(&body, "no such page: try /metrics, /health "
+                               "or /status\n");
+    }
+    if ((ssize_t)len < 0 || !body) {
+        free(body);
+        body = NULL, len = 0;
+        res->status = 500;
+    }
+    res->body = body;
+    res->len = len;
+}

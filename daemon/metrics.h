@@ -1,0 +1,58 @@
+/* What the daemon tells about itself: Prometheus metrics, health and the
+ * status document, built from the running pipeline's per-step counters and
+ * the daemon's own figures (struct service_stats). Served over HTTP by
+ * service_http_handler and read by `newsdesk status`. */
+#ifndef ND_METRICS_H
+#define ND_METRICS_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "http.h"
+#include "pipeline.h"
+
+/* The daemon's own figures. Written and read on the loop thread only. */
+struct service_stats {
+    /* gauges */
+    uint64_t inbox_pending;   /* files waiting in the inbox */
+    uint64_t inflight;        /* claimed and not yet finished */
+    /* counters since start */
+    uint64_t claimed, done, failed, retried;
+    uint64_t rescans, overflows;
+    uint64_t reloads, reload_failures;
+    /* state */
+    int64_t started;          /* unix seconds */
+    int64_t last_reload;      /* unix seconds of the last attempt, or 0 */
+    int ready;                /* READY=1 sent: watching and claiming */
+    int stopping;             /* SIGTERM/SIGINT received */
+    int watch_lost;           /* the inbox watch is gone and being re-added */
+    const char *watch;        /* "inotify" or "poll"; borrowed */
+    const char *config_file;  /* borrowed; NULL: built-in defaults */
+    char last_reload_error[512]; /* "" when the last reload worked */
+};
+
+/* What the HTTP handler reads. The daemon keeps `pipeline` pointing at the
+ * chain new documents go through (it changes on reload). */
+struct service_view {
+    const struct pipeline *pipeline;
+    const struct service_stats *stats;
+};
+
+/* Write the Prometheus text exposition (format 0.0.4) of p and st to f. */
+void metrics_write(FILE *f, const struct pipeline *p,
+                   const struct service_stats *st);
+
+/* 200 when the daemon is watching and claiming, else 503 with the reason
+ * (starting, stopping, inbox watch lost) written into reason. */
+int health_check(const struct service_stats *st, char *reason, size_t len);
+
+/* The status document (/status, `newsdesk status`); a new reference. */
+json_t *status_json(const struct pipeline *p, const struct service_stats *st);
+
+/* http_handler_fn for /metrics, /health and /status; ctx is a
+ * struct service_view. */
+void service_http_handler(void *ctx, const struct http_request *req,
+                          struct http_response *res);
+
+#endif

@@ -1,0 +1,316 @@
+/* Where a claimed file lives and where it ends: work/, done/, failed/ and
+ * the crash counters under the state directory. */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "document.h"
+#include "fileio.h"
+
+#define ERROR_SUFFIX ".error.json"
+
+static int open_sub(const char *state, const char *sub, uint64_t dev,
+                    char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", state, sub);
+    int rc = mkdir_p(path);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(-rc));
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if ((uint64_t)st.st_dev != dev) {
+        snprintf(err, errlen, "%s is on another file system than the inbox; "
+                 "files move between them by rename, which only works "
+                 "within one file system: put inbox.state on the inbox's "
+                 "file system", path);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int store_open(struct store *s, const char *state, uint64_t inbox_dev,
+               int sync, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->workfd = s->donefd = s->failedfd = s->attemptsfd = -1;
+    s->sync = sync;
+    s->state = strdup(state);
+    if (!s->state ||
+        (s->workfd = open_sub(state, "work", inbox_dev, err, errlen)) < 0 ||
+        (s->donefd = open_sub(state, "done", inbox_dev, err, errlen)) < 0 ||
+        (s->failedfd = open_sub(state, "failed", inbox_dev, err, errlen)) < 0 ||
+        (s->attemptsfd = open_sub(state, "attempts", inbox_dev, err, errlen)) < 0) {
+        store_close(s);
+        return -1;
+    }
+    return 0;
+}
+
+void store_close(struct store *s)
+{
+    int *fds[] = {&s->workfd, &s->donefd, &s->failedfd, &s->attemptsfd};
+    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+        if (*fds[i] >= 0) {
+            close(*fds[i]);
+            *fds[i] = -1;
+        }
+    free(s->state);
+    s->state = NULL;
+}
+
+/* Rename without ever replacing a file. File systems without
+ * RENAME_NOREPLACE get link + unlink, which is just as safe. */
+static int move_noreplace(int from, const char *a, int to, const char *b)
+{
+    if (renameat2(from, a, to, b, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -errno;
+    if (linkat(from, a, to, b, 0) < 0)
+        return -errno;
+    unlinkat(from, a, 0);
+    return 0;
+}
+
+/* The n-th name to try for `name` (n = 1: the name itself, then
+ * "stem.n.ext"), short enough that `reserve` more bytes still make a valid
+ * file name. Returns 0, or -1 when n is past any sensible limit. */
+static int nth_name(const char *name, unsigned n, size_t reserve, char *out,
+                    size_t outlen)
+{
+    size_t max = NAME_MAX - reserve;
+    size_t len = strlen(name);
+    const char *dot = strrchr(name, '.');
+    if (!dot || dot == name || strlen(dot) > 16)
+        dot = name + len;
+    char num[16] = "";
+    if (n > 1)
+        snprintf(num, sizeof num, ".%u", n);
+    size_t ext = strlen(dot), stem = (size_t)(dot - name);
+    if (stem + strlen(num) + ext > max) {
+        if (strlen(num) + ext + 1 > max)
+            return -1;
+        stem = max - strlen(num) - ext;
+        while (stem && ((unsigned char)name[stem] & 0xC0) == 0x80)
+            stem--; /* never cut a UTF-8 sequence */
+    }
+    if (stem + strlen(num) + ext + 1 > outlen)
+        return -1;
+    snprintf(out, outlen, "%.*s%s%s", (int)stem, name, num, dot);
+    return 0;
+}
+
+/* Move `name` from `from` into `to` under the first free name (and, with
+ * `reserve`, one whose error record is free too). */
+static int move_unique(int from, const char *name, int to, int reserve,
+                       char *final, size_t flen)
+{
+    char cand[NAME_MAX + 1], rec[NAME_MAX + 16];
+    for (unsigned n = 1; n < 100000; n++) {
+        if (nth_name(name, n, reserve ? strlen(ERROR_SUFFIX) : 0, cand,
+                     sizeof cand) < 0)
+            return -ENAMETOOLONG;
+        if (reserve) {
+            snprintf(rec, sizeof rec, "%s" ERROR_SUFFIX, cand);
+            if (faccessat(to, rec, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                continue;
+        }
+        int rc = move_noreplace(from, name, to, cand);
+        if (rc == -EEXIST || rc == -ENOTEMPTY)
+            continue;
+        if (rc == 0 && final)
+            snprintf(final, flen, "%s", cand);
+        return rc;
+    }
+    return -EEXIST;
+}
+
+int store_claim(struct store *s, const char *path, const char *name)
+{
+    return move_noreplace(AT_FDCWD, path, s->workfd, name);
+}
+
+int store_done(struct store *s, const char *name, int delete, char *final,
+               size_t flen)
+{
+    if (delete) {
+        if (final)
+            snprintf(final, flen, "%s", name);
+        return unlinkat(s->workfd, name, 0) < 0 ? -errno : 0;
+    }
+    return move_unique(s->workfd, name, s->donefd, 0, final, flen);
+}
+
+static atomic_uint tmp_seq;
+
+/* Write `data` to a hidden temporary file in `dirfd`; its name goes to
+ * tmp. Returns 0 or -errno. */
+static int write_tmp(int dirfd, const void *data, size_t len, int sync,
+                     char tmp[64])
+{
+    snprintf(tmp, 64, ".tmp-%ld-%u", (long)getpid(),
+             atomic_fetch_add(&tmp_seq, 1));
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    int rc = write_all(fd, data, len);
+    if (rc == 0 && sync && fdatasync(fd) < 0)
+        rc = -errno;
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    if (rc < 0)
+        unlinkat(dirfd, tmp, 0);
+    return rc;
+}
+
+static int write_record(struct store *s, const char *final,
+                        const struct failure *f)
+{
+    char when[32];
+    format_utc((int64_t)time(NULL), when);
+    json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:i, s:s}",
+                          "file", f->file, "id", f->id, "stage", f->stage,
+                          "plugin", f->plugin, "message", f->message,
+                          "attempts", (int)f->attempts, "time", when);
+    char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (!text)
+        return -ENOMEM;
+    size_t len = strlen(text);
+    text[len] = '\n';
+    char tmp[64], rec[NAME_MAX + 16];
+    int rc = write_tmp(s->failedfd, text, len + 1, s->sync, tmp);
+    free(text);
+    if (rc < 0)
+        return rc;
+    snprintf(rec, sizeof rec, "%s" ERROR_SUFFIX, final);
+    /* A record left by an earlier failure of a file that was moved back
+     * for a retry describes the same name: the newer one replaces it. */
+    if (renameat(s->failedfd, tmp, s->failedfd, rec) < 0) {
+        rc = -errno;
+        unlinkat(s->failedfd, tmp, 0);
+        return rc;
+    }
+    return 0;
+}
+
+int store_fail(struct store *s, const char *name, const struct failure *f,
+               char *final, size_t flen)
+{
+    char got[NAME_MAX + 1];
+    int rc = move_unique(s->workfd, name, s->failedfd, 1, got, sizeof got);
+    if (rc < 0)
+        return rc;
+    if (final)
+        snprintf(final, flen, "%s", got);
+    rc = write_record(s, got, f);
+    if (rc == 0 && s->sync)
+        fsync(s->failedfd);
+    return rc;
+}
+
+int store_fail_bytes(struct store *s, const char *name, const void *raw,
+                     size_t len, const struct failure *f, char *final,
+                     size_t flen)
+{
+    /* Spawned names may hold a '/' ("archive.zip/a.txt" style): flatten,
+     * and never make a hidden file. */
+    char flat[NAME_MAX + 1], tmp[64], want[NAME_MAX + 1], rec[NAME_MAX + 16];
+    snprintf(flat, sizeof flat, "%s", name && *name ? name : "document");
+    for (char *p = flat; *p; p++)
+        if (*p == '/')
+            *p = '_';
+    if (flat[0] == '.')
+        flat[0] = '_';
+    int rc = write_tmp(s->failedfd, raw, len, s->sync, tmp);
+    if (rc < 0)
+        return rc;
+    rc = -EEXIST;
+    for (unsigned n = 1; rc == -EEXIST && n < 100000; n++) {
+        if (nth_name(flat, n, strlen(ERROR_SUFFIX), want, sizeof want) < 0) {
+            rc = -ENAMETOOLONG;
+            break;
+        }
+        snprintf(rec, sizeof rec, "%s" ERROR_SUFFIX, want);
+        if (faccessat(s->failedfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+            continue;
+        rc = move_noreplace(s->failedfd, tmp, s->failedfd, want);
+    }
+    if (rc < 0) {
+        unlinkat(s->failedfd, tmp, 0);
+        return rc;
+    }
+    if (final)
+        snprintf(final, flen, "%s", want);
+    rc = write_record(s, want, f);
+    if (rc == 0 && s->sync)
+        fsync(s->failedfd);
+    return rc;
+}
+
+int store_unclaim(struct store *s, const char *inbox, const char *name,
+                  char *final, size_t flen)
+{
+    int fd = open(inbox, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = move_unique(s->workfd, name, fd, 0, final, flen);
+    close(fd);
+    return rc;
+}
+
+unsigned store_crashes(struct store *s, const char *name)
+{
+    int fd = openat(s->attemptsfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[32];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    return (unsigned)strtoul(buf, NULL, 10);
+}
+
+int store_set_crashes(struct store *s, const char *name, unsigned n)
+{
+    char text[32], tmp[64];
+    int len = snprintf(text, sizeof text, "%u\n", n);
+    int rc = write_tmp(s->attemptsfd, text, (size_t)len, 1, tmp);
+    if (rc < 0)
+        return rc;
+    if (renameat(s->attemptsfd, tmp, s->attemptsfd, name) < 0) {
+        rc = -errno;
+        unlinkat(s->attemptsfd, tmp, 0);
+        return rc;
+    }
+    /* The counter must outlive the next crash, power cuts included. */
+    fsync(s->attemptsfd);
+    return 0;
+}
+
+void store_clear_crashes(struct store *s, const char *name)
+{
+    unlinkat(s->attemptsfd, name, 0);
+}

@@ -1,0 +1,72 @@
+/* Where a claimed file lives and where it ends: the work/, done/ and
+ * failed/ folders under the state directory, the <name>.error.json record
+ * beside each failed file, and the crash counters that catch poison
+ * documents. Plain file operations on directory descriptors: safe to call
+ * from worker threads, since every move is an atomic rename that never
+ * replaces anything (RENAME_NOREPLACE). */
+#ifndef ND_STORE_H
+#define ND_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store {
+    char *state;       /* the state directory, as configured */
+    int workfd, donefd, failedfd, attemptsfd;
+    int sync;          /* fsync error records and counters */
+};
+
+/* Why a document failed, for its error record. Strings are borrowed;
+ * NULL ones are written as null. */
+struct failure {
+    const char *file;     /* the name it arrived under */
+    const char *id;       /* SHA-256 of its bytes, when they were read */
+    const char *stage;    /* the step (or "claim", "read", "crash") */
+    const char *plugin;
+    const char *message;
+    unsigned attempts;    /* runs so far, counting crashes */
+};
+
+/* Create state/{work,done,failed,attempts} as needed and open them. Refuses
+ * (-1, with the reason in err) when any of them is on another file system
+ * than `inbox_dev`, since moves between them must be atomic renames.
+ * `sync`: make error records and counters durable. */
+int store_open(struct store *s, const char *state, uint64_t inbox_dev,
+               int sync, char *err, size_t errlen);
+void store_close(struct store *s);
+
+/* Claim the file at `path` by moving it into work/ as `name`. Returns 0,
+ * -EEXIST when work/ already holds that name, or another -errno (-ENOENT:
+ * it is gone; -EXDEV: another file system). */
+int store_claim(struct store *s, const char *path, const char *name);
+
+/* Move work/`name` into done/ under a free name (`name`, else
+ * "stem.2.ext", "stem.3.ext", ...), or delete it when `delete` is set.
+ * The name used goes to `final` (may be NULL). Returns 0 or -errno. */
+int store_done(struct store *s, const char *name, int delete, char *final,
+               size_t flen);
+
+/* Move work/`name` into failed/ under a free name and write
+ * <that name>.error.json from `f`. Returns 0 or -errno. */
+int store_fail(struct store *s, const char *name, const struct failure *f,
+               char *final, size_t flen);
+
+/* Write `raw` as a new file in failed/ (a document split out of a
+ * container, which has no file of its own) with its error record.
+ * Returns 0 or -errno. */
+int store_fail_bytes(struct store *s, const char *name, const void *raw,
+                     size_t len, const struct failure *f, char *final,
+                     size_t flen);
+
+/* Give work/`name` back to the folder `inbox` (on shutdown), under a free
+ * name. Returns 0 or -errno. */
+int store_unclaim(struct store *s, const char *inbox, const char *name,
+                  char *final, size_t flen);
+
+/* Crash counters, one per name in work/: how many times the daemon died
+ * while that file was in flight. 0 when there is none. */
+unsigned store_crashes(struct store *s, const char *name);
+int store_set_crashes(struct store *s, const char *name, unsigned n);
+void store_clear_crashes(struct store *s, const char *name);
+
+#endif

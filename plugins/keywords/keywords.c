@@ -1,0 +1,419 @@
+/* keywords: key phrases with scores. Candidates are the runs of content
+ * words between stop words and punctuation (as in RAKE), kept up to three
+ * words; phrases whose words stem alike ("trade talk", "trade talks")
+ * merge; a phrase scores by how often its words occur in the document
+ * and how often it occurs itself, with a boost for words of the title. */
+#include <newsdesk/plugin.h>
+#include <libstemmer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlp.h"
+
+#define MAX_PHRASE 3
+
+struct keywords {
+    int64_t max;
+    const char *const *langs;
+    size_t nlangs;
+};
+
+static const nd_option_t options[] = {
+    {"max", ND_OPT_INT, "10", ND_OPT_RANGE, 1, 100, NULL,
+     "how many key phrases are kept, best first"},
+    {"languages", ND_OPT_STRLIST, "en", 0, 0, 0, NULL,
+     "ISO 639-1 codes of the documents to work on (the stop words are "
+     "English; others are skipped; documents of unknown language are "
+     "processed)"},
+    {0},
+};
+
+static int keywords_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
+                         char *err, size_t errlen)
+{
+    (void)self;
+    struct sb_stemmer *probe = sb_stemmer_new("english", "UTF_8");
+    if (!probe) {
+        snprintf(err, errlen, "libstemmer has no English stemmer");
+        return -1;
+    }
+    sb_stemmer_delete(probe);
+    struct keywords *k = malloc(sizeof *k);
+    if (!k) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    k->max = nd_opt_int(opts, "max");
+    k->nlangs = nd_opt_list(opts, "languages", &k->langs);
+    *state = k;
+    return 0;
+}
+
+struct word {
+    uint32_t tok;
+    uint32_t stem; /* index into the stem table */
+};
+
+struct phrase {
+    char *key;      /* stems joined by spaces */
+    uint32_t first; /* first word (index into words) of its first use */
+    uint32_t len;
+    uint32_t count;
+    double score;
+};
+
+struct stem {
+    char *s;
+    uint32_t freq;
+    int in_title;
+    int proper; /* capitalised mid-sentence minus lower-case uses */
+};
+
+struct ctx {
+    struct stem *stems;
+    size_t nstems, capstems;
+    struct phrase *ph;
+    size_t nph, capph;
+};
+
+static long stem_id(struct ctx *c, const char *s)
+{
+    for (size_t i = 0; i < c->nstems; i++) /* documents have a few hundred */
+        if (!strcmp(c->stems[i].s, s))
+            return (long)i;
+    if (c->nstems == c->capstems) {
+        size_t cap = c->capstems ? c->capstems * 2 : 128;
+        struct stem *g = realloc(c->stems, cap * sizeof *g);
+        if (!g)
+            return -1;
+        c->stems = g, c->capstems = cap;
+    }
+    char *dup = strdup(s);
+    if (!dup)
+        return -1;
+    c->stems[c->nstems] = (struct stem){dup, 0, 0, 0};
+    return (long)c->nstems++;
+}
+
+/* Lower-cased, stemmed form of n bytes at s into out (room for cap). */
+static int stem_of(struct sb_stemmer *st, const char *s, size_t n, char *out, size_t cap)
+{
+    char low[128];
+    if (n >= sizeof low)
+        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp = nlp_utf8_next(s, n, &i);
+        char b[4];
+        size_t bl = nlp_utf8_put(b, nlp_cp_lower(cp));
+        if (o + bl >= sizeof low)
+            return -1;
+        memcpy(low + o, b, bl);
+        o += bl;
+    }
+    if (st) {
+        const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)low, (int)o);
+        int rl = sb_stemmer_length(st);
+        if (r && rl > 0 && (size_t)rl < cap) {
+            memcpy(out, r, (size_t)rl);
+            out[rl] = '\0';
+            return 0;
+        }
+    }
+    if (o >= cap)
+        return -1;
+    memcpy(out, low, o);
+    out[o] = '\0';
+    return 0;
+}
+
+static int content(const nlp_doc_t *d, size_t k)
+{
+    const nlp_token_t *t = &d->tok[k];
+    if (t->kind != NLP_WORD || (t->flags & NLP_POSS))
+        return 0;
+    size_t n = t->end - t->start;
+    if (n < 3 || n > 40)
+        return 0;
+    char low[48];
+    for (size_t i = 0; i < n; i++) {
+        char c = d->text[t->start + i];
+        low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+    }
+    if (nlp_is_stopword(low, n))
+        return 0;
+    /* Words of numbers, amounts and dates are the entities' business. */
+    static const char *const skip[] = {
+        "percent", "million", "billion", "trillion", "thousand", "hundred",
+        "january", "february", "march", "april", "june", "july", "august",
+        "september", "october", "november", "december", "monday", "tuesday",
+        "wednesday", "thursday", "friday", "saturday", "sunday", "week",
+        "weeks", "year", "years", "month", "months", "day", "days", "time"};
+    for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
+        if (strlen(skip[i]) == n && !memcmp(skip[i], low, n))
+            return 0;
+    return 1;
+}
+
+static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t len)
+{
+    char key[256];
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *s = c->stems[w[first + i].stem].s;
+        size_t n = strlen(s);
+        if (o + n + 2 >= sizeof key)
+            return 0;
+        if (i)
+            key[o++] = ' ';
+        memcpy(key + o, s, n);
+        o += n;
+    }
+    key[o] = '\0';
+    for (size_t i = 0; i < c->nph; i++) {
+        if (!strcmp(c->ph[i].key, key)) {
+            c->ph[i].count++;
+            return 0;
+        }
+    }
+    if (c->nph == c->capph) {
+        size_t cap = c->capph ? c->capph * 2 : 128;
+        struct phrase *g = realloc(c->ph, cap * sizeof *g);
+        if (!g)
+            return -1;
+        c->ph = g, c->capph = cap;
+    }
+    char *dup = strdup(key);
+    if (!dup)
+        return -1;
+    c->ph[c->nph++] = (struct phrase){dup, (uint32_t)first, (uint32_t)len, 1, 0};
+    return 0;
+}
+
+/* Does phrase a have every stem of phrase b? */
+static int contains(const struct word *w, const struct phrase *a, const struct phrase *b)
+{
+    for (size_t i = 0; i < b->len; i++) {
+        size_t j = 0;
+        while (j < a->len && w[a->first + j].stem != w[b->first + i].stem)
+            j++;
+        if (j == a->len)
+            return 0;
+    }
+    return 1;
+}
+
+static int by_score(const void *a, const void *b)
+{
+    const struct phrase *x = a, *y = b;
+    return x->score < y->score ? 1 : x->score > y->score ? -1 : x->first < y->first ? -1 : 1;
+}
+
+/* The phrase as first written: proper nouns keep their capitals, other
+ * words are lower-cased. */
+static char *surface(const nlp_doc_t *d, const struct ctx *c, const struct word *w,
+                     const struct phrase *p)
+{
+    size_t cap = 8;
+    for (size_t i = 0; i < p->len; i++)
+        cap += d->tok[w[p->first + i].tok].end - d->tok[w[p->first + i].tok].start + 1;
+    char *out = malloc(cap * 4);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < p->len; i++) {
+        const nlp_token_t *t = &d->tok[w[p->first + i].tok];
+        int proper = (t->flags & (NLP_CAP | NLP_ALLCAPS)) && c->stems[w[p->first + i].stem].proper >= 0;
+        if (i)
+            out[o++] = ' ';
+        const char *s = d->text + t->start;
+        size_t n = t->end - t->start;
+        for (size_t j = 0; j < n;) {
+            uint32_t cp = nlp_utf8_next(s, n, &j);
+            o += nlp_utf8_put(out + o, proper ? cp : nlp_cp_lower(cp));
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static nd_status_t keywords_process(void *state, nd_doc_t *doc)
+{
+    struct keywords *kw = state;
+    size_t len;
+    const char *text = nd_doc_text(doc, &len);
+    if (!text)
+        return ND_SKIP;
+    const char *lang = nd_val_as_str(nd_val_get(nd_doc_get(doc, "language"), "code"), NULL);
+    if (lang && strcmp(lang, "und")) {
+        size_t i = 0;
+        while (i < kw->nlangs && strcmp(kw->langs[i], lang))
+            i++;
+        if (i == kw->nlangs)
+            return ND_SKIP;
+    }
+    /* A stemmer of the document's language when libstemmer has one. */
+    struct sb_stemmer *st = lang ? sb_stemmer_new(lang, "UTF_8") : NULL;
+    if (!st)
+        st = sb_stemmer_new("english", "UTF_8");
+    nlp_doc_t d;
+    struct ctx c = {0};
+    struct word *w = NULL;
+    size_t nw = 0;
+    nd_val_t *list = NULL;
+    if (!st || nlp_doc_parse(&d, text, len) < 0) {
+        if (st)
+            sb_stemmer_delete(st);
+        goto oom;
+    }
+    w = malloc((d.ntok ? d.ntok : 1) * sizeof *w);
+    if (!w)
+        goto fail;
+    /* Stems of the title's words get a boost. */
+    const char *title = nd_doc_get_str(doc, "title");
+    if (title) {
+        nlp_doc_t td;
+        if (nlp_doc_parse(&td, title, strlen(title)) == 0) {
+            for (size_t k = 0; k < td.ntok; k++) {
+                char sb[128];
+                if (!content(&td, k) ||
+                    stem_of(st, title + td.tok[k].start, td.tok[k].end - td.tok[k].start,
+                            sb, sizeof sb) < 0)
+                    continue;
+                long id = stem_id(&c, sb);
+                if (id >= 0)
+                    c.stems[id].in_title = 1;
+            }
+            nlp_doc_free(&td);
+        }
+    }
+    size_t run = 0;
+    for (size_t k = 0; k <= d.ntok; k++) {
+        int in = k < d.ntok && content(&d, k) &&
+                 (run == 0 || d.tok[k].sent == d.tok[w[nw - 1].tok].sent);
+        char sb[128];
+        if (in && stem_of(st, text + d.tok[k].start, d.tok[k].end - d.tok[k].start, sb,
+                          sizeof sb) < 0)
+            in = 0;
+        if (in) {
+            long id = stem_id(&c, sb);
+            if (id < 0)
+                goto fail;
+            c.stems[id].freq++;
+            if (d.tok[k].flags & NLP_LOWER)
+                c.stems[id].proper--;
+            else if (!(d.tok[k].flags & NLP_SENT_START))
+                c.stems[id].proper++;
+            w[nw].tok = (uint32_t)k;
+            w[nw].stem = (uint32_t)id;
+            nw++, run++;
+            continue;
+        }
+        if (run) {
+            size_t first = nw - run;
+            if (run <= MAX_PHRASE) {
+                if (add_phrase(&c, w, first, run) < 0)
+                    goto fail;
+            } else {
+                for (size_t i = first; i + 2 <= nw; i++)
+                    if (add_phrase(&c, w, i, 2) < 0)
+                        goto fail;
+            }
+            run = 0;
+        }
+    }
+    double best = 0;
+    for (size_t i = 0; i < c.nph; i++) {
+        struct phrase *p = &c.ph[i];
+        double sum = 0;
+        int title_words = 0;
+        for (size_t j = 0; j < p->len; j++) {
+            const struct stem *s = &c.stems[w[p->first + j].stem];
+            sum += s->freq;
+            title_words += s->in_title;
+        }
+        /* Phrases score the sum of their words' frequencies, so a
+         * phrase of frequent words beats each word alone; a phrase used
+         * once is worth less than its words suggest. */
+        p->score = sum * (p->count > 1 ? 1.0 + 0.5 * (p->count - 1) : 0.6) *
+                   (1.0 + 0.25 * title_words);
+        if (p->score > best)
+            best = p->score;
+    }
+    qsort(c.ph, c.nph, sizeof *c.ph, by_score);
+    list = nd_val_list();
+    if (!list)
+        goto fail;
+    size_t kept = 0;
+    for (size_t i = 0; i < c.nph && kept < (size_t)kw->max; i++) {
+        /* A phrase whose words a better one already has, or that holds a
+         * better one whole, adds nothing. */
+        int dup = 0;
+        for (size_t j = 0; j < i && !dup; j++)
+            dup = c.ph[j].score >= 0 && (contains(w, &c.ph[j], &c.ph[i]) ||
+                                         contains(w, &c.ph[i], &c.ph[j]));
+        if (dup) {
+            c.ph[i].score = -c.ph[i].score - 1;
+            continue;
+        }
+        kept++;
+        char *s = surface(&d, &c, w, &c.ph[i]);
+        nd_val_t *o = nd_val_obj();
+        if (!s || !o) {
+            free(s);
+            if (o)
+                nd_val_free(o);
+            goto fail;
+        }
+        double score = (double)(int)(c.ph[i].score / best * 100 + 0.5) / 100;
+        nd_val_put(o, "text", nd_val_str(s));
+        nd_val_put(o, "score", nd_val_num(score));
+        free(s);
+        if (nd_val_push(list, o) < 0) {
+            list = NULL;
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < c.nph; i++)
+        free(c.ph[i].key);
+    for (size_t i = 0; i < c.nstems; i++)
+        free(c.stems[i].s);
+    free(c.ph), free(c.stems), free(w);
+    nlp_doc_free(&d);
+    sb_stemmer_delete(st);
+    if (nd_doc_set(doc, "keywords", list) < 0)
+        goto oom;
+    return ND_OK;
+fail:
+    if (list)
+        nd_val_free(list);
+    for (size_t i = 0; i < c.nph; i++)
+        free(c.ph[i].key);
+    for (size_t i = 0; i < c.nstems; i++)
+        free(c.stems[i].s);
+    free(c.ph), free(c.stems), free(w);
+    nlp_doc_free(&d);
+    sb_stemmer_delete(st);
+oom:
+    nd_doc_error(doc, "out of memory");
+    return ND_FAIL;
+}
+
+static void keywords_fini(void *state) { free(state); }
+
+static const nd_plugin_t keywords_plugin = {
+    .abi_major = ND_ABI_MAJOR,
+    .abi_minor = ND_ABI_MINOR,
+    .struct_size = sizeof(nd_plugin_t),
+    .name = "keywords",
+    .version = "1.0.0",
+    .description = "key phrases ranked with scores, merged by stem",
+    .role = ND_ROLE_PROCESSOR,
+    .options = options,
+    .init = keywords_init,
+    .process = keywords_process,
+    .fini = keywords_fini,
+};
+
+ND_PLUGIN(keywords_plugin)

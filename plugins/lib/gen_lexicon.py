@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Build the word lists of libnewsdesk-nlp as C source, reproducibly.
+
+Sources (read at build time, nothing downloaded):
+  - iso-codes (Debian): country names (ISO 3166-1), subdivision names
+    (ISO 3166-2) and currency codes (ISO 4217);
+  - WordNet 3.0 (Debian's wordnet-base): proper-noun instances of people,
+    places and groups, capitalised nationality adjectives and people nouns,
+    the common lower-case words of English, and first names taken from the
+    people's full names;
+  - Faker (Debian's python3-fake-factory, MIT): the first and last names
+    of its person providers for languages written in the Latin alphabet,
+    read from its source files (not imported, so any Python will do);
+  - the hand-written lists in data/ (this repository, MIT).
+
+Usage: gen_lexicon.py ISO_CODES_JSON_DIR WORDNET_DIR FAKER_PERSON_DIR DATA_DIR OUTPUT.c
+The output depends only on those inputs: entries are sorted.
+"""
+import ast
+import json
+import os
+import sys
+
+F = {
+    "COMMON": 1 << 0, "STOP": 1 << 1, "LOC": 1 << 2, "COUNTRY": 1 << 3,
+    "PERSON": 1 << 4, "FIRST": 1 << 5, "ORG": 1 << 6, "NORP": 1 << 7,
+    "TITLE": 1 << 8, "ORGHEAD": 1 << 9, "ORGPRE": 1 << 10,
+    "LOCHEAD": 1 << 11, "LOCPRE": 1 << 12, "ABBR": 1 << 13,
+    "ABBR_NOEND": 1 << 14, "CURRENCY": 1 << 15, "UNIT": 1 << 16,
+    "CURCODE": 1 << 17, "HAND": 1 << 18, "SURNAME": 1 << 19,
+}
+TYPES = F["LOC"] | F["COUNTRY"] | F["PERSON"] | F["ORG"] | F["NORP"]
+
+entries = {}  # key -> [flags, code]
+
+
+def add(key, flag, code=""):
+    key = " ".join(key.split())
+    if not key or len(key) > 80 or '"' in key or "\\" in key:
+        return
+    e = entries.setdefault(key, [0, ""])
+    e[0] |= flag
+    if code and not e[1]:
+        e[1] = code
+
+
+def lines(path):
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.strip() and not line.startswith("#"):
+                yield line
+
+
+def is_name(w):
+    return w[:1].isupper() and any(c.isalpha() for c in w)
+
+
+def wordnet(wn):
+    common = set()
+    for pos in ("noun", "verb", "adj", "adv"):
+        for line in open(os.path.join(wn, "index." + pos), encoding="latin-1"):
+            if line.startswith(" "):
+                continue
+            lemma = line.split(" ", 1)[0]
+            if lemma.isalpha() and lemma.islower():
+                common.add(lemma)
+    for w in common:
+        add(w, F["COMMON"])
+
+    for line in open(os.path.join(wn, "data.noun"), encoding="latin-1"):
+        if line.startswith(" "):
+            continue
+        f = line.split(" | ", 1)[0].split()
+        lexfile = int(f[1])
+        nw = int(f[3], 16)
+        words = [f[4 + 2 * i].replace("_", " ") for i in range(nw)]
+        np_ = int(f[4 + 2 * nw])
+        ptrs = [f[5 + 2 * nw + 4 * i] for i in range(np_)]
+        instance = "@i" in ptrs
+        for w in words:
+            if not is_name(w) or "(" in w:
+                continue
+            if lexfile == 18 and instance:
+                add(w, F["PERSON"])
+                parts = w.split()
+                if len(parts) >= 2 and parts[0].isalpha() and len(parts[0]) > 1:
+                    add(parts[0], F["FIRST"])
+            elif lexfile == 18 and " " not in w and w.isalpha():
+                add(w, F["NORP"])
+            elif lexfile == 15:
+                add(w, F["LOC"])
+            elif lexfile == 14 and instance:
+                add(w, F["ORG"])
+
+    for line in open(os.path.join(wn, "data.adj"), encoding="latin-1"):
+        if line.startswith(" "):
+            continue
+        f = line.split(" | ", 1)[0].split()
+        nw = int(f[3], 16)
+        for i in range(nw):
+            w = f[4 + 2 * i].split("(")[0].replace("_", " ")
+            if is_name(w) and w.replace(" ", "").isalpha():
+                add(w, F["NORP"])
+
+
+FAKER_LOCALES = ("en_US en_GB en_NZ es_ES es_MX fr_FR de_DE it_IT pt_BR pt_PT "
+                 "nl_NL sv_SE dk_DK no_NO fi_FI pl_PL hu_HU cs_CZ ro_RO tr_TR "
+                 "id_ID").split()
+
+
+def faker(d):
+    for loc in FAKER_LOCALES:
+        path = os.path.join(d, loc, "__init__.py")
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and
+                    isinstance(node.targets[0], ast.Name)):
+                continue
+            name = node.targets[0].id
+            if name.startswith("first_names"):
+                flag = F["FIRST"]
+            elif name.startswith("last_names"):
+                flag = F["SURNAME"]
+            else:
+                continue
+            for c in ast.walk(node.value):
+                if (isinstance(c, ast.Constant) and isinstance(c.value, str) and
+                        c.value[:1].isupper() and " " not in c.value):
+                    add(c.value, flag)
+
+
+def iso(d):
+    with open(os.path.join(d, "iso_3166-1.json"), encoding="utf-8") as f:
+        for c in json.load(f)["3166-1"]:
+            for k in ("name", "common_name", "official_name"):
+                n = c.get(k)
+                if n and "," not in n and "(" not in n:
+                    add(n, F["LOC"] | F["COUNTRY"])
+    with open(os.path.join(d, "iso_3166-2.json"), encoding="utf-8") as f:
+        for s in json.load(f)["3166-2"]:
+            n = s.get("name", "")
+            if not n or "," not in n and "(" not in n and "[" not in n:
+                # A subdivision named like a common word ("Centre") is not
+                # worth the false alarms.
+                if n and not (" " not in n and n.lower() in entries and
+                              entries[n.lower()][0] & F["COMMON"]):
+                    add(n, F["LOC"])
+    with open(os.path.join(d, "iso_4217.json"), encoding="utf-8") as f:
+        for c in json.load(f)["4217"]:
+            add(c["alpha_3"], F["CURCODE"], c["alpha_3"])
+
+
+def hand(data):
+    for l in lines(os.path.join(data, "titles.txt")):
+        add(l.strip(), F["TITLE"])
+    for l in lines(os.path.join(data, "orgheads.txt")):
+        l = l.strip()
+        add(l[1:], F["ORGPRE"]) if l.startswith(">") else add(l, F["ORGHEAD"])
+    for l in lines(os.path.join(data, "locheads.txt")):
+        l = l.strip()
+        add(l[1:], F["LOCPRE"]) if l.startswith(">") else add(l, F["LOCHEAD"])
+    for l in lines(os.path.join(data, "stopwords.txt")):
+        for w in l.split():
+            add(w, F["STOP"])
+    for l in lines(os.path.join(data, "abbrev.txt")):
+        l = l.strip()
+        if l.startswith("*"):
+            add(l[1:], F["ABBR"] | F["ABBR_NOEND"])
+        else:
+            add(l, F["ABBR"])
+    for l in lines(os.path.join(data, "currencies.txt")):
+        k, code = l.split("\t")
+        add(k, F["CURRENCY"], code)
+    for l in lines(os.path.join(data, "units.txt")):
+        for w in l.split():
+            add(w, F["UNIT"])
+    for l in lines(os.path.join(data, "names.txt")):
+        t, name = l.split("\t")
+        add(name, 0)
+        e = entries[name]
+        e[0] = (e[0] & ~TYPES) | F["HAND"] | F[t]
+        if name in ("US", "U.S.", "USA", "U.S.A.", "UK", "U.K.", "Britain",
+                    "Great Britain", "America"):
+            e[0] |= F["COUNTRY"]
+
+
+def cstr(s):
+    out = []
+    for b in s.encode("utf-8"):
+        if 32 <= b < 127 and b not in (34, 92, 63):
+            out.append(chr(b))
+        else:
+            out.append("\\%03o" % b)
+    return '"' + "".join(out) + '"'
+
+
+def main():
+    isodir, wndir, fakerdir, datadir, out = sys.argv[1:6]
+    wordnet(wndir)
+    iso(isodir)
+    faker(fakerdir)
+    hand(datadir)
+    with open(out, "w", encoding="utf-8") as f:
+        f.write("/* Generated by gen_lexicon.py from iso-codes, WordNet 3.0 "
+                "and the lists in data/. Do not edit. */\n")
+        f.write('#include "lexicon.h"\n\n')
+        f.write("const struct lex_entry lex_entries[] = {\n")
+        for k in sorted(entries):
+            fl, code = entries[k]
+            f.write("    {%s, %uu, %s},\n" % (cstr(k), fl, cstr(code)))
+        f.write("};\n")
+        f.write("const size_t lex_nentries = %d;\n" % len(entries))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+/* The word lists of libnewsdesk-nlp: one table, generated at build time by
+ * gen_lexicon.py from iso-codes, WordNet, Faker's name lists and the lists in data/, looked up by exact
+ * string. Private to the library. */
+#ifndef NEWSDESK_NLP_LEXICON_H
+#define NEWSDESK_NLP_LEXICON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    LX_COMMON = 1u << 0,     /* a lower-case English word (WordNet lemma) */
+    LX_STOP = 1u << 1,       /* a function word */
+    LX_LOC = 1u << 2,        /* a place */
+    LX_COUNTRY = 1u << 3,    /* a country (ISO 3166-1) */
+    LX_PERSON = 1u << 4,     /* a person's name */
+    LX_FIRST = 1u << 5,      /* a first name */
+    LX_ORG = 1u << 6,        /* an organisation */
+    LX_NORP = 1u << 7,       /* a nationality or group adjective */
+    LX_TITLE = 1u << 8,      /* a role before a name */
+    LX_ORGHEAD = 1u << 9,    /* last word of an organisation's name */
+    LX_ORGPRE = 1u << 10,    /* first word taking "of ..." */
+    LX_LOCHEAD = 1u << 11,   /* last word of a place's name */
+    LX_LOCPRE = 1u << 12,    /* first word of a place's name */
+    LX_ABBR = 1u << 13,      /* abbreviation taking a period */
+    LX_ABBR_NOEND = 1u << 14,/* ... that never ends a sentence */
+    LX_CURRENCY = 1u << 15,  /* currency word or symbol; code set */
+    LX_UNIT = 1u << 16,      /* unit of measure */
+    LX_CURCODE = 1u << 17,   /* ISO 4217 code; code set */
+    LX_HAND = 1u << 18,      /* type given by data/names.txt */
+    LX_SURNAME = 1u << 19,   /* a family name */
+};
+
+struct lex_entry {
+    const char *key;
+    uint32_t flags;
+    const char *code; /* ISO 4217 for currencies, else "" */
+};
+
+extern const struct lex_entry lex_entries[];
+extern const size_t lex_nentries;
+
+/* The entry for the n bytes at s, or NULL. Thread-safe; the table is built
+ * on first use. */
+const struct lex_entry *lex_find(const char *s, size_t n);
+
+/* Flags of the n bytes at s (0 when absent). */
+uint32_t lex_flags(const char *s, size_t n);
+
+#endif

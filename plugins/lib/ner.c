@@ -1,0 +1,827 @@
+/* Named entities: value patterns first (values.c), then runs of
+ * capitalised words typed by gazetteers (lexicon.c), titles, organisation
+ * and place heads, first names and context, and last a pass over the whole
+ * document that resolves short forms ("Bessent") to the fullest form
+ * ("Scott Bessent") and gathers mentions into entities. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "lexicon.h"
+#include "ner_int.h"
+
+#define NAME_FLAGS (LX_LOC | LX_COUNTRY | LX_PERSON | LX_ORG | LX_NORP | LX_HAND)
+#define MAX_GAZ 6 /* longest gazetteer name, in tokens */
+#define UNKNOWN (-1)
+
+const char *nlp_etype_name(int type)
+{
+    static const char *const names[] = {"PERSON", "ORG", "LOC", "NORP", "DATE",
+                                        "TIME", "MONEY", "PERCENT", "QUANTITY"};
+    return type >= 0 && type < NLP_NTYPES ? names[type] : "UNKNOWN";
+}
+
+struct cand {
+    uint32_t first, last;
+    int type;
+    int weak;      /* typed by a guess that the document may overrule */
+    int country;   /* a country name: never taken for a surname */
+    nlp_value_t value;
+};
+
+struct run_ctx {
+    const nlp_doc_t *d;
+    struct cand *c;
+    size_t n, cap;
+    uint32_t *dropped; /* sentence-initial words left out of names */
+    size_t ndropped, capdropped;
+    int oom;
+};
+
+static void emit(struct run_ctx *r, size_t first, size_t last, int type, int weak)
+{
+    if (first >= last)
+        return;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        struct cand *g = realloc(r->c, cap * sizeof *g);
+        if (!g) {
+            r->oom = 1;
+            return;
+        }
+        r->c = g, r->cap = cap;
+    }
+    struct cand *c = &r->c[r->n++];
+    memset(c, 0, sizeof *c);
+    c->first = (uint32_t)first, c->last = (uint32_t)last;
+    c->type = type, c->weak = weak;
+}
+
+static void drop_word(struct run_ctx *r, size_t k)
+{
+    if (r->ndropped == r->capdropped) {
+        size_t cap = r->capdropped ? r->capdropped * 2 : 32;
+        uint32_t *g = realloc(r->dropped, cap * sizeof *g);
+        if (!g) {
+            r->oom = 1;
+            return;
+        }
+        r->dropped = g, r->capdropped = cap;
+    }
+    r->dropped[r->ndropped++] = (uint32_t)k;
+}
+
+/* Tokens [a, b) joined by single spaces into buf; returns the length or 0
+ * when it does not fit. */
+static size_t join(const nlp_doc_t *d, size_t a, size_t b, char *buf, size_t cap)
+{
+    size_t o = 0;
+    for (size_t k = a; k < b; k++) {
+        size_t n = tk_n(d, k);
+        if (o + n + 1 >= cap)
+            return 0;
+        if (k > a && (d->tok[k].flags & NLP_SPACE_BEFORE))
+            buf[o++] = ' ';
+        memcpy(buf + o, tk_s(d, k), n);
+        o += n;
+    }
+    buf[o] = '\0';
+    return o;
+}
+
+static uint32_t span_flags(const nlp_doc_t *d, size_t a, size_t b)
+{
+    char buf[128];
+    size_t n = join(d, a, b, buf, sizeof buf);
+    return n ? lex_flags(buf, n) : 0;
+}
+
+static uint32_t tflags(const nlp_doc_t *d, size_t k)
+{
+    return lex_flags(tk_s(d, k), tk_n(d, k));
+}
+
+/* The entity type a gazetteer entry gives a span of `len` tokens. */
+static int gaz_type(uint32_t f, size_t len)
+{
+    if (f & LX_HAND) {
+        if (f & LX_PERSON) return NLP_PERSON;
+        if (f & LX_ORG) return NLP_ORG;
+        if (f & LX_NORP) return NLP_NORP;
+        return NLP_LOC;
+    }
+    if (f & (LX_COUNTRY | LX_LOC))
+        return NLP_LOC;
+    if (f & LX_ORG)
+        return NLP_ORG;
+    if ((f & LX_NORP) && !(f & LX_TITLE && len == 1))
+        return NLP_NORP;
+    /* One word that names a famous person ("Born", "Mars") is more often
+     * something else; the document's fuller mentions decide. */
+    if ((f & LX_PERSON) && len > 1)
+        return NLP_PERSON;
+    return UNKNOWN;
+}
+
+/* Lower-case copy of token k into buf (ASCII letters only change). */
+static size_t lower(const nlp_doc_t *d, size_t k, char *buf, size_t cap)
+{
+    size_t n = tk_n(d, k);
+    if (n >= cap)
+        return 0;
+    const char *s = tk_s(d, k);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+    buf[n] = '\0';
+    return n;
+}
+
+/* Is the lower-case word w an English word, allowing for inflection
+ * ("talks", "hosting", "agreed")? */
+static int common_word(const char *w, size_t n)
+{
+    if (lex_flags(w, n) & (LX_COMMON | LX_STOP))
+        return 1;
+    char b[64];
+    if (n < 4 || n >= sizeof b)
+        return 0;
+    memcpy(b, w, n);
+    static const struct { const char *suf; const char *rep; } rules[] = {
+        {"ies", "y"}, {"es", ""}, {"s", ""}, {"ing", ""}, {"ing", "e"},
+        {"ed", ""}, {"ed", "e"}, {"ly", ""}, {"ers", ""}, {"er", ""},
+        {"iest", "y"}, {"est", ""},
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
+        size_t sl = strlen(rules[i].suf), rl = strlen(rules[i].rep);
+        if (n <= sl + 2 || memcmp(w + n - sl, rules[i].suf, sl))
+            continue;
+        size_t m = n - sl;
+        memcpy(b, w, m);
+        memcpy(b + m, rules[i].rep, rl);
+        if (lex_flags(b, m + rl) & LX_COMMON)
+            return 1;
+        /* doubled consonant: "planned", "shipping" */
+        if (!rl && m > 2 && b[m - 1] == b[m - 2] && (lex_flags(b, m - 1) & LX_COMMON))
+            return 1;
+    }
+    return 0;
+}
+
+/* Token k, lower-cased, is an English word ("Red", "Crescent") that no
+ * name list knows as a surname. */
+static int plain_word(const nlp_doc_t *d, size_t k)
+{
+    char low[64];
+    size_t n = lower(d, k, low, sizeof low);
+    return n && common_word(low, n) && !(tflags(d, k) & LX_SURNAME);
+}
+
+/* A sentence-initial word that is capitalised only because it starts the
+ * sentence. */
+static int plain_start(const nlp_doc_t *d, size_t k)
+{
+    char low[64];
+    size_t n = lower(d, k, low, sizeof low);
+    if (!n)
+        return 0;
+    if (d->tok[k].flags & (NLP_ALLCAPS | NLP_MIXED))
+        return 0;
+    if (lex_flags(low, n) & LX_STOP)
+        return 1;
+    if (tflags(d, k) & (NAME_FLAGS | LX_FIRST))
+        return 0;
+    return common_word(low, n);
+}
+
+static int is_month_or_day(const nlp_doc_t *d, size_t k)
+{
+    static const char *const w[] = {
+        "January", "February", "March", "April", "May", "June", "July",
+        "August", "September", "October", "November", "December", "Monday",
+        "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+        "Jan.", "Feb.", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."};
+    for (size_t i = 0; i < sizeof w / sizeof *w; i++)
+        if (tk_eq(d, k, w[i]))
+            return 1;
+    return 0;
+}
+
+/* Can token k be part of a name? */
+static int namelike(const nlp_doc_t *d, const uint8_t *used, size_t k)
+{
+    const nlp_token_t *t = &d->tok[k];
+    if (used[k] || t->kind != NLP_WORD || (t->flags & NLP_POSS))
+        return 0;
+    if (!(t->flags & (NLP_CAP | NLP_ALLCAPS)))
+        return 0;
+    if (tk_eq(d, k, "I") || is_month_or_day(d, k))
+        return 0;
+    return 1;
+}
+
+/* Lower-case particles inside names: "Ludwig van Beethoven". */
+static int particle(const nlp_doc_t *d, size_t k)
+{
+    static const char *const p[] = {"de", "van", "von", "der", "den", "bin",
+                                    "al", "da", "del", "di", "du", "la", "le",
+                                    "dos", "das", "ibn", "y", "el"};
+    for (size_t i = 0; i < sizeof p / sizeof *p; i++)
+        if (tk_eq(d, k, p[i]))
+            return 1;
+    return 0;
+}
+
+static int said_word(const nlp_doc_t *d, size_t k)
+{
+    return tk_ieq(d, k, "said") || tk_ieq(d, k, "says") || tk_ieq(d, k, "told") ||
+           tk_ieq(d, k, "added") || tk_ieq(d, k, "explained") ||
+           tk_ieq(d, k, "wrote") || tk_ieq(d, k, "asked") || tk_ieq(d, k, "replied");
+}
+
+/* The run of name-like tokens starting at k (same sentence); returns its
+ * end. */
+static size_t run_end(const nlp_doc_t *d, const uint8_t *used, size_t k)
+{
+    size_t e = k;
+    while (e < d->ntok) {
+        if (e > k && (d->tok[e].sent != d->tok[k].sent ||
+                      (d->tok[e].flags & NLP_LINE_BEFORE)))
+            break;
+        if (namelike(d, used, e)) {
+            e++;
+        } else if (e > k && particle(d, e) && e + 1 < d->ntok &&
+                   namelike(d, used, e + 1) && d->tok[e + 1].sent == d->tok[k].sent) {
+            e++;
+        } else {
+            break;
+        }
+    }
+    return e;
+}
+
+/* Like run_end, but also across "of", "for", "and" and "&" when what
+ * they join is an organisation's name: "Max Planck Institute for
+ * Astronomy", "Disaster and Emergency Management Authority". *org is set
+ * when that happened. */
+static size_t org_run_end(const nlp_doc_t *d, const uint8_t *used, size_t k, int *org)
+{
+    size_t e = run_end(d, used, k);
+    *org = 0;
+    while (e + 1 < d->ntok && d->tok[e + 1].sent == d->tok[k].sent &&
+           !(d->tok[e + 1].flags & NLP_LINE_BEFORE) && namelike(d, used, e + 1)) {
+        int of = tk_eq(d, e, "of") || tk_eq(d, e, "for");
+        if (!of && !tk_eq(d, e, "and") && !tk_eq(d, e, "&"))
+            break;
+        size_t e2 = run_end(d, used, e + 1);
+        uint32_t left = lex_flags(tk_s(d, e - 1), tk_n(d, e - 1));
+        uint32_t right = lex_flags(tk_s(d, e2 - 1), tk_n(d, e2 - 1));
+        if ((of && (left & (LX_ORGHEAD | LX_ORGPRE)) && !(left & LX_TITLE)) ||
+            ((right & LX_ORGHEAD) && !(right & LX_TITLE))) {
+            e = e2;
+            *org = 1;
+        } else {
+            break;
+        }
+    }
+    return e;
+}
+
+static int looks_like_name(const nlp_doc_t *d, size_t a, size_t b);
+
+static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
+{
+    const nlp_doc_t *d = r->d;
+    size_t len = e - s;
+    if (!len)
+        return;
+    int locative = s > 0 && (tk_eq(d, s - 1, "in") || tk_eq(d, s - 1, "near") ||
+                             tk_eq(d, s - 1, "outside") ||
+                             tk_eq(d, s - 1, "across") || tk_eq(d, s - 1, "throughout"));
+    if (len == 1) {
+        uint16_t f = d->tok[s].flags;
+        char low[64];
+        size_t n = lower(d, s, low, sizeof low);
+        uint32_t lf = tflags(d, s);
+        if ((lf & LX_FIRST) && !(lf & LX_COMMON) && n && !common_word(low, n) && !locative &&
+            !(f & NLP_ALLCAPS)) {
+            emit(r, s, e, NLP_PERSON, 1);
+        } else if (f & NLP_MIXED) {
+            emit(r, s, e, NLP_ORG, 1);
+        } else if ((f & NLP_ALLCAPS) && tk_n(d, s) <= 5 && n && !common_word(low, n)) {
+            emit(r, s, e, NLP_ORG, 1);
+        } else if (tflags(d, s) & LX_TITLE) {
+            return;
+        } else {
+            emit(r, s, e, UNKNOWN, 1);
+        }
+        return;
+    }
+    uint32_t lastf = tflags(d, e - 1);
+    if (len <= 4 && (tflags(d, s) & LX_FIRST) && looks_like_name(d, s + 1, e) &&
+        !(plain_word(d, s) && plain_word(d, e - 1))) {
+        emit(r, s, e, NLP_PERSON, 0);
+        return;
+    }
+    char low0[64];
+    size_t n0 = lower(d, s, low0, sizeof low0);
+    if (len <= 3 && (lastf & LX_SURNAME) && !(lastf & (LX_ORGHEAD | LX_LOCHEAD)) &&
+        !locative && n0 && !common_word(low0, n0)) {
+        emit(r, s, e, NLP_PERSON, 0);
+        return;
+    }
+    if (locative && len <= 3) {
+        emit(r, s, e, NLP_LOC, 1);
+        return;
+    }
+    if ((s > 0 && said_word(d, s - 1)) || said_word(d, e) ||
+        (tk_eq(d, e, ",") && said_word(d, e + 1))) {
+        if (len <= 3) {
+            emit(r, s, e, NLP_PERSON, 0);
+            return;
+        }
+    }
+    char low[64];
+    size_t n = lower(d, e - 1, low, sizeof low);
+    if (len <= 3 && n && !common_word(low, n) && !(d->tok[e - 1].flags & NLP_ALLCAPS)) {
+        emit(r, s, e, NLP_PERSON, 1);
+        return;
+    }
+    emit(r, s, e, UNKNOWN, 1);
+}
+
+/* Are tokens [a, b) capitalised common words or acronyms ("Lottery",
+ * "Falcons", "HC"): what follows a place in the name of a team, paper or
+ * company? */
+static int all_plain(const nlp_doc_t *d, size_t a, size_t b)
+{
+    for (size_t k = a; k < b; k++) {
+        char low[64];
+        size_t n = lower(d, k, low, sizeof low);
+        if (tflags(d, k) & (NAME_FLAGS | LX_FIRST | LX_SURNAME | LX_TITLE | LX_LOCHEAD))
+            return 0;
+        if (!(d->tok[k].flags & NLP_ALLCAPS) && !(n && common_word(low, n)))
+            return 0;
+    }
+    return 1;
+}
+
+/* Split [s, e) into gazetteer names (longest first) and unknown pieces. */
+static void gaz_partition(struct run_ctx *r, size_t s, size_t e)
+{
+    const nlp_doc_t *d = r->d;
+    size_t u = s;
+    for (size_t i = s; i < e;) {
+        size_t best = 0;
+        int type = UNKNOWN;
+        uint32_t bf = 0;
+        for (size_t len = e - i < MAX_GAZ ? e - i : MAX_GAZ; len >= 1; len--) {
+            uint32_t f = span_flags(d, i, i + len);
+            int t = gaz_type(f, len);
+            if (t != UNKNOWN) {
+                best = len, type = t, bf = f;
+                break;
+            }
+        }
+        /* A lone known surname or first name inside an unknown run is more
+         * likely part of a new name than a name of its own. */
+        if (best == 1 && type == NLP_PERSON && e - s > 1)
+            best = 0;
+        if (!best) {
+            i++;
+            continue;
+        }
+        unknown_piece(r, u, i);
+        if ((type == NLP_LOC || type == NLP_NORP) && u == s && i + best < e &&
+            all_plain(d, i + best, e)) {
+            emit(r, s, e, NLP_ORG, 1);
+            return;
+        }
+        emit(r, i, i + best, type, 0);
+        if (bf & LX_COUNTRY)
+            r->c[r->n - 1].country = 1;
+        i += best;
+        u = i;
+    }
+    unknown_piece(r, u, e);
+}
+
+/* Could [a, b) be a person's name: not an organisation or place by its
+ * last word, and not only common words unless a name list knows one? */
+static int looks_like_name(const nlp_doc_t *d, size_t a, size_t b)
+{
+    uint32_t lastf = tflags(d, b - 1);
+    if (lastf & (LX_ORGHEAD | LX_LOCHEAD))
+        return 0;
+    if (b - a == 1)
+        return 1; /* "President Trump", "King Charles" */
+    char lw[64];
+    size_t ln = lower(d, b - 1, lw, sizeof lw);
+    if (b - a == 2 && (tflags(d, a) & LX_FIRST))
+        return 1; /* "Donald Trump" */
+    if (ln && common_word(lw, ln) && !(lastf & (LX_SURNAME | LX_PERSON)))
+        return 0; /* "Webb Space Telescope" */
+    for (size_t k = a; k < b; k++) {
+        char low[64];
+        size_t n = lower(d, k, low, sizeof low);
+        if ((tflags(d, k) & (LX_FIRST | LX_SURNAME | LX_PERSON)) || !n ||
+            !common_word(low, n))
+            return 1;
+    }
+    return 0;
+}
+
+/* Emit a leading country, nationality or organisation from [s, t) (the
+ * words before a title) and drop the rest, which qualifies the title. */
+static void title_prefix(struct run_ctx *r, size_t s, size_t t)
+{
+    const nlp_doc_t *d = r->d;
+    for (size_t len = t - s < MAX_GAZ ? t - s : MAX_GAZ; len >= 1; len--) {
+        uint32_t f = span_flags(d, s, s + len);
+        int type = gaz_type(f, len);
+        if (type == NLP_LOC || type == NLP_ORG ||
+            (type == NLP_NORP && !(f & LX_ORGHEAD))) {
+            emit(r, s, s + len, type, 0);
+            if (f & LX_COUNTRY)
+                r->c[r->n - 1].country = 1;
+            return;
+        }
+    }
+}
+
+/* Name runs: type [s, e), possibly consuming tokens after e (an "of"
+ * phrase); returns the first token not consumed. */
+static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size_t e,
+                          int org)
+{
+    const nlp_doc_t *d = r->d;
+    /* Words capitalised because they start a sentence. */
+    while (s < e && (d->tok[s].flags & NLP_SENT_START) && plain_start(d, s)) {
+        if (span_flags(d, s, e) & NAME_FLAGS)
+            break;
+        drop_word(r, s);
+        s++;
+    }
+    while (s < e && tk_eq(d, s, "The") && !(span_flags(d, s, e) & NAME_FLAGS))
+        s++;
+    if (s >= e)
+        return e;
+    if (org) {
+        emit(r, s, e, NLP_ORG, 0);
+        return e;
+    }
+    size_t len = e - s;
+    uint32_t whole = span_flags(d, s, e);
+    uint32_t lastf = tflags(d, e - 1), firstf = tflags(d, s);
+    if (gaz_type(whole, len) != UNKNOWN) {
+        emit(r, s, e, gaz_type(whole, len), 0);
+        if (whole & LX_COUNTRY)
+            r->c[r->n - 1].country = 1;
+        return e;
+    }
+    /* "<Head> of [the] <Name>": "Ministry of Commerce", "Gulf of Mexico",
+     * "Secretary of State Marco Rubio". */
+    if (tk_eq(d, e, "of") && (lastf & (LX_ORGPRE | LX_LOCPRE | LX_TITLE))) {
+        size_t s2 = e + 1;
+        if (tk_eq(d, s2, "the"))
+            s2++;
+        size_t e2 = s2 < d->ntok && namelike(d, used, s2) ? run_end(d, used, s2) : s2;
+        /* "Department of Health and Human Services" */
+        while (e2 > s2 && tk_eq(d, e2, "and") && e2 + 1 < d->ntok &&
+               namelike(d, used, e2 + 1))
+            e2 = run_end(d, used, e2 + 1);
+        if (e2 > s2) {
+            if (lastf & LX_TITLE) {
+                size_t t = e - 1;
+                if (t > s)
+                    title_prefix(r, s, t);
+                if (e2 - s2 >= 3)
+                    emit(r, e2 - 2, e2, NLP_PERSON, 0);
+                return e2;
+            }
+            emit(r, s, e2, lastf & LX_ORGPRE ? NLP_ORG : NLP_LOC, 0);
+            return e2;
+        }
+    }
+    if (len >= 2 && (lastf & LX_ORGHEAD) && !(lastf & LX_TITLE)) {
+        emit(r, s, e, NLP_ORG, 0);
+        return e;
+    }
+    /* The last title word: what follows is the person. */
+    size_t t = e;
+    for (size_t k = s; k < e; k++)
+        if ((tflags(d, k) & LX_TITLE) && !(d->tok[k].flags & NLP_ALLCAPS && tk_n(d, k) > 3))
+            t = k;
+    if (t < e && t + 1 < e && !looks_like_name(d, t + 1, e))
+        t = e;
+    if (t < e) {
+        if (t > s)
+            title_prefix(r, s, t);
+        if (t + 1 < e) {
+            size_t p = t + 1;
+            if (e - p <= 4)
+                emit(r, p, e, NLP_PERSON, 0);
+            else
+                gaz_partition(r, p, e);
+        }
+        return e;
+    }
+    if (len >= 2 && ((lastf & LX_LOCHEAD) || (firstf & LX_LOCPRE))) {
+        emit(r, s, e, NLP_LOC, 0);
+        return e;
+    }
+    if (len >= 2 && len <= 4 && (firstf & LX_FIRST) && !(whole & NAME_FLAGS) &&
+        looks_like_name(d, s + 1, e) && !(plain_word(d, s) && plain_word(d, e - 1))) {
+        emit(r, s, e, NLP_PERSON, 0);
+        return e;
+    }
+    /* A lower-case role before: "leader Xi Jinping". */
+    if (s > 0 && (tflags(d, s - 1) & LX_TITLE) && (d->tok[s - 1].flags & NLP_LOWER) &&
+        len <= 4) {
+        int known = 0;
+        for (size_t k = s; k < e; k++)
+            known |= gaz_type(tflags(d, k), 1) == NLP_LOC ||
+                     gaz_type(tflags(d, k), 1) == NLP_ORG;
+        if (!known) {
+            emit(r, s, e, NLP_PERSON, 0);
+            return e;
+        }
+    }
+    gaz_partition(r, s, e);
+    return e;
+}
+
+/* ---- the document -------------------------------------------------------- */
+
+static char *mention_text(const nlp_doc_t *d, size_t a, size_t b)
+{
+    size_t cap = d->tok[b - 1].end - d->tok[a].start + 1;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    size_t o = 0;
+    for (size_t k = a; k < b; k++) {
+        if (k > a && (d->tok[k].flags & NLP_SPACE_BEFORE))
+            s[o++] = ' ';
+        memcpy(s + o, tk_s(d, k), tk_n(d, k));
+        o += tk_n(d, k);
+    }
+    s[o] = '\0';
+    return s;
+}
+
+static int same_text(const nlp_doc_t *d, size_t a1, size_t b1, size_t a2, size_t b2)
+{
+    if (b1 - a1 != b2 - a2)
+        return 0;
+    for (size_t i = 0; i < b1 - a1; i++)
+        if (tk_n(d, a1 + i) != tk_n(d, a2 + i) ||
+            memcmp(tk_s(d, a1 + i), tk_s(d, a2 + i), tk_n(d, a1 + i)))
+            return 0;
+    return 1;
+}
+
+static int by_position(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int is_value_type(int t) { return t >= NLP_DATE; }
+
+/* Resolve short forms and unknowns against the document's other mentions,
+ * then gather mentions into entities. */
+static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
+{
+    struct cand *c = r->c;
+    size_t n = r->n;
+    /* canon[i]: index of the mention whose text names i's entity. */
+    size_t *canon = malloc((n ? n : 1) * sizeof *canon);
+    if (!canon)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        canon[i] = i;
+    /* Multi-word people lend their last word (and their first, when it is
+     * not a common first name) to short mentions. */
+    for (size_t i = 0; i < n; i++) {
+        if (is_value_type(c[i].type) || c[i].country)
+            continue;
+        size_t li = c[i].last - c[i].first;
+        size_t best = SIZE_MAX, bestlen = li;
+        for (size_t j = 0; j < n; j++) {
+            if (c[j].type != NLP_PERSON || c[j].weak > c[i].weak + 1)
+                continue;
+            size_t lj = c[j].last - c[j].first;
+            if (lj <= li || lj < 2)
+                continue;
+            /* i is the tail of j ("Bessent", "Xi Jinping" -> no) */
+            if (same_text(d, c[i].first, c[i].last, c[j].last - li, c[j].last) &&
+                lj > bestlen) {
+                best = j, bestlen = lj;
+            }
+        }
+        if (best != SIZE_MAX) {
+            c[i].type = NLP_PERSON;
+            c[i].weak = 0;
+            canon[i] = best;
+        }
+    }
+    /* Unknown and weak mentions take the type the same words have
+     * elsewhere in the document. */
+    for (size_t i = 0; i < n; i++) {
+        if (canon[i] != i || (!c[i].weak && c[i].type != UNKNOWN))
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            if (j == i || c[j].weak || c[j].type == UNKNOWN)
+                continue;
+            if (same_text(d, c[i].first, c[i].last, c[j].first, c[j].last)) {
+                c[i].type = c[j].type, c[i].weak = 0;
+                canon[i] = canon[j];
+                break;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].type != UNKNOWN || c[i].last - c[i].first != 1)
+            continue;
+        size_t p = c[i].first;
+        if (p > 0 && (tk_eq(d, p - 1, "in") || tk_eq(d, p - 1, "near") || tk_eq(d, p - 1, "across") ||
+                      tk_eq(d, p - 1, "outside") || tk_eq(d, p - 1, "from")))
+            c[i].type = NLP_LOC;
+    }
+    /* Sentence-initial words left out: they count when they name an
+     * entity found elsewhere ("Trump said" after "Donald Trump"). */
+    size_t extra = 0;
+    for (size_t w = 0; w < r->ndropped; w++) {
+        size_t k = r->dropped[w];
+        for (size_t j = 0; j < n; j++) {
+            if (c[j].type == UNKNOWN || is_value_type(c[j].type) || c[j].weak)
+                continue;
+            size_t cj = canon[j];
+            int tail = c[cj].type == NLP_PERSON && c[cj].last - c[cj].first >= 2 &&
+                       same_text(d, k, k + 1, c[cj].last - 1, c[cj].last);
+            if (tail || same_text(d, k, k + 1, c[j].first, c[j].last)) {
+                emit(r, k, k + 1, c[j].type, 0);
+                if (r->oom)
+                    break;
+                size_t *g = realloc(canon, r->n * sizeof *g);
+                if (!g) {
+                    r->oom = 1;
+                    break;
+                }
+                canon = g;
+                c = r->c;
+                canon[r->n - 1] = tail ? cj : canon[j];
+                extra++;
+                break;
+            }
+        }
+    }
+    n = r->n;
+    if (r->oom) {
+        free(canon);
+        return -1;
+    }
+    /* Gather: one entity per canonical mention (and type), in order of
+     * first mention. */
+    size_t *ent_of = malloc((n ? n : 1) * sizeof *ent_of);
+    out->ent = calloc(n ? n : 1, sizeof *out->ent);
+    out->men = calloc(n ? n : 1, sizeof *out->men);
+    if (!ent_of || !out->ent || !out->men) {
+        free(canon);
+        free(ent_of);
+        return -1;
+    }
+    /* Mention order: sort indexes by position, keeping canon links. */
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order) {
+        free(canon);
+        free(ent_of);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t i = 1; i < n; i++) { /* insertion sort: nearly sorted */
+        size_t x = order[i], j = i;
+        while (j > 0 && c[order[j - 1]].first > c[x].first) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = x;
+    }
+    for (size_t oi = 0; oi < n; oi++) {
+        size_t i = order[oi];
+        ent_of[i] = SIZE_MAX;
+        if (c[i].type == UNKNOWN)
+            continue;
+        size_t ci = canon[i];
+        size_t e;
+        for (e = 0; e < out->nent; e++) {
+            nlp_entity_t *en = &out->ent[e];
+            if (en->type != c[i].type)
+                continue;
+            if (same_text(d, en->first, en->last, c[ci].first, c[ci].last))
+                break;
+            if (is_value_type(c[i].type) &&
+                same_text(d, en->first, en->last, c[i].first, c[i].last))
+                break;
+        }
+        if (e == out->nent) {
+            nlp_entity_t *en = &out->ent[out->nent++];
+            en->type = c[i].type;
+            en->first = c[ci].first, en->last = c[ci].last;
+            en->text = mention_text(d, en->first, en->last);
+            en->value = c[i].value;
+            if (!en->text) {
+                free(canon), free(ent_of), free(order);
+                return -1;
+            }
+        }
+        out->ent[e].count++;
+        out->men[out->nmen].first = c[i].first;
+        out->men[out->nmen].last = c[i].last;
+        out->men[out->nmen].entity = (uint32_t)e;
+        out->nmen++;
+    }
+    (void)extra;
+    free(canon);
+    free(ent_of);
+    free(order);
+    return 0;
+}
+
+int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
+{
+    memset(out, 0, sizeof *out);
+    struct ner_ctx ctx = {.d = d};
+    int64_t days = now >= 0 ? now / 86400 : -((-now + 86399) / 86400);
+    ctx.days = days;
+    civil_from_days(days, &ctx.year, &ctx.month, &ctx.day);
+    uint8_t *used = calloc(d->ntok ? d->ntok : 1, 1);
+    if (!used)
+        return -1;
+    struct run_ctx r = {.d = d};
+    for (size_t k = 0; k < d->ntok && !r.oom;) {
+        size_t end;
+        nlp_value_t v;
+        int type = value_at(&ctx, k, &end, &v);
+        if (type >= 0 && end > k) {
+            emit(&r, k, end, type, 0);
+            if (!r.oom)
+                r.c[r.n - 1].value = v;
+            memset(used + k, 1, end - k);
+            k = end;
+        } else {
+            k++;
+        }
+    }
+    size_t nvalues = r.n;
+    for (size_t k = 0; k < d->ntok && !r.oom;) {
+        if (!namelike(d, used, k)) {
+            k++;
+            continue;
+        }
+        int org;
+        size_t e = org_run_end(d, used, k, &org);
+        size_t next = process_run(&r, used, k, e, org);
+        for (size_t m = k; m < next; m++)
+            used[m] = 1;
+        k = next > k ? next : k + 1;
+    }
+    (void)nvalues;
+    free(used);
+    if (r.oom) {
+        free(r.c);
+        free(r.dropped);
+        return -1;
+    }
+    if (r.n)
+        qsort(r.c, r.n, sizeof *r.c, by_position);
+    int rc = resolve(d, &r, out);
+    free(r.c);
+    free(r.dropped);
+    if (rc < 0)
+        nlp_entities_free(out);
+    return rc;
+}
+
+void nlp_entities_free(nlp_entities_t *e)
+{
+    for (size_t i = 0; i < e->nent; i++)
+        free(e->ent[i].text);
+    free(e->ent);
+    free(e->men);
+    memset(e, 0, sizeof *e);
+}
+
+int nlp_parse_iso_date(const char *s, int64_t *out)
+{
+    int y, m, dd, hh = 0, mi = 0, ss = 0;
+    if (!s || sscanf(s, "%4d-%2d-%2d", &y, &m, &dd) != 3)
+        return -1;
+    if (m < 1 || m > 12 || dd < 1 || dd > 31)
+        return -1;
+    if (s[10] == 'T' || s[10] == ' ')
+        sscanf(s + 11, "%2d:%2d:%2d", &hh, &mi, &ss);
+    *out = days_from_civil(y, m, dd) * 86400 + hh * 3600 + mi * 60 + ss;
+    return 0;
+}

@@ -1,0 +1,691 @@
+/* Taxonomy files (YAML) compiled into a word-level Aho-Corasick automaton:
+ * every term is a sequence of word stems (or, for a single word written
+ * with capitals such as "NATO", that exact word), so one pass over a
+ * document's words finds every term and phrase of every topic at once. */
+#include <libstemmer.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "topics.h"
+
+#define MAX_WORD 64
+#define MAX_DEPTH 32
+
+/* ---- words --------------------------------------------------------------- */
+
+/* Length of the separator at p (0 when p starts a word character): ASCII
+ * non-alphanumerics, and the UTF-8 punctuation that joins news text
+ * (curly quotes, dashes, no-break space, guillemets). */
+static size_t separator_len(const unsigned char *p, const unsigned char *end)
+{
+    if (*p < 0x80)
+        return ((*p | 32) >= 'a' && (*p | 32) <= 'z') || (*p >= '0' && *p <= '9') ? 0 : 1;
+    if (*p == 0xC2 && p + 1 < end && p[1] >= 0xA0 && p[1] <= 0xBF)
+        return 2; /* U+00A0..U+00BF: no-break space, « », ¡ ¿ ° ... */
+    if (*p == 0xE2 && p + 2 < end && (p[1] == 0x80 || p[1] == 0x81))
+        return 3; /* U+2000..U+207F: general punctuation */
+    return 0;
+}
+
+typedef void (*word_fn)(const char *w, size_t n, void *ctx);
+
+/* Call fn for each word of two bytes or more (longer ones cut at
+ * MAX_WORD bytes). */
+static void split_words(const char *text, size_t len, word_fn fn, void *ctx)
+{
+    const unsigned char *p = (const unsigned char *)text, *end = p + len;
+    while (p < end) {
+        size_t s;
+        while (p < end && (s = separator_len(p, end)))
+            p += s;
+        const unsigned char *start = p;
+        while (p < end && !separator_len(p, end))
+            p++;
+        size_t n = (size_t)(p - start);
+        if (n >= 2)
+            fn((const char *)start, n > MAX_WORD ? MAX_WORD : n, ctx);
+    }
+}
+
+/* The stem of a word, lower-cased first; into out (NUL-terminated). */
+static size_t stem_word(struct sb_stemmer *st, const char *w, size_t n,
+                        char out[MAX_WORD + 1])
+{
+    char low[MAX_WORD];
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] + 32 : w[i]);
+    const sb_symbol *s = sb_stemmer_stem(st, (const sb_symbol *)low, (int)n);
+    size_t sl = s ? (size_t)sb_stemmer_length(st) : n;
+    if (!s)
+        s = (const sb_symbol *)low;
+    if (sl > MAX_WORD)
+        sl = MAX_WORD;
+    memcpy(out, s, sl);
+    out[sl] = '\0';
+    return sl;
+}
+
+static int has_upper(const char *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (w[i] >= 'A' && w[i] <= 'Z')
+            return 1;
+    return 0;
+}
+
+/* ---- vocabularies ---------------------------------------------------------- */
+
+static uint64_t hash_str(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+static int32_t vocab_get(const struct vocab *v, const char *s, size_t n)
+{
+    if (!v->cap)
+        return -1;
+    for (size_t i = hash_str(s, n) & (v->cap - 1);; i = (i + 1) & (v->cap - 1)) {
+        if (!v->keys[i])
+            return -1;
+        if (!strncmp(v->keys[i], s, n) && !v->keys[i][n])
+            return v->ids[i];
+    }
+}
+
+/* Add s with id if absent; returns the id stored, or -2 when out of
+ * memory. */
+static int32_t vocab_put(struct vocab *v, const char *s, size_t n, int32_t id)
+{
+    int32_t old = vocab_get(v, s, n);
+    if (old >= 0)
+        return old;
+    if ((v->n + 1) * 2 > v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 256;
+        struct vocab g = {calloc(cap, sizeof(char *)), calloc(cap, sizeof(int32_t)), cap, 0};
+        if (!g.keys || !g.ids) {
+            free(g.keys);
+            free(g.ids);
+            return -2;
+        }
+        for (size_t i = 0; i < v->cap; i++) {
+            if (!v->keys[i])
+                continue;
+            size_t j = hash_str(v->keys[i], strlen(v->keys[i])) & (cap - 1);
+            while (g.keys[j])
+                j = (j + 1) & (cap - 1);
+            g.keys[j] = v->keys[i];
+            g.ids[j] = v->ids[i];
+        }
+        g.n = v->n;
+        free(v->keys);
+        free(v->ids);
+        *v = g;
+    }
+    size_t i = hash_str(s, n) & (v->cap - 1);
+    while (v->keys[i])
+        i = (i + 1) & (v->cap - 1);
+    if (!(v->keys[i] = strndup(s, n)))
+        return -2;
+    v->ids[i] = id;
+    v->n++;
+    return id;
+}
+
+static void vocab_free(struct vocab *v)
+{
+    for (size_t i = 0; i < v->cap; i++)
+        free(v->keys[i]);
+    free(v->keys);
+    free(v->ids);
+    memset(v, 0, sizeof *v);
+}
+
+/* ---- building ------------------------------------------------------------- */
+
+/* The trie while it grows: edges per node in small arrays. */
+struct build_node {
+    struct edge *e;
+    size_t n, cap;
+    int32_t pattern;
+};
+
+struct builder {
+    struct taxonomy *t;
+    struct sb_stemmer *st;
+    struct build_node *nodes;
+    size_t nnodes, cap;
+    size_t patterns_cap;
+    const char *file;
+    char *err;
+    size_t errlen;
+    int failed;
+    /* the term being split */
+    int32_t syms[64];
+    size_t nsyms;
+    int too_long;
+};
+
+static void fail_at(struct builder *b, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail_at(struct builder *b, const yaml_node_t *n, const char *fmt, ...)
+{
+    if (b->failed)
+        return;
+    b->failed = 1;
+    int off = snprintf(b->err, b->errlen, "%s:%d:%d: ", b->file,
+                       n ? (int)n->start_mark.line + 1 : 1,
+                       n ? (int)n->start_mark.column + 1 : 1);
+    if (off < 0 || (size_t)off >= b->errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->err + off, b->errlen - (size_t)off, fmt, ap);
+    va_end(ap);
+}
+
+static int32_t new_node(struct builder *b)
+{
+    if (b->nnodes == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1024;
+        struct build_node *g = realloc(b->nodes, cap * sizeof *g);
+        if (!g)
+            return -1;
+        b->nodes = g;
+        b->cap = cap;
+    }
+    b->nodes[b->nnodes] = (struct build_node){.pattern = -1};
+    return (int32_t)b->nnodes++;
+}
+
+static int32_t child(struct builder *b, int32_t node, int32_t sym)
+{
+    struct build_node *n = &b->nodes[node];
+    for (size_t i = 0; i < n->n; i++)
+        if (n->e[i].sym == sym)
+            return (int32_t)n->e[i].to;
+    int32_t c = new_node(b);
+    if (c < 0)
+        return -1;
+    n = &b->nodes[node]; /* new_node may have moved it */
+    if (n->n == n->cap) {
+        size_t cap = n->cap ? n->cap * 2 : 2;
+        struct edge *g = realloc(n->e, cap * sizeof *g);
+        if (!g)
+            return -1;
+        n->e = g;
+        n->cap = cap;
+    }
+    n->e[n->n++] = (struct edge){sym, (uint32_t)c};
+    return c;
+}
+
+static int32_t new_pattern(struct builder *b)
+{
+    struct taxonomy *t = b->t;
+    if (t->npatterns == b->patterns_cap) {
+        size_t cap = b->patterns_cap ? b->patterns_cap * 2 : 256;
+        struct pattern *g = realloc(t->patterns, cap * sizeof *g);
+        if (!g)
+            return -1;
+        t->patterns = g;
+        b->patterns_cap = cap;
+    }
+    t->patterns[t->npatterns] = (struct pattern){0};
+    return (int32_t)t->npatterns++;
+}
+
+static int add_hit(struct pattern *p, uint32_t topic, float w)
+{
+    for (size_t i = 0; i < p->nhits; i++)
+        if (p->hits[i].topic == topic) {
+            /* Terms that stem alike ("fan", "fans") are one term: it
+             * counts once, with the weight of larger magnitude. */
+            if (fabsf(w) > fabsf(p->hits[i].weight))
+                p->hits[i].weight = w;
+            return 0;
+        }
+    struct hit *g = realloc(p->hits, (p->nhits + 1) * sizeof *g);
+    if (!g)
+        return -1;
+    p->hits = g;
+    p->hits[p->nhits++] = (struct hit){topic, w};
+    return 0;
+}
+
+static void on_term_word(const char *w, size_t n, void *ctx)
+{
+    struct builder *b = ctx;
+    char stem[MAX_WORD + 1];
+    size_t sl = stem_word(b->st, w, n, stem);
+    if (b->nsyms == sizeof b->syms / sizeof b->syms[0]) {
+        b->too_long = 1;
+        return;
+    }
+    int32_t id = vocab_put(&b->t->stems, stem, sl, (int32_t)b->t->stems.n);
+    b->syms[b->nsyms++] = id;
+}
+
+static void add_term(struct builder *b, const yaml_node_t *at, const char *term,
+                     double weight, uint32_t topic)
+{
+    size_t len = strlen(term);
+    int32_t pat;
+    /* The first word decides: is the term one word with capitals? */
+    const char *s = term;
+    while (*s == ' ')
+        s++;
+    size_t wl = strcspn(s, " \t-'/.,");
+    if (has_upper(s, wl) && !s[wl] && wl >= 2) {
+        pat = vocab_get(&b->t->exact, s, wl);
+        if (pat < 0) {
+            pat = new_pattern(b);
+            if (pat < 0 || vocab_put(&b->t->exact, s, wl, pat) < 0)
+                goto oom;
+        }
+    } else {
+        b->nsyms = 0;
+        b->too_long = 0;
+        split_words(term, len, on_term_word, b);
+        if (b->too_long) {
+            fail_at(b, at, "term \"%s\" is longer than 64 words", term);
+            return;
+        }
+        if (!b->nsyms) {
+            fail_at(b, at, "term \"%s\" has no word of two letters or more", term);
+            return;
+        }
+        int32_t node = 0;
+        for (size_t i = 0; i < b->nsyms; i++) {
+            if (b->syms[i] < 0 || (node = child(b, node, b->syms[i])) < 0)
+                goto oom;
+        }
+        pat = b->nodes[node].pattern;
+        if (pat < 0) {
+            if ((pat = new_pattern(b)) < 0)
+                goto oom;
+            b->nodes[node].pattern = pat;
+        }
+    }
+    if (add_hit(&b->t->patterns[pat], topic, (float)weight) == 0)
+        return;
+oom:
+    fail_at(b, at, "out of memory");
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int parse_weight(const char *s, double *w)
+{
+    char *end;
+    *w = strtod(s, &end);
+    return end != s && !*end && isfinite(*w) && *w >= -100 && *w <= 100 ? 0 : -1;
+}
+
+static void read_terms(struct builder *b, yaml_document_t *doc,
+                       yaml_node_t *terms, uint32_t topic)
+{
+    if (terms->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = terms->data.mapping.pairs.start;
+             !b->failed && p < terms->data.mapping.pairs.top; p++) {
+            yaml_node_t *k = yaml_document_get_node(doc, p->key);
+            yaml_node_t *v = yaml_document_get_node(doc, p->value);
+            double w;
+            const yaml_node_t *dup = NULL;
+            for (yaml_node_pair_t *q = terms->data.mapping.pairs.start;
+                 scalar(k) && !dup && q < p; q++) {
+                yaml_node_t *qk = yaml_document_get_node(doc, q->key);
+                if (scalar(qk) && !strcmp(scalar(qk), scalar(k)))
+                    dup = qk;
+            }
+            if (!scalar(k)) {
+                fail_at(b, k, "expected a term (a word or phrase)");
+            } else if (dup) {
+                fail_at(b, k, "duplicate term \"%s\" (first given at line %d)",
+                        scalar(k), (int)dup->start_mark.line + 1);
+            } else if (!scalar(v) || parse_weight(scalar(v), &w) < 0) {
+                fail_at(b, v, "term \"%s\": expected a weight, a number from "
+                        "-100 to 100", scalar(k));
+            } else {
+                add_term(b, k, scalar(k), w, topic);
+            }
+        }
+    } else if (terms->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *it = terms->data.sequence.items.start;
+             !b->failed && it < terms->data.sequence.items.top; it++) {
+            yaml_node_t *n = yaml_document_get_node(doc, *it);
+            if (!scalar(n))
+                fail_at(b, n, "expected a term (a word or phrase); for a "
+                        "weight write the terms as a mapping, term: weight");
+            else
+                add_term(b, n, scalar(n), 1.0, topic);
+        }
+    } else {
+        fail_at(b, terms, "terms: expected a mapping of term: weight, or a "
+                "list of terms");
+    }
+}
+
+static void read_topic(struct builder *b, yaml_document_t *doc, yaml_node_t *n,
+                       char ***parents)
+{
+    struct taxonomy *t = b->t;
+    if (n->type != YAML_MAPPING_NODE) {
+        fail_at(b, n, "expected a topic: a mapping with id, label and terms");
+        return;
+    }
+    yaml_node_t *id = NULL, *label = NULL, *parent = NULL, *terms = NULL;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+         p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(doc, p->value);
+        const char *key = scalar(k);
+        yaml_node_t **slot = !key ? NULL
+                             : !strcmp(key, "id") ? &id
+                             : !strcmp(key, "label") ? &label
+                             : !strcmp(key, "parent") ? &parent
+                             : !strcmp(key, "terms") ? &terms : NULL;
+        if (!slot) {
+            fail_at(b, k, "unknown key \"%s\" in a topic; valid keys are id, "
+                    "label, parent, terms", key ? key : "?");
+            return;
+        }
+        *slot = v;
+    }
+    if (!scalar(id) || !*scalar(id)) {
+        fail_at(b, id ? id : n, "a topic needs an id (a string such as "
+                "medtop:04000000)");
+        return;
+    }
+    for (size_t i = 0; i < t->ntopics; i++)
+        if (!strcmp(t->topics[i].id, scalar(id))) {
+            fail_at(b, id, "duplicate topic id \"%s\"", scalar(id));
+            return;
+        }
+    if (label && !scalar(label)) {
+        fail_at(b, label, "label: expected a string");
+        return;
+    }
+    if (parent && !scalar(parent)) {
+        fail_at(b, parent, "parent: expected a topic id");
+        return;
+    }
+    struct topic *g = realloc(t->topics, (t->ntopics + 1) * sizeof *g);
+    char **pg = realloc(*parents, (t->ntopics + 1) * sizeof *pg);
+    if (pg)
+        *parents = pg;
+    if (!g || !pg) {
+        if (g)
+            t->topics = g;
+        fail_at(b, n, "out of memory");
+        return;
+    }
+    t->topics = g;
+    uint32_t k = (uint32_t)t->ntopics++;
+    t->topics[k] = (struct topic){strdup(scalar(id)),
+                                  strdup(label ? scalar(label) : scalar(id)), -1};
+    (*parents)[k] = parent ? strdup(scalar(parent)) : NULL;
+    if (terms)
+        read_terms(b, doc, terms, k);
+}
+
+/* Resolve parent ids to indexes; refuse unknown ids and cycles. */
+static void link_parents(struct builder *b, char **parents, yaml_node_t *root)
+{
+    struct taxonomy *t = b->t;
+    for (size_t i = 0; !b->failed && i < t->ntopics; i++) {
+        if (!parents[i])
+            continue;
+        for (size_t j = 0; j < t->ntopics; j++)
+            if (!strcmp(t->topics[j].id, parents[i]))
+                t->topics[i].parent = (int)j;
+        if (t->topics[i].parent < 0)
+            fail_at(b, root, "topic %s: parent \"%s\" is not a topic of this "
+                    "file", t->topics[i].id, parents[i]);
+    }
+    for (size_t i = 0; !b->failed && i < t->ntopics; i++) {
+        int p = t->topics[i].parent, depth = 0;
+        while (p >= 0 && depth++ < MAX_DEPTH)
+            p = t->topics[p].parent;
+        if (p >= 0)
+            fail_at(b, root, "topic %s: parents form a cycle or nest deeper "
+                    "than %d", t->topics[i].id, MAX_DEPTH);
+    }
+}
+
+static int cmp_edge(const void *a, const void *b)
+{
+    const struct edge *x = a, *y = b;
+    return x->sym < y->sym ? -1 : x->sym > y->sym;
+}
+
+static int64_t find_edge(const struct taxonomy *t, uint32_t node, int32_t sym)
+{
+    const struct ac_node *n = &t->nodes[node];
+    size_t lo = n->first_edge, hi = lo + n->nedges;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t->edges[mid].sym == sym)
+            return t->edges[mid].to;
+        if (t->edges[mid].sym < sym)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* Flatten the trie and add the failure and dictionary links (breadth
+ * first, as Aho and Corasick do). */
+static int compile(struct builder *b)
+{
+    struct taxonomy *t = b->t;
+    size_t nn = b->nnodes, ne = 0;
+    for (size_t i = 0; i < nn; i++)
+        ne += b->nodes[i].n;
+    t->nodes = calloc(nn, sizeof *t->nodes);
+    t->edges = malloc((ne ? ne : 1) * sizeof *t->edges);
+    uint32_t *queue = malloc(nn * sizeof *queue);
+    if (!t->nodes || !t->edges || !queue) {
+        free(queue);
+        return -1;
+    }
+    t->nnodes = nn;
+    t->nedges = ne;
+    size_t at = 0;
+    for (size_t i = 0; i < nn; i++) {
+        struct build_node *bn = &b->nodes[i];
+        if (bn->n) {
+            qsort(bn->e, bn->n, sizeof *bn->e, cmp_edge);
+            memcpy(t->edges + at, bn->e, bn->n * sizeof *bn->e);
+        }
+        t->nodes[i] = (struct ac_node){(uint32_t)at, (uint32_t)bn->n, 0,
+                                       bn->pattern, -1};
+        at += bn->n;
+    }
+    size_t head = 0, tail = 0;
+    queue[tail++] = 0;
+    while (head < tail) {
+        uint32_t u = queue[head++];
+        const struct ac_node *un = &t->nodes[u];
+        for (uint32_t e = un->first_edge; e < un->first_edge + un->nedges; e++) {
+            uint32_t v = t->edges[e].to;
+            int32_t sym = t->edges[e].sym;
+            uint32_t f = 0;
+            if (u != 0) {
+                uint32_t x = un->fail;
+                int64_t to;
+                while ((to = find_edge(t, x, sym)) < 0 && x != 0)
+                    x = t->nodes[x].fail;
+                f = to >= 0 ? (uint32_t)to : 0;
+            }
+            t->nodes[v].fail = f;
+            t->nodes[v].dict = t->nodes[f].pattern >= 0 ? (int32_t)f : t->nodes[f].dict;
+            queue[tail++] = v;
+        }
+    }
+    free(queue);
+    return 0;
+}
+
+int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
+                  char *err, size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    struct builder b = {.t = t, .st = st, .file = path, .err = err, .errlen = errlen};
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open the taxonomy %s: %m", path);
+        return -1;
+    }
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, &doc)) {
+        snprintf(err, errlen, "%s:%d:%d: YAML syntax error: %s", path,
+                 (int)parser.problem_mark.line + 1,
+                 (int)parser.problem_mark.column + 1,
+                 parser.problem ? parser.problem : "malformed");
+        yaml_parser_delete(&parser);
+        fclose(f);
+        return -1;
+    }
+    yaml_parser_delete(&parser);
+    fclose(f);
+    char **parents = NULL;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    yaml_node_t *list = NULL;
+    if (root && root->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+             p < root->data.mapping.pairs.top; p++) {
+            yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+            if (scalar(k) && !strcmp(scalar(k), "topics"))
+                list = yaml_document_get_node(&doc, p->value);
+            else
+                fail_at(&b, k, "unknown key \"%s\"; a taxonomy has one key, "
+                        "topics", scalar(k) ? scalar(k) : "?");
+        }
+    }
+    if (!b.failed && (!list || list->type != YAML_SEQUENCE_NODE))
+        fail_at(&b, list ? list : root, "expected \"topics:\" with a list of "
+                "topics");
+    if (!b.failed && new_node(&b) < 0)
+        fail_at(&b, root, "out of memory");
+    for (yaml_node_item_t *it = list && !b.failed ? list->data.sequence.items.start : NULL;
+         it && !b.failed && it < list->data.sequence.items.top; it++)
+        read_topic(&b, &doc, yaml_document_get_node(&doc, *it), &parents);
+    if (!b.failed && !t->ntopics)
+        fail_at(&b, list, "the list of topics is empty");
+    if (!b.failed)
+        link_parents(&b, parents, list);
+    if (!b.failed && compile(&b) < 0)
+        fail_at(&b, root, "out of memory");
+    for (size_t i = 0; i < t->ntopics; i++)
+        free(parents ? parents[i] : NULL);
+    free(parents);
+    for (size_t i = 0; i < b.nnodes; i++)
+        free(b.nodes[i].e);
+    free(b.nodes);
+    yaml_document_delete(&doc);
+    if (b.failed) {
+        taxonomy_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+void taxonomy_free(struct taxonomy *t)
+{
+    for (size_t i = 0; i < t->ntopics; i++) {
+        free(t->topics[i].id);
+        free(t->topics[i].label);
+    }
+    for (size_t i = 0; i < t->npatterns; i++)
+        free(t->patterns[i].hits);
+    free(t->topics);
+    free(t->patterns);
+    free(t->nodes);
+    free(t->edges);
+    vocab_free(&t->stems);
+    vocab_free(&t->exact);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- matching ------------------------------------------------------------- */
+
+struct scan {
+    const struct taxonomy *t;
+    struct sb_stemmer *st;
+    uint32_t state;
+    uint32_t *counts;
+    unsigned times;
+};
+
+static void on_text_word(const char *w, size_t n, void *ctx)
+{
+    struct scan *s = ctx;
+    const struct taxonomy *t = s->t;
+    if (has_upper(w, n)) {
+        int32_t p = vocab_get(&t->exact, w, n);
+        if (p >= 0)
+            s->counts[p] += s->times;
+    }
+    char stem[MAX_WORD + 1];
+    size_t sl = stem_word(s->st, w, n, stem);
+    int32_t sym = vocab_get(&t->stems, stem, sl);
+    if (sym < 0) {
+        s->state = 0; /* no term goes through a word no term has */
+        return;
+    }
+    uint32_t x = s->state;
+    int64_t to;
+    while ((to = find_edge(t, x, sym)) < 0 && x != 0)
+        x = t->nodes[x].fail;
+    s->state = to >= 0 ? (uint32_t)to : 0;
+    const struct ac_node *nd = &t->nodes[s->state];
+    int32_t m = nd->pattern >= 0 ? (int32_t)s->state : nd->dict;
+    while (m >= 0) {
+        s->counts[t->nodes[m].pattern] += s->times;
+        m = t->nodes[m].dict;
+    }
+}
+
+void taxonomy_count(const struct taxonomy *t, struct sb_stemmer *st,
+                    const char *text, size_t len, unsigned times,
+                    uint32_t *counts)
+{
+    struct scan s = {t, st, 0, counts, times};
+    split_words(text, len, on_text_word, &s);
+}
+
+void taxonomy_score(const struct taxonomy *t, const uint32_t *counts,
+                    double *raw)
+{
+    double *own = calloc(t->ntopics, sizeof *own);
+    double *dst = own ? own : raw;
+    memset(raw, 0, t->ntopics * sizeof *raw);
+    for (size_t p = 0; p < t->npatterns; p++) {
+        if (!counts[p])
+            continue;
+        double f = 1.0 + log((double)counts[p]);
+        for (size_t h = 0; h < t->patterns[p].nhits; h++)
+            dst[t->patterns[p].hits[h].topic] += f * t->patterns[p].hits[h].weight;
+    }
+    if (!own)
+        return;
+    /* A subtopic's evidence is evidence for each of its ancestors. */
+    for (size_t i = 0; i < t->ntopics; i++)
+        for (int k = (int)i; k >= 0; k = t->topics[k].parent)
+            raw[k] += own[i];
+    free(own);
+}

@@ -1,0 +1,173 @@
+/* topics: multi-label IPTC Media Topics classification.
+ *
+ * A taxonomy file lists topics with weighted terms and phrases (see
+ * config/taxonomy/iptc-top.yaml and docs/classification.md). Each term's
+ * count c in the document (the title counting twice) adds weight *
+ * (1 + ln c) to its topic and to the topic's ancestors. The best topic's
+ * score says how much evidence there is (1 - exp(-raw / 3)); the others
+ * are scaled by their share of the best one's raw score. Topics scoring at
+ * least `threshold` are added, best first, at most `top` of them. */
+#include <dlfcn.h>
+#include <libgen.h>
+#include <libstemmer.h>
+#include <limits.h>
+#include <math.h>
+#include <newsdesk/plugin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "topics.h"
+
+#define SATURATION 3.0
+
+struct topics_step {
+    struct taxonomy tax;
+    double threshold;
+    int64_t top;
+};
+
+/* The default taxonomy: the source tree's when this plugin runs from the
+ * build tree, else the installed one. */
+static const char *default_taxonomy(void)
+{
+    Dl_info info;
+    char self[PATH_MAX], built[PATH_MAX];
+    if (dladdr((void *)default_taxonomy, &info) && info.dli_fname &&
+        realpath(info.dli_fname, self) && realpath(ND_TOPICS_BUILD_DIR, built) &&
+        !strcmp(dirname(self), built))
+        return ND_TAXONOMY_SOURCE;
+    return ND_TAXONOMY_INSTALLED;
+}
+
+static int topics_init(nd_instance_t *self, const nd_opts_t *opts,
+                       void **state, char *err, size_t errlen)
+{
+    struct topics_step *s = calloc(1, sizeof *s);
+    struct sb_stemmer *st = sb_stemmer_new("english", "UTF_8");
+    if (!s || !st) {
+        snprintf(err, errlen, "out of memory");
+        free(s);
+        if (st)
+            sb_stemmer_delete(st);
+        return -1;
+    }
+    const char *path = nd_opt_isset(opts, "taxonomy") ? nd_opt_str(opts, "taxonomy")
+                                                      : default_taxonomy();
+    int rc = taxonomy_load(&s->tax, path, st, err, errlen);
+    sb_stemmer_delete(st);
+    if (rc < 0) {
+        free(s);
+        return -1;
+    }
+    s->threshold = nd_opt_double(opts, "threshold");
+    s->top = nd_opt_int(opts, "top");
+    nd_log(self, ND_LOG_INFO, "taxonomy %s: %zu topics, %zu terms", path,
+           s->tax.ntopics, s->tax.npatterns);
+    *state = s;
+    return 0;
+}
+
+static nd_status_t topics_process(void *state, nd_doc_t *doc)
+{
+    struct topics_step *s = state;
+    const struct taxonomy *t = &s->tax;
+    size_t len;
+    const char *text = nd_doc_text(doc, &len);
+    const char *title = nd_doc_get_str(doc, "title");
+    if ((!text || !len) && !title)
+        return ND_SKIP;
+    /* libstemmer keeps state in the stemmer: one per call keeps worker
+     * threads apart. */
+    struct sb_stemmer *st = sb_stemmer_new("english", "UTF_8");
+    uint32_t *counts = calloc(t->npatterns ? t->npatterns : 1, sizeof *counts);
+    double *raw = calloc(t->ntopics, sizeof *raw);
+    size_t *order = calloc(t->ntopics, sizeof *order);
+    if (!st || !counts || !raw || !order) {
+        if (st)
+            sb_stemmer_delete(st);
+        free(counts);
+        free(raw);
+        free(order);
+        nd_doc_error(doc, "out of memory");
+        return ND_RETRY;
+    }
+    if (title)
+        taxonomy_count(t, st, title, strlen(title), 2, counts);
+    if (text)
+        taxonomy_count(t, st, text, len, 1, counts);
+    sb_stemmer_delete(st);
+    taxonomy_score(t, counts, raw);
+    free(counts);
+
+    size_t n = 0;
+    for (size_t i = 0; i < t->ntopics; i++)
+        if (raw[i] > 0)
+            order[n++] = i;
+    /* Best first; ties keep taxonomy order. */
+    for (size_t i = 1; i < n; i++) {
+        size_t k = order[i], j = i;
+        while (j > 0 && raw[order[j - 1]] < raw[k]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = k;
+    }
+    nd_status_t rc = ND_OK;
+    if (n) {
+        double best = raw[order[0]];
+        double evidence = 1.0 - exp(-best / SATURATION);
+        for (size_t i = 0; i < n && (int64_t)i < s->top; i++) {
+            double score = evidence * raw[order[i]] / best;
+            if (score < s->threshold)
+                break;
+            /* Rounded so that outputs stay stable and readable. */
+            score = round(score * 1000.0) / 1000.0;
+            const struct topic *tp = &t->topics[order[i]];
+            if (nd_doc_add_topic(doc, "topics", tp->id, tp->label, score) < 0) {
+                nd_doc_error(doc, "out of memory");
+                rc = ND_RETRY;
+                break;
+            }
+        }
+    }
+    free(raw);
+    free(order);
+    return rc;
+}
+
+static void topics_fini(void *state)
+{
+    struct topics_step *s = state;
+    taxonomy_free(&s->tax);
+    free(s);
+}
+
+static const nd_option_t options[] = {
+    {"taxonomy", ND_OPT_PATH, NULL, 0, 0, 0, NULL,
+     "taxonomy file (YAML); default: the IPTC top-level taxonomy installed "
+     "with newsdesk"},
+    {"threshold", ND_OPT_DOUBLE, "0.2", ND_OPT_RANGE, 0, 1, NULL,
+     "leave out topics scoring less than this"},
+    {"top", ND_OPT_INT, "3", ND_OPT_RANGE, 1, 1000, NULL,
+     "at most this many topics, best first"},
+    {0},
+};
+
+static const nd_plugin_t topics_plugin = {
+    .abi_major = ND_ABI_MAJOR,
+    .abi_minor = ND_ABI_MINOR,
+    .struct_size = sizeof(nd_plugin_t),
+    .name = "topics",
+    .version = "1.0.0",
+    .description = "IPTC Media Topics from a taxonomy of weighted terms and "
+                   "phrases",
+    .role = ND_ROLE_PROCESSOR,
+    .options = options,
+    .init = topics_init,
+    .process = topics_process,
+    .fini = topics_fini,
+};
+
+ND_PLUGIN(topics_plugin)

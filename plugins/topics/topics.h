@@ -1,0 +1,80 @@
+/* The topics plugin's parts: a taxonomy (topics with weighted terms, read
+ * from YAML) compiled into a word-level Aho-Corasick matcher, and scoring.
+ * Private to plugins/topics. */
+#ifndef ND_TOPICS_H
+#define ND_TOPICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sb_stemmer;
+
+struct topic {
+    char *id, *label;
+    int parent; /* index of the parent topic, or -1 */
+};
+
+/* One way a pattern counts for a topic. */
+struct hit {
+    uint32_t topic;
+    float weight;
+};
+
+struct pattern {
+    struct hit *hits;
+    size_t nhits;
+};
+
+struct edge {
+    int32_t sym;
+    uint32_t to;
+};
+
+struct ac_node {
+    uint32_t first_edge, nedges; /* sorted by sym, in taxonomy.edges */
+    uint32_t fail;
+    int32_t pattern; /* the pattern ending here, or -1 */
+    int32_t dict;    /* nearest node down the fail chain with a pattern, or -1 */
+};
+
+/* A word vocabulary: open addressing, strings owned. */
+struct vocab {
+    char **keys;
+    int32_t *ids;
+    size_t cap, n;
+};
+
+struct taxonomy {
+    struct topic *topics;
+    size_t ntopics;
+    struct pattern *patterns;
+    size_t npatterns;
+    struct vocab stems;  /* stem of a lower-cased word -> symbol */
+    struct vocab exact;  /* a case-sensitive word -> pattern */
+    struct ac_node *nodes;
+    size_t nnodes;
+    struct edge *edges;
+    size_t nedges;
+};
+
+/* Read and compile the taxonomy at `path`, stemming with `st`. Returns 0,
+ * or -1 with "path:line:col: reason" in err. */
+int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
+                  char *err, size_t errlen);
+
+void taxonomy_free(struct taxonomy *t);
+
+/* Add the weighted matches of `text` to raw[ntopics] (each pattern's
+ * count c contributes weight * (1 + ln c), counts taken over the calls
+ * sharing `counts[npatterns]`, which the caller zeroes). `times` counts
+ * every occurrence that many times (a title weighs more). */
+void taxonomy_count(const struct taxonomy *t, struct sb_stemmer *st,
+                    const char *text, size_t len, unsigned times,
+                    uint32_t *counts);
+
+/* Turn counts into per-topic raw scores (parents include their
+ * subtopics' evidence). */
+void taxonomy_score(const struct taxonomy *t, const uint32_t *counts,
+                    double *raw);
+
+#endif

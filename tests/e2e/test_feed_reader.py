@@ -1,0 +1,115 @@
+"""The feed reader: RSS 2.0, RSS 1.0 and Atom in the shapes publishing
+systems write them; items fail on their own; hostile XML stays harmless."""
+import os
+
+import ndtest
+
+FIX = os.path.join(ndtest.SOURCE, "tests", "fixtures", "readers", "feed")
+
+
+class FeedReader(ndtest.TempDirTest):
+    def run_feed(self, name, rc=0):
+        path = name if os.path.isabs(name) else os.path.join(FIX, name)
+        r = self.nd("process", path, timeout=60)
+        self.assertEqual(r.returncode, rc, r.stderr.decode())
+        return ndtest.lines_json(r.stdout), r.stderr.decode()
+
+    def test_wordpress_rss2(self):
+        docs, _ = self.run_feed("wordpress-rss2.xml")
+        self.assertEqual(len(docs), 2)
+        a = docs[0]
+        self.assertEqual(a["title"], "Footbridge reopens after \u2018urgent\u2019 repairs")
+        self.assertEqual(a["byline"], "Hannah Osei")
+        self.assertEqual(a["published"], "2026-11-27T16:30:00Z")
+        self.assertEqual(a["url"], "https://riverside-courier.example/2026/11/27/"
+                                   "footbridge-reopens/")
+        self.assertTrue(a["description"].startswith("The Mill Lane footbridge is open"))
+        self.assertTrue(a["text"].startswith("The Mill Lane footbridge reopened"))
+        self.assertIn("\u00a384,000", a["text"])
+        self.assertNotIn("Share on Facebook", a["text"])
+        self.assertNotIn("<p>", a["text"])
+        self.assertEqual(a["source"]["media_type"], "text/html")
+        self.assertEqual(a["stats"]["paragraphs"], 2)
+        self.assertEqual(docs[1]["byline"], "Peter Nowak")
+        # Each item is its own document with its own id and the feed as parent.
+        self.assertNotEqual(a["id"], docs[1]["id"])
+        self.assertEqual(a["source"]["parent"], docs[1]["source"]["parent"])
+
+    def test_atom(self):
+        docs, _ = self.run_feed("atom-blog.xml")
+        self.assertEqual([d["title"] for d in docs], [
+            "Glacier retreat measured at record pace",
+            "Seabird colony counts rise for a second year",
+            "Lecture series announced"])
+        g = docs[0]
+        self.assertEqual(g["byline"], "Ingrid Solberg, Mikael Virtanen")
+        self.assertEqual(g["published"], "2026-11-27T08:00:00Z")
+        self.assertEqual(g["url"], "https://fieldnotes.example/2026/glacier-retreat")
+        self.assertIn("largest annual retreat since measurements began in 1962", g["text"])
+        self.assertEqual(g["stats"]["paragraphs"], 2)
+        # xhtml content and a text summary.
+        self.assertIn("41,200 breeding pairs", docs[1]["text"])
+        self.assertEqual(docs[1]["published"], "2026-11-20T08:00:00Z")
+        self.assertTrue(docs[2]["text"].startswith("Four public lectures"))
+
+    def test_feedburner_latin1(self):
+        docs, _ = self.run_feed("feedburner-rss.xml")
+        self.assertEqual(docs[0]["title"], "Caf\u00e9 chain reports record quarter")
+        self.assertEqual(docs[0]["url"], "https://marketwire.example/2026/11/cafe-chain-record")
+        self.assertEqual(docs[0]["byline"], "Lena Hoffmann")
+        self.assertEqual(docs[0]["published"], "2026-11-25T12:45:00Z")
+        self.assertIn("\u20ac310 million", docs[0]["text"])
+        # A link-only item: its title is its text.
+        self.assertEqual(docs[1]["text"], "Markets close: stocks edge higher on rate hopes")
+
+    def test_rss1(self):
+        docs, _ = self.run_feed("rss1-rdf.xml")
+        self.assertEqual(len(docs), 1)
+        self.assertEqual(docs[0]["byline"], "Margaret Ellis")
+        self.assertEqual(docs[0]["published"], "2026-11-22T19:00:00Z")
+
+    def test_bad_item_fails_alone(self):
+        docs, err = self.run_feed("bad-items.xml", rc=1)
+        self.assertEqual([d["title"] for d in docs], ["Good item one", "Good item three"])
+        self.assertIn("bad-items.xml#2", err)
+        self.assertIn("no title, link or content", err)
+
+    def test_malformed_is_recovered(self):
+        docs, _ = self.run_feed("malformed.xml")
+        self.assertEqual(len(docs), 1)
+        self.assertIn("agreed terms on Monday", docs[0]["text"])
+
+    def test_entity_bomb(self):
+        docs, err = self.run_feed("entity-bomb.xml", rc=1)
+        self.assertEqual(docs, [])
+        self.assertIn("entity", err)
+
+    def test_external_entity_not_read(self):
+        docs, _ = self.run_feed("xxe.xml")
+        self.assertNotIn("root:", docs[0]["text"])
+        self.assertIn("must never contain", docs[0]["text"])
+
+    def test_not_a_feed_and_empty_feed(self):
+        p = self.write("data.xml", '<?xml version="1.0"?><catalog><book/></catalog>')
+        _, err = self.run_feed(p, rc=1)
+        self.assertIn("not a feed: the root element is <catalog>", err)
+        p = self.write("empty.xml", '<rss version="2.0"><channel><title>x</title>'
+                       '</channel></rss>')
+        _, err = self.run_feed(p, rc=1)
+        self.assertIn("the feed has no items", err)
+
+    def test_deep_and_truncated(self):
+        p = self.write("deep.xml", '<rss version="2.0"><channel><item><title>t</title>'
+                       '<description>' + "<x>" * 100000 + "</description></item>")
+        # Past libxml2's depth limit: what was read before it is kept.
+        docs, _ = self.run_feed(p)
+        self.assertEqual(docs[0]["title"], "t")
+        p = self.write("cut.xml", '<rss version="2.0"><channel><item><title>Cut short'
+                       '</title><description>&lt;p&gt;A feed that ends in the middle'
+                       ' of an item still gives what it has.')
+        docs, _ = self.run_feed(p)
+        self.assertEqual(docs[0]["title"], "Cut short")
+
+
+if __name__ == "__main__":
+    ndtest.main()

@@ -1,0 +1,64 @@
+/* A test processor that misbehaves on request, for the daemon's tests:
+ * asks for retries while a file exists, kills the daemon on a marker word,
+ * and can be slow. */
+#include <newsdesk/plugin.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct faulty {
+    const char *retry_while, *crash_on;
+    int64_t delay_ms;
+};
+
+static struct faulty cfg;
+
+static int faulty_init(nd_instance_t *self, const nd_opts_t *opts,
+                       void **state, char *err, size_t errlen)
+{
+    (void)self, (void)err, (void)errlen;
+    cfg.retry_while = nd_opt_isset(opts, "retry_while") ? nd_opt_str(opts, "retry_while") : NULL;
+    cfg.crash_on = nd_opt_isset(opts, "crash_on") ? nd_opt_str(opts, "crash_on") : NULL;
+    cfg.delay_ms = nd_opt_int(opts, "delay");
+    *state = &cfg;
+    return 0;
+}
+
+static nd_status_t faulty_process(void *st, nd_doc_t *doc)
+{
+    struct faulty *f = st;
+    size_t len;
+    const char *text = nd_doc_text(doc, &len);
+    if (f->delay_ms) {
+        struct timespec ts = {f->delay_ms / 1000, (f->delay_ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    if (f->crash_on && text && strstr(text, f->crash_on))
+        raise(SIGKILL);
+    if (f->retry_while && access(f->retry_while, F_OK) == 0) {
+        nd_doc_error(doc, "the test sink is down");
+        return ND_RETRY;
+    }
+    return ND_OK;
+}
+
+static const nd_option_t options[] = {
+    {"retry_while", ND_OPT_PATH, NULL, 0, 0, 0, NULL, "retry while this file exists"},
+    {"crash_on", ND_OPT_STRING, NULL, 0, 0, 0, NULL, "kill the process on this text"},
+    {"delay", ND_OPT_DURATION, "0ms", 0, 0, 0, NULL, "sleep per document"},
+    {0},
+};
+
+static const nd_plugin_t plugin = {
+    .abi_major = ND_ABI_MAJOR,
+    .abi_minor = ND_ABI_MINOR,
+    .struct_size = sizeof(nd_plugin_t),
+    .name = "faulty",
+    .role = ND_ROLE_PROCESSOR,
+    .options = options,
+    .init = faulty_init,
+    .process = faulty_process,
+};
+
+ND_PLUGIN(plugin)

@@ -1,0 +1,240 @@
+/* libnewsdesk-nlp: tokens and their offsets, sentence ends, values
+ * normalised against a fixed document date, names and their aliases,
+ * quotations, language identification. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlp.h"
+
+/* Wednesday 2025-09-10, 12:00 UTC */
+#define DOC_DATE 1757505600
+
+static size_t sentences(const char *text, char out[][160], size_t max)
+{
+    nlp_doc_t d;
+    assert_int_equal(nlp_doc_parse(&d, text, strlen(text)), 0);
+    size_t n = d.nsent < max ? d.nsent : max;
+    for (size_t i = 0; i < n; i++)
+        snprintf(out[i], 160, "%.*s", (int)(d.sent[i].end - d.sent[i].start),
+                 text + d.sent[i].start);
+    size_t total = d.nsent;
+    nlp_doc_free(&d);
+    return total;
+}
+
+static void sentence_ends(void **state)
+{
+    (void)state;
+    char s[8][160];
+    assert_int_equal(sentences("Mr. Smith met Dr. Jones in the U.S. capital. They talked.", s, 8), 2);
+    assert_string_equal(s[0], "Mr. Smith met Dr. Jones in the U.S. capital.");
+    assert_int_equal(sentences("Prices rose 3.5 percent in No. 10 Street. Nobody knew why.", s, 8), 2);
+    assert_int_equal(sentences("J. R. R. Tolkien wrote it. Then he rested.", s, 8), 2);
+    assert_string_equal(s[0], "J. R. R. Tolkien wrote it.");
+    assert_int_equal(sentences("He paused... and went on. It ended.", s, 8), 2);
+    assert_int_equal(sentences("\"Are we done?\" she asked. \"Yes.\" He left.", s, 8), 3);
+    assert_string_equal(s[0], "\"Are we done?\" she asked.");
+    assert_string_equal(s[1], "\"Yes.\"");
+    assert_int_equal(sentences("The firm moved to the U.S. The move paid off.", s, 8), 2);
+    assert_int_equal(sentences("First line without stop\nSecond line.", s, 8), 2);
+}
+
+static void tokens_and_offsets(void **state)
+{
+    (void)state;
+    const char *text = "Größe’s “Zürich” café costs €3.50.";
+    nlp_doc_t d;
+    assert_int_equal(nlp_doc_parse(&d, text, strlen(text)), 0);
+    /* Größe | ’s | “ | Zürich | ” | café | costs | € | 3.50 | . */
+    assert_int_equal(d.ntok, 10);
+    assert_int_equal(d.tok[0].cstart, 0);
+    assert_int_equal(d.tok[0].cend, 5);
+    assert_true(d.tok[1].flags & NLP_POSS);
+    assert_int_equal(d.tok[3].cstart, 9);
+    assert_int_equal(d.tok[3].cend, 15);
+    assert_true(d.tok[3].flags & NLP_CAP);
+    assert_int_equal(d.tok[8].kind, NLP_NUMBER);
+    assert_int_equal(d.tok[7].kind, NLP_SYMBOL);
+    nlp_doc_free(&d);
+}
+
+struct found {
+    nlp_doc_t d;
+    nlp_entities_t e;
+};
+
+static void find(struct found *f, const char *text)
+{
+    assert_int_equal(nlp_doc_parse(&f->d, text, strlen(text)), 0);
+    assert_int_equal(nlp_entities_find(&f->d, DOC_DATE, &f->e), 0);
+}
+
+static void release(struct found *f)
+{
+    nlp_entities_free(&f->e);
+    nlp_doc_free(&f->d);
+}
+
+static const nlp_entity_t *entity(const struct found *f, int type, const char *text)
+{
+    for (size_t i = 0; i < f->e.nent; i++)
+        if (f->e.ent[i].type == type && !strcmp(f->e.ent[i].text, text))
+            return &f->e.ent[i];
+    return NULL;
+}
+
+static void dates(void **state)
+{
+    (void)state;
+    struct found f;
+    find(&f, "The summit ran from September 14 to 17 and resumes on Tuesday. "
+             "A review is due next week, another later this year, and the "
+             "rules date from April 2020. Talks began in 2019.");
+    const nlp_entity_t *e = entity(&f, NLP_DATE, "September 14 to 17");
+    assert_non_null(e);
+    assert_string_equal(e->value.iso, "2025-09-14/2025-09-17");
+    assert_non_null(e = entity(&f, NLP_DATE, "Tuesday"));
+    assert_string_equal(e->value.iso, "2025-09-09");
+    assert_non_null(e = entity(&f, NLP_DATE, "next week"));
+    assert_string_equal(e->value.iso, "2025-09-15/2025-09-21");
+    assert_non_null(e = entity(&f, NLP_DATE, "later this year"));
+    assert_string_equal(e->value.iso, "2025-09-10/2025-12-31");
+    assert_non_null(e = entity(&f, NLP_DATE, "April 2020"));
+    assert_string_equal(e->value.iso, "2020-04");
+    assert_non_null(e = entity(&f, NLP_DATE, "2019"));
+    assert_string_equal(e->value.iso, "2019");
+    release(&f);
+}
+
+static void money_and_percent(void **state)
+{
+    (void)state;
+    struct found f;
+    find(&f, "The group paid $410 million for the stake, valued at 3.5 billion "
+             "Swedish crowns, and pledged 100 million euros. Profit rose 12.5 "
+             "percent, or 7% a year, and the site covers 40 hectares.");
+    const nlp_entity_t *e = entity(&f, NLP_MONEY, "$410 million");
+    assert_non_null(e);
+    assert_true(e->value.amount == 410e6);
+    assert_string_equal(e->value.unit, "USD");
+    assert_non_null(e = entity(&f, NLP_MONEY, "3.5 billion Swedish crowns"));
+    assert_true(e->value.amount == 3.5e9);
+    assert_string_equal(e->value.unit, "SEK");
+    assert_non_null(e = entity(&f, NLP_MONEY, "100 million euros"));
+    assert_string_equal(e->value.unit, "EUR");
+    assert_non_null(e = entity(&f, NLP_PERCENT, "12.5 percent"));
+    assert_true(e->value.amount == 12.5);
+    assert_non_null(e = entity(&f, NLP_PERCENT, "7%"));
+    assert_non_null(e = entity(&f, NLP_QUANTITY, "40 hectares"));
+    release(&f);
+}
+
+static void names_and_aliases(void **state)
+{
+    (void)state;
+    struct found f;
+    find(&f, "Finance Minister Karin Lindqvist met President Trump and "
+             "officials of the Ministry of Finance in Stockholm. Later Donald "
+             "Trump praised Lindqvist. Lindqvist thanked the Swedish Central "
+             "Bank.");
+    const nlp_entity_t *e = entity(&f, NLP_PERSON, "Karin Lindqvist");
+    assert_non_null(e);
+    assert_int_equal(e->count, 3);
+    assert_non_null(e = entity(&f, NLP_PERSON, "Donald Trump"));
+    assert_int_equal(e->count, 2);
+    assert_null(entity(&f, NLP_PERSON, "Finance Minister Karin Lindqvist"));
+    assert_null(entity(&f, NLP_PERSON, "Trump"));
+    assert_non_null(entity(&f, NLP_ORG, "Ministry of Finance"));
+    assert_non_null(entity(&f, NLP_LOC, "Stockholm"));
+    assert_non_null(entity(&f, NLP_ORG, "Swedish Central Bank"));
+    /* spans are code points: "Karin Lindqvist" starts at 17 */
+    for (size_t m = 0; m < f.e.nmen; m++) {
+        if (f.e.ent[f.e.men[m].entity].type == NLP_PERSON) {
+            assert_int_equal(f.d.tok[f.e.men[m].first].cstart, 17);
+            assert_int_equal(f.d.tok[f.e.men[m].last - 1].cend, 32);
+            break;
+        }
+    }
+    release(&f);
+}
+
+static void quotes(void **state)
+{
+    (void)state;
+    const char *text = "Coach Maria Alvarez spoke after the game. \"We have done "
+                       "everything we can,\" Alvarez said. \"Now we rest.\" "
+                       "Fans said the team had \"a great run\" anyway.";
+    struct found f;
+    find(&f, text);
+    nlp_quote_t *q;
+    size_t n;
+    assert_int_equal(nlp_quotes_find(&f.d, &f.e, &q, &n), 0);
+    assert_int_equal(n, 2); /* "a great run" is a phrase, not a quotation */
+    assert_int_equal((int)(q[0].end - q[0].start), (int)strlen("We have done everything we can"));
+    assert_true(q[0].speaker >= 0);
+    assert_string_equal(f.e.ent[q[0].speaker].text, "Maria Alvarez");
+    assert_int_equal(q[1].speaker, q[0].speaker);
+    free(q);
+    release(&f);
+}
+
+static void language(void **state)
+{
+    (void)state;
+    char code[8], err[256];
+    double conf;
+    const char *en = "The government announced on Monday that it would raise "
+                     "taxes on large companies to pay for new hospitals.";
+    assert_int_equal(nlp_langid(en, strlen(en), 4096, code, &conf, err, sizeof err), 0);
+    assert_string_equal(code, "en");
+    assert_true(conf > 0.5 && conf <= 1.0);
+    const char *es = "El gobierno anunció el lunes que subirá los impuestos a "
+                     "las grandes empresas para pagar nuevos hospitales.";
+    assert_int_equal(nlp_langid(es, strlen(es), 4096, code, &conf, err, sizeof err), 0);
+    assert_string_equal(code, "es");
+    const char *ja = "政府は月曜日、新しい病院の費用を賄うために大企業への税金を引き上げると発表した。";
+    assert_int_equal(nlp_langid(ja, strlen(ja), 4096, code, &conf, err, sizeof err), 0);
+    assert_string_equal(code, "ja");
+    assert_int_equal(nlp_langid("ok", 2, 4096, code, &conf, err, sizeof err), 0);
+    assert_string_equal(code, "und");
+}
+
+static void bad_input(void **state)
+{
+    (void)state;
+    /* Invalid UTF-8, NULs and lone marks must not crash or loop. */
+    const char text[] = "\xff\xfe A\x00B \xe2\x80 \"unclosed quote and $ and 5 and Mr.";
+    struct found f;
+    assert_int_equal(nlp_doc_parse(&f.d, text, sizeof text - 1), 0);
+    assert_int_equal(nlp_entities_find(&f.d, DOC_DATE, &f.e), 0);
+    nlp_quote_t *q;
+    size_t n;
+    assert_int_equal(nlp_quotes_find(&f.d, &f.e, &q, &n), 0);
+    assert_int_equal(n, 0);
+    free(q);
+    release(&f);
+    assert_int_equal(nlp_doc_parse(&f.d, "", 0), 0);
+    assert_int_equal(f.d.ntok, 0);
+    assert_int_equal(f.d.nsent, 0);
+    nlp_doc_free(&f.d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sentence_ends),
+        cmocka_unit_test(tokens_and_offsets),
+        cmocka_unit_test(dates),
+        cmocka_unit_test(money_and_percent),
+        cmocka_unit_test(names_and_aliases),
+        cmocka_unit_test(quotes),
+        cmocka_unit_test(language),
+        cmocka_unit_test(bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
