@@ -45,7 +45,7 @@ class Extraction(ndtest.TempDirTest):
         d = self.process(article("sport.txt"))[0]
         steps = [p["step"] for p in d["pipeline"]]
         self.assertEqual(steps, ["text", "language", "entities", "keywords",
-                                 "quotes", "summary", "json"][:len(steps)])
+                                 "quotes", "summary", "topics", "json"][:len(steps)])
         for step in ("language", "entities", "keywords", "quotes", "summary"):
             self.assertIn(step, steps)
 
