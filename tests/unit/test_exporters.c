@@ -2,7 +2,9 @@
  * it (pipeline_run, then pipeline_flush): the sqlite exporter commits a
  * batch at the flush and not before, commits each document at once in
  * `always` mode, and turns a database locked by someone else into a RETRY
- * that resumes at its own step and writes the document once. */
+ * that resumes at its own step and writes the document once; a COMMIT
+ * that fails (here: the file size limit stands in for a full disk) keeps
+ * the batch, and the next flush writes it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +13,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "pipeline.h"
 
@@ -164,6 +169,45 @@ static void unflushed_batch_is_dropped_at_shutdown(void **st)
     doc_free(d);
 }
 
+static void failed_commit_keeps_the_batch(void **st)
+{
+    (void)st;
+    struct pipeline *p = start("batch");
+    char err[256];
+    nd_doc_t *first = story(20);
+    assert_int_equal(pipeline_run(p, first), ND_OK);
+    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+
+    /* No file may grow from here: the WAL cannot take the next commit. */
+    char wal[160];
+    snprintf(wal, sizeof wal, "%s-wal", dbpath);
+    struct stat sb;
+    assert_int_equal(stat(wal, &sb), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = (rlim_t)sb.st_size;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    nd_doc_t *d[3];
+    for (int i = 0; i < 3; i++) {
+        d[i] = story(21 + i);
+        assert_int_equal(pipeline_run(p, d[i]), ND_OK);
+    }
+    nd_status_t fs = pipeline_flush(p, 1, err, sizeof err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    assert_int_equal(fs, ND_RETRY);
+    assert_non_null(strstr(err, "cannot commit 3 documents"));
+    assert_int_equal(rows(), 1);
+    /* The host tries the flush again: the three are written now. */
+    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+    assert_int_equal(rows(), 4);
+    for (int i = 0; i < 3; i++)
+        doc_free(d[i]);
+    doc_free(first);
+    pipeline_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +215,7 @@ int main(void)
         cmocka_unit_test(always_commits_each_document),
         cmocka_unit_test(locked_database_is_a_retry_at_that_step),
         cmocka_unit_test(unflushed_batch_is_dropped_at_shutdown),
+        cmocka_unit_test(failed_commit_keeps_the_batch),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
