@@ -44,10 +44,9 @@ class Extraction(ndtest.TempDirTest):
     def test_default_chain_runs_every_step(self):
         d = self.process(article("sport.txt"))[0]
         steps = [p["step"] for p in d["pipeline"]]
-        self.assertEqual(steps, ["text", "language", "entities", "keywords",
-                                 "quotes", "summary", "topics", "json"][:len(steps)])
-        for step in ("language", "entities", "keywords", "quotes", "summary"):
-            self.assertIn(step, steps)
+        # The extraction steps run, in this order, after the reader.
+        order = ["text", "language", "entities", "keywords", "quotes", "summary"]
+        self.assertEqual([s for s in steps if s in order], order)
 
     def test_sport(self):
         d = self.process(article("sport.txt"))[0]
