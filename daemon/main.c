@@ -1,4 +1,5 @@
 /* The newsdesk executable: global options and the subcommand dispatch. */
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +46,11 @@ int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     log_init();
+    /* OpenSSL sets itself up on first use and keeps some of that state
+     * per thread; done here, it belongs to the main thread and is freed at
+     * exit, instead of staying behind on a worker thread that hashed the
+     * first document. */
+    OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;
