@@ -845,6 +845,19 @@ static int defined_type(const nlp_doc_t *d, size_t e)
     return UNKNOWN;
 }
 
+/* Is token k a company's legal form ("Inc.", "Ltd", "plc")? */
+static int legal_form(const nlp_doc_t *d, size_t k)
+{
+    static const char *const forms[] = {
+        "Inc.", "Inc", "Corp.", "Corp", "Ltd.", "Ltd", "Co.", "LLC", "plc",
+        "PLC", "AG", "SA", "S.A.", "GmbH", "NV", "N.V.", "SE", "AB", "ASA",
+        "Oyj", "SpA", "S.p.A.", "Holdings", "Group", NULL};
+    for (size_t i = 0; forms[i]; i++)
+        if (tk_eq(d, k, forms[i]))
+            return 1;
+    return 0;
+}
+
 /* Resolve short forms and unknowns against the document's other mentions,
  * then gather mentions into entities. */
 static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
@@ -852,14 +865,14 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     size_t n = r->n, total = n + r->ndropped;
     size_t *canon = malloc((total ? total : 1) * sizeof *canon);
     size_t *order = malloc((total ? total : 1) * sizeof *order);
-    struct hmap tails = {0}, heads = {0}, strong = {0}, ents = {0};
+    struct hmap tails = {0}, heads = {0}, bare = {0}, strong = {0}, ents = {0};
     size_t ntails = 0;
     for (size_t j = 0; j < n; j++)
         if (r->c[j].type == NLP_PERSON)
             ntails += r->c[j].last - r->c[j].first;
     int rc = -1;
     if (!canon || !order || hmap_init(&tails, ntails + 1) < 0 ||
-        hmap_init(&heads, ntails + 1) < 0 ||
+        hmap_init(&heads, ntails + 1) < 0 || hmap_init(&bare, total + 1) < 0 ||
         hmap_init(&strong, total + 1) < 0 || hmap_init(&ents, total + 1) < 0)
         goto done;
     struct cand *c = r->c;
@@ -902,6 +915,27 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
             c[i].type = NLP_PERSON;
             c[i].weak = 0;
             canon[i] = best;
+        }
+    }
+    /* "Apple" is "Apple Inc.": organisations are also named without
+     * their legal form. */
+    for (size_t j = 0; j < n; j++) {
+        if (c[j].type != NLP_ORG || c[j].last - c[j].first < 2 ||
+            !legal_form(d, c[j].last - 1))
+            continue;
+        hmap_add(&bare, text_hash(d, c[j].first, c[j].last - 1, 0), (uint32_t)j);
+    }
+    for (size_t i = 0; i < n && bare.n; i++) {
+        if (canon[i] != i || (c[i].type != NLP_ORG && c[i].type != UNKNOWN && !c[i].weak))
+            continue;
+        uint64_t h = text_hash(d, c[i].first, c[i].last, 0);
+        for (uint32_t x = hmap_first(&bare, h); x != NONE; x = hmap_next(&bare, x)) {
+            size_t j = bare.val[x];
+            if (same_text(d, c[i].first, c[i].last, c[j].first, c[j].last - 1)) {
+                c[i].type = NLP_ORG, c[i].weak = 0;
+                canon[i] = j;
+                break;
+            }
         }
     }
     /* A definition settles an unknown or guessed mention's type. */
@@ -1022,6 +1056,7 @@ done:
     free(order);
     hmap_free(&tails);
     hmap_free(&heads);
+    hmap_free(&bare);
     hmap_free(&strong);
     hmap_free(&ents);
     return rc;

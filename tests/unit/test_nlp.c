@@ -163,6 +163,19 @@ static void names_and_aliases(void **state)
     release(&f);
 }
 
+static void organisation_aliases(void **state)
+{
+    (void)state;
+    struct found f;
+    find(&f, "Orkla Foods AB cut prices in May. Later Orkla Foods raised them "
+             "again, and the Treasury Department of Norway objected.");
+    const nlp_entity_t *e = entity(&f, NLP_ORG, "Orkla Foods AB");
+    assert_non_null(e);
+    assert_int_equal(e->count, 2);
+    assert_null(entity(&f, NLP_ORG, "Orkla Foods"));
+    release(&f);
+}
+
 static void quotes(void **state)
 {
     (void)state;
@@ -232,6 +245,7 @@ int main(void)
         cmocka_unit_test(dates),
         cmocka_unit_test(money_and_percent),
         cmocka_unit_test(names_and_aliases),
+        cmocka_unit_test(organisation_aliases),
         cmocka_unit_test(quotes),
         cmocka_unit_test(language),
         cmocka_unit_test(bad_input),
