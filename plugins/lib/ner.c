@@ -374,7 +374,8 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
     }
     char low[64];
     size_t n = lower(d, e - 1, low, sizeof low);
-    if (len <= 3 && n && !common_word(low, n) && !(d->tok[e - 1].flags & NLP_ALLCAPS)) {
+    if (len <= 3 && n && !common_word(low, n) && !(d->tok[e - 1].flags & NLP_ALLCAPS) &&
+        !plain_word(d, s)) {
         emit(r, s, e, NLP_PERSON, 1);
         return;
     }
