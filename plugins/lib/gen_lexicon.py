@@ -204,6 +204,9 @@ def hand(data):
     for l in lines(os.path.join(data, "units.txt")):
         for w in l.split():
             add(w, F["UNIT"])
+    for l in lines(os.path.join(data, "firstnames.txt")):
+        for w in l.split():
+            add(w, F["FIRST"])
     for l in lines(os.path.join(data, "eventheads.txt")):
         add(l.strip(), F["EVENT"])
     for l in lines(os.path.join(data, "valuewords.txt")):
