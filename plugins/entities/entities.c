@@ -155,8 +155,8 @@ static nd_status_t entities_process(void *state, nd_doc_t *doc)
         for (size_t m = 0; m < ents.nmen; m++) {
             if (ents.men[m].entity != e)
                 continue;
-            spans[ns][0] = d.tok[ents.men[m].first].cstart;
-            spans[ns][1] = d.tok[ents.men[m].last - 1].cend;
+            spans[ns][0] = ents.men[m].cstart;
+            spans[ns][1] = ents.men[m].cend;
             ns++;
         }
         nd_entity_t out = {

@@ -319,6 +319,7 @@ static size_t org_run_end(const nlp_doc_t *d, const uint8_t *used, size_t k, int
 }
 
 static int looks_like_name(const nlp_doc_t *d, size_t a, size_t b);
+static int places_joined(const nlp_doc_t *d, size_t k);
 
 static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
 {
@@ -337,6 +338,8 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
         if ((lf & LX_FIRST) && !(lf & LX_COMMON) && n && !(lex_flags(low, n) & LX_COMMON) &&
             !locative && !(f & NLP_ALLCAPS)) {
             emit(r, s, e, NLP_PERSON, 1);
+        } else if (places_joined(d, s)) {
+            return; /* hyphen_places takes it apart */
         } else if ((f & NLP_MIXED) && tk_n(d, s) > 3) {
             emit(r, s, e, NLP_ORG, 1);
         } else if ((f & NLP_ALLCAPS) && tk_n(d, s) <= 5 && n && !common_word(low, n)) {
@@ -1049,6 +1052,8 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         out->men[out->nmen].first = c[i].first;
         out->men[out->nmen].last = c[i].last;
         out->men[out->nmen].entity = (uint32_t)e;
+        out->men[out->nmen].cstart = d->tok[c[i].first].cstart;
+        out->men[out->nmen].cend = d->tok[c[i].last - 1].cend;
         out->nmen++;
     }
     rc = 0;
@@ -1061,6 +1066,117 @@ done:
     hmap_free(&strong);
     hmap_free(&ents);
     return rc;
+}
+
+/* Is token k places joined by hyphens ("US-China", "London-based")? */
+static int places_joined(const nlp_doc_t *d, size_t k)
+{
+    const char *s = tk_s(d, k);
+    size_t n = tk_n(d, k), a = 0, parts = 0;
+    if (!memchr(s, '-', n))
+        return 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '-')
+            continue;
+        if (s[a] >= 'a' && s[a] <= 'z' && i == n && parts)
+            return 1; /* a lower-case last part: "-based" */
+        if (i - a < 2 || gaz_type(lex_flags(s + a, i - a), 1) != NLP_LOC)
+            return 0;
+        parts++;
+        a = i + 1;
+    }
+    return parts >= 2;
+}
+
+/* Places inside hyphenated words that no mention covers: "US-China
+ * talks", "Russia-Ukraine", "London-based". Every capitalised part must
+ * be a place; a lower-case last part ("based", "born") is left out. */
+static int by_cstart(const void *a, const void *b)
+{
+    const nlp_mention_t *x = a, *y = b;
+    return x->cstart < y->cstart ? -1 : x->cstart > y->cstart;
+}
+
+static int hyphen_places(const nlp_doc_t *d, const uint8_t *covered, nlp_entities_t *out)
+{
+    size_t cap_ent = out->nent, cap_men = out->nmen, added = 0;
+    for (size_t k = 0; k < d->ntok; k++) {
+        const nlp_token_t *t = &d->tok[k];
+        if (covered[k] || t->kind != NLP_WORD || !(t->flags & NLP_CAP))
+            continue;
+        const char *s = tk_s(d, k);
+        size_t n = tk_n(d, k);
+        if (!memchr(s, '-', n))
+            continue;
+        /* Split at hyphens: at most 4 parts. */
+        size_t ps[4], pe[4], np = 0, a = 0;
+        for (size_t i = 0; i <= n && np < 4; i++) {
+            if (i == n || s[i] == '-') {
+                ps[np] = a, pe[np] = i, np++;
+                a = i + 1;
+            }
+        }
+        if (np < 2 || a <= n)
+            continue; /* more than 4 parts */
+        if (s[ps[np - 1]] >= 'a' && s[ps[np - 1]] <= 'z')
+            np--; /* "London-based" */
+        int all = np >= 1;
+        for (size_t p = 0; p < np && all; p++) {
+            uint32_t f = lex_flags(s + ps[p], pe[p] - ps[p]);
+            all = pe[p] - ps[p] >= 2 && gaz_type(f, 1) == NLP_LOC;
+        }
+        if (!all)
+            continue;
+        for (size_t p = 0; p < np; p++) {
+            size_t e;
+            for (e = 0; e < out->nent; e++)
+                if (out->ent[e].type == NLP_LOC &&
+                    strlen(out->ent[e].text) == pe[p] - ps[p] &&
+                    !memcmp(out->ent[e].text, s + ps[p], pe[p] - ps[p]))
+                    break;
+            if (e == out->nent) {
+                if (out->nent == cap_ent) {
+                    cap_ent = cap_ent * 2 + 8;
+                    nlp_entity_t *g = realloc(out->ent, cap_ent * sizeof *g);
+                    if (!g)
+                        return -1;
+                    out->ent = g;
+                }
+                nlp_entity_t *en = &out->ent[out->nent];
+                memset(en, 0, sizeof *en);
+                en->type = NLP_LOC;
+                en->first = (uint32_t)k, en->last = (uint32_t)k + 1;
+                en->text = strndup(s + ps[p], pe[p] - ps[p]);
+                if (!en->text)
+                    return -1;
+                out->nent++;
+            }
+            if (out->nmen == cap_men) {
+                cap_men = cap_men * 2 + 8;
+                nlp_mention_t *g = realloc(out->men, cap_men * sizeof *g);
+                if (!g)
+                    return -1;
+                out->men = g;
+            }
+            /* Code points before the part, within the token. */
+            size_t before = 0;
+            for (size_t i = 0; i < ps[p];)
+                nlp_utf8_next(s, ps[p], &i), before++;
+            size_t len = 0;
+            for (size_t i = ps[p]; i < pe[p];)
+                nlp_utf8_next(s, pe[p], &i), len++;
+            nlp_mention_t *m = &out->men[out->nmen++];
+            m->first = (uint32_t)k, m->last = (uint32_t)k + 1;
+            m->entity = (uint32_t)e;
+            m->cstart = t->cstart + (uint32_t)before;
+            m->cend = m->cstart + (uint32_t)len;
+            out->ent[e].count++;
+            added++;
+        }
+    }
+    if (added)
+        qsort(out->men, out->nmen, sizeof *out->men, by_cstart);
+    return 0;
 }
 
 int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
@@ -1123,6 +1239,17 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
     int rc = resolve(d, &r, out);
     free(r.c);
     free(r.dropped);
+    if (rc == 0) {
+        uint8_t *covered = calloc(d->ntok ? d->ntok : 1, 1);
+        if (!covered) {
+            rc = -1;
+        } else {
+            for (size_t m = 0; m < out->nmen; m++)
+                memset(covered + out->men[m].first, 1, out->men[m].last - out->men[m].first);
+            rc = hyphen_places(d, covered, out);
+            free(covered);
+        }
+    }
     if (rc < 0)
         nlp_entities_free(out);
     return rc;

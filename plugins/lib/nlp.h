@@ -127,8 +127,10 @@ typedef struct nlp_value {
 } nlp_value_t;
 
 typedef struct nlp_mention {
-    uint32_t first, last; /* tokens [first, last) */
-    uint32_t entity;      /* index into nlp_entities.ent */
+    uint32_t first, last;  /* tokens [first, last) */
+    uint32_t entity;       /* index into nlp_entities.ent */
+    uint32_t cstart, cend; /* code points [cstart, cend): the tokens', or
+                              part of one ("China" in "US-China") */
 } nlp_mention_t;
 
 typedef struct nlp_entity {
