@@ -53,8 +53,6 @@ int cmd_run(int argc, char **argv)
     } else {
         uv_run(&loop, UV_RUN_DEFAULT);
     }
-    /* Handles from a failed start are closed by this last run. */
-    uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     pipeline_free(p);
     /* Join the worker threads now, so that what libraries keep per
