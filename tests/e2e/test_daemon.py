@@ -25,7 +25,7 @@ def config(inbox="", service="", pipeline=None):
     """A config for a test folder: fast settle times, log at debug."""
     text = ("inbox:\n  path: ./inbox\n  state: ./var\n  settle: 100ms\n"
             "  settle_slow: 600ms\n" + inbox +
-            "service:\n  log_level: debug\n  retry_min: 100ms\n"
+            "service:\n  log_level: debug\n  http: \"127.0.0.1:0\"\n  retry_min: 100ms\n"
             "  retry_max: 300ms\n" + service)
     if pipeline:
         text += "pipeline:\n" + pipeline
