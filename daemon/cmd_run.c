@@ -7,6 +7,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "pipeline.h"
+#include "service.h"
 
 int cmd_run(int argc, char **argv)
 {
@@ -45,17 +46,30 @@ int cmd_run(int argc, char **argv)
     uv_loop_t loop;
     uv_loop_init(&loop);
     struct daemon dm;
+    struct service sv;
     char err[2048];
     int status = 0;
-    if (daemon_start(&dm, &loop, p, err, sizeof err) < 0) {
+    if (service_init(&sv, &loop, file, p, err, sizeof err) < 0) {
+        log_error("cannot start: %s", err);
+        status = EXIT_CONFIG;
+    } else if (daemon_start(&dm, &loop, p, err, sizeof err) < 0) {
         log_error("cannot start: %s", err);
         status = EXIT_CONFIG;
     } else {
+        /* Folders checked, watch added: now systemd may call it started. */
+        service_ready(&sv, &dm);
         uv_run(&loop, UV_RUN_DEFAULT);
+        /* A reload may have replaced the chain this function loaded. */
+        p = dm.p;
     }
-    /* Handles from a failed start are closed by this last run. */
+    service_close(&sv);
+    /* Handles from a failed start, and the service's, are closed by this
+     * last run. */
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     pipeline_free(p);
+    /* Join the worker threads now, so that what libraries keep per
+     * thread (OpenSSL's digest state) is released before exit. */
+    uv_library_shutdown();
     return status;
 }

@@ -42,6 +42,8 @@ struct job {
     uv_timer_t timer;       /* retry backoff; initialised on first use */
     int timer_ready;
     struct daemon *dm;
+    struct pipeline *p;     /* the chain it started on, to the end */
+    int has_flush;          /* that chain has an exporter with flush */
     struct job *prev, *next;
     char name[NAME_MAX + 1]; /* in work/ */
     int fd;                 /* open until the worker has read it */
@@ -183,16 +185,15 @@ static void read_doc(struct job *j)
 static void work_cb(uv_work_t *w)
 {
     struct job *j = w->data;
-    struct daemon *dm = j->dm;
     if (!j->doc && !j->stage)
         read_doc(j);
     if (j->stage) {
         file_failed(j);
         return;
     }
-    switch (pipeline_run(dm->p, j->doc)) {
+    switch (pipeline_run(j->p, j->doc)) {
     case ND_OK:
-        if (dm->has_flush)
+        if (j->has_flush)
             j->out = OUT_NONE;
         else
             file_done(j);
@@ -218,12 +219,35 @@ static void free_job_handle(uv_handle_t *h)
     free(h->data);
 }
 
+/* One document fewer on chain p; a retired chain goes when it is empty. */
+static void chain_unref(struct daemon *dm, struct pipeline *p)
+{
+    if (p == dm->p) {
+        dm->p_jobs--;
+        return;
+    }
+    for (struct retired_chain **r = &dm->retired; *r; r = &(*r)->next) {
+        if ((*r)->p != p)
+            continue;
+        if (--(*r)->jobs == 0) {
+            struct retired_chain *gone = *r;
+            *r = gone->next;
+            log_info("the previous pipeline has finished its documents; "
+                     "finalising it");
+            pipeline_free(gone->p);
+            free(gone);
+        }
+        return;
+    }
+}
+
 static void free_job(struct job *j)
 {
     if (j->fd >= 0)
         close(j->fd);
     doc_free(j->doc);
     j->doc = NULL;
+    chain_unref(j->dm, j->p);
     if (j->timer_ready) {
         j->timer.data = j;
         uv_close((uv_handle_t *)&j->timer, free_job_handle);
@@ -242,9 +266,17 @@ static void release(struct job *j)
     maybe_finished(dm);
 }
 
+/* Hand a job to the thread pool, or hold it until a worker is free. At
+ * most `workers` documents are on the pool at once: the pool has one more
+ * thread, so a group commit never waits behind a queue of documents and
+ * runs while they are processed. */
 static void queue(struct job *j)
 {
     struct daemon *dm = j->dm;
+    if (dm->running >= dm->workers) {
+        list_push(&dm->runnable, j);
+        return;
+    }
     j->work.data = j;
     dm->running++;
     uv_queue_work(dm->loop, &j->work, work_cb, after_work);
@@ -356,6 +388,11 @@ static void after_work(uv_work_t *w, int status)
     struct daemon *dm = j->dm;
     (void)status;
     dm->running--;
+    if (dm->runnable.head) {
+        struct job *next = dm->runnable.head;
+        list_remove(&dm->runnable, next);
+        queue(next);
+    }
     switch (j->out) {
     case OUT_NONE:
         list_push(&dm->waiting_flush, j);
@@ -394,7 +431,16 @@ static void flush_work(uv_work_t *w)
 {
     struct flush_req *r = w->data;
     struct daemon *dm = r->dm;
-    r->st = pipeline_flush(dm->p, dm->sync, r->err, sizeof r->err);
+    /* Every chain the group went through: after a reload, some of it may
+     * have been exported by the previous one. */
+    r->st = ND_OK;
+    for (struct job *j = dm->flushing.head; j && r->st == ND_OK; j = j->next) {
+        int seen = 0;
+        for (struct job *k = dm->flushing.head; k != j && !seen; k = k->next)
+            seen = k->p == j->p;
+        if (!seen)
+            r->st = pipeline_flush(j->p, dm->sync, r->err, sizeof r->err);
+    }
     if (r->st != ND_OK)
         return;
     for (struct job *j = dm->flushing.head; j; j = j->next)
@@ -497,6 +543,9 @@ static struct job *new_job(struct daemon *dm, const char *name)
     if (!j)
         return NULL;
     j->dm = dm;
+    j->p = dm->p;
+    j->has_flush = pipeline_has_flush(dm->p);
+    dm->p_jobs++;
     j->fd = -1;
     snprintf(j->name, sizeof j->name, "%s", name);
     j->started_ms = (int64_t)uv_now(dm->loop);
@@ -508,6 +557,10 @@ static struct job *new_job(struct daemon *dm, const char *name)
 static void start_job(struct daemon *dm, struct job *j)
 {
     dm->inflight++;
+    if (j->stage) { /* already failed (poison): filed without opening */
+        queue(j);
+        return;
+    }
     j->fd = openat(dm->store.workfd, j->name,
                    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
@@ -566,6 +619,7 @@ static int claim(struct daemon *dm, const char *name)
     }
     int rc = store_claim(&dm->store, path, name);
     if (rc < 0) {
+        chain_unref(dm, j->p);
         free(j);
         if (rc == -EEXIST) {
             /* work/ holds a file of that name still in flight. */
@@ -715,13 +769,13 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
     dm->max_bytes = (size_t)config_int(c, "inbox", "max_bytes");
     dm->delete_done = !strcmp(config_str(c, "inbox", "on_success"), "delete");
     dm->sync = p->durable != DURABLE_NONE;
-    dm->has_flush = pipeline_has_flush(p);
     dm->retry_min = config_int(c, "service", "retry_min");
     dm->retry_max = config_int(c, "service", "retry_max");
 
-    /* The pool is sized once, by the first uv_queue_work. */
+    /* The pool is sized once, by the first uv_queue_work: the workers and
+     * a thread for group commits. */
     char nworkers[16];
-    snprintf(nworkers, sizeof nworkers, "%u", dm->workers);
+    snprintf(nworkers, sizeof nworkers, "%u", dm->workers + 1);
     setenv("UV_THREADPOOL_SIZE", nworkers, 1);
 
     const char *path = config_str(c, "inbox", "path");
@@ -828,8 +882,15 @@ void daemon_stop(struct daemon *dm, const char *why)
     dm->stopping = 1;
     log_info("stopping (%s): no more claims; finishing %zu documents in "
              "flight", why, dm->inflight);
-    /* Files waiting on a retry go back to the inbox rather than hold up
-     * the stop for a backoff that may last minutes. */
+    /* Files not started yet, or waiting on a retry, go back to the inbox
+     * rather than hold up the stop (a backoff may last minutes). */
+    while (dm->runnable.head) {
+        struct job *j = dm->runnable.head;
+        list_remove(&dm->runnable, j);
+        give_back(j);
+        dm->inflight--;
+        free_job(j);
+    }
     while (dm->waiting_retry.head) {
         struct job *j = dm->waiting_retry.head;
         list_remove(&dm->waiting_retry, j);
@@ -844,6 +905,43 @@ void daemon_stop(struct daemon *dm, const char *why)
         kick_flush(dm);
     }
     maybe_finished(dm);
+}
+
+void daemon_reload(struct daemon *dm, struct pipeline *np)
+{
+    struct pipeline *old = dm->p;
+    /* The inbox and the store keep the settings they started with, and
+     * borrow strings from that configuration's inbox section: the new
+     * chain carries that section on, the replaced one takes the new (not
+     * used) section with it. */
+    nd_opts_t *inbox = old->cfg.inbox;
+    old->cfg.inbox = np->cfg.inbox;
+    np->cfg.inbox = inbox;
+    if (dm->p_jobs) {
+        struct retired_chain *r = calloc(1, sizeof *r);
+        if (!r) {
+            /* Without a record the old chain could not be freed in time:
+             * keep it, and refuse the new one. */
+            log_error("reload: out of memory; keeping the running pipeline");
+            pipeline_free(np);
+            return;
+        }
+        r->p = old;
+        r->jobs = dm->p_jobs;
+        r->next = dm->retired;
+        dm->retired = r;
+        log_info("reload: %zu documents finish on the previous pipeline",
+                 dm->p_jobs);
+    } else {
+        pipeline_free(old);
+    }
+    dm->p = np;
+    dm->p_jobs = 0;
+    const struct config *c = &np->cfg;
+    dm->max_inflight = (size_t)config_int(c, "service", "max_inflight");
+    dm->retry_min = config_int(c, "service", "retry_min");
+    dm->retry_max = config_int(c, "service", "retry_max");
+    pump(dm);
 }
 
 size_t daemon_pending(const struct daemon *dm, int *known)

@@ -29,6 +29,15 @@ struct daemon_counters {
 
 struct job;
 
+/* A chain replaced by a reload, kept until the documents that started on
+ * it have finished: documents switch chains between, never during,
+ * processing. */
+struct retired_chain {
+    struct pipeline *p;
+    size_t jobs;
+    struct retired_chain *next;
+};
+
 struct job_list {
     struct job *head, *tail;
     size_t n;
@@ -36,7 +45,11 @@ struct job_list {
 
 struct daemon {
     uv_loop_t *loop;
-    struct pipeline *p;     /* borrowed; outlives the daemon */
+    struct pipeline *p;     /* the chain new documents go through; the
+                               caller's, freed by the caller after the
+                               loop (daemon_reload replaces it) */
+    size_t p_jobs;          /* documents on p */
+    struct retired_chain *retired; /* owned; freed once drained */
     struct inbox inbox;
     struct store store;
 
@@ -47,12 +60,12 @@ struct daemon {
     size_t max_bytes;
     int delete_done;        /* on_success: delete */
     int sync;               /* durable is batch or always */
-    int has_flush;          /* the chain has an exporter with flush */
     int64_t retry_min, retry_max;
 
     /* the work in hand */
     size_t inflight;        /* claimed and not yet filed: the RAM bound */
     size_t running;         /* of those, on the thread pool now */
+    struct job_list runnable;       /* claimed, waiting for a worker */
     struct job_list waiting_retry;  /* on a backoff timer */
     struct job_list waiting_flush;  /* exported, waiting for a group commit */
     struct job_list flushing;       /* in the group commit running now */
@@ -78,6 +91,15 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
 /* Stop claiming; finish or give back what is in flight; close every
  * handle, after which uv_run returns. Safe to call more than once. */
 void daemon_stop(struct daemon *dm, const char *why);
+
+/* Send documents claimed from now on through `np` (loaded and started),
+ * and apply the service settings that can change while running
+ * (max_inflight, retry_min, retry_max); the inbox section stays as it
+ * was started (np's is replaced by it). Documents already claimed finish
+ * on the chain they started with; that chain is finalised and freed once
+ * the last of them is filed. The daemon takes `np`; the caller frees
+ * whatever dm->p is after the loop. */
+void daemon_reload(struct daemon *dm, struct pipeline *np);
 
 /* Files known to be waiting in the inbox; *known as inbox_pending. */
 size_t daemon_pending(const struct daemon *dm, int *known);

@@ -205,6 +205,7 @@ struct http_server {
     int nconns;
     int handles; /* the listener's and every connection's */
     int stopping;
+    int unref;   /* handles do not keep the loop alive */
 };
 
 struct reply {
@@ -366,6 +367,10 @@ static void on_connection(uv_stream_t *server, int status)
         s->conns->prev = c;
     s->conns = c;
     s->nconns++;
+    if (s->unref) {
+        uv_unref((uv_handle_t *)&c->tcp);
+        uv_unref((uv_handle_t *)&c->timer);
+    }
     if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
         s->nconns > MAX_CONNS) {
         conn_close(c);
@@ -416,6 +421,34 @@ int http_port(const struct http_server *s)
     return ss.ss_family == AF_INET6
                ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+const char *http_bound(const struct http_server *s, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    int sl = sizeof ss;
+    char ip[INET6_ADDRSTRLEN] = "?";
+    if (uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&ss, &sl) < 0)
+        ss.ss_family = AF_INET;
+    else if (ss.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip,
+                  sizeof ip);
+    else
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip,
+                  sizeof ip);
+    snprintf(buf, len, ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip,
+             http_port(s));
+    return buf;
+}
+
+void http_unref(struct http_server *s)
+{
+    s->unref = 1;
+    uv_unref((uv_handle_t *)&s->tcp);
+    for (struct conn *c = s->conns; c; c = c->next) {
+        uv_unref((uv_handle_t *)&c->tcp);
+        uv_unref((uv_handle_t *)&c->timer);
+    }
 }
 
 void http_stop(struct http_server *s)

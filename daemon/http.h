@@ -48,6 +48,12 @@ int http_start(struct http_server **out, uv_loop_t *loop, const char *addr,
 /* The port actually listened on (useful after port 0). */
 int http_port(const struct http_server *s);
 
+/* The address listened on as "IP:PORT" or "[IP]:PORT", into buf. */
+const char *http_bound(const struct http_server *s, char *buf, size_t len);
+
+/* Let the loop end while the server (and its connections) are open. */
+void http_unref(struct http_server *s);
+
 /* Stop listening and drop open connections; the memory is freed once
  * libuv has closed every handle (run the loop until then). */
 void http_stop(struct http_server *s);

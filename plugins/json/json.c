@@ -45,7 +45,10 @@ static int mkdir_p(char *path)
 }
 
 /* Temporary files left by a run that stopped before its flush belong to
- * documents that were never reported done: they will be exported again. */
+ * documents that were never reported done: they will be exported again.
+ * Those of this process are not stale: after a reload the previous
+ * instance still has files waiting for its flush. Temporary names carry
+ * the process id to tell them apart. */
 static void remove_stale(struct json_out *j)
 {
     int fd = dup(j->dirfd);
@@ -58,7 +61,11 @@ static void remove_stale(struct json_out *j)
     struct dirent *e;
     while ((e = readdir(dp))) {
         size_t len = strlen(e->d_name);
-        if (e->d_name[0] == '.' && len > 9 && !strcmp(e->d_name + len - 9, ".json.tmp"))
+        char mine[32];
+        int mlen = snprintf(mine, sizeof mine, ".%ld.json.tmp", (long)getpid());
+        if (e->d_name[0] == '.' && len > 9 &&
+            !strcmp(e->d_name + len - 9, ".json.tmp") &&
+            (len < (size_t)mlen || strcmp(e->d_name + len - (size_t)mlen, mine)))
             unlinkat(j->dirfd, e->d_name, 0);
     }
     closedir(dp);
@@ -143,7 +150,7 @@ static nd_status_t json_process(void *state, nd_doc_t *doc)
         return ND_RETRY;
     }
     char tmp[128], final[128];
-    snprintf(tmp, sizeof tmp, ".%s.json.tmp", id);
+    snprintf(tmp, sizeof tmp, ".%s.%ld.json.tmp", id, (long)getpid());
     snprintf(final, sizeof final, "%s.json", id);
     int fd = openat(j->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 && errno == ENOENT) {
@@ -225,7 +232,8 @@ static nd_status_t json_flush(void *state, int sync, char *err, size_t errlen)
     int failed = 0, e = 0;
     for (size_t i = 0; i < j->npending; i++) {
         char tmp[128], final[128];
-        snprintf(tmp, sizeof tmp, ".%s.json.tmp", j->pending[i]);
+        snprintf(tmp, sizeof tmp, ".%s.%ld.json.tmp", j->pending[i],
+                 (long)getpid());
         snprintf(final, sizeof final, "%s.json", j->pending[i]);
         if (renameat(j->dirfd, tmp, j->dirfd, final) < 0 && errno != ENOENT) {
             if (!failed)

@@ -1,0 +1,315 @@
+/* The daemon as a system service: sd_notify, the HTTP interface and
+ * SIGHUP reloads. See service.h.
+ *
+ * A reload builds and starts the new pipeline on the thread pool while the
+ * old one keeps working, then hands it to daemon_reload, which sends new
+ * documents through it and retires the old one once its documents are
+ * filed. A configuration that does not load or start is reported (log,
+ * STATUS=, /status) and the running chain stays. */
+#include "service.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "options.h"
+
+#define STATUS_INTERVAL_MS 1000
+
+/* The figures /metrics and /status show, taken from the daemon. */
+void service_refresh(struct service *sv)
+{
+    struct service_stats *st = &sv->stats;
+    struct daemon *dm = sv->dm;
+    if (!dm)
+        return;
+    int known;
+    st->inbox_pending = daemon_pending(dm, &known);
+    st->inflight = dm->inflight;
+    st->claimed = dm->n.claimed + dm->n.recovered;
+    st->done = dm->n.done;
+    st->failed = dm->n.failed;
+    st->retried = dm->n.retried;
+    st->rescans = dm->inbox.rescans;
+    st->overflows = dm->inbox.overflows;
+    st->watch = dm->inbox.polling ? "polling" : "inotify";
+    st->watch_lost = dm->inbox.lost;
+    st->stopping = dm->stopping;
+    sv->view.pipeline = dm->p;
+}
+
+static void on_http(void *ctx, const struct http_request *req,
+                    struct http_response *res)
+{
+    struct service *sv = ctx;
+    service_refresh(sv);
+    service_http_handler(&sv->view, req, res);
+}
+
+int service_init(struct service *sv, uv_loop_t *loop, const char *config_file,
+                 const struct pipeline *p, char *err, size_t errlen)
+{
+    memset(sv, 0, sizeof *sv);
+    sv->loop = loop;
+    sv->config_file = config_file ? strdup(config_file) : NULL;
+    sv->stats.started = (int64_t)time(NULL);
+    sv->stats.config_file = sv->config_file;
+    sv->view.pipeline = p;
+    sv->view.stats = &sv->stats;
+    char nerr[512];
+    if (notify_init(&sv->notify, nerr, sizeof nerr) < 0)
+        /* systemd set a broken variable: say so, and run without telling
+         * it; a Type=notify unit then times out, which is what it should
+         * do. */
+        log_warning("cannot notify the service manager: %s", nerr);
+    const char *addr = config_str(&p->cfg, "service", "http");
+    if (addr && *addr) {
+        int rc = http_start(&sv->http, loop, addr, on_http, sv, err, errlen);
+        if (rc < 0)
+            return -1;
+        /* Serving must not keep the loop alive once the daemon is done. */
+        http_unref(sv->http);
+        char bound[64];
+        log_info("serving /metrics, /health and /status on http://%s",
+                 http_bound(sv->http, bound, sizeof bound));
+    }
+    return 0;
+}
+
+static void send_status(struct service *sv)
+{
+    service_refresh(sv);
+    const struct service_stats *st = &sv->stats;
+    char text[256];
+    snprintf(text, sizeof text, "%llu pending, %llu in flight; %llu done, "
+             "%llu failed%s%s",
+             (unsigned long long)st->inbox_pending,
+             (unsigned long long)st->inflight, (unsigned long long)st->done,
+             (unsigned long long)st->failed,
+             st->last_reload_error[0] ? "; the last reload failed, running "
+                                        "the previous configuration" : "",
+             sv->reloading ? "; reloading" : "");
+    notify_status(&sv->notify, text);
+}
+
+static void on_status_timer(uv_timer_t *t) { send_status(t->data); }
+
+static void on_watchdog_timer(uv_timer_t *t)
+{
+    struct service *sv = t->data;
+    notify_watchdog(&sv->notify);
+}
+
+static void on_stop_signal(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    struct service *sv = h->data;
+    /* daemon.c has its own handler for these that does the stopping;
+     * this one only tells systemd, once. */
+    if (!sv->stats.stopping) {
+        sv->stats.stopping = 1;
+        notify_stopping(&sv->notify);
+    }
+}
+
+/* ---- reload ------------------------------------------------------------- */
+
+struct reload {
+    uv_work_t work;
+    struct service *sv;
+    const char *file;
+    struct pipeline *p;
+    struct errlist errs, warns;
+    int rc;
+};
+
+/* On the thread pool: the old chain goes on meanwhile. */
+static void reload_work(uv_work_t *w)
+{
+    struct reload *r = w->data;
+    r->rc = pipeline_load(&r->p, r->file, &r->errs, &r->warns);
+    if (r->rc == 0)
+        r->rc = pipeline_start(r->p, &r->errs);
+}
+
+/* Nonzero when option `name` differs between two value sets of one table. */
+static int opt_differs(const nd_opts_t *a, const nd_opts_t *b, size_t i)
+{
+    const struct opt_value *x = &a->v[i], *y = &b->v[i];
+    if (x->i != y->i || x->d != y->d || x->nlist != y->nlist ||
+        (x->str || y->str) != (x->str && y->str) ||
+        (x->str && strcmp(x->str, y->str)))
+        return 1;
+    for (size_t k = 0; k < x->nlist; k++)
+        if (strcmp(x->list[k], y->list[k]))
+            return 1;
+    return 0;
+}
+
+/* Settings that belong to what was set up at start: the inbox and its
+ * folders, the worker pool, durability, the listener. A reload keeps them
+ * and says so. */
+static void warn_fixed(const struct config *old, const struct config *new)
+{
+    char changed[512] = "";
+    size_t o = 0;
+    for (size_t i = 0; i < old->inbox->n; i++)
+        if (opt_differs(old->inbox, new->inbox, i))
+            o += (size_t)snprintf(changed + o, sizeof changed - o, "%sinbox.%s",
+                                  o ? ", " : "", old->inbox->table[i].name);
+    static const char *const fixed[] = {"workers", "durable", "http", NULL};
+    for (size_t i = 0; i < old->service->n && o < sizeof changed; i++)
+        for (size_t k = 0; fixed[k]; k++)
+            if (!strcmp(old->service->table[i].name, fixed[k]) &&
+                opt_differs(old->service, new->service, i))
+                o += (size_t)snprintf(changed + o, sizeof changed - o,
+                                      "%sservice.%s", o ? ", " : "", fixed[k]);
+    if (o)
+        log_warning("reload: %s changed; that takes effect at the next "
+                    "restart, the rest of the new configuration is in use",
+                    changed);
+}
+
+static void start_reload(struct service *sv);
+
+static void reload_done(uv_work_t *w, int status)
+{
+    (void)status;
+    struct reload *r = w->data;
+    struct service *sv = r->sv;
+    struct service_stats *st = &sv->stats;
+    struct daemon *dm = sv->dm;
+    sv->reloading = 0;
+    st->reloads++;
+    st->last_reload = (int64_t)time(NULL);
+    for (size_t i = 0; i < r->warns.n; i++)
+        log_warning("reload: %s", r->warns.msgs[i]);
+    if (r->rc < 0 || dm->stopping) {
+        if (dm->stopping) {
+            pipeline_free(r->p);
+        } else {
+            st->reload_failures++;
+            for (size_t i = 0; i < r->errs.n; i++)
+                log_error("reload: %s", r->errs.msgs[i]);
+            snprintf(st->last_reload_error, sizeof st->last_reload_error,
+                     "%s%s", r->errs.n ? r->errs.msgs[0] : "failed",
+                     r->errs.n > 1 ? " (and more: see the log)" : "");
+            log_error("reload failed: the configuration in %s has %zu "
+                      "error%s; the running pipeline stays",
+                      r->file ? r->file : "(built-in defaults)", r->errs.n,
+                      r->errs.n == 1 ? "" : "s");
+            pipeline_free(r->p);
+        }
+    } else {
+        warn_fixed(&dm->p->cfg, &r->p->cfg);
+        nd_log_level_t lv;
+        if (log_parse_level(config_str(&r->p->cfg, "service", "log_level"),
+                            &lv) == 0)
+            log_set_level(lv);
+        st->last_reload_error[0] = '\0';
+        daemon_reload(dm, r->p);
+        log_notice("reloaded %s: %zu pipeline steps",
+                   r->file ? r->file : "the built-in defaults", dm->p->n);
+    }
+    errs_free(&r->errs);
+    errs_free(&r->warns);
+    free(r);
+    if (dm->stopping)
+        return;
+    /* STATUS= follows from the timer: at most one a second. */
+    notify_ready(&sv->notify);
+    if (sv->reload_again) {
+        sv->reload_again = 0;
+        start_reload(sv);
+    }
+}
+
+static void start_reload(struct service *sv)
+{
+    if (sv->reloading) {
+        /* The file may have changed again since the reload began. */
+        sv->reload_again = 1;
+        return;
+    }
+    struct reload *r = calloc(1, sizeof *r);
+    if (!r) {
+        log_error("reload: out of memory; the running pipeline stays");
+        return;
+    }
+    r->sv = sv;
+    r->file = sv->config_file;
+    r->work.data = r;
+    sv->reloading = 1;
+    notify_reloading(&sv->notify);
+    log_notice("reloading %s (SIGHUP)",
+               sv->config_file ? sv->config_file : "the built-in defaults");
+    uv_queue_work(sv->loop, &r->work, reload_work, reload_done);
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    struct service *sv = h->data;
+    if (sv->dm && !sv->dm->stopping)
+        start_reload(sv);
+}
+
+/* ---- life --------------------------------------------------------------- */
+
+void service_ready(struct service *sv, struct daemon *dm)
+{
+    sv->dm = dm;
+    sv->stats.ready = 1;
+    service_refresh(sv);
+    uv_timer_init(sv->loop, &sv->status_timer);
+    uv_timer_init(sv->loop, &sv->watchdog_timer);
+    uv_signal_init(sv->loop, &sv->sighup);
+    uv_signal_init(sv->loop, &sv->sigterm);
+    uv_signal_init(sv->loop, &sv->sigint);
+    sv->status_timer.data = sv->watchdog_timer.data = sv;
+    sv->sighup.data = sv->sigterm.data = sv->sigint.data = sv;
+    sv->started = 1;
+    /* None of these keeps the loop alive: it ends when the daemon is
+     * done. */
+    uv_signal_start(&sv->sighup, on_sighup, SIGHUP);
+    uv_signal_start(&sv->sigterm, on_stop_signal, SIGTERM);
+    uv_signal_start(&sv->sigint, on_stop_signal, SIGINT);
+    uv_unref((uv_handle_t *)&sv->sighup);
+    uv_unref((uv_handle_t *)&sv->sigterm);
+    uv_unref((uv_handle_t *)&sv->sigint);
+    if (notify_enabled(&sv->notify)) {
+        notify_ready(&sv->notify);
+        uv_timer_start(&sv->status_timer, on_status_timer, STATUS_INTERVAL_MS,
+                       STATUS_INTERVAL_MS);
+        uv_unref((uv_handle_t *)&sv->status_timer);
+        uint64_t wd = notify_watchdog_interval_ms(&sv->notify);
+        if (wd) {
+            notify_watchdog(&sv->notify);
+            uv_timer_start(&sv->watchdog_timer, on_watchdog_timer, wd, wd);
+            uv_unref((uv_handle_t *)&sv->watchdog_timer);
+        }
+    }
+}
+
+void service_close(struct service *sv)
+{
+    if (!sv->stats.stopping)
+        notify_stopping(&sv->notify);
+    sv->dm = NULL;
+    if (sv->started) {
+        uv_close((uv_handle_t *)&sv->status_timer, NULL);
+        uv_close((uv_handle_t *)&sv->watchdog_timer, NULL);
+        uv_close((uv_handle_t *)&sv->sighup, NULL);
+        uv_close((uv_handle_t *)&sv->sigterm, NULL);
+        uv_close((uv_handle_t *)&sv->sigint, NULL);
+        sv->started = 0;
+    }
+    http_stop(sv->http);
+    sv->http = NULL;
+    notify_close(&sv->notify);
+    free(sv->config_file);
+    sv->config_file = NULL;
+}
