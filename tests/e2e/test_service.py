@@ -427,6 +427,34 @@ class ServiceTest(ndtest.TempDirTest):
         self.assertIn("reload failed", log)
         self.assertRegex(log, r'reload: [^\n]*unknown plugin "nosuch"')
 
+    def test_reload_with_a_database_exporter(self):
+        # The old chain's exporter holds the database's write lock until its
+        # group commit: new documents must not queue behind it (they would
+        # wait for busy_timeout and retry).
+        cfg = ("inbox:\n  path: ./inbox\nservice:\n  http: 127.0.0.1:0\n"
+               "  workers: 2\npipeline:\n  - plugin: text\n"
+               "  - plugin: sqlite\n    path: ./var/archive.db\n"
+               "    busy_timeout: %s\n")
+        d = self.start(cfg % "5s").wait_serving()
+        total = 120
+        for i in range(total):
+            if i in (40, 80):
+                d.write_config(cfg % ("4s" if i == 40 else "6s"))
+                d.signal(signal.SIGHUP)
+            d.drop("s%03d.txt" % i, article(i))
+        d.wait(lambda: len(d.done()) == total, "not every file done", 120)
+        self.assertEqual(d.log().count("notice: reloaded"), 2)
+        self.assertNotIn("database is locked", d.log())
+        self.assertNotIn("retrying", d.log())
+        self.assertEqual(d.stop(), 0)
+        import sqlite3
+        db = sqlite3.connect(self.path("var", "archive.db"))
+        try:
+            self.assertEqual(db.execute("select count(*) from documents")
+                             .fetchone()[0], total)
+        finally:
+            db.close()
+
     def test_http_off_and_port_taken(self):
         d = self.start(config("x").replace("127.0.0.1:0", '""'))
         d.wait(lambda: "running:" in d.log(), "did not start")
