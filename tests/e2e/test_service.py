@@ -318,12 +318,14 @@ class ServiceTest(ndtest.TempDirTest):
         stamps = [t for t, x in n.messages if x.startswith("STATUS=")]
         seq = []
         for x in msgs:
-            key = x.split("=")[0] + ("=..." if x.startswith("STATUS") else "=1")
+            key = x.replace("\n", " ")
+            if key.startswith("RELOADING"):
+                key = "RELOADING=1 MONOTONIC_USEC=..."
             if not seq or seq[-1][0] != key:
                 seq.append([key, 0])
             seq[-1][1] += 1
-        print("notify sequence:", ", ".join(
-            k if c == 1 else "%s x%d" % (k, c) for k, c in seq))
+        print("notify sequence:", " | ".join(
+            k if c == 1 else "%s (x%d)" % (k, c) for k, c in seq))
         self.assertGreater(len(stamps), 1)
         for a, b in zip(stamps, stamps[1:]):
             self.assertGreater(b - a, 0.9)
