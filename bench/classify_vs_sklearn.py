@@ -13,10 +13,12 @@ Needs Debian's python3-sklearn (run with /usr/bin/python3). Data sets:
           markets, science): every fourth item of each label to test, the
           rest to train
 
-Times are medians over --repeat runs, measured inside each program around
-the same work: train = featurize the training texts + fit; predict =
-featurize the test texts + predict. Neither includes process start-up or
-reading files. The machine is shared, so compare ratios, not absolutes.
+Times are medians over --repeat runs of the CPU time (user + system, all
+threads) each program spends on the same work: train = featurize the
+training texts + fit; predict = featurize the test texts + predict.
+Neither includes process start-up or reading files. CPU time rather than
+wall time, because the machine is shared: waiting for a processor is not
+work. Compare ratios, not absolutes.
 """
 import argparse
 import json
@@ -84,11 +86,11 @@ def run_sklearn(make, train, test):
     xte = [t for _, t in test]
     yte = [l for l, _ in test]
     vec, clf = make()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     clf.fit(vec.fit_transform(xtr), ytr)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     pred = clf.predict(vec.transform(xte))
-    t2 = time.perf_counter()
+    t2 = time.process_time()
     return (accuracy_score(yte, pred), f1_score(yte, pred, average="macro"),
             (t1 - t0) * 1e3, (t2 - t1) * 1e3)
 
@@ -126,7 +128,7 @@ def main():
         print()
         print("%s: %d training, %d test documents, %d labels" %
               (name, len(train), len(test), len({l for l, _ in train})))
-        print("| system | accuracy | macro-F1 | train ms | predict ms |")
+        print("| system | accuracy | macro-F1 | train CPU ms | predict CPU ms |")
         print("|---|---|---|---|---|")
         with tempfile.TemporaryDirectory() as d:
             paths = (os.path.join(d, "train.tsv"), os.path.join(d, "test.tsv"),

@@ -68,7 +68,8 @@ def classify(binary, rows, taxonomy):
         files = []
         for i, (_, text) in enumerate(rows):
             p = os.path.join(d, "%04d.txt" % i)
-            # An empty first line: the sentence is body text, not a title.
+            # One sentence per file; the text reader makes it both the
+            # title and the text, as it does for any one-line article.
             with open(p, "w", encoding="utf-8") as f:
                 f.write("\n" + text + "\n")
             files.append(p)

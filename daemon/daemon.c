@@ -266,9 +266,17 @@ static void release(struct job *j)
     maybe_finished(dm);
 }
 
+/* Hand a job to the thread pool, or hold it until a worker is free. At
+ * most `workers` documents are on the pool at once: the pool has one more
+ * thread, so a group commit never waits behind a queue of documents and
+ * runs while they are processed. */
 static void queue(struct job *j)
 {
     struct daemon *dm = j->dm;
+    if (dm->running >= dm->workers) {
+        list_push(&dm->runnable, j);
+        return;
+    }
     j->work.data = j;
     dm->running++;
     uv_queue_work(dm->loop, &j->work, work_cb, after_work);
@@ -380,6 +388,11 @@ static void after_work(uv_work_t *w, int status)
     struct daemon *dm = j->dm;
     (void)status;
     dm->running--;
+    if (dm->runnable.head) {
+        struct job *next = dm->runnable.head;
+        list_remove(&dm->runnable, next);
+        queue(next);
+    }
     switch (j->out) {
     case OUT_NONE:
         list_push(&dm->waiting_flush, j);
@@ -544,6 +557,10 @@ static struct job *new_job(struct daemon *dm, const char *name)
 static void start_job(struct daemon *dm, struct job *j)
 {
     dm->inflight++;
+    if (j->stage) { /* already failed (poison): filed without opening */
+        queue(j);
+        return;
+    }
     j->fd = openat(dm->store.workfd, j->name,
                    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
@@ -775,9 +792,10 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
     dm->retry_min = config_int(c, "service", "retry_min");
     dm->retry_max = config_int(c, "service", "retry_max");
 
-    /* The pool is sized once, by the first uv_queue_work. */
+    /* The pool is sized once, by the first uv_queue_work: the workers and
+     * a thread for group commits. */
     char nworkers[16];
-    snprintf(nworkers, sizeof nworkers, "%u", dm->workers);
+    snprintf(nworkers, sizeof nworkers, "%u", dm->workers + 1);
     setenv("UV_THREADPOOL_SIZE", nworkers, 1);
 
     const char *path = config_str(c, "inbox", "path");
@@ -884,8 +902,15 @@ void daemon_stop(struct daemon *dm, const char *why)
     dm->stopping = 1;
     log_info("stopping (%s): no more claims; finishing %zu documents in "
              "flight", why, dm->inflight);
-    /* Files waiting on a retry go back to the inbox rather than hold up
-     * the stop for a backoff that may last minutes. */
+    /* Files not started yet, or waiting on a retry, go back to the inbox
+     * rather than hold up the stop (a backoff may last minutes). */
+    while (dm->runnable.head) {
+        struct job *j = dm->runnable.head;
+        list_remove(&dm->runnable, j);
+        give_back(j);
+        dm->inflight--;
+        free_job(j);
+    }
     while (dm->waiting_retry.head) {
         struct job *j = dm->waiting_retry.head;
         list_remove(&dm->waiting_retry, j);

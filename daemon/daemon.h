@@ -67,6 +67,7 @@ struct daemon {
     /* the work in hand */
     size_t inflight;        /* claimed and not yet filed: the RAM bound */
     size_t running;         /* of those, on the thread pool now */
+    struct job_list runnable;       /* claimed, waiting for a worker */
     struct job_list waiting_retry;  /* on a backoff timer */
     struct job_list waiting_flush;  /* exported, waiting for a group commit */
     struct job_list flushing;       /* in the group commit running now */

@@ -2,6 +2,7 @@
 #include "document.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,37 @@
 /* A reader may split one input into at most this many documents. */
 #define MAX_CHILDREN 100000
 
+/* The digest is fetched once. The first fetch initialises OpenSSL, which
+ * gives the calling thread an error queue that lives as long as the thread:
+ * doc_library_init() lets main() do it, so no worker thread holds one. */
+static const EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+void doc_library_init(void)
+{
+    pthread_once(&sha256_once, sha256_fetch);
+}
+
 void sha256_hex(const void *data, size_t len, char out[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     static const char hex[] = "0123456789abcdef";
-    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+    pthread_once(&sha256_once, sha256_fetch);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx || !sha256_md || !EVP_DigestInit_ex(ctx, sha256_md, NULL) ||
+        !EVP_DigestUpdate(ctx, data, len) ||
+        !EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32) {
+        /* Only when out of memory: an id of zeros never matches a real
+         * document. */
+        memset(md, 0, 32);
+    }
+    EVP_MD_CTX_free(ctx);
     for (unsigned i = 0; i < 32; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];

@@ -81,7 +81,12 @@ nd_doc_t *doc_spawn(nd_doc_t *parent, const void *raw, size_t len,
 const char *doc_json(nd_doc_t *d, size_t *len);
 int doc_stop(nd_doc_t *d, const char *reason);
 
-/* SHA-256 of data as 64 hex digits and a NUL. */
+/* Set up the digest on the calling (main) thread before any worker
+ * computes an id. Calling it is optional but keeps OpenSSL's per-thread
+ * state off the worker threads. */
+void doc_library_init(void);
+
+/* SHA-256 of data as 64 hex digits and a NUL. Thread-safe. */
 void sha256_hex(const void *data, size_t len, char out[65]);
 
 /* Format t (seconds since the epoch) as 2026-11-28T16:40:00Z. */

@@ -6,6 +6,7 @@
 #include "build_config.h"
 #include "commands.h"
 #include "config.h"
+#include "document.h"
 #include "log.h"
 
 static const char usage[] =
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     log_init();
+    doc_library_init();
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;

@@ -2,6 +2,7 @@
  * second, so an HTML page saved as .txt is still read as HTML. */
 #include "sniff.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -48,8 +49,9 @@ static int has_ext(const char *name, const char *ext)
 static const uint8_t *find_ci(const uint8_t *h, size_t n, const char *needle)
 {
     size_t m = strlen(needle);
+    int first = tolower((unsigned char)needle[0]);
     for (size_t i = 0; m <= n && i <= n - m; i++)
-        if (!strncasecmp((const char *)h + i, needle, m))
+        if (tolower(h[i]) == first && !strncasecmp((const char *)h + i, needle, m))
             return h + i;
     return NULL;
 }

@@ -14,10 +14,19 @@ void ncl_vec_free(ncl_vec_t *v)
     memset(v, 0, sizeof *v);
 }
 
-static int is_word_byte(unsigned char c)
+/* Length of the separator at p (0 when p starts a word character): ASCII
+ * other than letters and digits, and the UTF-8 punctuation common in news
+ * text (no-break space, guillemets, curly quotes, dashes: U+00A0..U+00BF
+ * and U+2000..U+207F). */
+static size_t separator_len(const unsigned char *p, const unsigned char *end)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c >= 0x80;
+    if (*p < 0x80)
+        return ((*p | 32) >= 'a' && (*p | 32) <= 'z') || (*p >= '0' && *p <= '9') ? 0 : 1;
+    if (*p == 0xC2 && p + 1 < end && p[1] >= 0xA0 && p[1] <= 0xBF)
+        return 2;
+    if (*p == 0xE2 && p + 2 < end && (p[1] == 0x80 || p[1] == 0x81))
+        return 3;
+    return 0;
 }
 
 /* The length of buf[0..n) without a UTF-8 sequence cut at its end. */
@@ -37,13 +46,14 @@ void ncl_words(const char *text, size_t len,
                void (*fn)(const char *w, size_t n, void *ctx), void *ctx)
 {
     char buf[MAX_WORD];
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && !is_word_byte((unsigned char)text[i]))
-            i++;
+    const unsigned char *p = (const unsigned char *)text, *end = p + len;
+    while (p < end) {
+        size_t s;
+        while (p < end && (s = separator_len(p, end)))
+            p += s;
         size_t n = 0;
-        while (i < len && is_word_byte((unsigned char)text[i])) {
-            unsigned char c = (unsigned char)text[i++];
+        while (p < end && !separator_len(p, end)) {
+            unsigned char c = *p++;
             if (n < MAX_WORD)
                 buf[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
         }
@@ -211,7 +221,7 @@ unsigned ncl_auto_bits(const ncl_vec_t *docs, size_t n)
     double clear = (double)(M - set);
     double distinct = clear > 0 ? -(double)M * log(clear / M) : 4.0 * M;
     unsigned bits = NCL_AUTO_MIN_BITS;
-    while (bits < NCL_AUTO_MAX_BITS && (double)((size_t)1 << bits) < 8 * distinct)
+    while (bits < NCL_AUTO_MAX_BITS && (double)((size_t)1 << bits) < 16 * distinct)
         bits++;
     return bits;
 }

@@ -34,6 +34,8 @@ enum ncl_algo ncl_model_algo(const ncl_model_t *m) { return m->algo; }
 void ncl_predict_vec(const ncl_model_t *m, ncl_vec_t *v, double *probs)
 {
     size_t c = m->nlabels;
+    if (m->ids)
+        ncl_vec_compact(m, v);
     ncl_tfidf(v, m->idf);
     for (size_t k = 0; k < c; k++)
         probs[k] = m->bias[k];
@@ -108,6 +110,38 @@ static int write_at(int fd, uint64_t *pos, uint64_t off, const void *p,
     return 0;
 }
 
+/* Write zero bytes up to `off`. */
+static int pad_to(int fd, uint64_t *pos, uint64_t off)
+{
+    static const char zeros[65536];
+    while (*pos < off) {
+        size_t n = off - *pos < sizeof zeros ? (size_t)(off - *pos) : sizeof zeros;
+        if (write_all(fd, zeros, n) < 0)
+            return -1;
+        *pos += n;
+    }
+    return 0;
+}
+
+/* Write a section of one row of `width` floats per feature (2^bits rows)
+ * from a model's rows: dense models as they are, trained ones with zero
+ * rows for the features they have none for. */
+static int write_rows(int fd, uint64_t *pos, uint64_t off, const ncl_model_t *m,
+                      const float *rows, size_t width)
+{
+    uint64_t d = (uint64_t)1 << m->bits, row = width * sizeof(float);
+    if (pad_to(fd, pos, off) < 0)
+        return -1;
+    if (!m->ids)
+        return write_at(fd, pos, off, rows, (size_t)(d * row));
+    for (size_t k = 0; k < m->nids; k++) {
+        if (pad_to(fd, pos, off + m->ids[k] * row) < 0 ||
+            write_at(fd, pos, *pos, rows + k * width, (size_t)row) < 0)
+            return -1;
+    }
+    return pad_to(fd, pos, off + d * row);
+}
+
 int ncl_model_save(const ncl_model_t *m, const char *path, char *err,
                    size_t errlen)
 {
@@ -133,7 +167,7 @@ int ncl_model_save(const ncl_model_t *m, const char *path, char *err,
         snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
         return -1;
     }
-    uint64_t d = (uint64_t)1 << m->bits, pos = 0;
+    uint64_t pos = 0;
     int rc = write_at(fd, &pos, 0, &h, sizeof h);
     uint64_t off = h.labels_off;
     for (size_t i = 0; rc == 0 && i < m->nlabels; i++) {
@@ -142,12 +176,11 @@ int ncl_model_save(const ncl_model_t *m, const char *path, char *err,
         off += n;
     }
     if (rc == 0)
-        rc = write_at(fd, &pos, h.idf_off, m->idf, d * sizeof(float));
+        rc = write_rows(fd, &pos, h.idf_off, m, m->idf, 1);
     if (rc == 0)
         rc = write_at(fd, &pos, h.bias_off, m->bias, m->nlabels * sizeof(float));
     if (rc == 0)
-        rc = write_at(fd, &pos, h.weights_off, m->weights,
-                      d * m->nlabels * sizeof(float));
+        rc = write_rows(fd, &pos, h.weights_off, m, m->weights, m->nlabels);
     if (rc == 0)
         rc = fsync(fd);
     int e = errno;

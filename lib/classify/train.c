@@ -26,17 +26,104 @@ void ncl_train_defaults(struct ncl_train_opts *o)
     o->seed = 1;
 }
 
-/* A model with room for its arrays and copies of the names, in one block. */
+/* Sort a[0..n) ascending: least-significant-digit radix sort, 11 bits a
+ * pass, in three passes through `tmp` (room for n). */
+static void radix_sort(uint32_t *a, uint32_t *tmp, size_t n)
+{
+    uint32_t *src = a, *dst = tmp;
+    for (unsigned shift = 0; shift < 33; shift += 11) {
+        size_t count[2049] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((src[i] >> shift) & 2047) + 1]++;
+        for (size_t b = 1; b < 2049; b++)
+            count[b] += count[b - 1];
+        for (size_t i = 0; i < n; i++)
+            dst[count[(src[i] >> shift) & 2047]++] = src[i];
+        uint32_t *t = src;
+        src = dst, dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+}
+
+/* The features the documents use, ascending, each once (*ids), with the
+ * number of documents using each (*df). Returns their number, or
+ * (size_t)-1 when out of memory. */
+static size_t collect_features(const ncl_vec_t *docs, size_t n, uint32_t **ids,
+                               uint32_t **df)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += docs[i].n;
+    uint32_t *all = malloc((total ? total : 1) * sizeof *all);
+    uint32_t *tmp = malloc((total ? total : 1) * sizeof *tmp);
+    if (!all || !tmp) {
+        free(all);
+        free(tmp);
+        return (size_t)-1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < docs[i].n; j++)
+            all[k++] = docs[i].idx[j];
+    radix_sort(all, tmp, k);
+    /* A document holds each feature once, so a run's length is its df. */
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (u && all[u - 1] == all[i]) {
+            tmp[u - 1]++;
+        } else {
+            all[u] = all[i];
+            tmp[u++] = 1;
+        }
+    }
+    *ids = all;
+    *df = tmp;
+    return u;
+}
+
+/* The position of feature f in ids[0..n), or -1. */
+static long find_id(const uint32_t *ids, size_t n, uint32_t f)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ids[mid] == f)
+            return (long)mid;
+        if (ids[mid] < f)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+void ncl_vec_compact(const ncl_model_t *m, ncl_vec_t *v)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        long k = find_id(m->ids, m->nids, v->idx[i]);
+        if (k >= 0) {
+            v->idx[o] = (uint32_t)k;
+            v->val[o++] = v->val[i];
+        }
+    }
+    v->n = o;
+}
+
+/* A trained model: only the `nids` features seen in training have rows,
+ * so training costs what the data holds, not 2^bits. One block holds the
+ * idf, biases, weights, feature ids and the names. */
 static ncl_model_t *model_new(const struct ncl_train_opts *o,
                               const char *const *names, size_t nlabels,
-                              size_t ndocs)
+                              size_t ndocs, const uint32_t *ids, size_t nids)
 {
-    size_t d = (size_t)1 << o->bits, chars = 0;
+    size_t chars = 0;
     for (size_t i = 0; i < nlabels; i++)
         chars += strlen(names[i]) + 1;
-    size_t floats = d + nlabels + d * nlabels;
+    size_t floats = nids + nlabels + nids * nlabels;
     ncl_model_t *m = calloc(1, sizeof *m);
-    float *block = calloc(1, floats * sizeof(float) + chars);
+    float *block = calloc(1, floats * sizeof(float) + nids * sizeof(uint32_t) + chars);
     const char **labels = calloc(nlabels, sizeof *labels);
     if (!m || !block || !labels) {
         free(m);
@@ -44,7 +131,10 @@ static ncl_model_t *model_new(const struct ncl_train_opts *o,
         free(labels);
         return NULL;
     }
-    char *p = (char *)(block + floats);
+    uint32_t *idcopy = (uint32_t *)(block + floats);
+    if (nids)
+        memcpy(idcopy, ids, nids * sizeof *ids);
+    char *p = (char *)(idcopy + nids);
     for (size_t i = 0; i < nlabels; i++) {
         size_t n = strlen(names[i]) + 1;
         memcpy(p, names[i], n);
@@ -58,66 +148,18 @@ static ncl_model_t *model_new(const struct ncl_train_opts *o,
     m->labels = labels;
     m->owned = block;
     m->idf = block;
-    m->bias = block + d;
-    m->weights = block + d + nlabels;
+    m->bias = block + nids;
+    m->weights = block + nids + nlabels;
+    m->ids = idcopy;
+    m->nids = nids;
     return m;
 }
 
-/* Smoothed idf as scikit-learn computes it, ln((1 + n) / (1 + df)) + 1,
- * for the features seen in training; 0 for the others, so that words no
- * training document had drop out of a document's weighting as words
- * outside a vocabulary would. Returns the seen features, ascending, in
- * *seen (malloc'd), and their number; (size_t)-1 when out of memory. Only
- * those entries are written: the rest of the zeroed arrays stays
- * untouched, which keeps training proportional to the data, not to
- * 2^bits. */
-static size_t fit_idf(float *idf, size_t d, const ncl_vec_t *docs, size_t n,
-                      uint32_t **seen)
+static void train_nb(ncl_model_t *m, const ncl_vec_t *x, const int *y,
+                     size_t n, double alpha, double *total, size_t *count)
 {
-    uint32_t *df = calloc(d, sizeof *df);
-    size_t nseen = 0, cap = 1024;
-    uint32_t *list = malloc(cap * sizeof *list);
-    if (!df || !list) {
-        free(df);
-        free(list);
-        return (size_t)-1;
-    }
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < docs[i].n; j++) {
-            uint32_t f = docs[i].idx[j];
-            if (df[f]++)
-                continue;
-            if (nseen == cap) {
-                uint32_t *g = realloc(list, (cap *= 2) * sizeof *g);
-                if (!g) {
-                    free(df);
-                    free(list);
-                    return (size_t)-1;
-                }
-                list = g;
-            }
-            list[nseen++] = f;
-        }
-    for (size_t i = 0; i < nseen; i++)
-        idf[list[i]] = (float)(log((1.0 + (double)n) / (1.0 + df[list[i]])) + 1.0);
-    free(df);
-    *seen = list;
-    return nseen;
-}
-
-static int train_nb(ncl_model_t *m, const ncl_vec_t *x, const int *y,
-                    size_t n, double alpha, const uint32_t *seen,
-                    size_t nseen)
-{
-    size_t c = m->nlabels;
+    size_t c = m->nlabels, nids = m->nids;
     float *w = (float *)m->weights, *bias = (float *)m->bias;
-    double *total = calloc(c, sizeof *total);
-    size_t *count = calloc(c, sizeof *count);
-    if (!total || !count) {
-        free(total);
-        free(count);
-        return -1;
-    }
     /* Sums of weighted counts per feature and label, kept in the weight
      * array until they become log probabilities. */
     for (size_t i = 0; i < n; i++) {
@@ -128,29 +170,14 @@ static int train_nb(ncl_model_t *m, const ncl_vec_t *x, const int *y,
         }
     }
     /* Smoothing spreads over the features seen in training, as it would
-     * over a vocabulary; features never seen keep weight 0 for every
-     * label. */
+     * over a vocabulary; features never seen have no row, which reads as
+     * weight 0 for every label. */
     for (size_t k = 0; k < c; k++) {
         bias[k] = (float)log(count[k] ? (double)count[k] / (double)n : 1e-9);
-        total[k] = log(total[k] + alpha * (double)(nseen ? nseen : 1));
+        total[k] = log(total[k] + alpha * (double)(nids ? nids : 1));
     }
-    for (size_t i = 0; i < nseen; i++) {
-        float *wf = w + (size_t)seen[i] * c;
-        for (size_t k = 0; k < c; k++)
-            wf[k] = (float)(log(wf[k] + alpha) - total[k]);
-    }
-    free(total);
-    free(count);
-    return 0;
-}
-
-/* Multiply the weights of the seen features by `scale`. */
-static void rescale(float *v, size_t c, const uint32_t *seen, size_t nseen,
-                    double scale)
-{
-    for (size_t i = 0; i < nseen; i++)
-        for (size_t k = 0; k < c; k++)
-            v[(size_t)seen[i] * c + k] *= (float)scale;
+    for (size_t f = 0; f < nids * c; f++)
+        w[f] = (float)(log(w[f] + alpha) - total[f % c]);
 }
 
 static uint64_t next_rand(uint64_t *s)
@@ -165,10 +192,9 @@ static uint64_t next_rand(uint64_t *s)
  * scale * v so that decaying all of them costs one multiplication; the
  * step size falls as eta0 / (1 + epochs done). */
 static int train_logreg(ncl_model_t *m, const ncl_vec_t *x, const int *y,
-                        size_t n, const struct ncl_train_opts *o,
-                        const uint32_t *seen, size_t nseen)
+                        size_t n, const struct ncl_train_opts *o)
 {
-    size_t c = m->nlabels;
+    size_t c = m->nlabels, nw = m->nids * c;
     float *v = (float *)m->weights, *bias = (float *)m->bias;
     size_t *order = malloc(n * sizeof *order);
     double *p = malloc(c * sizeof *p);
@@ -214,12 +240,14 @@ static int train_logreg(ncl_model_t *m, const ncl_vec_t *x, const int *y,
             for (size_t k = 0; k < c; k++)
                 bias[k] -= (float)(eta * BIAS_RATE * p[k]);
             if (scale < 1e-6) {
-                rescale(v, c, seen, nseen, scale);
+                for (size_t f = 0; f < nw; f++)
+                    v[f] *= (float)scale;
                 scale = 1.0;
             }
         }
     }
-    rescale(v, c, seen, nseen, scale);
+    for (size_t f = 0; f < nw; f++)
+        v[f] *= (float)scale;
     free(order);
     free(p);
     return 0;
@@ -244,15 +272,19 @@ ncl_model_t *ncl_train(const ncl_vec_t *docs, const int *labels, size_t n,
         snprintf(err, errlen, "no training documents");
         return NULL;
     }
-    uint32_t *seen = NULL;
-    ncl_model_t *m = model_new(o, names, nlabels, n);
+    uint32_t *ids = NULL, *df = NULL;
+    ncl_model_t *m = NULL;
+    double *total = calloc(nlabels, sizeof *total);
+    size_t *count = calloc(nlabels, sizeof *count);
     ncl_vec_t *x = calloc(n, sizeof *x);
-    if (!m || !x)
+    size_t nids = x && total && count ? collect_features(docs, n, &ids, &df)
+                                      : (size_t)-1;
+    if (nids == (size_t)-1 || !(m = model_new(o, names, nlabels, n, ids, nids)))
         goto oom;
-    size_t d = (size_t)1 << o->bits;
-    size_t nseen = fit_idf((float *)m->idf, d, docs, n, &seen);
-    if (nseen == (size_t)-1)
-        goto oom;
+    /* Smoothed idf as scikit-learn computes it. */
+    float *idf = (float *)m->idf;
+    for (size_t k = 0; k < nids; k++)
+        idf[k] = (float)(log((1.0 + (double)n) / (1.0 + df[k])) + 1.0);
     for (size_t i = 0; i < n; i++) {
         x[i].idx = malloc((docs[i].n ? docs[i].n : 1) * sizeof *x[i].idx);
         x[i].val = malloc((docs[i].n ? docs[i].n : 1) * sizeof *x[i].val);
@@ -263,18 +295,26 @@ ncl_model_t *ncl_train(const ncl_vec_t *docs, const int *labels, size_t n,
             memcpy(x[i].val, docs[i].val, docs[i].n * sizeof *x[i].val);
         }
         x[i].n = x[i].cap = docs[i].n;
+        ncl_vec_compact(m, &x[i]);
         ncl_tfidf(&x[i], m->idf);
     }
-    if ((o->algo == NCL_NB ? train_nb(m, x, labels, n, o->alpha, seen, nseen)
-                           : train_logreg(m, x, labels, n, o, seen, nseen)) < 0)
+    if (o->algo == NCL_NB)
+        train_nb(m, x, labels, n, o->alpha, total, count);
+    else if (train_logreg(m, x, labels, n, o) < 0)
         goto oom;
     for (size_t i = 0; i < n; i++)
         ncl_vec_free(&x[i]);
     free(x);
-    free(seen);
+    free(ids);
+    free(df);
+    free(total);
+    free(count);
     return m;
 oom:
-    free(seen);
+    free(ids);
+    free(df);
+    free(total);
+    free(count);
     for (size_t i = 0; x && i < n; i++)
         ncl_vec_free(&x[i]);
     free(x);

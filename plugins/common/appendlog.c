@@ -153,6 +153,8 @@ int appendlog_open(struct appendlog *l, char *err, size_t errlen)
                        ? (int64_t)sb.st_ctim.tv_sec * 1000 + sb.st_ctim.tv_nsec / 1000000
                        : wall_ms();
     l->synced_ms = wall_ms();
+    l->synced_size = l->size;
+    l->sync_failed = 0;
     l->dirty = 0;
     /* The file may be new: its name must last as long as its records. */
     if (l->sync != APPENDLOG_SYNC_NEVER && sync_parent(l->path) < 0) {
@@ -194,6 +196,37 @@ static int rotated_name(const struct appendlog *l, char *out, size_t len)
     return -1;
 }
 
+/* After a failed fdatasync the kernel may have marked the unwritten pages
+ * clean, and a second fdatasync would then report success for data that
+ * never reached the disk. Writing the unsynced part again from the page
+ * cache makes it dirty, so the next fdatasync really writes it. */
+static int sync_data(struct appendlog *l)
+{
+    if (l->sync_failed) {
+        size_t n = (size_t)(l->size - l->synced_size);
+        char *buf = n ? malloc(n) : NULL;
+        if (n && !buf)
+            return -1;
+        if (n && (pread(l->fd, buf, n, l->synced_size) != (ssize_t)n ||
+                  pwrite(l->fd, buf, n, l->synced_size) != (ssize_t)n)) {
+            int e = errno;
+            free(buf);
+            errno = e ? e : EIO;
+            return -1;
+        }
+        free(buf);
+    }
+    if (fdatasync(l->fd) < 0) {
+        l->sync_failed = 1;
+        return -1;
+    }
+    l->sync_failed = 0;
+    l->synced_size = l->size;
+    l->dirty = 0;
+    l->synced_ms = wall_ms();
+    return 0;
+}
+
 int appendlog_rotate_if_due(struct appendlog *l, size_t len)
 {
     if (!l->size)
@@ -209,7 +242,7 @@ int appendlog_rotate_if_due(struct appendlog *l, size_t len)
     }
     /* The finished file is complete and synced before it gets its final
      * name, so whoever picks rotated files up can take them as they are. */
-    if (l->sync != APPENDLOG_SYNC_NEVER && l->dirty && fdatasync(l->fd) < 0) {
+    if (l->sync != APPENDLOG_SYNC_NEVER && l->dirty && sync_data(l) < 0) {
         free(name);
         return -1;
     }
@@ -223,7 +256,8 @@ int appendlog_rotate_if_due(struct appendlog *l, size_t len)
         return -1;
     close(l->fd);
     l->fd = fd;
-    l->size = 0;
+    l->size = l->synced_size = 0;
+    l->sync_failed = 0;
     l->opened_ms = wall_ms();
     l->dirty = 0;
     if (l->sync != APPENDLOG_SYNC_NEVER && sync_parent(l->path) < 0)
@@ -237,11 +271,15 @@ int appendlog_write(struct appendlog *l, const char *rec, size_t len)
     if (w == (ssize_t)len) {
         l->size += (off_t)len;
         l->dirty = 1;
-        if (l->sync == APPENDLOG_SYNC_ALWAYS) {
-            if (fdatasync(l->fd) < 0)
-                return -1;
-            l->dirty = 0;
-            l->synced_ms = wall_ms();
+        if (l->sync == APPENDLOG_SYNC_ALWAYS && sync_data(l) < 0) {
+            /* Not durable: take the record back, so that the retry that
+             * follows appends it once. */
+            int e = errno;
+            l->size -= (off_t)len;
+            if (ftruncate(l->fd, l->size) == 0 && l->synced_size > l->size)
+                l->synced_size = l->size;
+            errno = e;
+            return -1;
         }
         return 0;
     }
@@ -260,11 +298,7 @@ int appendlog_flush(struct appendlog *l, int sync)
     int64_t now = wall_ms();
     if (l->sync == APPENDLOG_SYNC_INTERVAL && now - l->synced_ms < l->sync_interval_ms)
         return 0;
-    if (fdatasync(l->fd) < 0)
-        return -1;
-    l->dirty = 0;
-    l->synced_ms = now;
-    return 0;
+    return sync_data(l);
 }
 
 void appendlog_close(struct appendlog *l)

@@ -31,6 +31,8 @@ struct appendlog {
     int64_t opened_ms;      /* wall clock when the current file was started */
     int64_t synced_ms;      /* last fdatasync */
     int dirty;              /* written since the last fdatasync */
+    off_t synced_size;      /* the file's size at the last fdatasync */
+    int sync_failed;        /* the last fdatasync failed */
     enum appendlog_sync sync;
     int64_t sync_interval_ms;
     int64_t rotate_bytes;   /* 0: never by size */
@@ -46,7 +48,7 @@ int appendlog_parse_sync(const char *opt, const char *durable,
                          enum appendlog_sync *sync, int64_t *interval_ms);
 
 /* Open (creating it and its folders) the file at l->path, set up by the
- * caller with every field but fd/size/opened_ms/synced_ms/dirty. The
+ * caller with every field but fd, size and the sync state. The
  * existing content is passed to l->scan, and whatever follows the last
  * complete record is cut off. Returns 0, or -1 with errno set and a reason
  * in err. */

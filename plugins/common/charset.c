@@ -45,6 +45,41 @@ static size_t put_cp(char *o, uint32_t cp)
     return 4;
 }
 
+/* How many bytes at s are printable ASCII (0x20..0x7E), eight at a time:
+ * most text is, and this is the loop every input goes through. */
+static size_t ascii_run(const uint8_t *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t below = (w - ones * 0x20) & ~w & high; /* a byte < 0x20 */
+        uint64_t del = w ^ (ones * 0x7F);
+        del = (del - ones) & ~del & high;                /* a byte == 0x7F */
+        if ((w & high) | below | del)
+            break;
+    }
+    while (i < n && s[i] >= 0x20 && s[i] < 0x7F)
+        i++;
+    return i;
+}
+
+/* How many bytes at s are below 0x80. */
+static size_t below_0x80(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ULL)
+            break;
+    }
+    while (i < n && s[i] < 0x80)
+        i++;
+    return i;
+}
+
 /* Length of the valid UTF-8 sequence at s, or 0. */
 static size_t u8_len(const uint8_t *s, size_t n)
 {
@@ -128,7 +163,10 @@ static char *from_utf8(const uint8_t *s, size_t n, size_t *outlen)
      * that one exact allocation holds the result. */
     size_t bad = 0;
     for (size_t i = 0; i < n;) {
-        size_t len = s[i] < 0x80 ? 1 : u8_len(s + i, n - i);
+        i += below_0x80(s + i, n - i);
+        if (i == n)
+            break;
+        size_t len = u8_len(s + i, n - i);
         bad += !len;
         i += len ? len : 1;
     }
@@ -139,6 +177,12 @@ static char *from_utf8(const uint8_t *s, size_t n, size_t *outlen)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < n;) {
+        size_t run = ascii_run(s + i, n - i);
+        memcpy(out + o, s + i, run);
+        o += run;
+        i += run;
+        if (i == n)
+            break;
         if (s[i] < 0x80) {
             o += put_ascii(out + o, s, i, n);
             i++;
@@ -301,10 +345,9 @@ static int mostly_utf8(const uint8_t *s, size_t n)
 {
     size_t good = 0, bad = 0;
     for (size_t i = 0; i < n;) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
+        i += below_0x80(s + i, n - i);
+        if (i == n)
+            break;
         size_t len = u8_len(s + i, n - i);
         if (len) {
             good++;
@@ -382,14 +425,58 @@ int cs_to_utf8(const uint8_t *raw, size_t n, const char *charset,
 #define NFC_SLICE (64 * 1024)
 #define NFC_SLICE_MAX (4 * 1024 * 1024)
 
+/* Code points that are NFC whatever surrounds them, when no combining
+ * mark follows (a mark is not in this list, so it sends its slice to
+ * utf8proc): everything below U+0300, and the blocks news text uses most
+ * beyond it, which hold no canonical singletons and nothing that composes
+ * with what precedes it. The rest goes through utf8proc. */
+static int nfc_safe(uint32_t cp)
+{
+    return cp < 0x300 || (cp >= 0x2010 && cp <= 0x205E) ||  /* dashes, quotes */
+           (cp >= 0x20A0 && cp <= 0x20C0) ||                 /* currency */
+           (cp >= 0x0400 && cp <= 0x0482) || (cp >= 0x048A && cp <= 0x052F) ||
+           (cp >= 0x0388 && cp <= 0x03FF) ||                 /* Greek */
+           (cp >= 0x05D0 && cp <= 0x05EA) ||                 /* Hebrew */
+           (cp >= 0x0621 && cp <= 0x064A) ||                 /* Arabic */
+           (cp >= 0x3040 && cp <= 0x3093) || (cp >= 0x30A1 && cp <= 0x30F6) ||
+           (cp >= 0x4E00 && cp <= 0x9FFF) ||                 /* CJK */
+           (cp >= 0xAC00 && cp <= 0xD7A3);                   /* Hangul */
+}
+
+/* Are all code points of valid UTF-8 s[0..n) NFC-safe? */
+static int all_safe(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        i += below_0x80(s + i, n - i);
+        if (i == n)
+            break;
+        uint8_t c = s[i];
+        if (c < 0xCC) {
+            i += 2;
+            continue;
+        }
+        uint32_t cp;
+        if (c < 0xE0) {
+            cp = (uint32_t)(c & 0x1F) << 6 | (s[i + 1] & 0x3F);
+            i += 2;
+        } else if (c < 0xF0) {
+            cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 |
+                 (s[i + 2] & 0x3F);
+            i += 3;
+        } else {
+            return 0;
+        }
+        if (!nfc_safe(cp))
+            return 0;
+    }
+    return 1;
+}
+
 char *cs_nfc(const char *src, size_t n, size_t *outlen)
 {
     const uint8_t *s = (const uint8_t *)src;
-    size_t i = 0;
-    while (i < n && s[i] < 0xCC)
-        i++;
-    if (i == n) {
-        /* Below U+0300 everything is NFC already: hand the text back. */
+    if (all_safe(s, n)) {
+        /* Already NFC: hand the text back. */
         *outlen = n;
         return (char *)src;
     }
@@ -407,10 +494,7 @@ char *cs_nfc(const char *src, size_t n, size_t *outlen)
             while (end < n && (s[end] & 0xC0) == 0x80)
                 end++; /* never cut inside a sequence */
         }
-        int plain = 1;
-        for (size_t k = start; k < end && plain; k++)
-            plain = s[k] < 0xCC;
-        if (plain) {
+        if (all_safe(s + start, end - start)) {
             if (rbuf_put(&b, src + start, end - start) < 0)
                 goto oom;
         } else {

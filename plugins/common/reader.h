@@ -47,10 +47,9 @@ int cs_to_utf8(const uint8_t *raw, size_t n, const char *charset,
                const char *fallback, char **out, size_t *outlen,
                const char **used, char *err, size_t errlen);
 
-/* Normalise valid UTF-8 s[0..n) to NFC, dropping U+FEFF. Returns a new
- * malloc'd string (length in *outlen) or NULL when out of memory. Text
- * whose code points are all below U+0300 is already NFC and is only
- * copied. */
+/* Normalise valid UTF-8 s[0..n) to NFC, dropping U+FEFF. Returns s
+ * itself when it is NFC already (checked quickly: see nfc_safe), else a
+ * new malloc'd string; its length in *outlen; NULL when out of memory. */
 char *cs_nfc(const char *s, size_t n, size_t *outlen);
 
 /* True when `name` is a label of UTF-8 ("utf-8", "utf8", case-insensitive). */

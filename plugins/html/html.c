@@ -149,6 +149,8 @@ static void declared_charset(const uint8_t *p, size_t n, char out[48])
         n = 1024;
     static const char *const keys[] = {"charset=", "encoding=", NULL};
     for (size_t i = 0; i + 8 < n; i++) {
+        if ((p[i] | 0x20) != 'c' && (p[i] | 0x20) != 'e')
+            continue;
         for (size_t k = 0; keys[k]; k++) {
             size_t kl = strlen(keys[k]);
             if (i + kl >= n || strncasecmp((const char *)p + i, keys[k], kl))
@@ -210,6 +212,13 @@ static char *flatten_deep(const char *s, size_t n, int *flattened, int *oom)
 {
     *flattened = 0;
     *oom = 0;
+    /* Fewer tags than MAX_DEPTH cannot nest deeper: most pages stop here. */
+    size_t tags = 0;
+    for (const char *p = s; tags <= MAX_DEPTH && (p = memchr(p, '<', n - (size_t)(p - s)));
+         p++)
+        tags++;
+    if (tags <= MAX_DEPTH)
+        return NULL;
     size_t depth = 0, max = 0;
     struct rbuf out = {0};
     size_t copied = 0, excess = 0;

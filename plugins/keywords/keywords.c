@@ -136,6 +136,9 @@ static int content(const nlp_doc_t *d, size_t k)
     size_t n = t->end - t->start;
     if (n < 3 || n > 40)
         return 0;
+    /* Short abbreviations ("Mr.", "St.", "U.S.") are not key phrases. */
+    if ((t->flags & NLP_ABBR) && n <= 4)
+        return 0;
     char low[48];
     for (size_t i = 0; i < n; i++) {
         char c = d->text[t->start + i];
@@ -341,7 +344,8 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
         if (p->score > best)
             best = p->score;
     }
-    qsort(c.ph, c.nph, sizeof *c.ph, by_score);
+    if (c.nph)
+        qsort(c.ph, c.nph, sizeof *c.ph, by_score);
     list = nd_val_list();
     if (!list)
         goto fail;

@@ -28,6 +28,7 @@ F = {
     "LOCHEAD": 1 << 11, "LOCPRE": 1 << 12, "ABBR": 1 << 13,
     "ABBR_NOEND": 1 << 14, "CURRENCY": 1 << 15, "UNIT": 1 << 16,
     "CURCODE": 1 << 17, "HAND": 1 << 18, "SURNAME": 1 << 19,
+    "VALUE": 1 << 20, "EVENT": 1 << 21,
 }
 TYPES = F["LOC"] | F["COUNTRY"] | F["PERSON"] | F["ORG"] | F["NORP"]
 
@@ -54,6 +55,19 @@ def lines(path):
 
 def is_name(w):
     return w[:1].isupper() and any(c.isalpha() for c in w)
+
+
+def demonym(w):
+    """People nouns that name nationalities, faiths and parties end like
+    these ("American", "Chinese", "Israeli", "Muslim", "Democrat")."""
+    return w.endswith(("an", "ese", "ish", "i", "ite", "ist", "ic", "er",
+                       "im", "crat", "ard", "ch", "k", "ese", "ot"))
+
+
+def plural(w):
+    if w.endswith(("ese", "ch", "sh", "ss")):
+        return w if w.endswith("ese") else w + "es"
+    return w + "s"
 
 
 def wordnet(wn):
@@ -86,8 +100,9 @@ def wordnet(wn):
                 parts = w.split()
                 if len(parts) >= 2 and parts[0].isalpha() and len(parts[0]) > 1:
                     add(parts[0], F["FIRST"])
-            elif lexfile == 18 and " " not in w and w.isalpha():
+            elif lexfile == 18 and " " not in w and w.isalpha() and demonym(w):
                 add(w, F["NORP"])
+                add(plural(w), F["NORP"])
             elif lexfile == 15:
                 add(w, F["LOC"])
             elif lexfile == 14 and instance:
@@ -102,6 +117,8 @@ def wordnet(wn):
             w = f[4 + 2 * i].split("(")[0].replace("_", " ")
             if is_name(w) and w.replace(" ", "").isalpha():
                 add(w, F["NORP"])
+                if " " not in w and w.endswith(("an", "i")):
+                    add(w + "s", F["NORP"])  # "Americans", "Israelis"
 
 
 FAKER_LOCALES = ("en_US en_GB en_NZ es_ES es_MX fr_FR de_DE it_IT pt_BR pt_PT "
@@ -176,6 +193,12 @@ def hand(data):
     for l in lines(os.path.join(data, "units.txt")):
         for w in l.split():
             add(w, F["UNIT"])
+    for l in lines(os.path.join(data, "eventheads.txt")):
+        add(l.strip(), F["EVENT"])
+    for l in lines(os.path.join(data, "valuewords.txt")):
+        for w in l.split():
+            for form in (w, w[:1].upper() + w[1:], w.upper()):
+                add(form, F["VALUE"])
     for l in lines(os.path.join(data, "names.txt")):
         t, name = l.split("\t")
         add(name, 0)

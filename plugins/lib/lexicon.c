@@ -7,6 +7,7 @@
 #include <string.h>
 
 static uint32_t *slots; /* entry index + 1; 0 = empty */
+static uint64_t *hashes; /* the full hash of each slot's key */
 static size_t mask;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -24,15 +25,22 @@ static void build(void)
     while (cap < lex_nentries * 2)
         cap <<= 1;
     slots = calloc(cap, sizeof *slots);
-    if (!slots)
+    hashes = calloc(cap, sizeof *hashes);
+    if (!slots || !hashes) {
+        free(slots);
+        free(hashes);
+        slots = NULL;
         return;
+    }
     mask = cap - 1;
     for (size_t i = 0; i < lex_nentries; i++) {
         const char *k = lex_entries[i].key;
-        size_t h = hash(k, strlen(k)) & mask;
+        uint64_t full = hash(k, strlen(k));
+        size_t h = full & mask;
         while (slots[h])
             h = (h + 1) & mask;
         slots[h] = (uint32_t)i + 1;
+        hashes[h] = full;
     }
 }
 
@@ -41,7 +49,10 @@ const struct lex_entry *lex_find(const char *s, size_t n)
     pthread_once(&once, build);
     if (!slots || n == 0 || n > 80)
         return NULL;
-    for (size_t h = hash(s, n) & mask; slots[h]; h = (h + 1) & mask) {
+    uint64_t full = hash(s, n);
+    for (size_t h = full & mask; slots[h]; h = (h + 1) & mask) {
+        if (hashes[h] != full)
+            continue;
         const struct lex_entry *e = &lex_entries[slots[h] - 1];
         if (!strncmp(e->key, s, n) && e->key[n] == '\0')
             return e;

@@ -28,6 +28,8 @@ enum {
     LX_CURCODE = 1u << 17,   /* ISO 4217 code; code set */
     LX_HAND = 1u << 18,      /* type given by data/names.txt */
     LX_SURNAME = 1u << 19,   /* a family name */
+    LX_VALUE = 1u << 20,     /* may start a date, time or amount */
+    LX_EVENT = 1u << 21,     /* last word of an event's or award's name */
 };
 
 struct lex_entry {

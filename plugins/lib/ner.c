@@ -173,7 +173,14 @@ static int plain_word(const nlp_doc_t *d, size_t k)
 {
     char low[64];
     size_t n = lower(d, k, low, sizeof low);
-    return n && common_word(low, n) && !(tflags(d, k) & LX_SURNAME);
+    uint32_t f = tflags(d, k);
+    if (f & LX_SURNAME)
+        return 0;
+    /* A first name is plain only as itself ("Red", "Will"), not through
+     * a suffix ("Jared" is no "jar"). */
+    if (f & LX_FIRST)
+        return n && (lex_flags(low, n) & LX_COMMON);
+    return n && common_word(low, n);
 }
 
 /* A sentence-initial word that is capitalised only because it starts the
@@ -216,6 +223,12 @@ static int namelike(const nlp_doc_t *d, const uint8_t *used, size_t k)
         return 0;
     if (tk_eq(d, k, "I") || is_month_or_day(d, k))
         return 0;
+    /* "No.", "Vol.", "Fig." stand before numbers, not in names. */
+    if ((t->flags & NLP_ABBR) && t->end - t->start > 2) {
+        uint32_t f = lex_flags(tk_s(d, k), tk_n(d, k) - 1);
+        if ((f & LX_ABBR_NOEND) && !(lex_flags(tk_s(d, k), tk_n(d, k)) & LX_TITLE))
+            return 0;
+    }
     return 1;
 }
 
@@ -302,10 +315,10 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
         char low[64];
         size_t n = lower(d, s, low, sizeof low);
         uint32_t lf = tflags(d, s);
-        if ((lf & LX_FIRST) && !(lf & LX_COMMON) && n && !common_word(low, n) && !locative &&
-            !(f & NLP_ALLCAPS)) {
+        if ((lf & LX_FIRST) && !(lf & LX_COMMON) && n && !(lex_flags(low, n) & LX_COMMON) &&
+            !locative && !(f & NLP_ALLCAPS)) {
             emit(r, s, e, NLP_PERSON, 1);
-        } else if (f & NLP_MIXED) {
+        } else if ((f & NLP_MIXED) && tk_n(d, s) > 3) {
             emit(r, s, e, NLP_ORG, 1);
         } else if ((f & NLP_ALLCAPS) && tk_n(d, s) <= 5 && n && !common_word(low, n)) {
             emit(r, s, e, NLP_ORG, 1);
@@ -391,8 +404,12 @@ static void gaz_partition(struct run_ctx *r, size_t s, size_t e)
             continue;
         }
         unknown_piece(r, u, i);
-        if ((type == NLP_LOC || type == NLP_NORP) && u == s && i + best < e &&
-            all_plain(d, i + best, e)) {
+        /* "Connecticut Lottery", "Baltic Wind"; but "Cuban Parents" are
+         * people. */
+        int rest_ok = all_plain(d, i + best, e) &&
+                      (type == NLP_LOC ||
+                       (e - (i + best) == 1 && tk_s(d, e - 1)[tk_n(d, e - 1) - 1] != 's'));
+        if ((type == NLP_LOC || type == NLP_NORP) && u == s && i + best < e && rest_ok) {
             emit(r, s, e, NLP_ORG, 1);
             return;
         }
@@ -430,6 +447,19 @@ static int looks_like_name(const nlp_doc_t *d, size_t a, size_t b)
     return 0;
 }
 
+/* After a title, anything but an organisation's or place's name, or
+ * only common words ("Chief Operating Officer"), is the person's name
+ * ("Prof. Wang Yi", "President Trump"). */
+static int after_title(const nlp_doc_t *d, size_t a, size_t b)
+{
+    if (tflags(d, b - 1) & (LX_ORGHEAD | LX_LOCHEAD | LX_EVENT))
+        return 0;
+    for (size_t k = a; k < b; k++)
+        if (!plain_word(d, k) || (tflags(d, k) & (LX_FIRST | LX_PERSON)))
+            return 1;
+    return b - a == 1; /* "King Charles", "President Trump" */
+}
+
 /* Emit a leading country, nationality or organisation from [s, t) (the
  * words before a title) and drop the rest, which qualifies the title. */
 static void title_prefix(struct run_ctx *r, size_t s, size_t t)
@@ -446,6 +476,21 @@ static void title_prefix(struct run_ctx *r, size_t s, size_t t)
             return;
         }
     }
+}
+
+/* Does [s, e) name an event, award or law: its last word heads one
+ * ("Nobel Prize"), in the plural too ("Stanley Cups"), or the word before
+ * a numeral does ("World War II")? */
+static int event_name(const nlp_doc_t *d, size_t s, size_t e)
+{
+    size_t k = e - 1;
+    if (k > s && (d->tok[k].flags & NLP_ALLCAPS) &&
+        strspn(tk_s(d, k), "IVX") >= tk_n(d, k))
+        k--;
+    if (tflags(d, k) & LX_EVENT)
+        return 1;
+    size_t n = tk_n(d, k);
+    return n > 3 && tk_s(d, k)[n - 1] == 's' && (lex_flags(tk_s(d, k), n - 1) & LX_EVENT);
 }
 
 /* Name runs: type [s, e), possibly consuming tokens after e (an "of"
@@ -469,9 +514,25 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
         emit(r, s, e, NLP_ORG, 0);
         return e;
     }
+    /* A capitalised role word before a first name: "Engineer John
+     * Greiner", "Senior Kory Smith". */
+    for (size_t k = s + 1; k + 1 < e && k < s + 3; k++) {
+        if (!(tflags(d, k) & LX_FIRST) || plain_word(d, k))
+            continue;
+        size_t p = s;
+        while (p < k && plain_word(d, p) && !(tflags(d, p) & (NAME_FLAGS | LX_ORGHEAD)))
+            p++;
+        if (p == k && !(span_flags(d, s, e) & NAME_FLAGS))
+            s = k;
+        break;
+    }
     size_t len = e - s;
     uint32_t whole = span_flags(d, s, e);
     uint32_t lastf = tflags(d, e - 1), firstf = tflags(d, s);
+    /* Events, awards and laws are none of our types: "British Open",
+     * "Nobel Prize", "Paris Agreement". */
+    if (len >= 2 && !(whole & LX_HAND) && event_name(d, s, e))
+        return e;
     if (gaz_type(whole, len) != UNKNOWN) {
         emit(r, s, e, gaz_type(whole, len), 0);
         if (whole & LX_COUNTRY)
@@ -494,6 +555,15 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
                 size_t t = e - 1;
                 if (t > s)
                     title_prefix(r, s, t);
+                /* "Secretary of the New Jersey Department of Public
+                 * Safety": the office's organisation, no person. */
+                int org2;
+                size_t o2 = org_run_end(d, used, s2, &org2);
+                uint32_t l2 = tflags(d, o2 - 1);
+                if (org2 || ((l2 & LX_ORGHEAD) && o2 - s2 >= 2)) {
+                    emit(r, s2, o2, NLP_ORG, 0);
+                    return o2;
+                }
                 if (e2 - s2 >= 3)
                     emit(r, e2 - 2, e2, NLP_PERSON, 0);
                 return e2;
@@ -502,7 +572,8 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
             return e2;
         }
     }
-    if (len >= 2 && (lastf & LX_ORGHEAD) && !(lastf & LX_TITLE)) {
+    if (len >= 2 && (((lastf & LX_ORGHEAD) && !(lastf & LX_TITLE)) ||
+                     ((firstf & LX_ORGHEAD) && (d->tok[s].flags & NLP_ALLCAPS)))) {
         emit(r, s, e, NLP_ORG, 0);
         return e;
     }
@@ -511,7 +582,7 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
     for (size_t k = s; k < e; k++)
         if ((tflags(d, k) & LX_TITLE) && !(d->tok[k].flags & NLP_ALLCAPS && tk_n(d, k) > 3))
             t = k;
-    if (t < e && t + 1 < e && !looks_like_name(d, t + 1, e))
+    if (t < e && t + 1 < e && !after_title(d, t + 1, e))
         t = e;
     if (t < e) {
         if (t > s)
@@ -529,7 +600,9 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
         emit(r, s, e, NLP_LOC, 0);
         return e;
     }
-    if (len >= 2 && len <= 4 && (firstf & LX_FIRST) && !(whole & NAME_FLAGS) &&
+    /* "Orlando Rays": a place's name and common words make a team. */
+    int place_team = (firstf & LX_LOC) && all_plain(d, s + 1, e);
+    if (len >= 2 && len <= 4 && (firstf & LX_FIRST) && !(whole & NAME_FLAGS) && !place_team &&
         looks_like_name(d, s + 1, e) && !(plain_word(d, s) && plain_word(d, e - 1))) {
         emit(r, s, e, NLP_PERSON, 0);
         return e;
@@ -548,6 +621,35 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
     }
     gaz_partition(r, s, e);
     return e;
+}
+
+/* A gazetteer name starting at k that runs across lower-case words
+ * ("Bosnia and Herzegovina", "Isle of Man", "People's Republic of
+ * China"): returns its end, or 0. */
+static size_t gaz_across(const nlp_doc_t *d, const uint8_t *used, size_t k)
+{
+    size_t lim = k + MAX_GAZ < d->ntok ? k + MAX_GAZ : d->ntok, low = 0;
+    for (size_t j = k + 1; j < lim; j++) {
+        if (d->tok[j].sent != d->tok[k].sent || used[j])
+            break;
+        if (tk_eq(d, j, "and") || tk_eq(d, j, "of") || tk_eq(d, j, "the") ||
+            tk_eq(d, j, "de") || (d->tok[j].flags & NLP_POSS))
+            low = 1;
+        else if (!namelike(d, used, j)) {
+            lim = j;
+            break;
+        }
+    }
+    if (!low)
+        return 0;
+    for (size_t end = lim; end > k + 2; end--) {
+        if (!namelike(d, used, end - 1))
+            continue;
+        uint32_t f = span_flags(d, k, end);
+        if (gaz_type(f, end - k) != UNKNOWN)
+            return end;
+    }
+    return 0;
 }
 
 /* ---- the document -------------------------------------------------------- */
@@ -588,35 +690,184 @@ static int by_position(const void *a, const void *b)
 
 static int is_value_type(int t) { return t >= NLP_DATE; }
 
+/* A multimap from 64-bit text hashes to mention indexes, so resolving a
+ * document stays linear in its mentions however long it is. */
+#define NONE UINT32_MAX
+struct hmap {
+    uint64_t *key;
+    uint32_t *val, *next, *head;
+    size_t n, cap, mask;
+};
+
+static int hmap_init(struct hmap *m, size_t cap)
+{
+    size_t buckets = 16;
+    while (buckets < cap * 2)
+        buckets <<= 1;
+    m->key = malloc(cap * sizeof *m->key);
+    m->val = malloc(cap * sizeof *m->val);
+    m->next = malloc(cap * sizeof *m->next);
+    m->head = malloc(buckets * sizeof *m->head);
+    m->n = 0, m->cap = cap, m->mask = buckets - 1;
+    if (!m->key || !m->val || !m->next || !m->head)
+        return -1;
+    memset(m->head, 0xff, buckets * sizeof *m->head);
+    return 0;
+}
+
+static void hmap_free(struct hmap *m)
+{
+    free(m->key), free(m->val), free(m->next), free(m->head);
+}
+
+static void hmap_add(struct hmap *m, uint64_t key, uint32_t val)
+{
+    if (m->n == m->cap)
+        return; /* sized for every entry up front */
+    size_t b = key & m->mask;
+    m->key[m->n] = key, m->val[m->n] = val, m->next[m->n] = m->head[b];
+    m->head[b] = (uint32_t)m->n++;
+}
+
+static uint32_t hmap_first(const struct hmap *m, uint64_t key)
+{
+    uint32_t e = m->head[key & m->mask];
+    while (e != NONE && m->key[e] != key)
+        e = m->next[e];
+    return e;
+}
+
+static uint32_t hmap_next(const struct hmap *m, uint32_t e)
+{
+    uint64_t key = m->key[e];
+    for (e = m->next[e]; e != NONE && m->key[e] != key; e = m->next[e])
+        ;
+    return e;
+}
+
+static uint64_t text_hash(const nlp_doc_t *d, size_t a, size_t b, uint64_t seed)
+{
+    uint64_t h = 1469598103934665603ull ^ seed;
+    for (size_t k = a; k < b; k++) {
+        const unsigned char *s = (const unsigned char *)tk_s(d, k);
+        for (size_t i = 0; i < tk_n(d, k); i++)
+            h = (h ^ s[i]) * 1099511628211ull;
+        h = (h ^ 0x20) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* The type a definition gives the mention ending at token e: "X is a
+ * small village in ...", "X, a German company", "X was an American
+ * singer". Returns UNKNOWN when there is none. */
+static int defined_type(const nlp_doc_t *d, size_t e)
+{
+    static const char *const loc[] = {
+        "village", "town", "city", "hamlet", "parish", "municipality",
+        "suburb", "district", "county", "province", "region", "state",
+        "river", "lake", "island", "mountain", "country", "capital", "port",
+        "neighbourhood", "neighborhood", "borough", "commune", "settlement",
+        "peninsula", "valley", "archipelago", NULL};
+    static const char *const org[] = {
+        "company", "band", "club", "team", "newspaper", "corporation",
+        "manufacturer", "firm", "group", "party", "organisation",
+        "organization", "agency", "university", "school", "college",
+        "retailer", "bank", "airline", "startup", "charity", "label",
+        "publisher", "broadcaster", "network", "brand", "chain", "union",
+        "association", "federation", "league", "ministry", "institute",
+        "magazine", "carrier", "insurer", "regulator", "supplier", NULL};
+    static const char *const per[] = {
+        "singer", "actor", "actress", "politician", "writer", "author",
+        "player", "footballer", "musician", "artist", "painter", "poet",
+        "novelist", "composer", "journalist", "businessman",
+        "businesswoman", "scientist", "economist", "lawyer", "historian",
+        "philosopher", "architect", "engineer", "director", "producer",
+        "drummer", "guitarist", "rapper", "coach", "officer", "soldier",
+        "general", "minister", "president", "senator", "mayor", "judge",
+        "priest", "bishop", "man", "woman", "boy", "girl", "athlete",
+        "cyclist", "swimmer", "boxer", "wrestler", "diplomat", "activist",
+        "entrepreneur", "inventor", "physician", "surgeon", "professor",
+        "teacher", "designer", "photographer", "chef", "spokesman",
+        "spokeswoman", NULL};
+    size_t k = e;
+    if (tk_eq(d, k, ","))
+        k++;
+    else if (tk_eq(d, k, "is") || tk_eq(d, k, "was") || tk_eq(d, k, "became"))
+        k++;
+    else
+        return UNKNOWN;
+    if (!(tk_eq(d, k, "a") || tk_eq(d, k, "an") || tk_eq(d, k, "the")))
+        return UNKNOWN;
+    k++;
+    /* Up to four modifiers: "a small rural village", "an American rock band". */
+    for (size_t m = 0; m < 5 && k < d->ntok; m++, k++) {
+        if (d->tok[k].kind != NLP_WORD && d->tok[k].kind != NLP_NUMBER &&
+            !tk_eq(d, k, "-"))
+            return UNKNOWN;
+        for (size_t i = 0; loc[i]; i++)
+            if (tk_eq(d, k, loc[i]))
+                return NLP_LOC;
+        for (size_t i = 0; org[i]; i++)
+            if (tk_eq(d, k, org[i]))
+                return NLP_ORG;
+        for (size_t i = 0; per[i]; i++)
+            if (tk_eq(d, k, per[i]))
+                return NLP_PERSON;
+    }
+    return UNKNOWN;
+}
+
 /* Resolve short forms and unknowns against the document's other mentions,
  * then gather mentions into entities. */
 static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
 {
+    size_t n = r->n, total = n + r->ndropped;
+    size_t *canon = malloc((total ? total : 1) * sizeof *canon);
+    size_t *order = malloc((total ? total : 1) * sizeof *order);
+    struct hmap tails = {0}, heads = {0}, strong = {0}, ents = {0};
+    size_t ntails = 0;
+    for (size_t j = 0; j < n; j++)
+        if (r->c[j].type == NLP_PERSON)
+            ntails += r->c[j].last - r->c[j].first;
+    int rc = -1;
+    if (!canon || !order || hmap_init(&tails, ntails + 1) < 0 ||
+        hmap_init(&heads, ntails + 1) < 0 ||
+        hmap_init(&strong, total + 1) < 0 || hmap_init(&ents, total + 1) < 0)
+        goto done;
     struct cand *c = r->c;
-    size_t n = r->n;
-    /* canon[i]: index of the mention whose text names i's entity. */
-    size_t *canon = malloc((n ? n : 1) * sizeof *canon);
-    if (!canon)
-        return -1;
     for (size_t i = 0; i < n; i++)
         canon[i] = i;
-    /* Multi-word people lend their last word (and their first, when it is
-     * not a common first name) to short mentions. */
+    /* Every proper tail of a multi-word person ("Bessent" of "Scott
+     * Bessent") stands for that person in shorter mentions. */
+    for (size_t j = 0; j < n; j++) {
+        size_t lj = c[j].last - c[j].first;
+        if (c[j].type != NLP_PERSON || lj < 2)
+            continue;
+        for (size_t li = 1; li < lj; li++)
+            hmap_add(&tails, text_hash(d, c[j].last - li, c[j].last, 0), (uint32_t)j);
+        /* The first name alone stands for the person too ("Carter" after
+         * "Carter Beauford"), when nothing else claims it. */
+        hmap_add(&heads, text_hash(d, c[j].first, c[j].first + 1, 0), (uint32_t)j);
+    }
     for (size_t i = 0; i < n; i++) {
         if (is_value_type(c[i].type) || c[i].country)
             continue;
-        size_t li = c[i].last - c[i].first;
-        size_t best = SIZE_MAX, bestlen = li;
-        for (size_t j = 0; j < n; j++) {
-            if (c[j].type != NLP_PERSON || c[j].weak > c[i].weak + 1)
+        size_t li = c[i].last - c[i].first, best = SIZE_MAX, bestlen = li;
+        uint64_t h = text_hash(d, c[i].first, c[i].last, 0);
+        for (uint32_t e = hmap_first(&tails, h); e != NONE; e = hmap_next(&tails, e)) {
+            size_t j = tails.val[e], lj = c[j].last - c[j].first;
+            if (c[j].weak > c[i].weak + 1 || lj <= bestlen)
                 continue;
-            size_t lj = c[j].last - c[j].first;
-            if (lj <= li || lj < 2)
-                continue;
-            /* i is the tail of j ("Bessent", "Xi Jinping" -> no) */
-            if (same_text(d, c[i].first, c[i].last, c[j].last - li, c[j].last) &&
-                lj > bestlen) {
+            if (same_text(d, c[i].first, c[i].last, c[j].last - li, c[j].last))
                 best = j, bestlen = lj;
+        }
+        if (best == SIZE_MAX && li == 1 && (c[i].type == UNKNOWN || c[i].type == NLP_PERSON)) {
+            for (uint32_t e = hmap_first(&heads, h); e != NONE; e = hmap_next(&heads, e)) {
+                size_t j = heads.val[e];
+                if (same_text(d, c[i].first, c[i].last, c[j].first, c[j].first + 1)) {
+                    best = j;
+                    break;
+                }
             }
         }
         if (best != SIZE_MAX) {
@@ -625,15 +876,27 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
             canon[i] = best;
         }
     }
+    /* A definition settles an unknown or guessed mention's type. */
+    for (size_t i = 0; i < n; i++) {
+        if (canon[i] != i || (!c[i].weak && c[i].type != UNKNOWN) ||
+            is_value_type(c[i].type))
+            continue;
+        int t = defined_type(d, c[i].last);
+        if (t != UNKNOWN)
+            c[i].type = t, c[i].weak = 0;
+    }
     /* Unknown and weak mentions take the type the same words have
      * elsewhere in the document. */
+    for (size_t j = 0; j < n; j++)
+        if (!c[j].weak && c[j].type != UNKNOWN)
+            hmap_add(&strong, text_hash(d, c[j].first, c[j].last, 0), (uint32_t)j);
     for (size_t i = 0; i < n; i++) {
         if (canon[i] != i || (!c[i].weak && c[i].type != UNKNOWN))
             continue;
-        for (size_t j = 0; j < n; j++) {
-            if (j == i || c[j].weak || c[j].type == UNKNOWN)
-                continue;
-            if (same_text(d, c[i].first, c[i].last, c[j].first, c[j].last)) {
+        uint64_t h = text_hash(d, c[i].first, c[i].last, 0);
+        for (uint32_t e = hmap_first(&strong, h); e != NONE; e = hmap_next(&strong, e)) {
+            size_t j = strong.val[e];
+            if (j != i && same_text(d, c[i].first, c[i].last, c[j].first, c[j].last)) {
                 c[i].type = c[j].type, c[i].weak = 0;
                 canon[i] = canon[j];
                 break;
@@ -644,60 +907,45 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         if (c[i].type != UNKNOWN || c[i].last - c[i].first != 1)
             continue;
         size_t p = c[i].first;
-        if (p > 0 && (tk_eq(d, p - 1, "in") || tk_eq(d, p - 1, "near") || tk_eq(d, p - 1, "across") ||
-                      tk_eq(d, p - 1, "outside") || tk_eq(d, p - 1, "from")))
+        if (p > 0 && (tk_eq(d, p - 1, "in") || tk_eq(d, p - 1, "near") ||
+                      tk_eq(d, p - 1, "across") || tk_eq(d, p - 1, "outside") ||
+                      tk_eq(d, p - 1, "from")))
             c[i].type = NLP_LOC;
     }
     /* Sentence-initial words left out: they count when they name an
      * entity found elsewhere ("Trump said" after "Donald Trump"). */
-    size_t extra = 0;
     for (size_t w = 0; w < r->ndropped; w++) {
-        size_t k = r->dropped[w];
-        for (size_t j = 0; j < n; j++) {
-            if (c[j].type == UNKNOWN || is_value_type(c[j].type) || c[j].weak)
-                continue;
-            size_t cj = canon[j];
-            int tail = c[cj].type == NLP_PERSON && c[cj].last - c[cj].first >= 2 &&
-                       same_text(d, k, k + 1, c[cj].last - 1, c[cj].last);
-            if (tail || same_text(d, k, k + 1, c[j].first, c[j].last)) {
-                emit(r, k, k + 1, c[j].type, 0);
-                if (r->oom)
-                    break;
-                size_t *g = realloc(canon, r->n * sizeof *g);
-                if (!g) {
-                    r->oom = 1;
-                    break;
-                }
-                canon = g;
-                c = r->c;
-                canon[r->n - 1] = tail ? cj : canon[j];
-                extra++;
-                break;
-            }
+        size_t k = r->dropped[w], found = SIZE_MAX, canon_of = 0;
+        uint64_t h = text_hash(d, k, k + 1, 0);
+        for (uint32_t e = hmap_first(&tails, h); e != NONE && found == SIZE_MAX;
+             e = hmap_next(&tails, e)) {
+            size_t j = tails.val[e];
+            if (same_text(d, k, k + 1, c[j].last - 1, c[j].last))
+                found = j, canon_of = j;
         }
+        for (uint32_t e = hmap_first(&strong, h); e != NONE && found == SIZE_MAX;
+             e = hmap_next(&strong, e)) {
+            size_t j = strong.val[e];
+            if (c[j].type != UNKNOWN && !is_value_type(c[j].type) &&
+                same_text(d, k, k + 1, c[j].first, c[j].last))
+                found = j, canon_of = canon[j];
+        }
+        if (found == SIZE_MAX)
+            continue;
+        int type = c[found].type;
+        emit(r, k, k + 1, type, 0);
+        if (r->oom)
+            goto done;
+        c = r->c;
+        canon[r->n - 1] = canon_of;
     }
     n = r->n;
-    if (r->oom) {
-        free(canon);
-        return -1;
-    }
-    /* Gather: one entity per canonical mention (and type), in order of
-     * first mention. */
-    size_t *ent_of = malloc((n ? n : 1) * sizeof *ent_of);
+    /* Gather: one entity per canonical text and type, in order of first
+     * mention. */
     out->ent = calloc(n ? n : 1, sizeof *out->ent);
     out->men = calloc(n ? n : 1, sizeof *out->men);
-    if (!ent_of || !out->ent || !out->men) {
-        free(canon);
-        free(ent_of);
-        return -1;
-    }
-    /* Mention order: sort indexes by position, keeping canon links. */
-    size_t *order = malloc((n ? n : 1) * sizeof *order);
-    if (!order) {
-        free(canon);
-        free(ent_of);
-        return -1;
-    }
+    if (!out->ent || !out->men)
+        goto done;
     for (size_t i = 0; i < n; i++)
         order[i] = i;
     for (size_t i = 1; i < n; i++) { /* insertion sort: nearly sorted */
@@ -710,31 +958,29 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     }
     for (size_t oi = 0; oi < n; oi++) {
         size_t i = order[oi];
-        ent_of[i] = SIZE_MAX;
         if (c[i].type == UNKNOWN)
             continue;
-        size_t ci = canon[i];
-        size_t e;
-        for (e = 0; e < out->nent; e++) {
-            nlp_entity_t *en = &out->ent[e];
-            if (en->type != c[i].type)
-                continue;
-            if (same_text(d, en->first, en->last, c[ci].first, c[ci].last))
+        /* Values group by their own text, names by their fullest form. */
+        size_t ci = is_value_type(c[i].type) ? i : canon[i];
+        uint64_t h = text_hash(d, c[ci].first, c[ci].last, (uint64_t)c[i].type + 1);
+        size_t e = SIZE_MAX;
+        for (uint32_t x = hmap_first(&ents, h); x != NONE; x = hmap_next(&ents, x)) {
+            nlp_entity_t *en = &out->ent[ents.val[x]];
+            if (en->type == c[i].type &&
+                same_text(d, en->first, en->last, c[ci].first, c[ci].last)) {
+                e = ents.val[x];
                 break;
-            if (is_value_type(c[i].type) &&
-                same_text(d, en->first, en->last, c[i].first, c[i].last))
-                break;
+            }
         }
-        if (e == out->nent) {
-            nlp_entity_t *en = &out->ent[out->nent++];
+        if (e == SIZE_MAX) {
+            e = out->nent++;
+            nlp_entity_t *en = &out->ent[e];
             en->type = c[i].type;
             en->first = c[ci].first, en->last = c[ci].last;
-            en->text = mention_text(d, en->first, en->last);
             en->value = c[i].value;
-            if (!en->text) {
-                free(canon), free(ent_of), free(order);
-                return -1;
-            }
+            if (!(en->text = mention_text(d, en->first, en->last)))
+                goto done;
+            hmap_add(&ents, h, (uint32_t)e);
         }
         out->ent[e].count++;
         out->men[out->nmen].first = c[i].first;
@@ -742,11 +988,15 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         out->men[out->nmen].entity = (uint32_t)e;
         out->nmen++;
     }
-    (void)extra;
+    rc = 0;
+done:
     free(canon);
-    free(ent_of);
     free(order);
-    return 0;
+    hmap_free(&tails);
+    hmap_free(&heads);
+    hmap_free(&strong);
+    hmap_free(&ents);
+    return rc;
 }
 
 int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
@@ -778,6 +1028,16 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
     for (size_t k = 0; k < d->ntok && !r.oom;) {
         if (!namelike(d, used, k)) {
             k++;
+            continue;
+        }
+        size_t g = gaz_across(d, used, k);
+        if (g) {
+            uint32_t f = span_flags(d, k, g);
+            emit(&r, k, g, gaz_type(f, g - k), 0);
+            if (!r.oom && (f & LX_COUNTRY))
+                r.c[r.n - 1].country = 1;
+            memset(used + k, 1, g - k);
+            k = g;
             continue;
         }
         int org;

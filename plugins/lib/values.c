@@ -274,7 +274,7 @@ static int percent_at(const nlp_doc_t *d, size_t k, size_t *end, nlp_value_t *v)
     if (!number_at(d, k, &e, &x, &suf, &sufn) || suf)
         return 0;
     if (e < d->ntok && (tk_eq(d, e, "%") || tk_ieq(d, e, "percent") ||
-                        tk_ieq(d, e, "pct"))) {
+                        tk_ieq(d, e, "pct") || tk_ieq(d, e, "percentage"))) {
         e++;
     } else if (tk_ieq(d, e, "per") && tk_ieq(d, e + 1, "cent")) {
         e += 2;
@@ -282,6 +282,8 @@ static int percent_at(const nlp_doc_t *d, size_t k, size_t *end, nlp_value_t *v)
         return 0;
     }
     if (tk_ieq(d, e, "points"))
+        e++;
+    else if (tk_ieq(d, e - 1, "percentage") && (tk_ieq(d, e, "points") || tk_ieq(d, e, "point")))
         e++;
     else if (tk_ieq(d, e, "-") && tk_ieq(d, e + 1, "points"))
         e += 2;
@@ -354,6 +356,23 @@ static int month_of(const nlp_doc_t *d, size_t k)
         if ((n == 3 || (n == 4 && m == 8)) && !strncasecmp(s, months[m], n) &&
             m != 4 && ((d->tok[k].flags & NLP_ABBR) || day_of(d, k + 1)))
             return m + 1;
+    }
+    return 0;
+}
+
+/* "mid-October", "early-March", "late-May" as one token: the month. */
+static int part_month_of(const nlp_doc_t *d, size_t k)
+{
+    static const char *const parts[] = {"mid-", "early-", "late-"};
+    const char *s = tk_s(d, k);
+    size_t n = tk_n(d, k);
+    for (size_t i = 0; i < 3; i++) {
+        size_t pl = strlen(parts[i]);
+        if (n <= pl || strncasecmp(s, parts[i], pl))
+            continue;
+        for (int m = 0; m < 12; m++)
+            if (n - pl == strlen(months[m]) && !strncasecmp(s + pl, months[m], n - pl))
+                return m + 1;
     }
     return 0;
 }
@@ -488,6 +507,11 @@ static int month_date_at(const struct ner_ctx *c, size_t k, size_t *end,
         } else if (day_range_of(d, k, &a, &b) && (m = month_of(d, k + 1))) {
             dd = a, d2 = b;
             e = k + 2;
+        } else if (dd && tk_eq(d, k + 1, "of") && (m = month_of(d, k + 2))) {
+            e = k + 3; /* "the 14th of September" */
+        } else if ((m = part_month_of(d, k))) {
+            e = k + 1; /* "mid-October" */
+            dd = 0;
         } else {
             return 0;
         }
@@ -752,6 +776,17 @@ int value_at(const struct ner_ctx *c, size_t k, size_t *end, nlp_value_t *v)
     uint16_t kind = d->tok[k].kind;
     if (kind == NLP_PUNCT)
         return -1;
+    /* Most words start no value: one lookup rules them out. */
+    if (kind == NLP_WORD) {
+        const char *s = tk_s(d, k);
+        size_t n = tk_n(d, k);
+        int glued_symbol = k + 1 < d->ntok && d->tok[k + 1].kind == NLP_SYMBOL &&
+                           d->tok[k + 1].start == d->tok[k].end;
+        if (!(s[0] >= '0' && s[0] <= '9') && !glued_symbol &&
+            !((d->tok[k].flags & NLP_ALLCAPS) && n == 3) &&
+            !(lex_flags(s, n) & LX_VALUE) && !part_month_of(d, k))
+            return -1;
+    }
     if (money_at(d, k, end, v))
         return NLP_MONEY;
     memset(v, 0, sizeof *v);

@@ -17,7 +17,13 @@
  *           every commit before it: one disk flush per batch;
  *   none    commits do not wait, flush does nothing.
  * The connection is re-established when the server went away; meanwhile
- * documents are retried (RETRY). Data errors fail the document. */
+ * documents are retried (RETRY). Data errors fail the document.
+ *
+ * In batch mode the JSON of each document committed since the last
+ * confirmed flush is kept: if the connection broke before the
+ * confirmation, the server may have lost those commits (a crash), so the
+ * flush writes them again before confirming. The host retries a failed
+ * flush, not the documents, so the exporter must be able to. */
 #include <newsdesk/plugin.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -97,17 +103,43 @@ struct pg {
     char *conninfo;
     PGconn *conn;
     enum { MODE_BATCH, MODE_ALWAYS, MODE_NONE } mode;
-    int unflushed; /* commits since the last flush that did not wait */
-    int lost;      /* the connection went with such commits unconfirmed */
+    char **pending; /* batch: JSON of the commits not yet confirmed */
+    size_t npending, cap;
+    int lost;       /* the connection went with such commits unconfirmed */
 };
 
 static void drop_connection(struct pg *p)
 {
     PQfinish(p->conn);
     p->conn = NULL;
-    if (p->unflushed)
+    if (p->npending)
         p->lost = 1;
-    p->unflushed = 0;
+}
+
+static int keep_pending(struct pg *p, const char *json, size_t len)
+{
+    if (p->npending == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 64;
+        char **n = realloc(p->pending, cap * sizeof *n);
+        if (!n)
+            return -1;
+        p->pending = n, p->cap = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, json, len);
+    copy[len] = '\0';
+    p->pending[p->npending++] = copy;
+    return 0;
+}
+
+static void drop_pending(struct pg *p)
+{
+    for (size_t i = 0; i < p->npending; i++)
+        free(p->pending[i]);
+    p->npending = 0;
+    p->lost = 0;
 }
 
 static void rollback(PGconn *c)
@@ -294,8 +326,18 @@ static nd_status_t pg_process(void *state, nd_doc_t *doc)
     PGresult *r = PQexecPrepared(p->conn, "nd_upsert", 1, params, NULL, NULL, 0);
     if (PQresultStatus(r) == PGRES_COMMAND_OK) {
         PQclear(r);
-        if (p->mode != MODE_ALWAYS)
-            p->unflushed = 1;
+        if (p->mode == MODE_BATCH && keep_pending(p, json, len) < 0) {
+            /* Committed, but it could not be replayed after a crash:
+             * confirm it now rather than leave it to the flush. */
+            char e[512];
+            if (exec_ok(p->conn, "BEGIN; SET LOCAL synchronous_commit = on;"
+                        "UPDATE newsdesk_schema SET flushed = now(); COMMIT;",
+                        e, sizeof e) < 0) {
+                nd_doc_error(doc, "out of memory, and cannot confirm the "
+                             "commit: %s", e);
+                return ND_RETRY;
+            }
+        }
         nd_counter_add(p->self, "written", 1);
         return ND_OK;
     }
@@ -315,34 +357,50 @@ static nd_status_t pg_process(void *state, nd_doc_t *doc)
 static nd_status_t pg_flush(void *state, int sync, char *err, size_t errlen)
 {
     struct pg *p = state;
+    if (p->mode != MODE_BATCH || !p->npending || (!sync && !p->lost))
+        return ND_OK;
     if (p->conn && PQstatus(p->conn) != CONNECTION_OK)
         drop_connection(p);
-    if (p->lost) {
-        /* Commits that did not wait went with a connection that broke:
-         * if the server crashed they may be gone, so the documents since
-         * the last flush are exported again (the upsert makes that
-         * harmless). */
-        p->lost = 0;
-        snprintf(err, errlen, "the connection to PostgreSQL broke before the "
-                 "commits since the last flush were confirmed durable");
+    if (!p->conn && connect_db(p, err, errlen) < 0)
         return ND_RETRY;
-    }
-    if (!sync || p->mode != MODE_BATCH || !p->unflushed)
-        return ND_OK;
     char e[512];
+    if (p->lost) {
+        /* Those commits may have gone with a server crash: write them
+         * again (the upsert makes that harmless) before confirming. */
+        for (size_t i = 0; i < p->npending; i++) {
+            const char *params[] = {p->pending[i]};
+            PGresult *r = PQexecPrepared(p->conn, "nd_upsert", 1, params, NULL,
+                                         NULL, 0);
+            int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+            if (!ok)
+                one_line(e, sizeof e, PQresultErrorMessage(r));
+            PQclear(r);
+            if (!ok) {
+                snprintf(err, errlen, "cannot write again %zu documents whose "
+                         "commits were not confirmed: %s", p->npending, e);
+                if (PQstatus(p->conn) != CONNECTION_OK)
+                    drop_connection(p);
+                return ND_RETRY;
+            }
+        }
+        nd_log(p->self, ND_LOG_NOTICE, "wrote again %zu documents whose commits "
+               "were not confirmed when the connection broke", p->npending);
+        p->lost = 0;
+    }
+    /* The WAL is flushed in order: waiting for this commit waits for
+     * every earlier one. */
     if (exec_ok(p->conn, "BEGIN; SET LOCAL synchronous_commit = on;"
                 "UPDATE newsdesk_schema SET flushed = now(); COMMIT;",
                 e, sizeof e) < 0) {
-        snprintf(err, errlen, "cannot confirm the commits are durable: %s", e);
+        snprintf(err, errlen, "cannot confirm %zu commits are durable: %s",
+                 p->npending, e);
         if (PQstatus(p->conn) != CONNECTION_OK)
             drop_connection(p);
         else
             rollback(p->conn);
-        p->lost = 0;
-        p->unflushed = 0;
         return ND_RETRY;
     }
-    p->unflushed = 0;
+    drop_pending(p);
     return ND_OK;
 }
 
@@ -351,6 +409,8 @@ static void pg_fini(void *state)
     struct pg *p = state;
     if (p->conn)
         PQfinish(p->conn);
+    drop_pending(p);
+    free(p->pending);
     free(p->conninfo);
     free(p);
 }

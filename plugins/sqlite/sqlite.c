@@ -13,7 +13,15 @@
  *   none    as batch, with synchronous=NORMAL (safe against a crash of
  *           newsdesk, not against a power cut).
  * A busy or locked database, a full disk or an I/O error is a RETRY; the
- * schema is versioned (PRAGMA user_version) and migrated at start-up. */
+ * schema is versioned (PRAGMA user_version) and migrated at start-up.
+ *
+ * Every row is taken from the document's JSON by SQL (json_extract,
+ * json_each), so the JSON alone is enough to write a document again. The
+ * JSON of each document in the open transaction is kept until its COMMIT
+ * succeeds: when SQLite undoes the transaction (a failed COMMIT, a full
+ * disk in the middle of a batch), those documents are written again into
+ * the next one, because the host only retries the flush, not the
+ * documents. */
 #include <errno.h>
 #include <newsdesk/plugin.h>
 #include <sqlite3.h>
@@ -21,9 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-
-#include "../common/valjson.h"
 
 /* Migration n (1-based) takes the schema from version n-1 to n. Append
  * only: an archive written by an older newsdesk is brought up to date. */
@@ -71,13 +76,24 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
+/* ?1 is the document's JSON; ?2 its row id once the upsert gave it. */
 enum { ST_UPSERT, ST_DEL_ENT, ST_DEL_TOP, ST_ENT, ST_TOP, ST_N };
 static const char *const statements[ST_N] = {
     [ST_UPSERT] =
         "INSERT INTO documents (id, name, media_type, bytes, received, "
         "  published, title, byline, url, language, text, json, exported) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-        "  strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
+        "SELECT json_extract(?1, '$.id'), json_extract(?1, '$.source.name'), "
+        "  json_extract(?1, '$.source.media_type'), "
+        "  json_extract(?1, '$.source.bytes'), "
+        "  json_extract(?1, '$.source.received'), "
+        "  json_extract(?1, '$.published'), json_extract(?1, '$.title'), "
+        "  json_extract(?1, '$.byline'), json_extract(?1, '$.url'), "
+        "  CASE json_type(?1, '$.language') "
+        "    WHEN 'object' THEN json_extract(?1, '$.language.code') "
+        "    WHEN 'text' THEN json_extract(?1, '$.language') END, "
+        "  json_extract(?1, '$.text'), ?1, "
+        "  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+        "WHERE true " /* tells the parser ON CONFLICT is not a join's ON */
         "ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
         "  media_type = excluded.media_type, bytes = excluded.bytes, "
         "  received = excluded.received, published = excluded.published, "
@@ -86,12 +102,23 @@ static const char *const statements[ST_N] = {
         "  text = excluded.text, json = excluded.json, "
         "  exported = excluded.exported "
         "RETURNING rid",
-    [ST_DEL_ENT] = "DELETE FROM entities WHERE doc = ?1",
-    [ST_DEL_TOP] = "DELETE FROM topics WHERE doc = ?1",
+    [ST_DEL_ENT] = "DELETE FROM entities WHERE doc = ?2",
+    [ST_DEL_TOP] = "DELETE FROM topics WHERE doc = ?2",
+    /* A normalised value keeps its JSON type: text, a number, or JSON text
+     * for an object (an amount and currency). */
     [ST_ENT] = "INSERT INTO entities (doc, type, text, count, value) "
-               "VALUES (?1, ?2, ?3, ?4, ?5)",
+               "SELECT ?2, json_extract(e.value, '$.type'), "
+               "  json_extract(e.value, '$.text'), json_extract(e.value, '$.count'), "
+               "  json_extract(e.value, '$.value') "
+               "FROM json_each(?1, '$.entities') e "
+               "WHERE json_type(e.value, '$.type') = 'text' "
+               "  AND json_type(e.value, '$.text') = 'text'",
     [ST_TOP] = "INSERT INTO topics (doc, list, topic, label, score) "
-               "VALUES (?1, ?2, ?3, ?4, ?5)",
+               "SELECT ?2, l.list, json_extract(t.value, '$.id'), "
+               "  json_extract(t.value, '$.label'), json_extract(t.value, '$.score') "
+               "FROM (SELECT 'topics' AS list UNION ALL SELECT 'labels') l, "
+               "  json_each(?1, '$.' || l.list) t "
+               "WHERE json_type(t.value, '$.id') = 'text'",
 };
 
 struct archive {
@@ -101,10 +128,20 @@ struct archive {
     sqlite3_stmt *st[ST_N];
     enum { MODE_BATCH, MODE_ALWAYS, MODE_NONE } mode;
     int in_batch;   /* a transaction is open, to be committed at flush */
-    int batch_lost; /* SQLite rolled the open transaction back on an error:
-                       the documents since the last flush are not in it */
-    size_t pending; /* documents in the open transaction */
+    int replay;     /* SQLite undid the open transaction: the pending
+                       documents must be written again */
+    char **pending; /* JSON of the documents since the last COMMIT */
+    size_t npending, cap;
+    char why[256];  /* SQLite's message for the last failure, taken before
+                       a ROLLBACK replaces it */
 };
+
+static int noted(struct archive *a, int rc)
+{
+    if (rc != SQLITE_OK)
+        snprintf(a->why, sizeof a->why, "%s", sqlite3_errmsg(a->db));
+    return rc;
+}
 
 /* Busy, locked, full, I/O trouble: worth another try later. */
 static int transient(int rc)
@@ -250,23 +287,7 @@ fail:
     return -1;
 }
 
-/* ---- binding fields ----------------------------------------------------- */
-
-static void bind_str(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s, i);
-}
-
-/* A field that may be a string or an object with a `code` (language). */
-static const char *str_or_code(const nd_val_t *v)
-{
-    if (nd_val_type(v) == ND_VAL_OBJ)
-        v = nd_val_get(v, "code");
-    return nd_val_type(v) == ND_VAL_STR ? nd_val_as_str(v, NULL) : NULL;
-}
+/* ---- writing ------------------------------------------------------------ */
 
 static int step_done(sqlite3_stmt *s)
 {
@@ -275,38 +296,11 @@ static int step_done(sqlite3_stmt *s)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
-/* Write one document's rows. Returns an SQLite result code. */
-static int write_doc(struct archive *a, nd_doc_t *doc)
+/* Write one document from its JSON. Returns an SQLite result code. */
+static int write_json(struct archive *a, const char *json, size_t len)
 {
-    size_t jlen, tlen;
-    const char *json = nd_doc_json(doc, &jlen);
-    if (!json)
-        return SQLITE_NOMEM;
-    char received[32];
-    time_t t = (time_t)nd_doc_received(doc);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(received, sizeof received, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    const char *text = nd_doc_text(doc, &tlen);
-    size_t rawlen;
-    nd_doc_raw(doc, &rawlen);
-
     sqlite3_stmt *s = a->st[ST_UPSERT];
-    bind_str(s, 1, nd_doc_id(doc));
-    bind_str(s, 2, nd_doc_source(doc, "name"));
-    bind_str(s, 3, nd_doc_source(doc, "media_type"));
-    sqlite3_bind_int64(s, 4, (sqlite3_int64)rawlen);
-    bind_str(s, 5, received);
-    bind_str(s, 6, nd_doc_get_str(doc, "published"));
-    bind_str(s, 7, nd_doc_get_str(doc, "title"));
-    bind_str(s, 8, nd_doc_get_str(doc, "byline"));
-    bind_str(s, 9, nd_doc_get_str(doc, "url"));
-    bind_str(s, 10, str_or_code(nd_doc_get(doc, "language")));
-    if (text)
-        sqlite3_bind_text(s, 11, text, (int)tlen, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s, 11);
-    sqlite3_bind_text(s, 12, json, (int)jlen, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 1, json, (int)len, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     sqlite3_int64 rid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     if (rc == SQLITE_ROW)
@@ -315,160 +309,160 @@ static int write_doc(struct archive *a, nd_doc_t *doc)
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE)
         return rc;
-
-    sqlite3_bind_int64(a->st[ST_DEL_ENT], 1, rid);
-    sqlite3_bind_int64(a->st[ST_DEL_TOP], 1, rid);
-    if ((rc = step_done(a->st[ST_DEL_ENT])) != SQLITE_OK ||
-        (rc = step_done(a->st[ST_DEL_TOP])) != SQLITE_OK)
-        return rc;
-
-    const nd_val_t *ents = nd_doc_get(doc, "entities");
-    for (size_t i = 0; i < nd_val_len(ents); i++) {
-        const nd_val_t *e = nd_val_at(ents, i);
-        const char *type = nd_val_as_str(nd_val_get(e, "type"), NULL);
-        const char *etext = nd_val_as_str(nd_val_get(e, "text"), NULL);
-        if (!type || !etext)
-            continue;
-        s = a->st[ST_ENT];
-        sqlite3_bind_int64(s, 1, rid);
-        bind_str(s, 2, type);
-        bind_str(s, 3, etext);
-        const nd_val_t *count = nd_val_get(e, "count");
-        if (count)
-            sqlite3_bind_int64(s, 4, nd_val_as_int(count));
-        else
-            sqlite3_bind_null(s, 4);
-        /* Normalised values (a date range, an amount and currency) are
-         * kept as JSON text: SQLite's json functions read them. */
-        const nd_val_t *value = nd_val_get(e, "value");
-        char *vj = nd_val_type(value) != ND_VAL_NULL ? val_to_json(value) : NULL;
-        if (vj)
-            sqlite3_bind_text(s, 5, vj, -1, free);
-        else
-            sqlite3_bind_null(s, 5);
+    rc = SQLITE_OK;
+    for (int i = ST_DEL_ENT; i <= ST_TOP && rc == SQLITE_OK; i++) {
+        s = a->st[i];
+        if (sqlite3_bind_parameter_index(s, "?1"))
+            sqlite3_bind_text(s, 1, json, (int)len, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, rid);
         rc = step_done(s);
         sqlite3_clear_bindings(s);
-        if (rc != SQLITE_OK)
-            return rc;
     }
-    static const char *const lists[] = {"topics", "labels"};
-    for (size_t l = 0; l < 2; l++) {
-        const nd_val_t *tops = nd_doc_get(doc, lists[l]);
-        for (size_t i = 0; i < nd_val_len(tops); i++) {
-            const nd_val_t *tp = nd_val_at(tops, i);
-            const char *id = nd_val_as_str(nd_val_get(tp, "id"), NULL);
-            if (!id)
-                continue;
-            s = a->st[ST_TOP];
-            sqlite3_bind_int64(s, 1, rid);
-            bind_str(s, 2, lists[l]);
-            bind_str(s, 3, id);
-            bind_str(s, 4, nd_val_as_str(nd_val_get(tp, "label"), NULL));
-            const nd_val_t *score = nd_val_get(tp, "score");
-            if (score)
-                sqlite3_bind_double(s, 5, nd_val_as_num(score));
-            else
-                sqlite3_bind_null(s, 5);
-            rc = step_done(s);
-            sqlite3_clear_bindings(s);
-            if (rc != SQLITE_OK)
-                return rc;
+    return rc;
+}
+
+static void drop_pending(struct archive *a)
+{
+    for (size_t i = 0; i < a->npending; i++)
+        free(a->pending[i]);
+    a->npending = 0;
+    a->replay = 0;
+}
+
+static int keep_pending(struct archive *a, const char *json, size_t len)
+{
+    if (a->npending == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        char **p = realloc(a->pending, cap * sizeof *p);
+        if (!p)
+            return -1;
+        a->pending = p, a->cap = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, json, len);
+    copy[len] = '\0';
+    a->pending[a->npending++] = copy;
+    return 0;
+}
+
+/* SQLite undoes the whole transaction on some errors (a full disk, an I/O
+ * error during COMMIT); notice it and plan to write the pending documents
+ * again. */
+static void check_undone(struct archive *a)
+{
+    if (a->in_batch && sqlite3_get_autocommit(a->db)) {
+        a->in_batch = 0;
+        if (a->npending)
+            a->replay = 1;
+    }
+}
+
+/* Open the batch transaction if none is open, writing again what an undone
+ * one held. IMMEDIATE takes the write lock now, so that a locked database
+ * shows up here as a retry, not half-way through a document. */
+static int begin_batch(struct archive *a)
+{
+    if (a->in_batch)
+        return SQLITE_OK;
+    int rc = noted(a, sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+    if (rc != SQLITE_OK)
+        return rc;
+    a->in_batch = 1;
+    for (size_t i = 0; a->replay && i < a->npending; i++) {
+        rc = noted(a, write_json(a, a->pending[i], strlen(a->pending[i])));
+        if (rc != SQLITE_OK) {
+            if (!sqlite3_get_autocommit(a->db))
+                sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+            a->in_batch = 0;
+            return rc;
         }
     }
+    if (a->replay)
+        nd_log(a->self, ND_LOG_NOTICE, "%s: wrote again the %zu documents of "
+               "a transaction SQLite had undone", a->path, a->npending);
+    a->replay = 0;
     return SQLITE_OK;
 }
 
 /* ---- the plugin --------------------------------------------------------- */
 
-static void rollback(struct archive *a)
-{
-    if (!sqlite3_get_autocommit(a->db))
-        sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-    if (a->pending)
-        a->batch_lost = 1;
-    a->in_batch = 0;
-}
-
 static nd_status_t failed(struct archive *a, nd_doc_t *doc, const char *what, int rc)
 {
-    nd_doc_error(doc, "%s %s: %s", what, a->path, sqlite3_errmsg(a->db));
-    /* SQLite undoes the whole transaction on some errors (a full disk, an
-     * I/O error): the documents written since the last flush went with
-     * it, and the flush says so. */
-    if (a->in_batch && sqlite3_get_autocommit(a->db))
-        rollback(a);
+    nd_doc_error(doc, "%s %s: %s", what, a->path, a->why);
     return transient(rc) ? ND_RETRY : ND_FAIL;
 }
 
 static nd_status_t sqlite_process(void *state, nd_doc_t *doc)
 {
     struct archive *a = state;
+    size_t len;
+    const char *json = nd_doc_json(doc, &len);
+    if (!json) {
+        nd_doc_error(doc, "out of memory");
+        return ND_RETRY;
+    }
     int rc;
-    if (a->mode == MODE_ALWAYS || !a->in_batch) {
-        /* IMMEDIATE takes the write lock now: a locked database shows up
-         * here, as a retry, not half-way through a document. */
-        rc = sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (a->mode == MODE_ALWAYS) {
+        rc = noted(a, sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
         if (rc != SQLITE_OK)
             return failed(a, doc, "cannot write to", rc);
-        a->in_batch = a->mode != MODE_ALWAYS;
-    }
-    if ((rc = sqlite3_exec(a->db, "SAVEPOINT doc", NULL, NULL, NULL)) != SQLITE_OK)
-        return failed(a, doc, "cannot write to", rc);
-    rc = write_doc(a, doc);
-    if (rc != SQLITE_OK) {
-        nd_status_t st = failed(a, doc, "cannot write the document to", rc);
-        if (!sqlite3_get_autocommit(a->db)) {
-            sqlite3_exec(a->db, "ROLLBACK TO doc; RELEASE doc", NULL, NULL, NULL);
-            if (a->mode == MODE_ALWAYS)
-                sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-        }
-        return st;
-    }
-    sqlite3_exec(a->db, "RELEASE doc", NULL, NULL, NULL);
-    if (a->mode == MODE_ALWAYS) {
-        rc = sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
+        rc = noted(a, write_json(a, json, len));
+        if (rc == SQLITE_OK)
+            rc = noted(a, sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL));
         if (rc != SQLITE_OK) {
-            nd_status_t st = failed(a, doc, "cannot commit to", rc);
             if (!sqlite3_get_autocommit(a->db))
                 sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-            return st;
+            return failed(a, doc, "cannot write the document to", rc);
         }
-    } else {
-        a->pending++;
+        nd_counter_add(a->self, "written", 1);
+        return ND_OK;
+    }
+    if ((rc = begin_batch(a)) != SQLITE_OK)
+        return failed(a, doc, "cannot write to", rc);
+    if (keep_pending(a, json, len) < 0) {
+        nd_doc_error(doc, "out of memory");
+        return ND_RETRY;
+    }
+    rc = noted(a, sqlite3_exec(a->db, "SAVEPOINT doc", NULL, NULL, NULL));
+    if (rc == SQLITE_OK)
+        rc = noted(a, write_json(a, json, len));
+    if (rc == SQLITE_OK)
+        rc = noted(a, sqlite3_exec(a->db, "RELEASE doc", NULL, NULL, NULL));
+    if (rc != SQLITE_OK) {
+        /* This document is not kept: it comes back as a retry. */
+        free(a->pending[--a->npending]);
+        if (!sqlite3_get_autocommit(a->db))
+            sqlite3_exec(a->db, "ROLLBACK TO doc; RELEASE doc", NULL, NULL, NULL);
+        check_undone(a);
+        return failed(a, doc, "cannot write the document to", rc);
     }
     nd_counter_add(a->self, "written", 1);
     return ND_OK;
 }
 
+/* Commit the batch. On failure the documents stay pending (in the open
+ * transaction, or to be written again) and the next flush tries again:
+ * the host retries flushes, not documents. */
 static nd_status_t sqlite_flush(void *state, int sync, char *err, size_t errlen)
 {
     struct archive *a = state;
     (void)sync; /* synchronous= already says how much a commit syncs */
-    if (a->batch_lost) {
-        a->batch_lost = 0;
-        a->pending = 0;
-        snprintf(err, errlen, "%s: the open transaction was rolled back after "
-                 "an error; its documents must be written again", a->path);
-        return ND_RETRY;
-    }
-    if (!a->in_batch)
+    if (!a->in_batch && !a->replay)
         return ND_OK;
-    int rc = sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
+    int rc = begin_batch(a);
+    if (rc == SQLITE_OK)
+        rc = noted(a, sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL));
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "cannot commit to %s: %s", a->path,
-                 sqlite3_errmsg(a->db));
-        /* A busy COMMIT leaves the transaction open and can be tried again;
-         * anything else is undone and the documents come round again. */
-        if ((rc & 0xff) != SQLITE_BUSY) {
-            rollback(a);
-            a->batch_lost = 0;
-            a->pending = 0;
-        }
+        snprintf(err, errlen, "cannot commit %zu documents to %s: %s",
+                 a->npending, a->path, a->why);
+        check_undone(a);
         return transient(rc) ? ND_RETRY : ND_FAIL;
     }
-    nd_counter_add(a->self, "commits", 1);
     a->in_batch = 0;
-    a->pending = 0;
+    drop_pending(a);
+    nd_counter_add(a->self, "commits", 1);
     return ND_OK;
 }
 
@@ -479,6 +473,8 @@ static void sqlite_fini(void *state)
      * exported again, so their transaction is dropped, not committed. */
     if (a->db && !sqlite3_get_autocommit(a->db))
         sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+    drop_pending(a);
+    free(a->pending);
     archive_free(a);
 }
 

@@ -130,19 +130,50 @@ static int is_alnum(char c)
            (c >= 'a' && c <= 'z') || (unsigned char)c >= 0x80;
 }
 
-/* The end of a bracketed run starting at s[i] == open, or 0. */
-static size_t match_close(const char *s, size_t n, size_t i, char open, char close)
+/* How far inline markup looks for its closing bracket, backtick run or
+ * angle bracket. Links and code spans are short; without a bound, a line
+ * of a million "[" would be read a million times. */
+#define INLINE_REACH 2048
+
+/* Where the next `close` byte at or after i is, remembered across calls
+ * on one line: positions only move forward, so finding them costs one
+ * pass over the line however many brackets open. */
+struct next_byte {
+    size_t at; /* SIZE_MAX: none before the end of the line */
+    int valid;
+};
+
+static size_t next_of(struct next_byte *nb, const char *s, size_t n, size_t i, char c)
 {
+    if (!nb->valid || (nb->at != SIZE_MAX && nb->at < i)) {
+        const char *p = memchr(s + i, c, n - i);
+        nb->at = p ? (size_t)(p - s) : SIZE_MAX;
+        nb->valid = 1;
+    }
+    return nb->at;
+}
+
+/* The end of a bracketed run starting at s[i] == open, or 0. Links do not
+ * nest deeper than a few levels; a run of opening brackets gives up
+ * early. */
+static size_t match_close(const char *s, size_t n, size_t i, char open, char close,
+                          struct next_byte *nb)
+{
+    size_t first = next_of(nb, s, n, i, close);
+    if (first == SIZE_MAX || first - i > INLINE_REACH)
+        return 0;
     int depth = 0;
-    for (size_t j = i; j < n; j++) {
+    for (size_t j = i; j < n && j - i <= INLINE_REACH; j++) {
         if (s[j] == '\\') {
             j++;
             continue;
         }
-        if (s[j] == open)
-            depth++;
-        else if (s[j] == close && --depth == 0)
+        if (s[j] == open) {
+            if (++depth > 8)
+                return 0;
+        } else if (s[j] == close && --depth == 0) {
             return j;
+        }
     }
     return 0;
 }
@@ -155,6 +186,7 @@ static size_t match_close(const char *s, size_t n, size_t i, char open, char clo
 static int md_inline(struct rbuf *out, const char *s, size_t n, int depth)
 {
     size_t i = 0;
+    struct next_byte square = {0, 0}, paren = {0, 0};
     while (i < n) {
         char c = s[i];
         if (c == '\\' && i + 1 < n && strchr("\\`*_{}[]()#+-.!|~<>", s[i + 1])) {
@@ -169,7 +201,8 @@ static int md_inline(struct rbuf *out, const char *s, size_t n, int depth)
                 run++;
             /* The matching run of as many backticks closes the span. */
             size_t j = i + run, end = 0;
-            while (j < n) {
+            size_t reach = n - j > INLINE_REACH ? j + INLINE_REACH : n;
+            while (j < reach) {
                 if (s[j] == '`') {
                     size_t r = 0;
                     while (j + r < n && s[j + r] == '`')
@@ -197,14 +230,14 @@ static int md_inline(struct rbuf *out, const char *s, size_t n, int depth)
         }
         if ((c == '[' || (c == '!' && i + 1 < n && s[i + 1] == '[')) && depth < 4) {
             size_t open = c == '!' ? i + 1 : i;
-            size_t close = match_close(s, n, open, '[', ']');
+            size_t close = match_close(s, n, open, '[', ']', &square);
             if (close) {
                 size_t after = close + 1;
                 size_t end = 0;
                 if (after < n && s[after] == '(')
-                    end = match_close(s, n, after, '(', ')');
+                    end = match_close(s, n, after, '(', ')', &paren);
                 else if (after < n && s[after] == '[')
-                    end = match_close(s, n, after, '[', ']');
+                    end = match_close(s, n, after, '[', ']', &square);
                 if (end || (after < n && s[after] != ':') || after == n) {
                     if (md_inline(out, s + open + 1, close - open - 1, depth + 1) < 0)
                         return -1;
@@ -215,10 +248,13 @@ static int md_inline(struct rbuf *out, const char *s, size_t n, int depth)
         }
         if (c == '<' && i + 1 < n) {
             /* <https://...> autolinks keep the address. */
-            const char *gt = memchr(s + i, '>', n - i);
-            if (gt && (!strncasecmp(s + i + 1, "http://", 7) ||
-                       !strncasecmp(s + i + 1, "https://", 8) ||
-                       !strncasecmp(s + i + 1, "mailto:", 7))) {
+            int link = (n - i > 8 && !strncasecmp(s + i + 1, "http://", 7)) ||
+                       (n - i > 9 && !strncasecmp(s + i + 1, "https://", 8)) ||
+                       (n - i > 8 && !strncasecmp(s + i + 1, "mailto:", 7));
+            const char *gt = link ? memchr(s + i, '>', n - i > INLINE_REACH ? INLINE_REACH
+                                                                              : n - i)
+                                  : NULL;
+            if (gt) {
                 if (rbuf_put(out, s + i + 1, (size_t)(gt - s) - i - 1) < 0)
                     return -1;
                 i = (size_t)(gt - s) + 1;

@@ -254,6 +254,22 @@ class Faults(DaemonTest):
         d.start()
         d.wait(lambda: d.done() == ["back.txt"], 30, "returned file not processed at restart")
 
+    def test_sigterm_in_a_burst_finishes_in_flight_and_leaves_the_rest(self):
+        d = self.daemon(service="  plugin_path: [%s]\n  max_inflight: 4\n" % self.plugin_dir(),
+                        pipeline=self.faulty_pipeline("    delay: 50ms\n")).start()
+        texts = {"burst-%02d.txt" % i: "Burst item %d\n\nText %d.\n" % (i, i) for i in range(40)}
+        for n, t in texts.items():
+            d.drop(n, t)
+        d.wait(lambda: len(d.done()) >= 2, 30, "nothing done")
+        self.assertEqual(d.stop(), 0)
+        self.assertEqual(d.ls("var", "work"), [])
+        done, left = d.done(), d.ls("inbox")
+        self.assertEqual(sorted(done + left), sorted(texts))
+        self.assertTrue(left, "everything was done before the stop")
+        for n in done:
+            self.assertIsNotNone(self.exported(texts[n]), n)
+        self.assertIn("stopping (received SIGTERM)", d.log())
+
     def test_poison_document_fails_after_max_attempts_crashes(self):
         d = self.daemon(service="  plugin_path: [%s]\n" % self.plugin_dir(),
                         pipeline=self.faulty_pipeline("    crash_on: POISON\n"))
@@ -271,7 +287,7 @@ class Faults(DaemonTest):
         self.assertEqual(rec["stage"], "crash")
         self.assertEqual(rec["attempts"], 3)
         self.assertIn("max_attempts", rec["message"])
-        self.assertEqual(d.ls("var", "attempts"), [])
+        d.wait(lambda: d.ls("var", "attempts") == [], 10, "the crash counter stayed")
         d.drop("good.txt", ARTICLE)
         d.wait(lambda: d.done() == ["good.txt"], 30, "the daemon stopped working")
         self.assertEqual(d.stop(), 0)

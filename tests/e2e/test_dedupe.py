@@ -1,5 +1,6 @@
 """The `dedupe` plugin: near-duplicates against a persistent, bounded
 index; duplicate_of; drop: true and `when` guards before export."""
+import hashlib
 import os
 import struct
 
@@ -137,6 +138,30 @@ class Dedupe(ndtest.TempDirTest):
         a, c = self.process(cfg, FERRY, edited(FERRY), export=True)
         self.assertEqual(os.listdir(self.path("out")), [a["id"] + ".json"])
         self.assertEqual(os.listdir(self.path("dups")), [c["id"] + ".json"])
+
+
+class DedupeDaemon(ndtest.TempDirTest):
+    def test_dropped_duplicate_goes_to_done_marked(self):
+        d = ndtest.Daemon(self, "inbox:\n  path: ./inbox\n  state: ./var\n"
+                          "  settle: 100ms\n  settle_slow: 600ms\n"
+                          "service:\n  log_level: info\n"
+                          "pipeline:\n  - plugin: text\n"
+                          "  - plugin: dedupe\n    index: ./var/dedupe.index\n"
+                          "    drop: true\n"
+                          "  - plugin: json\n    dir: ./outbox\n")
+        os.makedirs(self.path("inbox"))
+        self.addCleanup(d.stop)
+        d.start()
+        d.drop("ferry.txt", FERRY)
+        d.wait(lambda: d.done() == ["ferry.txt"], 30, "the original was not done")
+        d.drop("ferry-again.txt", edited(FERRY))
+        d.wait(lambda: len(d.done()) == 2, 30, "the duplicate was not done")
+        self.assertEqual(d.done(), ["ferry-again.txt", "ferry.txt"])
+        self.assertEqual(d.failed(), [])
+        first = hashlib.sha256(FERRY.encode()).hexdigest()
+        self.assertEqual(d.ls("outbox"), [first + ".json"])
+        self.assertIn("the chain ends here: near-duplicate of %s" % first[:16],
+                      d.log())
 
 
 if __name__ == "__main__":

@@ -71,6 +71,8 @@ class Extraction(ndtest.TempDirTest):
         # The quote that runs on after the attribution is his too.
         self.assertEqual(quotes[1]["speaker"], "Erling Haaland")
         self.assertEqual(quotes[2]["speaker"], "Stale Solbakken")
+        # "Martin" alone, after "Martin Odegaard", is him.
+        self.assertEqual(people["Martin Odegaard"]["count"], 2)
 
     def test_science(self):
         d = self.process(article("science.txt"))[0]
@@ -163,8 +165,10 @@ class Extraction(ndtest.TempDirTest):
                 self.assertEqual(len(e["spans"]), e["count"])
                 for a, b in e["spans"]:
                     mention = text[a:b]
-                    # A short form ("Haaland") is the tail of the fullest.
-                    self.assertTrue(e["text"].endswith(mention) or mention == e["text"],
+                    # A short form is the fullest form's last words
+                    # ("Haaland") or its first name ("Martin").
+                    self.assertTrue(e["text"].endswith(" " + mention) or mention == e["text"]
+                                    or e["text"].startswith(mention + " "),
                                     (name, e, mention))
 
     def test_summary_in_document_order(self):
@@ -233,6 +237,8 @@ pipeline:
         d = self.process(p)[0]
         self.assertEqual(d["language"]["code"], "und")
         self.assertEqual(d["quotes"], [])
+        self.assertEqual(d["keywords"], [])  # no word long enough to count
+        self.assertEqual([e["type"] for e in d["entities"]], ["MONEY"])  # "$ 5"
 
     def test_seed_article(self):
         seed = ndtest.shared_path("corpus", "seed-trade-talks-madrid.txt")

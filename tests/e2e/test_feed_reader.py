@@ -1,5 +1,6 @@
 """The feed reader: RSS 2.0, RSS 1.0 and Atom in the shapes publishing
 systems write them; items fail on their own; hostile XML stays harmless."""
+import json
 import os
 
 import ndtest
@@ -109,6 +110,37 @@ class FeedReader(ndtest.TempDirTest):
                        ' of an item still gives what it has.')
         docs, _ = self.run_feed(p)
         self.assertEqual(docs[0]["title"], "Cut short")
+
+
+class FeedInDaemon(ndtest.TempDirTest):
+    """A feed dropped into the inbox: every item exported, the feed in done/
+    afterwards, a bad item in failed/ with its own error record."""
+
+    def test_feed_items_exported_then_done(self):
+        cfg = ("inbox:\n  path: ./inbox\n  state: ./var\n  settle: 100ms\n"
+               "service:\n  log_level: info\n"
+               "pipeline:\n  - plugin: text\n  - plugin: html\n  - plugin: feed\n"
+               "  - plugin: json\n    dir: ./outbox\n")
+        d = ndtest.Daemon(self, cfg)
+        self.addCleanup(d.stop)
+        d.start()
+        for name in ("wordpress-rss2.xml", "bad-items.xml"):
+            with open(os.path.join(FIX, name), "rb") as f:
+                d.drop(name, f.read())
+        d.wait(lambda: len(d.done()) == 2, 30, "both feeds filed in done/")
+        self.assertEqual(d.done(), ["bad-items.xml", "wordpress-rss2.xml"])
+        out = sorted(os.listdir(self.path("outbox")))
+        self.assertEqual(len(out), 4, out)  # 2 + 2 good items
+        titles = set()
+        for n in out:
+            with open(self.path("outbox", n)) as f:
+                titles.add(json.load(f)["title"])
+        self.assertIn("Good item three", titles)
+        self.assertIn("Allotment waiting list closes as demand doubles", titles)
+        self.assertEqual(d.failed(), ["bad-items.xml#2"])
+        rec = d.error_record("bad-items.xml#2")
+        self.assertEqual(rec["plugin"], "feed")
+        self.assertIn("no title, link or content", rec["message"])
 
 
 if __name__ == "__main__":

@@ -133,7 +133,8 @@ class HtmlReader(ndtest.TempDirTest):
             chunk = "data, " * 100000
             for _ in range(50):  # 30 MB in one line
                 f.write(chunk)
-        d = self.read(p, config="inbox: {path: ./inbox, max_bytes: 64MiB}\n")
+        d = self.read(p, config="inbox: {path: ./inbox, max_bytes: 64MiB}\n"
+                      "pipeline:\n  - plugin: html\n")
         self.assertTrue(d["text"].startswith("data, data"))
 
 

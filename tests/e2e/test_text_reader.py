@@ -119,6 +119,17 @@ class TextReader(ndtest.TempDirTest):
         self.assertEqual(r.returncode, 1)
         self.assertIn("unsupported media type application/pdf", r.stderr.decode())
 
+    def test_pathological_markdown(self):
+        # Brackets, image marks, backtick runs and angle brackets that never
+        # close: each line is read once, not once per bracket.
+        body = ("[" * 300000 + "\n" + "![" * 150000 + "\n" +
+                " ".join("`" * k for k in range(1, 700)) + "\n" + "<" * 300000 + "\n")
+        d = self.read(self.write("p.md", "# Odd input\n\n" + body),
+                      config="pipeline:\n  - plugin: text\n")
+        self.assertEqual(d["title"], "Odd input")
+        self.assertIn("[" * 1000, d["text"])
+        self.assertIn("<" * 1000, d["text"])
+
     def test_giant_single_line(self):
         # 100 MB on one line: read within bounded memory, title cut short.
         p = self.path("giant.txt")
@@ -126,7 +137,9 @@ class TextReader(ndtest.TempDirTest):
             chunk = b"lorem ipsum dolor " * 58255  # about 1 MB
             for _ in range(100):
                 f.write(chunk)
-        d = self.read(p, config="inbox: {path: ./inbox, max_bytes: 200MiB}\n")
+        # Only the reader: the extraction steps have their own tests.
+        d = self.read(p, config="inbox: {path: ./inbox, max_bytes: 200MiB}\n"
+                      "pipeline:\n  - plugin: text\n")
         self.assertLessEqual(len(d["title"]), 300)
         self.assertTrue(d["title"].startswith("lorem ipsum"))
         # The text keeps the whole line, not just the title cut from it.

@@ -1,0 +1,221 @@
+/* The exporter contract, driven through the pipeline as the daemon drives
+ * it (pipeline_run, then pipeline_flush): the sqlite exporter commits a
+ * batch at the flush and not before, commits each document at once in
+ * `always` mode, and turns a database locked by someone else into a RETRY
+ * that resumes at its own step and writes the document once; a COMMIT
+ * that fails (here: the file size limit stands in for a full disk) keeps
+ * the batch, and the next flush writes it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "pipeline.h"
+
+static char dir[64], cfgpath[128], dbpath[128];
+
+static int setup(void **st)
+{
+    (void)st;
+    snprintf(dir, sizeof dir, "/tmp/nd-exporters-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(cfgpath, sizeof cfgpath, "%s/nd.yaml", dir);
+    snprintf(dbpath, sizeof dbpath, "%s/archive.db", dir);
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct pipeline *start(const char *durable)
+{
+    const char *build = getenv("NEWSDESK_BUILD");
+    assert_non_null(build);
+    remove(dbpath);
+    FILE *f = fopen(cfgpath, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "service:\n"
+            "  durable: %s\n"
+            "  plugin_path: [\"%s/plugins/text\", \"%s/plugins/sqlite\"]\n"
+            "pipeline:\n"
+            "  - plugin: text\n"
+            "  - plugin: sqlite\n"
+            "    path: %s\n"
+            "    busy_timeout: 20ms\n",
+            durable, build, build, dbpath);
+    fclose(f);
+    struct pipeline *p;
+    struct errlist errs = {0}, warns = {0};
+    int rc = pipeline_load(&p, cfgpath, &errs, &warns);
+    if (rc == 0) {
+        p->run_exporters = 1;
+        rc = pipeline_start(p, &errs);
+    }
+    for (size_t i = 0; i < errs.n; i++)
+        fprintf(stderr, "%s\n", errs.msgs[i]);
+    assert_int_equal(rc, 0);
+    errs_free(&errs);
+    errs_free(&warns);
+    return p;
+}
+
+static nd_doc_t *story(int i)
+{
+    char text[128];
+    int n = snprintf(text, sizeof text, "Ferry timetable %d\n\nThe ferry runs again.\n", i);
+    uint8_t *raw = malloc((size_t)n);
+    memcpy(raw, text, (size_t)n);
+    return doc_new(raw, (size_t)n, "ferry.txt", NULL, "text/plain");
+}
+
+/* Rows as another connection sees them. */
+static int rows(void)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    int n = -1;
+    assert_int_equal(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM documents", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+static void batch_is_committed_at_the_flush(void **st)
+{
+    (void)st;
+    struct pipeline *p = start("batch");
+    nd_doc_t *d[3];
+    for (int i = 0; i < 3; i++) {
+        d[i] = story(i);
+        assert_int_equal(pipeline_run(p, d[i]), ND_OK);
+    }
+    assert_int_equal(rows(), 0); /* not yet: these are not durable */
+    char err[256];
+    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+    assert_int_equal(rows(), 3);
+    /* The same documents again (a retry after a failed flush, say):
+     * replaced, not added. */
+    for (int i = 0; i < 3; i++) {
+        d[i]->next_step = 0;
+        d[i]->read = 0;
+        assert_int_equal(pipeline_run(p, d[i]), ND_OK);
+    }
+    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+    assert_int_equal(rows(), 3);
+    for (int i = 0; i < 3; i++)
+        doc_free(d[i]);
+    pipeline_free(p);
+}
+
+static void always_commits_each_document(void **st)
+{
+    (void)st;
+    struct pipeline *p = start("always");
+    nd_doc_t *d = story(7);
+    assert_int_equal(pipeline_run(p, d), ND_OK);
+    assert_int_equal(rows(), 1);
+    doc_free(d);
+    pipeline_free(p);
+}
+
+static void locked_database_is_a_retry_at_that_step(void **st)
+{
+    (void)st;
+    struct pipeline *p = start("batch");
+    sqlite3 *other;
+    assert_int_equal(sqlite3_open(dbpath, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+    nd_doc_t *d = story(9);
+    assert_int_equal(pipeline_run(p, d), ND_RETRY);
+    assert_non_null(d->error);
+    assert_non_null(strstr(d->error, "locked"));
+    assert_int_equal(d->next_step, 1); /* resumes at sqlite, not at text */
+    assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    assert_int_equal(pipeline_run(p, d), ND_OK);
+    char err[256];
+    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+    assert_int_equal(rows(), 1);
+    doc_free(d);
+    pipeline_free(p);
+}
+
+static void unflushed_batch_is_dropped_at_shutdown(void **st)
+{
+    (void)st;
+    struct pipeline *p = start("batch");
+    nd_doc_t *d = story(11);
+    assert_int_equal(pipeline_run(p, d), ND_OK);
+    pipeline_free(p); /* no flush: the document was never reported done */
+    assert_int_equal(rows(), 0);
+    doc_free(d);
+}
+
+static void failed_commit_keeps_the_batch(void **st)
+{
+    (void)st;
+    struct pipeline *p = start("batch");
+    char err[256];
+    nd_doc_t *first = story(20);
+    assert_int_equal(pipeline_run(p, first), ND_OK);
+    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+
+    /* No file may grow from here: the WAL cannot take the next commit. */
+    char wal[160];
+    snprintf(wal, sizeof wal, "%s-wal", dbpath);
+    struct stat sb;
+    assert_int_equal(stat(wal, &sb), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = (rlim_t)sb.st_size;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    nd_doc_t *d[3];
+    for (int i = 0; i < 3; i++) {
+        d[i] = story(21 + i);
+        assert_int_equal(pipeline_run(p, d[i]), ND_OK);
+    }
+    nd_status_t fs = pipeline_flush(p, 1, err, sizeof err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    assert_int_equal(fs, ND_RETRY);
+    assert_non_null(strstr(err, "cannot commit 3 documents"));
+    assert_int_equal(rows(), 1);
+    /* The host tries the flush again: the three are written now. */
+    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+    assert_int_equal(rows(), 4);
+    for (int i = 0; i < 3; i++)
+        doc_free(d[i]);
+    doc_free(first);
+    pipeline_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(batch_is_committed_at_the_flush),
+        cmocka_unit_test(always_commits_each_document),
+        cmocka_unit_test(locked_database_is_a_retry_at_that_step),
+        cmocka_unit_test(unflushed_batch_is_dropped_at_shutdown),
+        cmocka_unit_test(failed_commit_keeps_the_batch),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

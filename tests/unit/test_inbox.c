@@ -1,0 +1,214 @@
+/* inbox.c on a real libuv loop and a temporary folder: when names become
+ * ready, what is ignored, and that a table far smaller than the folder
+ * still hands out every file exactly once. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "inbox.h"
+
+struct fixture {
+    char root[PATH_MAX], dir[PATH_MAX + 8];
+    uv_loop_t loop;
+    struct inbox in;
+    int started, ready_calls;
+};
+
+static void on_ready(struct inbox *in, void *arg)
+{
+    (void)in;
+    ((struct fixture *)arg)->ready_calls++;
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    snprintf(f->root, sizeof f->root, "/tmp/newsdesk-inbox-XXXXXX");
+    assert_non_null(mkdtemp(f->root));
+    snprintf(f->dir, sizeof f->dir, "%s/inbox", f->root);
+    assert_int_equal(mkdir(f->dir, 0755), 0);
+    uv_loop_init(&f->loop);
+    *state = f;
+    return 0;
+}
+
+static void closed(struct inbox *in)
+{
+    (void)in;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    if (f->started) {
+        inbox_close(&f->in, closed);
+        uv_run(&f->loop, UV_RUN_DEFAULT);
+    }
+    uv_loop_close(&f->loop);
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static const char *const user_ignore[] = {"*.bak"};
+
+static void start_settle(struct fixture *f, size_t max_candidates,
+                         int64_t settle_ms)
+{
+    struct inbox_settings set = {
+        .path = f->dir, .settle_ms = settle_ms, .settle_slow_ms = 200,
+        .rescan_ms = 3600000, .poll_ms = 100, .watch = INBOX_WATCH_INOTIFY,
+        .ignore = user_ignore, .nignore = 1, .max_candidates = max_candidates,
+    };
+    char err[512];
+    assert_int_equal(inbox_start(&f->in, &f->loop, &set, on_ready, f, err,
+                                 sizeof err), 0);
+    f->started = 1;
+}
+
+static void start(struct fixture *f, size_t max_candidates)
+{
+    start_settle(f, max_candidates, 50);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+    char p[PATH_MAX * 2];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void stop_timer(uv_timer_t *t)
+{
+    uv_timer_stop(t);
+}
+
+/* Run the loop for about `ms` milliseconds. */
+static void spin(struct fixture *f, int ms)
+{
+    uv_timer_t t;
+    uv_timer_init(&f->loop, &t);
+    uv_timer_start(&t, stop_timer, (uint64_t)ms, 0);
+    while (uv_is_active((uv_handle_t *)&t))
+        uv_run(&f->loop, UV_RUN_ONCE);
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(&f->loop, UV_RUN_NOWAIT);
+}
+
+static void test_rename_is_ready_at_once(void **state)
+{
+    struct fixture *f = *state;
+    start(f, 64);
+    spin(f, 20); /* the start-up scan of an empty folder */
+    put(f->root, "a.txt", "story");
+    char src[PATH_MAX * 2], dst[PATH_MAX * 2];
+    snprintf(src, sizeof src, "%s/a.txt", f->root);
+    snprintf(dst, sizeof dst, "%s/a.txt", f->dir);
+    assert_int_equal(rename(src, dst), 0);
+    char name[NAME_MAX + 1] = "";
+    for (int i = 0; i < 100 && !inbox_take(&f->in, name); i++)
+        uv_run(&f->loop, UV_RUN_ONCE);
+    assert_string_equal(name, "a.txt");
+    assert_true(f->ready_calls > 0);
+    assert_int_equal(inbox_take(&f->in, name), 0); /* handed out once */
+}
+
+static void test_written_in_place_waits_for_settle(void **state)
+{
+    struct fixture *f = *state;
+    start_settle(f, 64, 1000);
+    spin(f, 20);
+    put(f->dir, "b.txt", "story");
+    /* The events are in; `settle` has not passed. */
+    uv_run(&f->loop, UV_RUN_NOWAIT);
+    uv_run(&f->loop, UV_RUN_NOWAIT);
+    char name[NAME_MAX + 1] = "";
+    assert_int_equal(inbox_take(&f->in, name), 0);
+    for (int i = 0; i < 100 && !inbox_take(&f->in, name); i++)
+        spin(f, 50);
+    assert_string_equal(name, "b.txt");
+    assert_string_equal(name, "b.txt");
+}
+
+static void test_ignored_entries_are_never_handed_out(void **state)
+{
+    struct fixture *f = *state;
+    char p[PATH_MAX * 2];
+    put(f->dir, ".hidden", "x");
+    put(f->dir, "x.tmp", "x");
+    put(f->dir, "y.part", "x");
+    put(f->dir, "z.bak", "x");
+    put(f->dir, "THUMBS.DB", "x");
+    snprintf(p, sizeof p, "%s/sub", f->dir);
+    assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/fifo", f->dir);
+    assert_int_equal(mkfifo(p, 0644), 0);
+    snprintf(p, sizeof p, "%s/link", f->dir);
+    assert_int_equal(symlink("/etc/hostname", p), 0);
+    put(f->dir, "real.txt", "x");
+    start(f, 64);
+    char name[NAME_MAX + 1] = "";
+    for (int i = 0; i < 100 && !inbox_take(&f->in, name); i++)
+        spin(f, 50); /* two stats settle_slow apart */
+    assert_string_equal(name, "real.txt");
+    assert_int_equal(inbox_take(&f->in, name), 0);
+    int known = 0;
+    assert_int_equal(inbox_pending(&f->in, &known), 0);
+    assert_true(known);
+}
+
+static void test_small_table_large_folder(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 100 };
+    for (int i = 0; i < N; i++) {
+        char n[32];
+        snprintf(n, sizeof n, "f%03d.txt", i);
+        put(f->dir, n, "x");
+    }
+    start(f, 8);
+    int seen[N] = {0}, got = 0;
+    char name[NAME_MAX + 1] = "";
+    for (int round = 0; round < 400 && got < N; round++) {
+        spin(f, 10);
+        while (inbox_take(&f->in, name)) {
+            int i = atoi(name + 1);
+            assert_in_range(i, 0, N - 1);
+            assert_int_equal(seen[i], 0);
+            seen[i] = 1;
+            got++;
+            /* Taken: as the daemon would, move it out of the folder. */
+            char p[PATH_MAX * 2];
+            snprintf(p, sizeof p, "%s/%s", f->dir, name);
+            assert_int_equal(unlink(p), 0);
+        }
+        assert_true(inbox_pending(&f->in, NULL) <= 8);
+    }
+    assert_int_equal(got, N);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rename_is_ready_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_written_in_place_waits_for_settle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ignored_entries_are_never_handed_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_table_large_folder, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
