@@ -458,20 +458,31 @@ class ServiceTest(ndtest.TempDirTest):
             db.close()
 
     def test_http_off_and_port_taken(self):
-        d = self.start(config("x").replace("127.0.0.1:0", '""'))
+        d = self.start(config("x", http='""'))
         d.wait(lambda: "running:" in d.log(), "did not start")
         self.assertNotIn("serving /metrics", d.log())
         self.assertEqual(d.stop(), 0)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            s.listen()
-            port = s.getsockname()[1]
-            r = subprocess.run([ndtest.BIN, "run", "-c", self.write(
-                "taken.yaml", config("x").replace("127.0.0.1:0",
-                                                  "127.0.0.1:%d" % port))],
-                cwd=self.dir, capture_output=True, timeout=60)
-        self.assertEqual(r.returncode, 78)
-        self.assertIn("cannot listen on 127.0.0.1:%d" % port, r.stderr.decode())
+        # A port in use does not stop the daemon: it works, says why there
+        # is no HTTP, and listens once the port is free.
+        os.rename(self.path("daemon.log"), self.path("daemon.off.log"))
+        blocker = socket.socket()
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        addr = "127.0.0.1:%d" % blocker.getsockname()[1]
+        try:
+            d = self.start(config("x", http=addr))
+            d.wait(lambda: "running:" in d.log(), "did not start")
+            self.assertIn("error: cannot listen on %s: address already in use; "
+                          "running without /metrics, /health and /status, "
+                          "trying again every 5 s" % addr, d.log())
+            d.drop("p.txt", article(3))
+            d.wait(lambda: d.done() == ["p.txt"], "not done without HTTP")
+        finally:
+            blocker.close()
+        d.wait_serving()
+        self.assertEqual(d.addr, addr)
+        self.assertEqual(d.get("/health")[0], 200)
+        self.assertEqual(d.stop(), 0)
 
     def run_briefly(self, cfg, env, out, wait_for="running:"):
         """Start the daemon with stderr to `out`, wait until it logs
