@@ -457,6 +457,21 @@ class ServiceTest(ndtest.TempDirTest):
         finally:
             db.close()
 
+    def test_reload_says_what_waits_for_a_restart(self):
+        d = self.start(config("one")).wait_serving()
+        d.write_config(config("two").replace("workers: 2", "workers: 3")
+                       .replace("  state: ./var\n",
+                                "  state: ./var\n  settle: 1s\n"))
+        d.signal(signal.SIGHUP)
+        d.wait(lambda: "reloaded" in d.log(), "no reload")
+        self.assertIn("warning: reload: inbox.settle, service.workers changed; "
+                      "that takes effect at the next restart", d.log())
+        d.drop("w.txt", article(5))
+        d.wait(lambda: d.done() == ["w.txt"], "not done after the reload")
+        with open(self.path("outbox", os.listdir(self.path("outbox"))[0])) as f:
+            self.assertEqual(json.load(f)["greeting"], "two")
+        self.assertEqual(d.stop(), 0)
+
     def test_http_off_and_port_taken(self):
         d = self.start(config("x", http='""'))
         d.wait(lambda: "running:" in d.log(), "did not start")
