@@ -31,16 +31,28 @@ static int pronoun(const nlp_doc_t *d, size_t k)
     return tk_ieq(d, k, "he") || tk_ieq(d, k, "she");
 }
 
-static int open_mark(const nlp_doc_t *d, size_t k, int *straight)
+/* Quotation marks: kind 0 is “…” or «…», kind 1 straight "…", kind 2
+ * single ‘…’ (British style; a ‘ opens only after a space, as the closing
+ * ’ is also an apostrophe). */
+static int open_mark(const nlp_doc_t *d, size_t k, int *kind)
 {
-    *straight = tk_eq(d, k, "\"");
-    return *straight || tk_eq(d, k, "\xE2\x80\x9C") || tk_eq(d, k, "\xC2\xAB");
+    if (tk_eq(d, k, "\""))
+        return *kind = 1, 1;
+    if (tk_eq(d, k, "\xE2\x80\x9C") || tk_eq(d, k, "\xC2\xAB"))
+        return *kind = 0, 1;
+    if (tk_eq(d, k, "\xE2\x80\x98") &&
+        (k == 0 || (d->tok[k].flags & (NLP_SPACE_BEFORE | NLP_LINE_BEFORE))))
+        return *kind = 2, 1;
+    return 0;
 }
 
-static int close_mark(const nlp_doc_t *d, size_t k, int straight)
+static int close_mark(const nlp_doc_t *d, size_t k, int kind)
 {
-    return straight ? tk_eq(d, k, "\"")
-                    : tk_eq(d, k, "\xE2\x80\x9D") || tk_eq(d, k, "\xC2\xBB");
+    if (kind == 1)
+        return tk_eq(d, k, "\"");
+    if (kind == 2)
+        return tk_eq(d, k, "\xE2\x80\x99");
+    return tk_eq(d, k, "\xE2\x80\x9D") || tk_eq(d, k, "\xC2\xBB");
 }
 
 /* The PERSON entity of a mention covering token k, or -1. */
@@ -116,21 +128,21 @@ int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
     *n = 0;
     size_t cap = 0, prev_close = 0;
     for (size_t k = 0; k < d->ntok; k++) {
-        int straight;
-        if (!open_mark(d, k, &straight))
+        int kind;
+        if (!open_mark(d, k, &kind))
             continue;
         size_t c = k + 1, words = 0;
-        while (c < d->ntok && !close_mark(d, c, straight)) {
+        while (c < d->ntok && !close_mark(d, c, kind)) {
             int st;
-            /* A new opening curly mark or a paragraph break means this
-             * one was never closed. */
-            if ((!straight && open_mark(d, c, &st) && !st) ||
+            /* A new opening mark of the same curly kind or a paragraph
+             * break means this one was never closed. */
+            if ((kind != 1 && open_mark(d, c, &st) && st == kind) ||
                 (d->tok[c].flags & NLP_LINE_BEFORE))
                 break;
             words += d->tok[c].kind == NLP_WORD || d->tok[c].kind == NLP_NUMBER;
             c++;
         }
-        if (c >= d->ntok || !close_mark(d, c, straight)) {
+        if (c >= d->ntok || !close_mark(d, c, kind)) {
             continue;
         }
         int sentence = words >= 2 && (d->tok[k + 1].flags & NLP_CAP) &&
