@@ -150,7 +150,7 @@ static void print_status(json_t *j)
     json_t *steps = json_object_get(j, "pipeline");
     if (!json_array_size(steps))
         return;
-    printf("pipeline:\n  %-14s %-10s %10s %8s %8s %8s %10s\n", "step", "plugin",
+    printf("pipeline:\n  %-14s %-12s %10s %8s %8s %8s %10s\n", "step", "plugin",
            "ok", "skipped", "failed", "retried", "mean");
     size_t i;
     json_t *s;
@@ -161,7 +161,7 @@ static void print_status(json_t *j)
             snprintf(m, sizeof m, "%.1f ms", mean / 1000);
         else
             snprintf(m, sizeof m, "%.0f us", mean);
-        printf("  %-14s %-10s %10lld %8lld %8lld %8lld %10s\n",
+        printf("  %-14s %-12s %10lld %8lld %8lld %8lld %10s\n",
                jstr(s, "step", NULL), jstr(s, "plugin", NULL),
                jint(s, "ok", NULL), jint(s, "skipped", NULL),
                jint(s, "failed", NULL), jint(s, "retried", NULL), m);

@@ -662,9 +662,29 @@ static void recover(struct daemon *dm, const char *name)
     start_job(dm, j);
 }
 
+/* Nonzero while a replaced chain has documents running or waiting for
+ * their group commit. Its exporters may hold what the new chain's need (a
+ * database's write lock until the commit, say): new documents wait for
+ * that, which takes as long as a document, not a retry. Documents of the
+ * old chain waiting on a retry do not hold the switch up. */
+static int old_chains_busy(const struct daemon *dm)
+{
+    size_t n = 0;
+    for (const struct retired_chain *r = dm->retired; r; r = r->next)
+        n += r->jobs;
+    for (const struct job *j = dm->waiting_retry.head; j; j = j->next)
+        n -= j->p != dm->p;
+    return n > 0;
+}
+
 static void pump(struct daemon *dm)
 {
     char name[NAME_MAX + 1];
+    if (dm->switching) {
+        if (old_chains_busy(dm))
+            return;
+        dm->switching = 0;
+    }
     while (!dm->stopping && dm->inflight < dm->max_inflight) {
         if (dm->recover_next < dm->nrecover) {
             recover(dm, dm->recover[dm->recover_next]);
@@ -932,6 +952,7 @@ void daemon_reload(struct daemon *dm, struct pipeline *np)
         dm->retired = r;
         log_info("reload: %zu documents finish on the previous pipeline",
                  dm->p_jobs);
+        dm->switching = 1;
     } else {
         pipeline_free(old);
     }
@@ -941,6 +962,7 @@ void daemon_reload(struct daemon *dm, struct pipeline *np)
     dm->max_inflight = (size_t)config_int(c, "service", "max_inflight");
     dm->retry_min = config_int(c, "service", "retry_min");
     dm->retry_max = config_int(c, "service", "retry_max");
+    kick_flush(dm);
     pump(dm);
 }
 

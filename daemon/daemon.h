@@ -50,6 +50,8 @@ struct daemon {
                                loop (daemon_reload replaces it) */
     size_t p_jobs;          /* documents on p */
     struct retired_chain *retired; /* owned; freed once drained */
+    int switching;          /* after a reload: no claims until the old
+                               chains are idle */
     struct inbox inbox;
     struct store store;
 

@@ -18,6 +18,7 @@
 #include "options.h"
 
 #define STATUS_INTERVAL_MS 1000
+#define HTTP_RETRY_MS 5000
 
 /* The figures /metrics and /status show, taken from the daemon. */
 void service_refresh(struct service *sv)
@@ -49,6 +50,32 @@ static void on_http(void *ctx, const struct http_request *req,
     service_http_handler(&sv->view, req, res);
 }
 
+static void on_http_timer(uv_timer_t *t);
+
+/* Listen on service.http. A port that is taken does not stop the daemon:
+ * processing articles matters more than reporting on it. It says so and
+ * tries again every HTTP_RETRY_MS. */
+static void http_listen(struct service *sv, int first)
+{
+    char err[512];
+    if (http_start(&sv->http, sv->loop, sv->http_addr, on_http, sv, err,
+                   sizeof err) < 0) {
+        if (first)
+            log_error("%s; running without /metrics, /health and /status, "
+                      "trying again every %d s", err, HTTP_RETRY_MS / 1000);
+        uv_timer_start(&sv->http_timer, on_http_timer, HTTP_RETRY_MS, 0);
+        uv_unref((uv_handle_t *)&sv->http_timer);
+        return;
+    }
+    /* Serving must not keep the loop alive once the daemon is done. */
+    http_unref(sv->http);
+    char bound[64];
+    log_info("serving /metrics, /health and /status on http://%s",
+             http_bound(sv->http, bound, sizeof bound));
+}
+
+static void on_http_timer(uv_timer_t *t) { http_listen(t->data, 0); }
+
 int service_init(struct service *sv, uv_loop_t *loop, const char *config_file,
                  const struct pipeline *p, char *err, size_t errlen)
 {
@@ -67,14 +94,15 @@ int service_init(struct service *sv, uv_loop_t *loop, const char *config_file,
         log_warning("cannot notify the service manager: %s", nerr);
     const char *addr = config_str(&p->cfg, "service", "http");
     if (addr && *addr) {
-        int rc = http_start(&sv->http, loop, addr, on_http, sv, err, errlen);
-        if (rc < 0)
+        sv->http_addr = strdup(addr);
+        uv_timer_init(loop, &sv->http_timer);
+        sv->http_timer.data = sv;
+        sv->http_timer_open = 1;
+        if (!sv->http_addr) {
+            snprintf(err, errlen, "out of memory");
             return -1;
-        /* Serving must not keep the loop alive once the daemon is done. */
-        http_unref(sv->http);
-        char bound[64];
-        log_info("serving /metrics, /health and /status on http://%s",
-                 http_bound(sv->http, bound, sizeof bound));
+        }
+        http_listen(sv, 1);
     }
     return 0;
 }
@@ -309,6 +337,11 @@ void service_close(struct service *sv)
     }
     http_stop(sv->http);
     sv->http = NULL;
+    if (sv->http_timer_open)
+        uv_close((uv_handle_t *)&sv->http_timer, NULL);
+    sv->http_timer_open = 0;
+    free(sv->http_addr);
+    sv->http_addr = NULL;
     notify_close(&sv->notify);
     free(sv->config_file);
     sv->config_file = NULL;

@@ -18,7 +18,10 @@ struct service {
     struct daemon *dm;        /* NULL until service_ready */
     char *config_file;        /* what a reload reads again; NULL: defaults */
     struct notifier notify;
-    struct http_server *http;
+    struct http_server *http; /* NULL while not listening */
+    char *http_addr;          /* service.http, or NULL: off */
+    uv_timer_t http_timer;    /* listening again after a failure */
+    int http_timer_open;
     struct service_stats stats;
     struct service_view view;
     uv_timer_t status_timer, watchdog_timer;
@@ -30,7 +33,8 @@ struct service {
 
 /* Before the daemon starts: open the notification socket and start
  * listening on service.http of p's configuration (answering 503 "starting"
- * until service_ready). Returns 0, or -1 with the reason in err. */
+ * until service_ready; an address in use is logged and tried again
+ * later). Returns 0, or -1 with the reason in err (out of memory). */
 int service_init(struct service *sv, uv_loop_t *loop, const char *config_file,
                  const struct pipeline *p, char *err, size_t errlen);
 

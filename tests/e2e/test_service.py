@@ -318,12 +318,14 @@ class ServiceTest(ndtest.TempDirTest):
         stamps = [t for t, x in n.messages if x.startswith("STATUS=")]
         seq = []
         for x in msgs:
-            key = x.split("=")[0] + ("=..." if x.startswith("STATUS") else "=1")
+            key = x.replace("\n", " ")
+            if key.startswith("RELOADING"):
+                key = "RELOADING=1 MONOTONIC_USEC=..."
             if not seq or seq[-1][0] != key:
                 seq.append([key, 0])
             seq[-1][1] += 1
-        print("notify sequence:", ", ".join(
-            k if c == 1 else "%s x%d" % (k, c) for k, c in seq))
+        print("notify sequence:", " | ".join(
+            k if c == 1 else "%s (x%d)" % (k, c) for k, c in seq))
         self.assertGreater(len(stamps), 1)
         for a, b in zip(stamps, stamps[1:]):
             self.assertGreater(b - a, 0.9)
@@ -427,21 +429,75 @@ class ServiceTest(ndtest.TempDirTest):
         self.assertIn("reload failed", log)
         self.assertRegex(log, r'reload: [^\n]*unknown plugin "nosuch"')
 
+    def test_reload_with_a_database_exporter(self):
+        # The old chain's exporter holds the database's write lock until its
+        # group commit: new documents must not queue behind it (they would
+        # wait for busy_timeout and retry).
+        cfg = ("inbox:\n  path: ./inbox\nservice:\n  http: 127.0.0.1:0\n"
+               "  workers: 2\npipeline:\n  - plugin: text\n"
+               "  - plugin: sqlite\n    path: ./var/archive.db\n"
+               "    busy_timeout: %s\n")
+        d = self.start(cfg % "5s").wait_serving()
+        total = 120
+        for i in range(total):
+            if i in (40, 80):
+                d.write_config(cfg % ("4s" if i == 40 else "6s"))
+                d.signal(signal.SIGHUP)
+            d.drop("s%03d.txt" % i, article(i))
+        d.wait(lambda: len(d.done()) == total, "not every file done", 120)
+        self.assertEqual(d.log().count("notice: reloaded"), 2)
+        self.assertNotIn("database is locked", d.log())
+        self.assertNotIn("retrying", d.log())
+        self.assertEqual(d.stop(), 0)
+        import sqlite3
+        db = sqlite3.connect(self.path("var", "archive.db"))
+        try:
+            self.assertEqual(db.execute("select count(*) from documents")
+                             .fetchone()[0], total)
+        finally:
+            db.close()
+
+    def test_reload_says_what_waits_for_a_restart(self):
+        d = self.start(config("one")).wait_serving()
+        d.write_config(config("two").replace("workers: 2", "workers: 3")
+                       .replace("  state: ./var\n",
+                                "  state: ./var\n  settle: 1s\n"))
+        d.signal(signal.SIGHUP)
+        d.wait(lambda: "reloaded" in d.log(), "no reload")
+        self.assertIn("warning: reload: inbox.settle, service.workers changed; "
+                      "that takes effect at the next restart", d.log())
+        d.drop("w.txt", article(5))
+        d.wait(lambda: d.done() == ["w.txt"], "not done after the reload")
+        with open(self.path("outbox", os.listdir(self.path("outbox"))[0])) as f:
+            self.assertEqual(json.load(f)["greeting"], "two")
+        self.assertEqual(d.stop(), 0)
+
     def test_http_off_and_port_taken(self):
-        d = self.start(config("x").replace("127.0.0.1:0", '""'))
+        d = self.start(config("x", http='""'))
         d.wait(lambda: "running:" in d.log(), "did not start")
         self.assertNotIn("serving /metrics", d.log())
         self.assertEqual(d.stop(), 0)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            s.listen()
-            port = s.getsockname()[1]
-            r = subprocess.run([ndtest.BIN, "run", "-c", self.write(
-                "taken.yaml", config("x").replace("127.0.0.1:0",
-                                                  "127.0.0.1:%d" % port))],
-                cwd=self.dir, capture_output=True, timeout=60)
-        self.assertEqual(r.returncode, 78)
-        self.assertIn("cannot listen on 127.0.0.1:%d" % port, r.stderr.decode())
+        # A port in use does not stop the daemon: it works, says why there
+        # is no HTTP, and listens once the port is free.
+        os.rename(self.path("daemon.log"), self.path("daemon.off.log"))
+        blocker = socket.socket()
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        addr = "127.0.0.1:%d" % blocker.getsockname()[1]
+        try:
+            d = self.start(config("x", http=addr))
+            d.wait(lambda: "running:" in d.log(), "did not start")
+            self.assertIn("error: cannot listen on %s: address already in use; "
+                          "running without /metrics, /health and /status, "
+                          "trying again every 5 s" % addr, d.log())
+            d.drop("p.txt", article(3))
+            d.wait(lambda: d.done() == ["p.txt"], "not done without HTTP")
+        finally:
+            blocker.close()
+        d.wait_serving()
+        self.assertEqual(d.addr, addr)
+        self.assertEqual(d.get("/health")[0], 200)
+        self.assertEqual(d.stop(), 0)
 
     def run_briefly(self, cfg, env, out, wait_for="running:"):
         """Start the daemon with stderr to `out`, wait until it logs
