@@ -103,8 +103,7 @@ int main(int argc, char **argv)
             nlp_entities_find(&d, date, &e) < 0)
             return 1;
         for (size_t m = 0; m < e.nmen; m++)
-            printf("%zu\t%u\t%u\t%s\n", i, d.tok[e.men[m].first].cstart,
-                   d.tok[e.men[m].last - 1].cend,
+            printf("%zu\t%u\t%u\t%s\n", i, e.men[m].cstart, e.men[m].cend,
                    nlp_etype_name(e.ent[e.men[m].entity].type));
         nlp_entities_free(&e);
         nlp_doc_free(&d);

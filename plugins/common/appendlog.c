@@ -102,9 +102,7 @@ static int repair(struct appendlog *l, char *err, size_t errlen)
                      "of %s: %s", l->path, strerror(errno));
             return -1;
         }
-        fprintf(stderr, "newsdesk: %s: removed a partial record of %zu bytes "
-                "left by an interrupted write\n", l->path,
-                (size_t)sb.st_size - good);
+        l->cut = (size_t)sb.st_size - good;
         l->size = (off_t)good;
     }
     return 0;
@@ -134,6 +132,7 @@ int appendlog_open(struct appendlog *l, char *err, size_t errlen)
                  strerror(errno));
         return -1;
     }
+    l->cut = 0;
     l->fd = open(l->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
                  0644);
     if (l->fd < 0) {

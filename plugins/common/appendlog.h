@@ -39,6 +39,7 @@ struct appendlog {
     int64_t rotate_ms;      /* 0: never by age */
     appendlog_scan_fn scan;
     void *scan_ctx;
+    size_t cut;             /* bytes of a partial record removed at open */
 };
 
 /* Parse the `fsync` option: "auto" (follow `durable`: batch → flush,
@@ -50,8 +51,8 @@ int appendlog_parse_sync(const char *opt, const char *durable,
 /* Open (creating it and its folders) the file at l->path, set up by the
  * caller with every field but fd, size and the sync state. The
  * existing content is passed to l->scan, and whatever follows the last
- * complete record is cut off. Returns 0, or -1 with errno set and a reason
- * in err. */
+ * complete record is cut off (l->cut says how much, for the log). Returns
+ * 0, or -1 with errno set and a reason in err. */
 int appendlog_open(struct appendlog *l, char *err, size_t errlen);
 
 /* Nonzero when the file has no records yet (for a header line). */

@@ -264,6 +264,9 @@ static int csv_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
         csv_free(c);
         return -1;
     }
+    if (c->log.cut)
+        nd_log(self, ND_LOG_WARNING, "%s: removed a partial record of %zu bytes "
+               "left by an interrupted write", c->log.path, c->log.cut);
     *state = c;
     return 0;
 }

@@ -17,13 +17,21 @@
 static const nd_option_t options[] = {
     {"languages", ND_OPT_STRLIST, "en", 0, 0, 0, NULL,
      "ISO 639-1 codes of the documents to work on (others are skipped; "
-     "documents of unknown language are processed)"},
+     "documents of unknown or uncertain language are processed)"},
+    {"max_text", ND_OPT_SIZE, "1MiB", ND_OPT_RANGE, 1024, 1073741824.0, NULL,
+     "only this much of the text, from its start, is analysed (cut at a line "
+     "break), so huge documents stay cheap"},
     {0},
 };
+
+/* Below this confidence the language step's answer does not exclude a
+ * document. */
+#define SURE_LANGUAGE 0.7
 
 struct langs {
     const char *const *codes;
     size_t n;
+    size_t max_text;
 };
 
 static int langs_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
@@ -36,14 +44,19 @@ static int langs_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
         return -1;
     }
     l->n = nd_opt_list(opts, "languages", &l->codes);
+    l->max_text = (size_t)nd_opt_int(opts, "max_text");
     *state = l;
     return 0;
 }
 
 static int wanted(const struct langs *l, const nd_doc_t *doc)
 {
-    const char *code = nd_val_as_str(nd_val_get(nd_doc_get(doc, "language"), "code"), NULL);
-    if (!code || !strcmp(code, "und"))
+    const nd_val_t *lang = nd_doc_get(doc, "language");
+    const char *code = nd_val_as_str(nd_val_get(lang, "code"), NULL);
+    /* A short text's language is a guess: work on it unless the guess is
+     * a confident one. */
+    if (!code || !strcmp(code, "und") ||
+        nd_val_as_num(nd_val_get(lang, "confidence")) < SURE_LANGUAGE)
         return 1;
     for (size_t i = 0; i < l->n; i++)
         if (!strcmp(l->codes[i], code))
@@ -120,6 +133,12 @@ static nd_status_t entities_process(void *state, nd_doc_t *doc)
     const char *text = nd_doc_text(doc, &len);
     if (!text)
         return ND_SKIP;
+    const struct langs *l = state;
+    size_t full = len;
+    len = nlp_bounded_len(text, len, l->max_text);
+    if (len < full)
+        nd_doc_log(doc, ND_LOG_INFO, "text of %zu bytes: only the first %zu are analysed "
+                   "(max_text)", full, len);
     nlp_doc_t d;
     nlp_entities_t ents;
     if (nlp_doc_parse(&d, text, len) < 0)
@@ -136,8 +155,8 @@ static nd_status_t entities_process(void *state, nd_doc_t *doc)
         for (size_t m = 0; m < ents.nmen; m++) {
             if (ents.men[m].entity != e)
                 continue;
-            spans[ns][0] = d.tok[ents.men[m].first].cstart;
-            spans[ns][1] = d.tok[ents.men[m].last - 1].cend;
+            spans[ns][0] = ents.men[m].cstart;
+            spans[ns][1] = ents.men[m].cend;
             ns++;
         }
         nd_entity_t out = {
@@ -154,7 +173,8 @@ static nd_status_t entities_process(void *state, nd_doc_t *doc)
     free(spans);
     nlp_entities_free(&ents);
     nlp_doc_free(&d);
-    if (failed || set_sentences(doc, sentences) < 0)
+    /* The sentence count is only this step's when it read all the text. */
+    if (failed || (len == full && set_sentences(doc, sentences) < 0))
         goto oom;
     return ND_OK;
 oom:

@@ -64,13 +64,12 @@ static int text_of(const GumboNode *n, struct rbuf *b, int depth)
     if (t == GUMBO_TAG_SCRIPT || t == GUMBO_TAG_STYLE || t == GUMBO_TAG_NOSCRIPT ||
         t == GUMBO_TAG_TEMPLATE)
         return 0;
+    if (t == GUMBO_TAG_BR)
+        return rbuf_putc(b, ' ');
     const GumboVector *c = &n->v.element.children;
-    for (unsigned i = 0; i < c->length; i++) {
+    for (unsigned i = 0; i < c->length; i++)
         if (text_of(c->data[i], b, depth + 1) < 0)
             return -1;
-        if (t == GUMBO_TAG_BR && rbuf_putc(b, ' ') < 0)
-            return -1;
-    }
     return 0;
 }
 

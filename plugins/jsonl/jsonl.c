@@ -74,6 +74,9 @@ static int jsonl_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
     }
     if (!j->log.path || appendlog_open(&j->log, err, errlen) < 0)
         goto fail;
+    if (j->log.cut)
+        nd_log(self, ND_LOG_WARNING, "%s: removed a partial record of %zu bytes "
+               "left by an interrupted write", j->log.path, j->log.cut);
     *state = j;
     return 0;
 fail:

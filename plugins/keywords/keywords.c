@@ -15,6 +15,7 @@
 
 struct keywords {
     int64_t max;
+    size_t max_text;
     const char *const *langs;
     size_t nlangs;
 };
@@ -24,8 +25,11 @@ static const nd_option_t options[] = {
      "how many key phrases are kept, best first"},
     {"languages", ND_OPT_STRLIST, "en", 0, 0, 0, NULL,
      "ISO 639-1 codes of the documents to work on (the stop words are "
-     "English; others are skipped; documents of unknown language are "
-     "processed)"},
+     "English; others are skipped; documents of unknown or uncertain "
+     "language are processed)"},
+    {"max_text", ND_OPT_SIZE, "1MiB", ND_OPT_RANGE, 1024, 1073741824.0, NULL,
+     "only this much of the text, from its start, is analysed (cut at a line "
+     "break), so huge documents stay cheap"},
     {0},
 };
 
@@ -45,6 +49,7 @@ static int keywords_init(nd_instance_t *self, const nd_opts_t *opts, void **stat
         return -1;
     }
     k->max = nd_opt_int(opts, "max");
+    k->max_text = (size_t)nd_opt_int(opts, "max_text");
     k->nlangs = nd_opt_list(opts, "languages", &k->langs);
     *state = k;
     return 0;
@@ -70,18 +75,45 @@ struct stem {
     int proper; /* capitalised mid-sentence minus lower-case uses */
 };
 
+/* Open-addressing index from a string's hash to stems or phrases (entry
+ * + 1; 0 empty), so a long text costs linear time. */
+struct index {
+    uint32_t *slot;
+    size_t mask;
+};
+
 struct ctx {
     struct stem *stems;
     size_t nstems, capstems;
     struct phrase *ph;
     size_t nph, capph;
+    struct index stem_ix, ph_ix;
 };
+
+static uint64_t str_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int index_init(struct index *ix, size_t n)
+{
+    size_t cap = 64;
+    while (cap < n * 2)
+        cap <<= 1;
+    ix->slot = calloc(cap, sizeof *ix->slot);
+    ix->mask = cap - 1;
+    return ix->slot ? 0 : -1;
+}
 
 static long stem_id(struct ctx *c, const char *s)
 {
-    for (size_t i = 0; i < c->nstems; i++) /* documents have a few hundred */
-        if (!strcmp(c->stems[i].s, s))
-            return (long)i;
+    size_t h = str_hash(s) & c->stem_ix.mask;
+    for (; c->stem_ix.slot[h]; h = (h + 1) & c->stem_ix.mask)
+        if (!strcmp(c->stems[c->stem_ix.slot[h] - 1].s, s))
+            return (long)c->stem_ix.slot[h] - 1;
     if (c->nstems == c->capstems) {
         size_t cap = c->capstems ? c->capstems * 2 : 128;
         struct stem *g = realloc(c->stems, cap * sizeof *g);
@@ -93,6 +125,7 @@ static long stem_id(struct ctx *c, const char *s)
     if (!dup)
         return -1;
     c->stems[c->nstems] = (struct stem){dup, 0, 0, 0};
+    c->stem_ix.slot[h] = (uint32_t)c->nstems + 1;
     return (long)c->nstems++;
 }
 
@@ -144,7 +177,7 @@ static int content(const nlp_doc_t *d, size_t k)
         char c = d->text[t->start + i];
         low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
     }
-    if (nlp_is_stopword(low, n))
+    if (nlp_is_stopword(low, n) || nlp_is_verb_form(low, n))
         return 0;
     /* Words of numbers, amounts and dates are the entities' business. */
     static const char *const skip[] = {
@@ -152,7 +185,10 @@ static int content(const nlp_doc_t *d, size_t k)
         "january", "february", "march", "april", "june", "july", "august",
         "september", "october", "november", "december", "monday", "tuesday",
         "wednesday", "thursday", "friday", "saturday", "sunday", "week",
-        "weeks", "year", "years", "month", "months", "day", "days", "time"};
+        "weeks", "year", "years", "month", "months", "day", "days", "time",
+        /* reporting verbs: how news is told, not what it is about */
+        "told", "added", "asked", "according", "reported", "announced",
+        "confirmed", "expected", "including", "following", "called"};
     for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
         if (strlen(skip[i]) == n && !memcmp(skip[i], low, n))
             return 0;
@@ -174,9 +210,11 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
         o += n;
     }
     key[o] = '\0';
-    for (size_t i = 0; i < c->nph; i++) {
-        if (!strcmp(c->ph[i].key, key)) {
-            c->ph[i].count++;
+    size_t h = str_hash(key) & c->ph_ix.mask;
+    for (; c->ph_ix.slot[h]; h = (h + 1) & c->ph_ix.mask) {
+        struct phrase *p = &c->ph[c->ph_ix.slot[h] - 1];
+        if (!strcmp(p->key, key)) {
+            p->count++;
             return 0;
         }
     }
@@ -191,6 +229,7 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
     if (!dup)
         return -1;
     c->ph[c->nph++] = (struct phrase){dup, (uint32_t)first, (uint32_t)len, 1, 0};
+    c->ph_ix.slot[h] = (uint32_t)c->nph;
     return 0;
 }
 
@@ -248,8 +287,11 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
     const char *text = nd_doc_text(doc, &len);
     if (!text)
         return ND_SKIP;
-    const char *lang = nd_val_as_str(nd_val_get(nd_doc_get(doc, "language"), "code"), NULL);
-    if (lang && strcmp(lang, "und")) {
+    len = nlp_bounded_len(text, len, kw->max_text);
+    const nd_val_t *lv = nd_doc_get(doc, "language");
+    const char *lang = nd_val_as_str(nd_val_get(lv, "code"), NULL);
+    /* Skip only documents confidently (0.7) in an unlisted language. */
+    if (lang && strcmp(lang, "und") && nd_val_as_num(nd_val_get(lv, "confidence")) >= 0.7) {
         size_t i = 0;
         while (i < kw->nlangs && strcmp(kw->langs[i], lang))
             i++;
@@ -271,7 +313,11 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
         goto oom;
     }
     w = malloc((d.ntok ? d.ntok : 1) * sizeof *w);
-    if (!w)
+    /* At most one stem and (runs split into pairs) two phrases per token,
+     * plus the title's words. */
+    size_t title_len = nd_doc_get_str(doc, "title") ? strlen(nd_doc_get_str(doc, "title")) : 0;
+    if (!w || index_init(&c.stem_ix, d.ntok + title_len + 1) < 0 ||
+        index_init(&c.ph_ix, 2 * d.ntok + 1) < 0)
         goto fail;
     /* Stems of the title's words get a boost. */
     const char *title = nd_doc_get_str(doc, "title");
@@ -384,6 +430,7 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
     for (size_t i = 0; i < c.nstems; i++)
         free(c.stems[i].s);
     free(c.ph), free(c.stems), free(w);
+    free(c.stem_ix.slot), free(c.ph_ix.slot);
     nlp_doc_free(&d);
     sb_stemmer_delete(st);
     if (nd_doc_set(doc, "keywords", list) < 0)
@@ -397,6 +444,7 @@ fail:
     for (size_t i = 0; i < c.nstems; i++)
         free(c.stems[i].s);
     free(c.ph), free(c.stems), free(w);
+    free(c.stem_ix.slot), free(c.ph_ix.slot);
     nlp_doc_free(&d);
     sb_stemmer_delete(st);
 oom:

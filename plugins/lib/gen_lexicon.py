@@ -28,7 +28,8 @@ F = {
     "LOCHEAD": 1 << 11, "LOCPRE": 1 << 12, "ABBR": 1 << 13,
     "ABBR_NOEND": 1 << 14, "CURRENCY": 1 << 15, "UNIT": 1 << 16,
     "CURCODE": 1 << 17, "HAND": 1 << 18, "SURNAME": 1 << 19,
-    "VALUE": 1 << 20, "EVENT": 1 << 21,
+    "VALUE": 1 << 20, "EVENT": 1 << 21, "NOUNADJ": 1 << 22, "VERB": 1 << 23,
+    "VERBFORM": 1 << 24,
 }
 TYPES = F["LOC"] | F["COUNTRY"] | F["PERSON"] | F["ORG"] | F["NORP"]
 
@@ -81,6 +82,16 @@ def wordnet(wn):
                 common.add(lemma)
     for w in common:
         add(w, F["COMMON"])
+    # Word classes for telling verbs from nouns in key phrases.
+    for pos, flag in (("noun", "NOUNADJ"), ("verb", "VERB")):
+        for line in open(os.path.join(wn, "index." + pos), encoding="latin-1"):
+            lemma = line.split(" ", 1)[0]
+            if not line.startswith(" ") and lemma.isalpha() and lemma.islower():
+                add(lemma, F[flag])
+    for line in open(os.path.join(wn, "verb.exc"), encoding="latin-1"):
+        form = line.split(" ", 1)[0]
+        if form.isalpha() and form.islower():
+            add(form, F["VERBFORM"] | F["COMMON"])
 
     for line in open(os.path.join(wn, "data.noun"), encoding="latin-1"):
         if line.startswith(" "):
@@ -193,6 +204,9 @@ def hand(data):
     for l in lines(os.path.join(data, "units.txt")):
         for w in l.split():
             add(w, F["UNIT"])
+    for l in lines(os.path.join(data, "firstnames.txt")):
+        for w in l.split():
+            add(w, F["FIRST"])
     for l in lines(os.path.join(data, "eventheads.txt")):
         add(l.strip(), F["EVENT"])
     for l in lines(os.path.join(data, "valuewords.txt")):

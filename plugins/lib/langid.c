@@ -17,8 +17,9 @@
 #define NLP_TEXTCAT_DIR "/usr/share/libexttextcat"
 #endif
 
-/* Fewer letters than this and nobody can tell. */
-#define MIN_LETTERS 12
+/* Fewer letters than this (a headline-sized fragment) and the n-grams
+ * cannot tell. */
+#define MIN_LETTERS 20
 /* n-grams per fingerprint, as libexttextcat's own classifier uses. */
 #define NGRAMS 400
 #define MIN_CONFIDENCE 0.05

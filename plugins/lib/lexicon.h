@@ -30,6 +30,10 @@ enum {
     LX_SURNAME = 1u << 19,   /* a family name */
     LX_VALUE = 1u << 20,     /* may start a date, time or amount */
     LX_EVENT = 1u << 21,     /* last word of an event's or award's name */
+    LX_NOUNADJ = 1u << 22,   /* a noun lemma (WordNet); participles that are
+                                also adjectives stay verb forms */
+    LX_VERB = 1u << 23,      /* a verb lemma (WordNet) */
+    LX_VERBFORM = 1u << 24,  /* an irregular verb form ("told", "won") */
 };
 
 struct lex_entry {

@@ -89,8 +89,12 @@ static size_t join(const nlp_doc_t *d, size_t a, size_t b, char *buf, size_t cap
     return o;
 }
 
+static uint32_t tflags(const nlp_doc_t *d, size_t k);
+
 static uint32_t span_flags(const nlp_doc_t *d, size_t a, size_t b)
 {
+    if (b - a == 1)
+        return tflags(d, a);
     char buf[128];
     size_t n = join(d, a, b, buf, sizeof buf);
     return n ? lex_flags(buf, n) : 0;
@@ -98,7 +102,19 @@ static uint32_t span_flags(const nlp_doc_t *d, size_t a, size_t b)
 
 static uint32_t tflags(const nlp_doc_t *d, size_t k)
 {
-    return lex_flags(tk_s(d, k), tk_n(d, k));
+    uint32_t f = lex_flags(tk_s(d, k), tk_n(d, k));
+    /* "WASHINGTON (Reuters) -": a place in capitals, as datelines write
+     * it, is the place. */
+    if (!f && (d->tok[k].flags & NLP_ALLCAPS) && tk_n(d, k) > 3 && tk_n(d, k) < 32) {
+        char b[32];
+        const char *s = tk_s(d, k);
+        size_t n = tk_n(d, k);
+        b[0] = s[0];
+        for (size_t i = 1; i < n; i++)
+            b[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+        f = lex_flags(b, n) & (LX_LOC | LX_COUNTRY);
+    }
+    return f;
 }
 
 /* The entity type a gazetteer entry gives a span of `len` tokens. */
@@ -288,8 +304,11 @@ static size_t org_run_end(const nlp_doc_t *d, const uint8_t *used, size_t k, int
         size_t e2 = run_end(d, used, e + 1);
         uint32_t left = lex_flags(tk_s(d, e - 1), tk_n(d, e - 1));
         uint32_t right = lex_flags(tk_s(d, e2 - 1), tk_n(d, e2 - 1));
+        /* After "of" has joined, "and" continues the same phrase:
+         * "Office of Management and Budget". */
         if ((of && (left & (LX_ORGHEAD | LX_ORGPRE)) && !(left & LX_TITLE)) ||
-            ((right & LX_ORGHEAD) && !(right & LX_TITLE))) {
+            ((right & LX_ORGHEAD) && !(right & LX_TITLE)) ||
+            (*org && tk_eq(d, e, "and"))) {
             e = e2;
             *org = 1;
         } else {
@@ -300,6 +319,7 @@ static size_t org_run_end(const nlp_doc_t *d, const uint8_t *used, size_t k, int
 }
 
 static int looks_like_name(const nlp_doc_t *d, size_t a, size_t b);
+static int places_joined(const nlp_doc_t *d, size_t k);
 
 static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
 {
@@ -318,6 +338,8 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
         if ((lf & LX_FIRST) && !(lf & LX_COMMON) && n && !(lex_flags(low, n) & LX_COMMON) &&
             !locative && !(f & NLP_ALLCAPS)) {
             emit(r, s, e, NLP_PERSON, 1);
+        } else if (places_joined(d, s)) {
+            return; /* hyphen_places takes it apart */
         } else if ((f & NLP_MIXED) && tk_n(d, s) > 3) {
             emit(r, s, e, NLP_ORG, 1);
         } else if ((f & NLP_ALLCAPS) && tk_n(d, s) <= 5 && n && !common_word(low, n)) {
@@ -355,7 +377,8 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
     }
     char low[64];
     size_t n = lower(d, e - 1, low, sizeof low);
-    if (len <= 3 && n && !common_word(low, n) && !(d->tok[e - 1].flags & NLP_ALLCAPS)) {
+    if (len <= 3 && n && !common_word(low, n) && !(d->tok[e - 1].flags & NLP_ALLCAPS) &&
+        !plain_word(d, s)) {
         emit(r, s, e, NLP_PERSON, 1);
         return;
     }
@@ -503,6 +526,14 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
     while (s < e && (d->tok[s].flags & NLP_SENT_START) && plain_start(d, s)) {
         if (span_flags(d, s, e) & NAME_FLAGS)
             break;
+        /* "Will Smith said", "Brown Jones won": a first or last name
+         * before another name word starts the name. */
+        if ((tflags(d, s) & (LX_FIRST | LX_SURNAME)) && s + 1 < e && !plain_word(d, s + 1) &&
+            !(lex_flags(tk_s(d, s), tk_n(d, s)) & LX_STOP))
+            break;
+        /* "Senator Rand Paul said": the title logic below handles it. */
+        if ((tflags(d, s) & LX_TITLE) && s + 1 < e)
+            break;
         drop_word(r, s);
         s++;
     }
@@ -520,7 +551,8 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
         if (!(tflags(d, k) & LX_FIRST) || plain_word(d, k))
             continue;
         size_t p = s;
-        while (p < k && plain_word(d, p) && !(tflags(d, p) & (NAME_FLAGS | LX_ORGHEAD)))
+        while (p < k && plain_word(d, p) &&
+               !(tflags(d, p) & (NAME_FLAGS | LX_ORGHEAD | LX_TITLE | LX_FIRST | LX_SURNAME)))
             p++;
         if (p == k && !(span_flags(d, s, e) & NAME_FLAGS))
             s = k;
@@ -817,6 +849,19 @@ static int defined_type(const nlp_doc_t *d, size_t e)
     return UNKNOWN;
 }
 
+/* Is token k a company's legal form ("Inc.", "Ltd", "plc")? */
+static int legal_form(const nlp_doc_t *d, size_t k)
+{
+    static const char *const forms[] = {
+        "Inc.", "Inc", "Corp.", "Corp", "Ltd.", "Ltd", "Co.", "LLC", "plc",
+        "PLC", "AG", "SA", "S.A.", "GmbH", "NV", "N.V.", "SE", "AB", "ASA",
+        "Oyj", "SpA", "S.p.A.", "Holdings", "Group", NULL};
+    for (size_t i = 0; forms[i]; i++)
+        if (tk_eq(d, k, forms[i]))
+            return 1;
+    return 0;
+}
+
 /* Resolve short forms and unknowns against the document's other mentions,
  * then gather mentions into entities. */
 static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
@@ -824,14 +869,14 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     size_t n = r->n, total = n + r->ndropped;
     size_t *canon = malloc((total ? total : 1) * sizeof *canon);
     size_t *order = malloc((total ? total : 1) * sizeof *order);
-    struct hmap tails = {0}, heads = {0}, strong = {0}, ents = {0};
+    struct hmap tails = {0}, heads = {0}, bare = {0}, strong = {0}, ents = {0};
     size_t ntails = 0;
     for (size_t j = 0; j < n; j++)
         if (r->c[j].type == NLP_PERSON)
             ntails += r->c[j].last - r->c[j].first;
     int rc = -1;
     if (!canon || !order || hmap_init(&tails, ntails + 1) < 0 ||
-        hmap_init(&heads, ntails + 1) < 0 ||
+        hmap_init(&heads, ntails + 1) < 0 || hmap_init(&bare, total + 1) < 0 ||
         hmap_init(&strong, total + 1) < 0 || hmap_init(&ents, total + 1) < 0)
         goto done;
     struct cand *c = r->c;
@@ -874,6 +919,27 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
             c[i].type = NLP_PERSON;
             c[i].weak = 0;
             canon[i] = best;
+        }
+    }
+    /* "Apple" is "Apple Inc.": organisations are also named without
+     * their legal form. */
+    for (size_t j = 0; j < n; j++) {
+        if (c[j].type != NLP_ORG || c[j].last - c[j].first < 2 ||
+            !legal_form(d, c[j].last - 1))
+            continue;
+        hmap_add(&bare, text_hash(d, c[j].first, c[j].last - 1, 0), (uint32_t)j);
+    }
+    for (size_t i = 0; i < n && bare.n; i++) {
+        if (canon[i] != i || (c[i].type != NLP_ORG && c[i].type != UNKNOWN && !c[i].weak))
+            continue;
+        uint64_t h = text_hash(d, c[i].first, c[i].last, 0);
+        for (uint32_t x = hmap_first(&bare, h); x != NONE; x = hmap_next(&bare, x)) {
+            size_t j = bare.val[x];
+            if (same_text(d, c[i].first, c[i].last, c[j].first, c[j].last - 1)) {
+                c[i].type = NLP_ORG, c[i].weak = 0;
+                canon[i] = j;
+                break;
+            }
         }
     }
     /* A definition settles an unknown or guessed mention's type. */
@@ -986,6 +1052,8 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         out->men[out->nmen].first = c[i].first;
         out->men[out->nmen].last = c[i].last;
         out->men[out->nmen].entity = (uint32_t)e;
+        out->men[out->nmen].cstart = d->tok[c[i].first].cstart;
+        out->men[out->nmen].cend = d->tok[c[i].last - 1].cend;
         out->nmen++;
     }
     rc = 0;
@@ -994,9 +1062,121 @@ done:
     free(order);
     hmap_free(&tails);
     hmap_free(&heads);
+    hmap_free(&bare);
     hmap_free(&strong);
     hmap_free(&ents);
     return rc;
+}
+
+/* Is token k places joined by hyphens ("US-China", "London-based")? */
+static int places_joined(const nlp_doc_t *d, size_t k)
+{
+    const char *s = tk_s(d, k);
+    size_t n = tk_n(d, k), a = 0, parts = 0;
+    if (!memchr(s, '-', n))
+        return 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '-')
+            continue;
+        if (s[a] >= 'a' && s[a] <= 'z' && i == n && parts)
+            return 1; /* a lower-case last part: "-based" */
+        if (i - a < 2 || gaz_type(lex_flags(s + a, i - a), 1) != NLP_LOC)
+            return 0;
+        parts++;
+        a = i + 1;
+    }
+    return parts >= 2;
+}
+
+/* Places inside hyphenated words that no mention covers: "US-China
+ * talks", "Russia-Ukraine", "London-based". Every capitalised part must
+ * be a place; a lower-case last part ("based", "born") is left out. */
+static int by_cstart(const void *a, const void *b)
+{
+    const nlp_mention_t *x = a, *y = b;
+    return x->cstart < y->cstart ? -1 : x->cstart > y->cstart;
+}
+
+static int hyphen_places(const nlp_doc_t *d, const uint8_t *covered, nlp_entities_t *out)
+{
+    size_t cap_ent = out->nent, cap_men = out->nmen, added = 0;
+    for (size_t k = 0; k < d->ntok; k++) {
+        const nlp_token_t *t = &d->tok[k];
+        if (covered[k] || t->kind != NLP_WORD || !(t->flags & NLP_CAP))
+            continue;
+        const char *s = tk_s(d, k);
+        size_t n = tk_n(d, k);
+        if (!memchr(s, '-', n))
+            continue;
+        /* Split at hyphens: at most 4 parts. */
+        size_t ps[4], pe[4], np = 0, a = 0;
+        for (size_t i = 0; i <= n && np < 4; i++) {
+            if (i == n || s[i] == '-') {
+                ps[np] = a, pe[np] = i, np++;
+                a = i + 1;
+            }
+        }
+        if (np < 2 || a <= n)
+            continue; /* more than 4 parts */
+        if (s[ps[np - 1]] >= 'a' && s[ps[np - 1]] <= 'z')
+            np--; /* "London-based" */
+        int all = np >= 1;
+        for (size_t p = 0; p < np && all; p++) {
+            uint32_t f = lex_flags(s + ps[p], pe[p] - ps[p]);
+            all = pe[p] - ps[p] >= 2 && gaz_type(f, 1) == NLP_LOC;
+        }
+        if (!all)
+            continue;
+        for (size_t p = 0; p < np; p++) {
+            size_t e;
+            for (e = 0; e < out->nent; e++)
+                if (out->ent[e].type == NLP_LOC &&
+                    strlen(out->ent[e].text) == pe[p] - ps[p] &&
+                    !memcmp(out->ent[e].text, s + ps[p], pe[p] - ps[p]))
+                    break;
+            if (e == out->nent) {
+                if (out->nent == cap_ent) {
+                    cap_ent = cap_ent * 2 + 8;
+                    nlp_entity_t *g = realloc(out->ent, cap_ent * sizeof *g);
+                    if (!g)
+                        return -1;
+                    out->ent = g;
+                }
+                nlp_entity_t *en = &out->ent[out->nent];
+                memset(en, 0, sizeof *en);
+                en->type = NLP_LOC;
+                en->first = (uint32_t)k, en->last = (uint32_t)k + 1;
+                en->text = strndup(s + ps[p], pe[p] - ps[p]);
+                if (!en->text)
+                    return -1;
+                out->nent++;
+            }
+            if (out->nmen == cap_men) {
+                cap_men = cap_men * 2 + 8;
+                nlp_mention_t *g = realloc(out->men, cap_men * sizeof *g);
+                if (!g)
+                    return -1;
+                out->men = g;
+            }
+            /* Code points before the part, within the token. */
+            size_t before = 0;
+            for (size_t i = 0; i < ps[p];)
+                nlp_utf8_next(s, ps[p], &i), before++;
+            size_t len = 0;
+            for (size_t i = ps[p]; i < pe[p];)
+                nlp_utf8_next(s, pe[p], &i), len++;
+            nlp_mention_t *m = &out->men[out->nmen++];
+            m->first = (uint32_t)k, m->last = (uint32_t)k + 1;
+            m->entity = (uint32_t)e;
+            m->cstart = t->cstart + (uint32_t)before;
+            m->cend = m->cstart + (uint32_t)len;
+            out->ent[e].count++;
+            added++;
+        }
+    }
+    if (added)
+        qsort(out->men, out->nmen, sizeof *out->men, by_cstart);
+    return 0;
 }
 
 int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
@@ -1059,6 +1239,17 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
     int rc = resolve(d, &r, out);
     free(r.c);
     free(r.dropped);
+    if (rc == 0) {
+        uint8_t *covered = calloc(d->ntok ? d->ntok : 1, 1);
+        if (!covered) {
+            rc = -1;
+        } else {
+            for (size_t m = 0; m < out->nmen; m++)
+                memset(covered + out->men[m].first, 1, out->men[m].last - out->men[m].first);
+            rc = hyphen_places(d, covered, out);
+            free(covered);
+        }
+    }
     if (rc < 0)
         nlp_entities_free(out);
     return rc;

@@ -72,6 +72,12 @@ typedef struct nlp_doc {
 NLP_API int nlp_doc_parse(nlp_doc_t *d, const char *text, size_t len);
 NLP_API void nlp_doc_free(nlp_doc_t *d);
 
+/* How much of a text of `len` bytes to analyse when at most `max` bytes
+ * may be: all of it when it fits, else up to the last line break (or
+ * space, or character boundary) before `max`, so analysis of a huge
+ * document stays bounded in time and memory. */
+NLP_API size_t nlp_bounded_len(const char *text, size_t len, size_t max);
+
 /* The next code point of s[*i..n), advancing *i; invalid bytes read as
  * U+FFFD, one byte each. */
 NLP_API uint32_t nlp_utf8_next(const char *s, size_t n, size_t *i);
@@ -85,6 +91,11 @@ NLP_API size_t nlp_utf8_put(char *out, uint32_t c);
 
 /* Function words of English (lower-case, n bytes). */
 NLP_API int nlp_is_stopword(const char *s, size_t n);
+
+/* Is the lower-case English word a verb form that is not also a noun
+ * ("scored", "settled", "told"; not "talks", "meeting")? From WordNet's
+ * word lists and its irregular forms. */
+NLP_API int nlp_is_verb_form(const char *s, size_t n);
 
 /* ---- language ------------------------------------------------------------- */
 
@@ -116,8 +127,10 @@ typedef struct nlp_value {
 } nlp_value_t;
 
 typedef struct nlp_mention {
-    uint32_t first, last; /* tokens [first, last) */
-    uint32_t entity;      /* index into nlp_entities.ent */
+    uint32_t first, last;  /* tokens [first, last) */
+    uint32_t entity;       /* index into nlp_entities.ent */
+    uint32_t cstart, cend; /* code points [cstart, cend): the tokens', or
+                              part of one ("China" in "US-China") */
 } nlp_mention_t;
 
 typedef struct nlp_entity {

@@ -18,7 +18,8 @@ static int speech_verb(const nlp_doc_t *d, size_t k)
         "said", "says", "told", "added", "asked", "explained", "insisted",
         "warned", "noted", "argued", "stated", "declared", "wrote", "replied",
         "according", "tweeted", "recalled", "admitted", "acknowledged",
-        "continued", "cautioned", "stressed", "urged", "announced", "say", "tells"};
+        "continued", "cautioned", "stressed", "urged", "announced", "say", "tells",
+        "called", "describing", "described"};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++)
         if (tk_ieq(d, k, v[i]))
             return 1;

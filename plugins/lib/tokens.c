@@ -370,6 +370,35 @@ int nlp_is_stopword(const char *s, size_t n)
     return (lex_flags(s, n) & LX_STOP) != 0;
 }
 
+int nlp_is_verb_form(const char *s, size_t n)
+{
+    uint32_t f = lex_flags(s, n);
+    if (f & LX_NOUNADJ)
+        return 0;
+    if (f & (LX_VERBFORM | LX_VERB))
+        return 1;
+    /* Regular inflections of a verb: -ed, -d, -ing (with a dropped e or
+     * a doubled consonant). */
+    char b[64];
+    if (n < 4 || n >= sizeof b)
+        return 0;
+    static const struct { const char *suf, *rep; } rules[] = {
+        {"ed", ""}, {"ed", "e"}, {"ing", ""}, {"ing", "e"}, {"ied", "y"}};
+    for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
+        size_t sl = strlen(rules[i].suf), rl = strlen(rules[i].rep);
+        if (n <= sl + 1 || memcmp(s + n - sl, rules[i].suf, sl))
+            continue;
+        size_t m = n - sl;
+        memcpy(b, s, m);
+        memcpy(b + m, rules[i].rep, rl);
+        if (lex_flags(b, m + rl) & LX_VERB)
+            return 1;
+        if (!rl && m > 2 && b[m - 1] == b[m - 2] && (lex_flags(b, m - 1) & LX_VERB))
+            return 1;
+    }
+    return 0;
+}
+
 /* Is token t a capitalised function word ("The", "He", "But")? Those
  * start sentences after an abbreviation that may end one ("U.S."). */
 static int cap_stopword(const char *s, const nlp_token_t *t)
@@ -497,4 +526,23 @@ void nlp_doc_free(nlp_doc_t *d)
     free(d->tok);
     free(d->sent);
     memset(d, 0, sizeof *d);
+}
+
+size_t nlp_bounded_len(const char *text, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t cut = max;
+    while (cut > max / 2 && text[cut] != '\n')
+        cut--;
+    if (cut <= max / 2) {
+        cut = max;
+        while (cut > max / 2 && text[cut] != ' ')
+            cut--;
+    }
+    if (cut <= max / 2)
+        cut = max;
+    while (cut && ((unsigned char)text[cut] & 0xC0) == 0x80)
+        cut--;
+    return cut;
 }

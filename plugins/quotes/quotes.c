@@ -12,13 +12,21 @@
 static const nd_option_t options[] = {
     {"languages", ND_OPT_STRLIST, "en", 0, 0, 0, NULL,
      "ISO 639-1 codes of the documents to work on (others are skipped; "
-     "documents of unknown language are processed)"},
+     "documents of unknown or uncertain language are processed)"},
+    {"max_text", ND_OPT_SIZE, "1MiB", ND_OPT_RANGE, 1024, 1073741824.0, NULL,
+     "only this much of the text, from its start, is analysed (cut at a line "
+     "break), so huge documents stay cheap"},
     {0},
 };
+
+/* Below this confidence the language step's answer does not exclude a
+ * document. */
+#define SURE_LANGUAGE 0.7
 
 struct langs {
     const char *const *codes;
     size_t n;
+    size_t max_text;
 };
 
 static int langs_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
@@ -31,14 +39,19 @@ static int langs_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
         return -1;
     }
     l->n = nd_opt_list(opts, "languages", &l->codes);
+    l->max_text = (size_t)nd_opt_int(opts, "max_text");
     *state = l;
     return 0;
 }
 
 static int wanted(const struct langs *l, const nd_doc_t *doc)
 {
-    const char *code = nd_val_as_str(nd_val_get(nd_doc_get(doc, "language"), "code"), NULL);
-    if (!code || !strcmp(code, "und"))
+    const nd_val_t *lang = nd_doc_get(doc, "language");
+    const char *code = nd_val_as_str(nd_val_get(lang, "code"), NULL);
+    /* A short text's language is a guess: work on it unless the guess is
+     * a confident one. */
+    if (!code || !strcmp(code, "und") ||
+        nd_val_as_num(nd_val_get(lang, "confidence")) < SURE_LANGUAGE)
         return 1;
     for (size_t i = 0; i < l->n; i++)
         if (!strcmp(l->codes[i], code))
@@ -65,6 +78,8 @@ static nd_status_t quotes_process(void *state, nd_doc_t *doc)
     const char *text = nd_doc_text(doc, &len);
     if (!text)
         return ND_SKIP;
+    const struct langs *l = state;
+    len = nlp_bounded_len(text, len, l->max_text);
     nlp_doc_t d;
     nlp_entities_t ents;
     nlp_quote_t *q = NULL;

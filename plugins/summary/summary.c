@@ -15,11 +15,15 @@
 
 struct summary {
     int64_t sentences;
+    size_t max_text;
 };
 
 static const nd_option_t options[] = {
     {"sentences", ND_OPT_INT, "3", ND_OPT_RANGE, 1, 50, NULL,
      "how many sentences the summary has"},
+    {"max_text", ND_OPT_SIZE, "1MiB", ND_OPT_RANGE, 1024, 1073741824.0, NULL,
+     "only this much of the text, from its start, is analysed (cut at a line "
+     "break), so huge documents stay cheap"},
     {0},
 };
 
@@ -33,6 +37,7 @@ static int summary_init(nd_instance_t *self, const nd_opts_t *opts, void **state
         return -1;
     }
     s->sentences = nd_opt_int(opts, "sentences");
+    s->max_text = (size_t)nd_opt_int(opts, "max_text");
     *state = s;
     return 0;
 }
@@ -106,6 +111,7 @@ static nd_status_t summary_process(void *state, nd_doc_t *doc)
     const char *text = nd_doc_text(doc, &len);
     if (!text)
         return ND_SKIP;
+    len = nlp_bounded_len(text, len, sm->max_text);
     nlp_doc_t d;
     if (nlp_doc_parse(&d, text, len) < 0)
         goto oom;

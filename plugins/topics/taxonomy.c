@@ -623,13 +623,45 @@ void taxonomy_free(struct taxonomy *t)
 
 /* ---- matching ------------------------------------------------------------- */
 
+/* Words recur (Zipf): a small direct-mapped cache of word -> symbol saves
+ * most of the stemming. */
+#define CACHE_SLOTS 1024
+#define CACHE_WORD 27
+
+struct cached_word {
+    char w[CACHE_WORD];
+    uint8_t len; /* 0: empty */
+    int32_t sym;
+};
+
 struct scan {
     const struct taxonomy *t;
     struct sb_stemmer *st;
     uint32_t state;
     uint32_t *counts;
     unsigned times;
+    struct cached_word *cache; /* CACHE_SLOTS, or NULL */
 };
+
+/* The symbol of a word's stem, or -1 when no term has it. */
+static int32_t word_symbol(struct scan *s, const char *w, size_t n)
+{
+    struct cached_word *c = NULL;
+    if (s->cache && n < CACHE_WORD) {
+        c = &s->cache[hash_str(w, n) & (CACHE_SLOTS - 1)];
+        if (c->len == n && !memcmp(c->w, w, n))
+            return c->sym;
+    }
+    char stem[MAX_WORD + 1];
+    size_t sl = stem_word(s->st, w, n, stem);
+    int32_t sym = vocab_get(&s->t->stems, stem, sl);
+    if (c) {
+        memcpy(c->w, w, n);
+        c->len = (uint8_t)n;
+        c->sym = sym;
+    }
+    return sym;
+}
 
 static void on_text_word(const char *w, size_t n, void *ctx)
 {
@@ -640,9 +672,7 @@ static void on_text_word(const char *w, size_t n, void *ctx)
         if (p >= 0)
             s->counts[p] += s->times;
     }
-    char stem[MAX_WORD + 1];
-    size_t sl = stem_word(s->st, w, n, stem);
-    int32_t sym = vocab_get(&t->stems, stem, sl);
+    int32_t sym = word_symbol(s, w, n);
     if (sym < 0) {
         s->state = 0; /* no term goes through a word no term has */
         return;
@@ -664,8 +694,10 @@ void taxonomy_count(const struct taxonomy *t, struct sb_stemmer *st,
                     const char *text, size_t len, unsigned times,
                     uint32_t *counts)
 {
-    struct scan s = {t, st, 0, counts, times};
+    struct scan s = {t, st, 0, counts, times,
+                     calloc(CACHE_SLOTS, sizeof(struct cached_word))};
     split_words(text, len, on_text_word, &s);
+    free(s.cache);
 }
 
 void taxonomy_score(const struct taxonomy *t, const uint32_t *counts,

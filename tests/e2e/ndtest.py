@@ -71,6 +71,16 @@ def main():
     unittest.main(argv=[sys.argv[0], "-v"])
 
 
+def with_free_http(config):
+    """Tests run in parallel: unless a config names its own HTTP address,
+    give the daemon an ephemeral port instead of the default 9321."""
+    if "http:" in config:
+        return config
+    if config.startswith("service:\n") or "\nservice:\n" in config:
+        return config.replace("service:\n", "service:\n  http: \"127.0.0.1:0\"\n", 1)
+    return config + "\nservice:\n  http: \"127.0.0.1:0\"\n"
+
+
 class Daemon:
     """`newsdesk run` in a temporary folder: start it, wait for outcomes,
     stop it. Its log goes to <dir>/daemon.<n>.log; self.log() reads all of
@@ -81,7 +91,7 @@ class Daemon:
         self.dir = test.dir
         self.cfg = os.path.join(self.dir, "newsdesk.yaml")
         with open(self.cfg, "w") as f:
-            f.write(config)
+            f.write(with_free_http(config))
         self.env = env
         self.proc = None
         self.starts = 0

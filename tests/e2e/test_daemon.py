@@ -25,7 +25,7 @@ def config(inbox="", service="", pipeline=None):
     """A config for a test folder: fast settle times, log at debug."""
     text = ("inbox:\n  path: ./inbox\n  state: ./var\n  settle: 100ms\n"
             "  settle_slow: 600ms\n" + inbox +
-            "service:\n  log_level: debug\n  retry_min: 100ms\n"
+            "service:\n  log_level: debug\n  http: \"127.0.0.1:0\"\n  retry_min: 100ms\n"
             "  retry_max: 300ms\n" + service)
     if pipeline:
         text += "pipeline:\n" + pipeline
@@ -152,11 +152,18 @@ class Arrival(DaemonTest):
         d.wait(lambda: "deleted (on_success: delete)" in d.log(), 10, "no log line")
 
     def test_inbox_deleted_and_recreated(self):
-        d = self.daemon().start()
+        self.check_inbox_recreated(self.daemon().start())
+
+    def test_inbox_deleted_and_recreated_when_polling(self):
+        self.check_inbox_recreated(
+            self.daemon(inbox="  watch: poll\n  poll_interval: 100ms\n").start())
+
+    def check_inbox_recreated(self, d):
         d.drop("before.txt", ARTICLE)
         d.wait(lambda: d.done() == ["before.txt"], 30, "before.txt not done")
         shutil.rmtree(self.path("inbox"))
-        d.wait(lambda: "was deleted" in d.log(), 10, "the loss of the inbox was not noticed")
+        d.wait(lambda: "was deleted" in d.log() or "is gone" in d.log(), 10,
+               "the loss of the inbox was not noticed")
         os.mkdir(self.path("inbox"))
         d.wait(lambda: "is back" in d.log(), 20, "the re-created inbox was not watched")
         after = "After the move\n\nA second story.\n"

@@ -18,7 +18,9 @@ from httpsink import HTTPSink, free_port
 def config(pipeline):
     return ("inbox:\n  path: ./inbox\n  state: ./var\n  settle: 100ms\n"
             "  settle_slow: 600ms\n"
-            "service:\n  log_level: debug\n  retry_min: 100ms\n  retry_max: 400ms\n"
+            # No HTTP listener: tests run in parallel.
+            "service:\n  http: \"\"\n  log_level: debug\n  retry_min: 100ms\n"
+            "  retry_max: 400ms\n"
             "pipeline:\n  - plugin: text\n" + pipeline)
 
 

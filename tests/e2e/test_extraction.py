@@ -26,7 +26,7 @@ class Extraction(ndtest.TempDirTest):
     def process(self, *paths, config=None):
         args = ["process"]
         if config:
-            args += ["-c", self.write("newsdesk.yaml", config)]
+            args += ["-c", self.write("extract.yaml", config)]
         r = self.nd(*args, *paths)
         self.assertEqual(r.returncode, 0, r.stderr.decode())
         docs = ndtest.lines_json(r.stdout)
@@ -212,6 +212,25 @@ pipeline:
         self.assertEqual(len(sport["summary"]), 1)
         self.assertNotIn("quotes", sport)
         self.assertIn("entities", german)
+
+    def test_max_text_bounds_the_analysis(self):
+        filler = "The committee met again and talked about the budget.\n\n" * 40
+        text = ("Budget talks\n\nMayor Anna Berg opened the meeting.\n\n" + filler +
+                "Later Jonas Lind of the Regional Council spoke.\n")
+        p = self.write("long.txt", text)
+        config = """inbox: {path: ./inbox}
+pipeline:
+  - plugin: text
+  - plugin: entities
+    max_text: 1KiB
+"""
+        d = self.process(p, config=config)[0]
+        people = ents(d, "PERSON")
+        self.assertIn("Anna Berg", people)
+        self.assertNotIn("Jonas Lind", people)  # past the first KiB
+        d = self.process(p)[0]
+        self.assertIn("Jonas Lind", ents(d, "PERSON"))
+        self.assertIn("Regional Council", ents(d, "ORG"))
 
     def test_bad_options_are_config_errors(self):
         config = """inbox: {path: ./inbox}

@@ -85,6 +85,7 @@ static void test_torn_tail_is_cut(void **st)
     open_log(&l, "sub/folder/log.jsonl", &count);
     assert_int_equal(count, 2);
     assert_int_equal((int)l.size, 8);
+    assert_int_equal((int)l.cut, 3);
     assert_int_equal(appendlog_write(&l, "three\n", 6), 0);
     appendlog_close(&l);
     size_t len;

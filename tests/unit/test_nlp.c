@@ -163,6 +163,44 @@ static void names_and_aliases(void **state)
     release(&f);
 }
 
+static void organisation_aliases(void **state)
+{
+    (void)state;
+    struct found f;
+    find(&f, "Orkla Foods AB cut prices in May. Later Orkla Foods raised them "
+             "again, and the Treasury Department of Norway objected.");
+    const nlp_entity_t *e = entity(&f, NLP_ORG, "Orkla Foods AB");
+    assert_non_null(e);
+    assert_int_equal(e->count, 2);
+    assert_null(entity(&f, NLP_ORG, "Orkla Foods"));
+    release(&f);
+}
+
+static void hyphenated_places(void **state)
+{
+    (void)state;
+    struct found f;
+    find(&f, "The Russia-Ukraine talks moved to a London-based venue near Russia.");
+    const nlp_entity_t *e = entity(&f, NLP_LOC, "Russia");
+    assert_non_null(e);
+    assert_int_equal(e->count, 2);
+    assert_non_null(entity(&f, NLP_LOC, "Ukraine"));
+    assert_non_null(entity(&f, NLP_LOC, "London"));
+    /* "Ukraine" is code points 11..18 inside the word "Russia-Ukraine". */
+    int seen = 0;
+    for (size_t m = 0; m < f.e.nmen; m++) {
+        if (!strcmp(f.e.ent[f.e.men[m].entity].text, "Ukraine")) {
+            assert_int_equal(f.e.men[m].cstart, 11);
+            assert_int_equal(f.e.men[m].cend, 18);
+            seen = 1;
+        }
+        if (m > 0)
+            assert_true(f.e.men[m - 1].cstart <= f.e.men[m].cstart);
+    }
+    assert_true(seen);
+    release(&f);
+}
+
 static void quotes(void **state)
 {
     (void)state;
@@ -232,6 +270,8 @@ int main(void)
         cmocka_unit_test(dates),
         cmocka_unit_test(money_and_percent),
         cmocka_unit_test(names_and_aliases),
+        cmocka_unit_test(organisation_aliases),
+        cmocka_unit_test(hyphenated_places),
         cmocka_unit_test(quotes),
         cmocka_unit_test(language),
         cmocka_unit_test(bad_input),
