@@ -401,6 +401,23 @@ static int all_plain(const nlp_doc_t *d, size_t a, size_t b)
     return 1;
 }
 
+/* Words that qualify a place and keep it a place: "Central London",
+ * "Southern California", "Old Delhi". */
+static int place_modifier(const nlp_doc_t *d, size_t k)
+{
+    static const char *const w[] = {
+        "Greater", "Central", "Southern", "Northern", "Eastern", "Western",
+        "North", "South", "East", "West", "Upper", "Lower", "Inner", "Outer",
+        "Old", "New", "Downtown", "Metropolitan", "Rural", "Coastal", "Mid",
+        "Middle", "Far", "Near", "Little", "Great", "Greater", "Lake", "Mount",
+        "Port", "Fort", "Cape", "Saint", "Historic", "Occupied", "Mainland",
+        NULL};
+    for (size_t i = 0; w[i]; i++)
+        if (tk_eq(d, k, w[i]))
+            return 1;
+    return 0;
+}
+
 /* Split [s, e) into gazetteer names (longest first) and unknown pieces. */
 static void gaz_partition(struct run_ctx *r, size_t s, size_t e)
 {
@@ -424,6 +441,22 @@ static void gaz_partition(struct run_ctx *r, size_t s, size_t e)
             best = 0;
         if (!best) {
             i++;
+            continue;
+        }
+        /* A common word before a place names a club or company ("Real
+         * Madrid", "Sporting Lisbon"), unless it is one that qualifies
+         * places ("Central London", "Greater Manchester"). */
+        if (type == NLP_LOC && u == s && i == s + 1 && i + best == e &&
+            plain_word(d, s) && !place_modifier(d, s)) {
+            emit(r, s, e, NLP_ORG, 1);
+            return;
+        }
+        /* ... and with such a word the place is the whole: "Southern
+         * California", "Greater Manchester". */
+        if (type == NLP_LOC && i == u + 1 && place_modifier(d, u)) {
+            emit(r, u, i + best, NLP_LOC, 0);
+            i += best;
+            u = i;
             continue;
         }
         unknown_piece(r, u, i);
