@@ -665,6 +665,18 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
         emit(r, s, e, NLP_LOC, 0);
         return e;
     }
+    /* An organisation's head inside the name makes the whole one:
+     * "University College London", "Energy Department Fund Review";
+     * not when a first name leads ("Grace Church Smith" is a person). */
+    if (len >= 2 && !((firstf & LX_FIRST) && !plain_word(d, s))) {
+        for (size_t k = s; k + 1 < e; k++) {
+            uint32_t f = tflags(d, k);
+            if ((f & LX_ORGHEAD) && !(f & LX_TITLE) && !(d->tok[k].flags & NLP_ALLCAPS)) {
+                emit(r, s, e, NLP_ORG, 0);
+                return e;
+            }
+        }
+    }
     /* "Orlando Rays": a place's name and common words make a team. */
     int place_team = (firstf & LX_LOC) && all_plain(d, s + 1, e);
     if (len >= 2 && len <= 4 && (firstf & LX_FIRST) && !(whole & NAME_FLAGS) && !place_team &&
@@ -822,6 +834,17 @@ static uint64_t text_hash(const nlp_doc_t *d, size_t a, size_t b, uint64_t seed)
     return h;
 }
 
+/* Common nouns for organisations: "X, a German company", "the
+ * company X", "rock band X". */
+static const char *const org_nouns[] = {
+    "company", "band", "club", "team", "newspaper", "corporation",
+    "manufacturer", "firm", "group", "party", "organisation",
+    "organization", "agency", "university", "school", "college",
+    "retailer", "bank", "airline", "startup", "charity", "label",
+    "publisher", "broadcaster", "network", "brand", "chain", "union",
+    "association", "federation", "league", "ministry", "institute",
+    "magazine", "carrier", "insurer", "regulator", "supplier", NULL};
+
 /* The type a definition gives the mention ending at token e: "X is a
  * small village in ...", "X, a German company", "X was an American
  * singer". Returns UNKNOWN when there is none. */
@@ -833,14 +856,6 @@ static int defined_type(const nlp_doc_t *d, size_t e)
         "river", "lake", "island", "mountain", "country", "capital", "port",
         "neighbourhood", "neighborhood", "borough", "commune", "settlement",
         "peninsula", "valley", "archipelago", NULL};
-    static const char *const org[] = {
-        "company", "band", "club", "team", "newspaper", "corporation",
-        "manufacturer", "firm", "group", "party", "organisation",
-        "organization", "agency", "university", "school", "college",
-        "retailer", "bank", "airline", "startup", "charity", "label",
-        "publisher", "broadcaster", "network", "brand", "chain", "union",
-        "association", "federation", "league", "ministry", "institute",
-        "magazine", "carrier", "insurer", "regulator", "supplier", NULL};
     static const char *const per[] = {
         "singer", "actor", "actress", "politician", "writer", "author",
         "player", "footballer", "musician", "artist", "painter", "poet",
@@ -872,8 +887,8 @@ static int defined_type(const nlp_doc_t *d, size_t e)
         for (size_t i = 0; loc[i]; i++)
             if (tk_eq(d, k, loc[i]))
                 return NLP_LOC;
-        for (size_t i = 0; org[i]; i++)
-            if (tk_eq(d, k, org[i]))
+        for (size_t i = 0; org_nouns[i]; i++)
+            if (tk_eq(d, k, org_nouns[i]))
                 return NLP_ORG;
         for (size_t i = 0; per[i]; i++)
             if (tk_eq(d, k, per[i]))
@@ -893,6 +908,30 @@ static int legal_form(const nlp_doc_t *d, size_t k)
         if (tk_eq(d, k, forms[i]))
             return 1;
     return 0;
+}
+
+/* Is token k, an acronym in capitals, made of the initials of the
+ * capitalised words of [a, b), in order ("WHO" of "World Health
+ * Organization", "FAO" of "Food and Agriculture Organization")? Function
+ * words may lend their initial or not ("DoD", "BoE" are not capitals and
+ * are left out). */
+static int acronym_of(const nlp_doc_t *d, size_t k, size_t a, size_t b)
+{
+    const char *s = tk_s(d, k);
+    size_t n = tk_n(d, k), i = 0, words = 0;
+    if (n < 2 || n > 8 || !(d->tok[k].flags & NLP_ALLCAPS) || b - a < 2)
+        return 0;
+    for (size_t w = a; w < b && i <= n; w++) {
+        char c = tk_s(d, w)[0];
+        if (d->tok[w].kind != NLP_WORD)
+            continue;
+        int cap = c >= 'A' && c <= 'Z';
+        if (i < n && s[i] == c)
+            i++, words++;
+        else if (cap)
+            return 0;
+    }
+    return i == n && words >= 2;
 }
 
 /* Resolve short forms and unknowns against the document's other mentions,
@@ -996,6 +1035,21 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         if (t != UNKNOWN)
             c[i].type = t, c[i].weak = 0;
     }
+    /* "the World Health Organization (WHO)": the acronym names what it
+     * follows, and a name defined by an acronym is an organisation
+     * unless something surer typed it. */
+    for (size_t i = 0; i + 1 < n; i++) {
+        size_t e = c[i].last, j = i + 1;
+        if (is_value_type(c[i].type) || !tk_eq(d, e, "(") || c[j].first != e + 1 ||
+            c[j].last != e + 2 || !tk_eq(d, e + 2, ")") ||
+            !acronym_of(d, e + 1, c[i].first, c[i].last))
+            continue;
+        if (c[i].type == UNKNOWN || (c[i].weak && c[i].type != NLP_ORG))
+            c[i].type = NLP_ORG, c[i].weak = 0;
+        if (c[i].type == NLP_PERSON)
+            continue;
+        c[j].type = c[i].type, c[j].weak = 0;
+    }
     /* Unknown and weak mentions take the type the same words have
      * elsewhere in the document. */
     for (size_t j = 0; j < n; j++)
@@ -1013,6 +1067,20 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
                 break;
             }
         }
+    }
+    /* What no list or rule typed, or only guessed to be a person, an
+     * organisation noun just before may: "the company Nordvik", "rock
+     * band Foo Fighters". */
+    for (size_t i = 0; i < n; i++) {
+        size_t p = c[i].first;
+        if (canon[i] != i || p == 0 || is_value_type(c[i].type) ||
+            (c[i].type != UNKNOWN && !(c[i].weak && c[i].type == NLP_PERSON)))
+            continue;
+        int orgn = 0;
+        for (size_t x = 0; org_nouns[x] && !orgn; x++)
+            orgn = tk_eq(d, p - 1, org_nouns[x]);
+        if (orgn)
+            c[i].type = NLP_ORG, c[i].weak = 1;
     }
     for (size_t i = 0; i < n; i++) {
         if (c[i].type != UNKNOWN || c[i].last - c[i].first != 1)

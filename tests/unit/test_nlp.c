@@ -176,6 +176,30 @@ static void organisation_aliases(void **state)
     release(&f);
 }
 
+static void organisation_cues(void **state)
+{
+    (void)state;
+    struct found f;
+    /* An acronym defined in the text takes the type of what it follows,
+     * and makes an unknown name an organisation. */
+    find(&f, "Inspectors from the Kvalsund Tarn Orsvik (KTO) arrived on Friday. "
+             "A KTO spokesman declined to comment.");
+    const nlp_entity_t *e = entity(&f, NLP_ORG, "Kvalsund Tarn Orsvik");
+    assert_non_null(e);
+    assert_non_null(e = entity(&f, NLP_ORG, "KTO"));
+    assert_int_equal(e->count, 2);
+    release(&f);
+    /* An organisation's head inside a capitalised name, and an
+     * organisation noun before a name nothing else typed. */
+    find(&f, "She studied at Bravik University College Tromso before the "
+             "rock band Quarnel Vesk signed her.");
+    assert_non_null(entity(&f, NLP_ORG, "Bravik University College Tromso"));
+    assert_null(entity(&f, NLP_LOC, "Tromso"));
+    assert_non_null(entity(&f, NLP_ORG, "Quarnel Vesk"));
+    assert_null(entity(&f, NLP_PERSON, "Quarnel Vesk"));
+    release(&f);
+}
+
 static void hyphenated_places(void **state)
 {
     (void)state;
@@ -281,6 +305,7 @@ int main(void)
         cmocka_unit_test(money_and_percent),
         cmocka_unit_test(names_and_aliases),
         cmocka_unit_test(organisation_aliases),
+        cmocka_unit_test(organisation_cues),
         cmocka_unit_test(hyphenated_places),
         cmocka_unit_test(quotes),
         cmocka_unit_test(language),
