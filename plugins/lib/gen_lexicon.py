@@ -5,7 +5,7 @@ Sources (read at build time, nothing downloaded):
   - iso-codes (Debian): country names (ISO 3166-1), subdivision names
     (ISO 3166-2) and currency codes (ISO 4217);
   - WordNet 3.0 (Debian's wordnet-base): proper-noun instances of people,
-    places and groups, capitalised nationality adjectives and people nouns,
+    places (natural objects too: rivers, lakes, mountains) and groups, capitalised nationality adjectives and people nouns,
     the common lower-case words of English, and first names taken from the
     people's full names;
   - Faker (Debian's python3-fake-factory, MIT): the first and last names
@@ -71,6 +71,11 @@ def plural(w):
     return w + "s"
 
 
+# Natural objects that are no places on Earth.
+SKY = ("star", "planet", "satellite", "asteroid", "constellation", "crater",
+       "asterism", "comet", "galaxy", "supergiant", "nebula", "cluster", "bunch")
+
+
 def wordnet(wn):
     common = set()
     for pos in ("noun", "verb", "adj", "adv"):
@@ -93,6 +98,25 @@ def wordnet(wn):
         if form.isalpha() and form.islower():
             add(form, F["VERBFORM"] | F["COMMON"])
 
+    # Words WordNet writes in lower case somewhere (its index files lower
+    # every lemma, "danube" too).
+    lowercase = set()
+    for pos in ("noun", "verb", "adj", "adv"):
+        for line in open(os.path.join(wn, "data." + pos), encoding="latin-1"):
+            if line.startswith(" "):
+                continue
+            f = line.split(" | ", 1)[0].split()
+            for i in range(int(f[3], 16)):
+                w = f[4 + 2 * i].split("(")[0]
+                if w.islower():
+                    lowercase.add(w)
+    # Instance hypernyms by synset offset: rivers, lakes, seas and mountains
+    # are noun.object instances, as stars and planets are.
+    heads = {}
+    for line in open(os.path.join(wn, "data.noun"), encoding="latin-1"):
+        if not line.startswith(" "):
+            f = line.split(" ", 5)
+            heads[f[0]] = f[4]
     for line in open(os.path.join(wn, "data.noun"), encoding="latin-1"):
         if line.startswith(" "):
             continue
@@ -102,6 +126,7 @@ def wordnet(wn):
         words = [f[4 + 2 * i].replace("_", " ") for i in range(nw)]
         np_ = int(f[4 + 2 * nw])
         ptrs = [f[5 + 2 * nw + 4 * i] for i in range(np_)]
+        offsets = [f[6 + 2 * nw + 4 * i] for i in range(np_)]
         instance = "@i" in ptrs
         for w in words:
             if not is_name(w) or "(" in w:
@@ -118,6 +143,11 @@ def wordnet(wn):
                 add(w, F["LOC"])
             elif lexfile == 14 and instance:
                 add(w, F["ORG"])
+            elif (lexfile == 17 and instance and not any(
+                    sky in heads.get(o, "") for t, o in zip(ptrs, offsets)
+                    if t == "@i" for sky in SKY)
+                  and (" " in w or (len(w) > 2 and w.lower() not in lowercase))):
+                add(w, F["LOC"])
 
     for line in open(os.path.join(wn, "data.adj"), encoding="latin-1"):
         if line.startswith(" "):

@@ -198,6 +198,11 @@ static void organisation_cues(void **state)
     assert_non_null(entity(&f, NLP_ORG, "Quarnel Vesk"));
     assert_null(entity(&f, NLP_PERSON, "Quarnel Vesk"));
     release(&f);
+    /* Rivers and mountains are WordNet's natural objects. */
+    find(&f, "Barges on the Danube waited while climbers left Kilimanjaro.");
+    assert_non_null(entity(&f, NLP_LOC, "Danube"));
+    assert_non_null(entity(&f, NLP_LOC, "Kilimanjaro"));
+    release(&f);
 }
 
 static void hyphenated_places(void **state)
