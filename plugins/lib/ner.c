@@ -834,6 +834,14 @@ static uint64_t text_hash(const nlp_doc_t *d, size_t a, size_t b, uint64_t seed)
     return h;
 }
 
+/* Common nouns for places: "X is a small village", "the town of X". */
+static const char *const loc_nouns[] = {
+    "village", "town", "city", "hamlet", "parish", "municipality",
+    "suburb", "district", "county", "province", "region", "state",
+    "river", "lake", "island", "mountain", "country", "capital", "port",
+    "neighbourhood", "neighborhood", "borough", "commune", "settlement",
+    "peninsula", "valley", "archipelago", NULL};
+
 /* Common nouns for organisations: "X, a German company", "the
  * company X", "rock band X". */
 static const char *const org_nouns[] = {
@@ -845,17 +853,37 @@ static const char *const org_nouns[] = {
     "association", "federation", "league", "ministry", "institute",
     "magazine", "carrier", "insurer", "regulator", "supplier", NULL};
 
+/* Words before a name that say it is an organisation: people sign
+ * with, play for, join and speak for organisations ("signed with
+ * Nordvik", "a spokeswoman for Kvarn", "shares of Orsvik"). */
+static int org_cue(const nlp_doc_t *d, size_t p)
+{
+    static const char *const pairs[][2] = {
+        {"signed", "with"}, {"signed", "for"}, {"signed", "to"}, {"signs", "with"},
+        {"played", "for"}, {"plays", "for"}, {"playing", "for"},
+        {"member", "of"}, {"members", "of"}, {"shares", "of"}, {"shares", "in"},
+        {"stake", "in"}, {"subsidiary", "of"}, {"spokesman", "for"},
+        {"spokeswoman", "for"}, {"spokesperson", "for"}, {"executive", "of"},
+        {"chairman", "of"}, {"chairwoman", "of"}, {"founder", "of"},
+        {"co-founder", "of"}, {"employees", "of"}, {"division", "of"},
+        {"merged", "with"}, {"merger", "with"}, {"takeover", "of"},
+        {"acquisition", "of"}, {"acquired", "by"}, {"released", "by"},
+        {"sponsored", "by"}, {"funded", "by"}, {NULL, NULL}};
+    if (p < 2)
+        return 0;
+    if (tk_eq(d, p - 1, "joined") || tk_eq(d, p - 1, "joining") || tk_eq(d, p - 1, "rejoined"))
+        return 1;
+    for (size_t i = 0; pairs[i][0]; i++)
+        if (tk_eq(d, p - 1, pairs[i][1]) && tk_eq(d, p - 2, pairs[i][0]))
+            return 1;
+    return 0;
+}
+
 /* The type a definition gives the mention ending at token e: "X is a
  * small village in ...", "X, a German company", "X was an American
  * singer". Returns UNKNOWN when there is none. */
 static int defined_type(const nlp_doc_t *d, size_t e)
 {
-    static const char *const loc[] = {
-        "village", "town", "city", "hamlet", "parish", "municipality",
-        "suburb", "district", "county", "province", "region", "state",
-        "river", "lake", "island", "mountain", "country", "capital", "port",
-        "neighbourhood", "neighborhood", "borough", "commune", "settlement",
-        "peninsula", "valley", "archipelago", NULL};
     static const char *const per[] = {
         "singer", "actor", "actress", "politician", "writer", "author",
         "player", "footballer", "musician", "artist", "painter", "poet",
@@ -884,8 +912,8 @@ static int defined_type(const nlp_doc_t *d, size_t e)
         if (d->tok[k].kind != NLP_WORD && d->tok[k].kind != NLP_NUMBER &&
             !tk_eq(d, k, "-"))
             return UNKNOWN;
-        for (size_t i = 0; loc[i]; i++)
-            if (tk_eq(d, k, loc[i]))
+        for (size_t i = 0; loc_nouns[i]; i++)
+            if (tk_eq(d, k, loc_nouns[i]))
                 return NLP_LOC;
         for (size_t i = 0; org_nouns[i]; i++)
             if (tk_eq(d, k, org_nouns[i]))
@@ -1076,11 +1104,30 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         if (canon[i] != i || p == 0 || is_value_type(c[i].type) ||
             (c[i].type != UNKNOWN && !(c[i].weak && c[i].type == NLP_PERSON)))
             continue;
-        int orgn = 0;
+        int orgn = org_cue(d, p);
         for (size_t x = 0; org_nouns[x] && !orgn; x++)
             orgn = tk_eq(d, p - 1, org_nouns[x]);
         if (orgn)
             c[i].type = NLP_ORG, c[i].weak = 1;
+    }
+    /* ... and places: "the town of Bridgton", "Bridgton, Maine" (a name,
+     * a comma and a known place that ends the phrase). */
+    for (size_t i = 0; i < n; i++) {
+        size_t p = c[i].first, e = c[i].last;
+        if (canon[i] != i || is_value_type(c[i].type) ||
+            (c[i].type != UNKNOWN && !(c[i].weak && c[i].type == NLP_PERSON)))
+            continue;
+        int locn = 0;
+        if (p >= 2 && tk_eq(d, p - 1, "of"))
+            for (size_t x = 0; loc_nouns[x] && !locn; x++)
+                locn = tk_eq(d, p - 2, loc_nouns[x]);
+        if (!locn && i + 1 < n && tk_eq(d, e, ",") && c[i + 1].first == e + 1 &&
+            c[i + 1].type == NLP_LOC && !c[i + 1].weak &&
+            (c[i + 1].last >= d->ntok || d->tok[c[i + 1].last].kind != NLP_WORD ||
+             !(d->tok[c[i + 1].last].flags & (NLP_CAP | NLP_ALLCAPS))))
+            locn = 1;
+        if (locn)
+            c[i].type = NLP_LOC, c[i].weak = 1;
     }
     for (size_t i = 0; i < n; i++) {
         if (c[i].type != UNKNOWN || c[i].last - c[i].first != 1)

@@ -198,6 +198,14 @@ static void organisation_cues(void **state)
     assert_non_null(entity(&f, NLP_ORG, "Quarnel Vesk"));
     assert_null(entity(&f, NLP_PERSON, "Quarnel Vesk"));
     release(&f);
+    /* Context: the words before a name, or the place after it. */
+    find(&f, "Floods reached the town of Quessvik on Monday. Crews from "
+             "Vestbrook, Maine, helped. The striker signed with Tarnwell.");
+    assert_non_null(entity(&f, NLP_LOC, "Quessvik"));
+    assert_non_null(entity(&f, NLP_LOC, "Vestbrook"));
+    assert_non_null(entity(&f, NLP_LOC, "Maine"));
+    assert_non_null(entity(&f, NLP_ORG, "Tarnwell"));
+    release(&f);
     /* Rivers and mountains are WordNet's natural objects. */
     find(&f, "Barges on the Danube waited while climbers left Kilimanjaro.");
     assert_non_null(entity(&f, NLP_LOC, "Danube"));
