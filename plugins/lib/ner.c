@@ -879,6 +879,47 @@ static int org_cue(const nlp_doc_t *d, size_t p)
     return 0;
 }
 
+/* Does the name [p, e) stand in a match result: "Leeds beat Sheffield",
+ * "Lyon drew with", "a win against Lyon", "lost to Lyon"? */
+static int match_cue(const nlp_doc_t *d, size_t p, size_t e)
+{
+    static const char *const after[] = {"beat", "beats", "defeated", "drew", "thrashed",
+                                        "edged", "routed", "overcame", NULL};
+    static const char *const before[] = {"beat", "beats", "defeated", "against", "thrashed",
+                                         "edged", "routed", "overcame", "vs", "vs.", "v",
+                                         NULL};
+    for (size_t i = 0; e < d->ntok && after[i]; i++)
+        if (tk_eq(d, e, after[i]))
+            return 1;
+    for (size_t i = 0; p > 0 && before[i]; i++)
+        if (tk_eq(d, p - 1, before[i]))
+            return 1;
+    return p >= 2 && tk_eq(d, p - 1, "to") && (tk_eq(d, p - 2, "lost") || tk_eq(d, p - 2, "losing"));
+}
+
+/* Is the document a sports report: at least three of its words are
+ * ones only sports reports use often? */
+static int sports_report(const nlp_doc_t *d)
+{
+    static const char *const w[] = {
+        "match", "season", "league", "goal", "goals", "scored", "striker",
+        "midfielder", "defender", "goalkeeper", "coach", "manager", "club",
+        "cup", "championship", "playoff", "playoffs", "fixture", "stadium",
+        "tournament", "squad", "innings", "wicket", "touchdown", "quarterback",
+        "penalty", "kick-off", "half-time", "halftime", "points", "team", NULL};
+    int hits = 0;
+    for (size_t k = 0; k < d->ntok && hits < 3; k++) {
+        if (d->tok[k].kind != NLP_WORD || !(d->tok[k].flags & NLP_LOWER))
+            continue;
+        for (size_t i = 0; w[i]; i++)
+            if (tk_eq(d, k, w[i])) {
+                hits++;
+                break;
+            }
+    }
+    return hits >= 3;
+}
+
 /* The type a definition gives the mention ending at token e: "X is a
  * small village in ...", "X, a German company", "X was an American
  * singer". Returns UNKNOWN when there is none. */
@@ -1138,6 +1179,52 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
                       tk_eq(d, p - 1, "from")))
             c[i].type = NLP_LOC;
     }
+    /* Clubs are named after their cities: in a sports report, a town
+     * that beats, loses to or plays against another ("Leeds beat
+     * Sheffield", "a draw against Lyon") and "<town> City" or "County"
+     * are teams. Only then is the document read for sports words. */
+    int sport = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].type != NLP_LOC || c[i].country || canon[i] != i)
+            continue;
+        size_t p = c[i].first, e = c[i].last;
+        if (!(e - p >= 2 && (tk_eq(d, e - 1, "City") || tk_eq(d, e - 1, "County") ||
+                             tk_eq(d, e - 1, "Town")) &&
+              (tflags(d, p) & LX_LOC)) &&
+            !match_cue(d, p, e))
+            continue;
+        if (sport < 0)
+            sport = sports_report(d);
+        if (sport)
+            c[i].type = NLP_ORG, c[i].weak = 0;
+    }
+    /* A name typed an organisation once is one everywhere in the
+     * document ("Leeds" the team, after "Leeds beat Sheffield"); a country
+     * stays a place. */
+    hmap_free(&strong);
+    if (hmap_init(&strong, total + 1) < 0)
+        goto done;
+    for (size_t j = 0; j < n; j++)
+        if (c[j].type == NLP_ORG)
+            hmap_add(&strong, text_hash(d, c[j].first, c[j].last, 0), (uint32_t)j);
+    for (size_t i = 0; i < n && strong.n; i++) {
+        if (c[i].type != NLP_LOC || c[i].country)
+            continue;
+        uint64_t h = text_hash(d, c[i].first, c[i].last, 0);
+        for (uint32_t e = hmap_first(&strong, h); e != NONE; e = hmap_next(&strong, e)) {
+            size_t j = strong.val[e];
+            if (same_text(d, c[i].first, c[i].last, c[j].first, c[j].last)) {
+                c[i].type = NLP_ORG;
+                break;
+            }
+        }
+    }
+    hmap_free(&strong);
+    if (hmap_init(&strong, total + 1) < 0)
+        goto done;
+    for (size_t j = 0; j < n; j++)
+        if (!c[j].weak && c[j].type != UNKNOWN)
+            hmap_add(&strong, text_hash(d, c[j].first, c[j].last, 0), (uint32_t)j);
     /* Sentence-initial words left out: they count when they name an
      * entity found elsewhere ("Trump said" after "Donald Trump"). */
     for (size_t w = 0; w < r->ndropped; w++) {

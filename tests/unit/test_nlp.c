@@ -206,6 +206,21 @@ static void organisation_cues(void **state)
     assert_non_null(entity(&f, NLP_LOC, "Maine"));
     assert_non_null(entity(&f, NLP_ORG, "Tarnwell"));
     release(&f);
+    /* In a sports report, towns that beat each other are clubs, and a
+     * club is one everywhere in the report; elsewhere a town stays. */
+    find(&f, "Leeds beat Sheffield 2-0 in the league on Saturday. The club's "
+             "striker scored twice and the coach praised the team. Fans in "
+             "Leeds celebrated.");
+    const nlp_entity_t *club = entity(&f, NLP_ORG, "Leeds");
+    assert_non_null(club);
+    assert_int_equal(club->count, 2);
+    assert_non_null(entity(&f, NLP_ORG, "Sheffield"));
+    assert_null(entity(&f, NLP_LOC, "Leeds"));
+    release(&f);
+    find(&f, "Storms beat Leeds on Saturday and farmers in Leeds counted the cost.");
+    assert_non_null(entity(&f, NLP_LOC, "Leeds"));
+    assert_null(entity(&f, NLP_ORG, "Leeds"));
+    release(&f);
     /* Rivers and mountains are WordNet's natural objects. */
     find(&f, "Barges on the Danube waited while climbers left Kilimanjaro.");
     assert_non_null(entity(&f, NLP_LOC, "Danube"));
