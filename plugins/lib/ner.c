@@ -1469,7 +1469,14 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
         }
         int org;
         size_t e = org_run_end(d, used, k, &org);
+        size_t before = r.n;
         size_t next = process_run(&r, used, k, e, org);
+        /* A capital "The" inside a sentence belongs to the name it starts
+         * ("shares in The Quarnel Group"), when that is an organisation. */
+        if (tk_eq(d, k, "The") && !(d->tok[k].flags & NLP_SENT_START))
+            for (size_t m = before; m < r.n; m++)
+                if (r.c[m].first == k + 1 && r.c[m].type == NLP_ORG)
+                    r.c[m].first = (uint32_t)k;
         for (size_t m = k; m < next; m++)
             used[m] = 1;
         k = next > k ? next : k + 1;

@@ -221,6 +221,13 @@ static void organisation_cues(void **state)
     assert_non_null(entity(&f, NLP_LOC, "Leeds"));
     assert_null(entity(&f, NLP_ORG, "Leeds"));
     release(&f);
+    /* A capital "The" inside a sentence is part of an organisation's
+     * name; starting a sentence it is not. */
+    find(&f, "He bought shares in The Quarnel Group last year. The Vesk "
+             "Foundation paid for it.");
+    assert_non_null(entity(&f, NLP_ORG, "The Quarnel Group"));
+    assert_non_null(entity(&f, NLP_ORG, "Vesk Foundation"));
+    release(&f);
     /* Rivers and mountains are WordNet's natural objects. */
     find(&f, "Barges on the Danube waited while climbers left Kilimanjaro.");
     assert_non_null(entity(&f, NLP_LOC, "Danube"));
