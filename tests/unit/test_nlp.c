@@ -228,6 +228,11 @@ static void organisation_cues(void **state)
     assert_non_null(entity(&f, NLP_ORG, "The Quarnel Group"));
     assert_non_null(entity(&f, NLP_ORG, "Vesk Foundation"));
     release(&f);
+    /* WordNet's organisations, found through their hypernyms. */
+    find(&f, "Lenders such as Freddie Mac raised their rates.");
+    assert_non_null(entity(&f, NLP_ORG, "Freddie Mac"));
+    assert_null(entity(&f, NLP_PERSON, "Freddie Mac"));
+    release(&f);
     /* Rivers and mountains are WordNet's natural objects. */
     find(&f, "Barges on the Danube waited while climbers left Kilimanjaro.");
     assert_non_null(entity(&f, NLP_LOC, "Danube"));
