@@ -20,7 +20,7 @@
 #include "pipeline.h"
 
 #define MAX_FILTERS 16
-#define ARCHIVE_SCHEMA 1 /* the newest schema version this reader knows */
+#define ARCHIVE_SCHEMA 2 /* the newest schema version this reader knows */
 
 static const char search_usage[] =
     "usage: newsdesk search [-c FILE | --db PATH] [--topic T] [--entity [TYPE:]TEXT]\n"

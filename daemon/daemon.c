@@ -232,6 +232,7 @@ static void chain_unref(struct daemon *dm, struct pipeline *p)
         if (--(*r)->jobs == 0) {
             struct retired_chain *gone = *r;
             *r = gone->next;
+            pipeline_move_metrics(dm->p, gone->p);
             log_info("the previous pipeline has finished its documents; "
                      "finalising it");
             pipeline_free(gone->p);
@@ -937,6 +938,9 @@ void daemon_reload(struct daemon *dm, struct pipeline *np)
     nd_opts_t *inbox = old->cfg.inbox;
     old->cfg.inbox = np->cfg.inbox;
     np->cfg.inbox = inbox;
+    /* The counts go on across the switch; what the old chain still does
+     * is moved over once it has drained (chain_unref). */
+    pipeline_move_metrics(np, old);
     if (dm->p_jobs) {
         struct retired_chain *r = calloc(1, sizeof *r);
         if (!r) {

@@ -97,7 +97,8 @@ void daemon_stop(struct daemon *dm, const char *why);
 /* Send documents claimed from now on through `np` (loaded and started),
  * and apply the service settings that can change while running
  * (max_inflight, retry_min, retry_max); the inbox section stays as it
- * was started (np's is replaced by it). Documents already claimed finish
+ * was started (np's is replaced by it), and the step metrics move over
+ * (pipeline_move_metrics). Documents already claimed finish
  * on the chain they started with; that chain is finalised and freed once
  * the last of them is filed. The daemon takes `np`; the caller frees
  * whatever dm->p is after the loop. */

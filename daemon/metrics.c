@@ -89,8 +89,9 @@ void metrics_write(FILE *f, const struct pipeline *p,
     if (!p || !p->n)
         return;
 
-    /* Per step. These belong to the running chain: a reload starts them
-     * again from zero, which Prometheus reads as a counter reset. */
+    /* Per step, of the running chain. A reload carries the counts of the
+     * steps it keeps (same instance and plugin names) over to the new
+     * chain; a step that is new starts from zero. */
     family(f, "newsdesk_step_documents_total", "counter",
            "Documents through each pipeline step, by outcome.");
     static const char *const outcomes[] = {"ok", "skipped", "failed",

@@ -260,6 +260,33 @@ nd_status_t pipeline_flush(struct pipeline *p, int sync, char *err,
     return worst;
 }
 
+void pipeline_move_metrics(struct pipeline *to, struct pipeline *from)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        struct nd_instance *f = &from->steps[i], *t = NULL;
+        for (size_t k = 0; k < to->n && !t; k++)
+            if (!strcmp(to->steps[k].cfg->name, f->cfg->name) &&
+                !strcmp(to->steps[k].plugin->desc.name, f->plugin->desc.name))
+                t = &to->steps[k];
+        if (!t)
+            continue;
+        /* exchange, not load then store: a worker may add meanwhile */
+        atomic_fetch_add(&t->n_ok, atomic_exchange(&f->n_ok, 0));
+        atomic_fetch_add(&t->n_skip, atomic_exchange(&f->n_skip, 0));
+        atomic_fetch_add(&t->n_fail, atomic_exchange(&f->n_fail, 0));
+        atomic_fetch_add(&t->n_retry, atomic_exchange(&f->n_retry, 0));
+        for (size_t b = 0; b <= LATENCY_BUCKETS; b++)
+            atomic_fetch_add(&t->latency[b], atomic_exchange(&f->latency[b], 0));
+        atomic_fetch_add(&t->latency_sum_us, atomic_exchange(&f->latency_sum_us, 0));
+        int n = atomic_load(&f->ncounters);
+        for (int c = 0; c < n; c++) {
+            long long v = atomic_exchange(&f->counters[c].value, 0);
+            if (v)
+                host_api.counter_add(t, f->counters[c].name, v);
+        }
+    }
+}
+
 int pipeline_has_flush(const struct pipeline *p)
 {
     for (size_t i = 0; i < p->n; i++)

@@ -83,6 +83,13 @@ nd_status_t pipeline_flush(struct pipeline *p, int sync, char *err,
  * documents failing together do not retry in lockstep. */
 int64_t backoff_ms(unsigned attempt, int64_t min, int64_t max);
 
+/* Move the metrics of `from`'s steps into the steps of `to` with the same
+ * instance and plugin names (counts, latency histograms, plugin counters),
+ * leaving them at zero in `from`. A reload does this when it switches
+ * chains and again when the old chain has drained, so that the counts go
+ * on rising across reloads. Safe while `from` is still processing. */
+void pipeline_move_metrics(struct pipeline *to, struct pipeline *from);
+
 /* Nonzero when the chain holds an exporter with a flush function. */
 int pipeline_has_flush(const struct pipeline *p);
 

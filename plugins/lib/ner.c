@@ -1204,7 +1204,6 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
             k++;
         }
     }
-    size_t nvalues = r.n;
     for (size_t k = 0; k < d->ntok && !r.oom;) {
         if (!namelike(d, used, k)) {
             k++;
@@ -1227,7 +1226,6 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
             used[m] = 1;
         k = next > k ? next : k + 1;
     }
-    (void)nvalues;
     free(used);
     if (r.oom) {
         free(r.c);

@@ -4,24 +4,26 @@
  * queries.
  *
  * The document id is the key: exporting a document again replaces its rows
- * (upsert), so retries never duplicate. The database runs in WAL mode;
- * durability follows the host's `durable`:
- *   batch   documents are written inside one open transaction (a savepoint
- *           each) and committed, with synchronous=FULL, at the host's
- *           flush: one disk sync per batch;
- *   always  one transaction per document, synchronous=FULL;
- *   none    as batch, with synchronous=NORMAL (safe against a crash of
- *           newsdesk, not against a power cut).
+ * (upsert), so retries never duplicate. Each document is its own
+ * transaction, so the write lock is never held from one document to the
+ * next (other writers and a retrying chain never wait on each other). The
+ * database runs in WAL mode; durability follows the host's `durable`:
+ *   batch   commits do not sync (synchronous=NORMAL); the host's flush
+ *           commits one small transaction with synchronous=FULL, whose
+ *           fsync of the WAL covers every commit before it: one disk sync
+ *           per batch;
+ *   always  every commit syncs (synchronous=FULL);
+ *   none    commits do not sync, flush does nothing (safe against a crash
+ *           of newsdesk, not against a power cut).
  * A busy or locked database, a full disk or an I/O error is a RETRY; the
  * schema is versioned (PRAGMA user_version) and migrated at start-up.
  *
  * Every row is taken from the document's JSON by SQL (json_extract,
- * json_each), so the JSON alone is enough to write a document again. The
- * JSON of each document in the open transaction is kept until its COMMIT
- * succeeds: when SQLite undoes the transaction (a failed COMMIT, a full
- * disk in the middle of a batch), those documents are written again into
- * the next one, because the host only retries the flush, not the
- * documents. */
+ * json_each), so the JSON alone is enough to write a document again. In
+ * batch mode the JSON of each document committed since the last flush is
+ * kept until a flush succeeds: after a failed one (the sync may have lost
+ * what it was syncing) the next flush writes them again before syncing,
+ * because the host retries the flush, not the documents. */
 #include <errno.h>
 #include <newsdesk/plugin.h>
 #include <sqlite3.h>
@@ -73,11 +75,15 @@ static const char *const migrations[] = {
     "  INSERT INTO documents_fts(rowid, title, text)"
     "    VALUES (new.rid, new.title, new.text);"
     "END;",
+    /* 2: the row a flush updates to sync the WAL (see the top). */
+    "CREATE TABLE newsdesk_flush ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1), flushed TEXT);"
+    "INSERT INTO newsdesk_flush VALUES (1, NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ?1 is the document's JSON; ?2 its row id once the upsert gave it. */
-enum { ST_UPSERT, ST_DEL_ENT, ST_DEL_TOP, ST_ENT, ST_TOP, ST_N };
+enum { ST_UPSERT, ST_DEL_ENT, ST_DEL_TOP, ST_ENT, ST_TOP, ST_MARK, ST_N };
 static const char *const statements[ST_N] = {
     [ST_UPSERT] =
         "INSERT INTO documents (id, name, media_type, bytes, received, "
@@ -119,6 +125,8 @@ static const char *const statements[ST_N] = {
                "FROM (SELECT 'topics' AS list UNION ALL SELECT 'labels') l, "
                "  json_each(?1, '$.' || l.list) t "
                "WHERE json_type(t.value, '$.id') = 'text'",
+    [ST_MARK] = "UPDATE newsdesk_flush "
+                "SET flushed = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1",
 };
 
 struct archive {
@@ -127,10 +135,8 @@ struct archive {
     sqlite3 *db;
     sqlite3_stmt *st[ST_N];
     enum { MODE_BATCH, MODE_ALWAYS, MODE_NONE } mode;
-    int in_batch;   /* a transaction is open, to be committed at flush */
-    int replay;     /* SQLite undid the open transaction: the pending
-                       documents must be written again */
-    char **pending; /* JSON of the documents since the last COMMIT */
+    int replay;     /* a flush failed: write the pending documents again */
+    char **pending; /* batch: JSON of the documents since the last flush */
     size_t npending, cap;
     char why[256];  /* SQLite's message for the last failure, taken before
                        a ROLLBACK replaces it */
@@ -270,7 +276,7 @@ static int sqlite_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
              "PRAGMA synchronous = %s;",
-             a->mode == MODE_NONE ? "NORMAL" : "FULL");
+             a->mode == MODE_ALWAYS ? "FULL" : "NORMAL");
     if (exec(a, pragmas, err, errlen) != SQLITE_OK || migrate(a, err, errlen) < 0)
         goto fail;
     for (int i = 0; i < ST_N; i++) {
@@ -347,43 +353,19 @@ static int keep_pending(struct archive *a, const char *json, size_t len)
     return 0;
 }
 
-/* SQLite undoes the whole transaction on some errors (a full disk, an I/O
- * error during COMMIT); notice it and plan to write the pending documents
- * again. */
-static void check_undone(struct archive *a)
+/* One transaction: BEGIN IMMEDIATE (a locked database shows up here, as a
+ * retry, not half-way through), the document, COMMIT; undone on error. */
+static int write_one(struct archive *a, const char *json, size_t len)
 {
-    if (a->in_batch && sqlite3_get_autocommit(a->db)) {
-        a->in_batch = 0;
-        if (a->npending)
-            a->replay = 1;
-    }
-}
-
-/* Open the batch transaction if none is open, writing again what an undone
- * one held. IMMEDIATE takes the write lock now, so that a locked database
- * shows up here as a retry, not half-way through a document. */
-static int begin_batch(struct archive *a)
-{
-    if (a->in_batch)
-        return SQLITE_OK;
     int rc = noted(a, sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
     if (rc != SQLITE_OK)
         return rc;
-    a->in_batch = 1;
-    for (size_t i = 0; a->replay && i < a->npending; i++) {
-        rc = noted(a, write_json(a, a->pending[i], strlen(a->pending[i])));
-        if (rc != SQLITE_OK) {
-            if (!sqlite3_get_autocommit(a->db))
-                sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-            a->in_batch = 0;
-            return rc;
-        }
-    }
-    if (a->replay)
-        nd_log(a->self, ND_LOG_NOTICE, "%s: wrote again the %zu documents of "
-               "a transaction SQLite had undone", a->path, a->npending);
-    a->replay = 0;
-    return SQLITE_OK;
+    rc = noted(a, write_json(a, json, len));
+    if (rc == SQLITE_OK)
+        rc = noted(a, sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL));
+    if (rc != SQLITE_OK && !sqlite3_get_autocommit(a->db))
+        sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 /* ---- the plugin --------------------------------------------------------- */
@@ -403,74 +385,58 @@ static nd_status_t sqlite_process(void *state, nd_doc_t *doc)
         nd_doc_error(doc, "out of memory");
         return ND_RETRY;
     }
-    int rc;
-    if (a->mode == MODE_ALWAYS) {
-        rc = noted(a, sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
-        if (rc != SQLITE_OK)
-            return failed(a, doc, "cannot write to", rc);
-        rc = noted(a, write_json(a, json, len));
-        if (rc == SQLITE_OK)
-            rc = noted(a, sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL));
-        if (rc != SQLITE_OK) {
-            if (!sqlite3_get_autocommit(a->db))
-                sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-            return failed(a, doc, "cannot write the document to", rc);
-        }
-        nd_counter_add(a->self, "written", 1);
-        return ND_OK;
-    }
-    if ((rc = begin_batch(a)) != SQLITE_OK)
-        return failed(a, doc, "cannot write to", rc);
-    if (keep_pending(a, json, len) < 0) {
-        nd_doc_error(doc, "out of memory");
-        return ND_RETRY;
-    }
-    rc = noted(a, sqlite3_exec(a->db, "SAVEPOINT doc", NULL, NULL, NULL));
-    if (rc == SQLITE_OK)
-        rc = noted(a, write_json(a, json, len));
-    if (rc == SQLITE_OK)
-        rc = noted(a, sqlite3_exec(a->db, "RELEASE doc", NULL, NULL, NULL));
-    if (rc != SQLITE_OK) {
-        /* This document is not kept: it comes back as a retry. */
-        free(a->pending[--a->npending]);
-        if (!sqlite3_get_autocommit(a->db))
-            sqlite3_exec(a->db, "ROLLBACK TO doc; RELEASE doc", NULL, NULL, NULL);
-        check_undone(a);
+    int rc = write_one(a, json, len);
+    if (rc != SQLITE_OK)
         return failed(a, doc, "cannot write the document to", rc);
+    if (a->mode == MODE_BATCH && keep_pending(a, json, len) < 0) {
+        /* Committed, but it could not be written again after a failed
+         * flush: make it durable now instead. */
+        if (sqlite3_wal_checkpoint_v2(a->db, NULL, SQLITE_CHECKPOINT_FULL, NULL,
+                                      NULL) != SQLITE_OK) {
+            nd_doc_error(doc, "out of memory");
+            return ND_RETRY;
+        }
     }
     nd_counter_add(a->self, "written", 1);
     return ND_OK;
 }
 
-/* Commit the batch. On failure the documents stay pending (in the open
- * transaction, or to be written again) and the next flush tries again:
- * the host retries flushes, not documents. */
+/* Make the commits since the last flush durable: one small commit with
+ * synchronous=FULL fsyncs the WAL, which holds them all. After a failed
+ * flush the documents are written again first. */
 static nd_status_t sqlite_flush(void *state, int sync, char *err, size_t errlen)
 {
     struct archive *a = state;
-    (void)sync; /* synchronous= already says how much a commit syncs */
-    if (!a->in_batch && !a->replay)
+    if (a->mode != MODE_BATCH || !sync || !a->npending)
         return ND_OK;
-    int rc = begin_batch(a);
+    int rc = noted(a, sqlite3_exec(a->db, "PRAGMA synchronous = FULL; BEGIN IMMEDIATE",
+                                   NULL, NULL, NULL));
+    for (size_t i = 0; rc == SQLITE_OK && a->replay && i < a->npending; i++)
+        rc = noted(a, write_json(a, a->pending[i], strlen(a->pending[i])));
+    if (rc == SQLITE_OK)
+        rc = noted(a, step_done(a->st[ST_MARK]));
     if (rc == SQLITE_OK)
         rc = noted(a, sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL));
+    if (rc != SQLITE_OK && !sqlite3_get_autocommit(a->db))
+        sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_exec(a->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "cannot commit %zu documents to %s: %s",
+        snprintf(err, errlen, "cannot make %zu documents durable in %s: %s",
                  a->npending, a->path, a->why);
-        check_undone(a);
+        a->replay = 1;
         return transient(rc) ? ND_RETRY : ND_FAIL;
     }
-    a->in_batch = 0;
+    if (a->replay)
+        nd_log(a->self, ND_LOG_NOTICE, "%s: wrote again %zu documents after a "
+               "failed flush", a->path, a->npending);
     drop_pending(a);
-    nd_counter_add(a->self, "commits", 1);
+    nd_counter_add(a->self, "flushes", 1);
     return ND_OK;
 }
 
 static void sqlite_fini(void *state)
 {
     struct archive *a = state;
-    /* Documents not yet flushed were never reported done: they will be
-     * exported again, so their transaction is dropped, not committed. */
     if (a->db && !sqlite3_get_autocommit(a->db))
         sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
     drop_pending(a);

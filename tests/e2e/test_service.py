@@ -425,6 +425,14 @@ class ServiceTest(ndtest.TempDirTest):
         m = d.metrics()
         self.assertEqual(metric(m, "newsdesk_reloads_total", result="ok"), 2)
         self.assertEqual(metric(m, "newsdesk_reloads_total", result="failed"), 1)
+        # The per-step counts went on across the reloads.
+        for step in ("text", "good", "json"):
+            self.assertEqual(metric(m, "newsdesk_step_documents_total", step=step,
+                                    plugin=step, outcome="ok"), total, step)
+            self.assertEqual(metric(m, "newsdesk_step_latency_seconds_count",
+                                    step=step, plugin=step), total, step)
+        self.assertEqual(metric(m, "newsdesk_plugin_counter_total", step="json",
+                                plugin="json", counter="written"), total)
         self.assertEqual(d.stop(), 0)
         self.assertIn("reload failed", log)
         self.assertRegex(log, r'reload: [^\n]*unknown plugin "nosuch"')

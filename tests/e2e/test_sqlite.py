@@ -59,7 +59,7 @@ class SqliteArchive(ndtest.TempDirTest):
         ids = {d["title"]: d["id"] for d in ndtest.lines_json(r.stdout)}
         c = self.db()
         self.assertEqual(c.execute("PRAGMA journal_mode").fetchone()[0], "wal")
-        self.assertEqual(c.execute("PRAGMA user_version").fetchone()[0], 1)
+        self.assertEqual(c.execute("PRAGMA user_version").fetchone()[0], 2)
         rows = c.execute("SELECT id, title, language, published FROM documents "
                          "ORDER BY title").fetchall()
         self.assertEqual(rows, [
@@ -94,6 +94,25 @@ class SqliteArchive(ndtest.TempDirTest):
                                    "documents_fts MATCH 'inflation'").fetchone()[0], 3)
         self.assertEqual(c.execute("INSERT INTO documents_fts(documents_fts) "
                                    "VALUES ('integrity-check')").fetchall(), [])
+        c.close()
+
+    def test_older_schema_is_migrated(self):
+        files = self.corpus()
+        cfg = self.config()
+        r = self.nd("process", "-c", cfg, "--export", files[0])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # Back to what version 1 of the schema had.
+        c = self.db()
+        c.execute("DROP TABLE newsdesk_flush")
+        c.execute("PRAGMA user_version = 1")
+        c.commit()
+        c.close()
+        r = self.nd("process", "-c", cfg, "--export", *files)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        c = self.db()
+        self.assertEqual(c.execute("PRAGMA user_version").fetchone()[0], 2)
+        self.assertIsNotNone(c.execute("SELECT flushed FROM newsdesk_flush").fetchone()[0])
+        self.assertEqual(c.execute("SELECT count(*) FROM documents").fetchone()[0], 4)
         c.close()
 
     def test_durable_always(self):
