@@ -39,7 +39,8 @@ static int langs_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
 {
     (void)self;
     struct langs *l = malloc(sizeof *l);
-    if (!l) {
+    if (!l || nlp_prepare() < 0) {
+        free(l);
         snprintf(err, errlen, "out of memory");
         return -1;
     }

@@ -44,7 +44,8 @@ static int keywords_init(nd_instance_t *self, const nd_opts_t *opts, void **stat
     }
     sb_stemmer_delete(probe);
     struct keywords *k = malloc(sizeof *k);
-    if (!k) {
+    if (!k || nlp_prepare() < 0) {
+        free(k);
         snprintf(err, errlen, "out of memory");
         return -1;
     }

@@ -65,3 +65,9 @@ uint32_t lex_flags(const char *s, size_t n)
     const struct lex_entry *e = lex_find(s, n);
     return e ? e->flags : 0;
 }
+
+int lex_prepare(void)
+{
+    pthread_once(&once, build);
+    return slots ? 0 : -1;
+}

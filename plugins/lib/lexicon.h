@@ -49,6 +49,9 @@ extern const size_t lex_nentries;
  * on first use. */
 const struct lex_entry *lex_find(const char *s, size_t n);
 
+/* Build the table now; 0, or -1 when out of memory. */
+int lex_prepare(void);
+
 /* Flags of the n bytes at s (0 when absent). */
 uint32_t lex_flags(const char *s, size_t n);
 

@@ -401,6 +401,23 @@ static int all_plain(const nlp_doc_t *d, size_t a, size_t b)
     return 1;
 }
 
+/* Words that qualify a place and keep it a place: "Central London",
+ * "Southern California", "Old Delhi". */
+static int place_modifier(const nlp_doc_t *d, size_t k)
+{
+    static const char *const w[] = {
+        "Greater", "Central", "Southern", "Northern", "Eastern", "Western",
+        "North", "South", "East", "West", "Upper", "Lower", "Inner", "Outer",
+        "Old", "New", "Downtown", "Metropolitan", "Rural", "Coastal", "Mid",
+        "Middle", "Far", "Near", "Little", "Great", "Greater", "Lake", "Mount",
+        "Port", "Fort", "Cape", "Saint", "Historic", "Occupied", "Mainland",
+        NULL};
+    for (size_t i = 0; w[i]; i++)
+        if (tk_eq(d, k, w[i]))
+            return 1;
+    return 0;
+}
+
 /* Split [s, e) into gazetteer names (longest first) and unknown pieces. */
 static void gaz_partition(struct run_ctx *r, size_t s, size_t e)
 {
@@ -424,6 +441,22 @@ static void gaz_partition(struct run_ctx *r, size_t s, size_t e)
             best = 0;
         if (!best) {
             i++;
+            continue;
+        }
+        /* A common word before a place names a club or company ("Real
+         * Madrid", "Sporting Lisbon"), unless it is one that qualifies
+         * places ("Central London", "Greater Manchester"). */
+        if (type == NLP_LOC && u == s && i == s + 1 && i + best == e &&
+            plain_word(d, s) && !place_modifier(d, s)) {
+            emit(r, s, e, NLP_ORG, 1);
+            return;
+        }
+        /* ... and with such a word the place is the whole: "Southern
+         * California", "Greater Manchester". */
+        if (type == NLP_LOC && i == u + 1 && place_modifier(d, u)) {
+            emit(r, u, i + best, NLP_LOC, 0);
+            i += best;
+            u = i;
             continue;
         }
         unknown_piece(r, u, i);
@@ -869,7 +902,7 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     size_t n = r->n, total = n + r->ndropped;
     size_t *canon = malloc((total ? total : 1) * sizeof *canon);
     size_t *order = malloc((total ? total : 1) * sizeof *order);
-    struct hmap tails = {0}, heads = {0}, bare = {0}, strong = {0}, ents = {0};
+    struct hmap tails = {0}, heads = {0}, fulls = {0}, bare = {0}, strong = {0}, ents = {0};
     size_t ntails = 0;
     for (size_t j = 0; j < n; j++)
         if (r->c[j].type == NLP_PERSON)
@@ -877,6 +910,7 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     int rc = -1;
     if (!canon || !order || hmap_init(&tails, ntails + 1) < 0 ||
         hmap_init(&heads, ntails + 1) < 0 || hmap_init(&bare, total + 1) < 0 ||
+        hmap_init(&fulls, total + 1) < 0 ||
         hmap_init(&strong, total + 1) < 0 || hmap_init(&ents, total + 1) < 0)
         goto done;
     struct cand *c = r->c;
@@ -888,6 +922,15 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         size_t lj = c[j].last - c[j].first;
         if (c[j].type != NLP_PERSON || lj < 2)
             continue;
+        /* Each distinct full name once, so a name repeated thousands of
+         * times does not make the lookups below quadratic. */
+        uint64_t hf = text_hash(d, c[j].first, c[j].last, 0);
+        int dup = 0;
+        for (uint32_t x = hmap_first(&fulls, hf); x != NONE && !dup; x = hmap_next(&fulls, x))
+            dup = same_text(d, c[j].first, c[j].last, c[fulls.val[x]].first, c[fulls.val[x]].last);
+        if (dup)
+            continue;
+        hmap_add(&fulls, hf, (uint32_t)j);
         for (size_t li = 1; li < lj; li++)
             hmap_add(&tails, text_hash(d, c[j].last - li, c[j].last, 0), (uint32_t)j);
         /* The first name alone stands for the person too ("Carter" after
@@ -927,7 +970,9 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         if (c[j].type != NLP_ORG || c[j].last - c[j].first < 2 ||
             !legal_form(d, c[j].last - 1))
             continue;
-        hmap_add(&bare, text_hash(d, c[j].first, c[j].last - 1, 0), (uint32_t)j);
+        uint64_t hb = text_hash(d, c[j].first, c[j].last - 1, 0);
+        if (hmap_first(&bare, hb) == NONE)
+            hmap_add(&bare, hb, (uint32_t)j);
     }
     for (size_t i = 0; i < n && bare.n; i++) {
         if (canon[i] != i || (c[i].type != NLP_ORG && c[i].type != UNKNOWN && !c[i].weak))
@@ -1062,6 +1107,7 @@ done:
     free(order);
     hmap_free(&tails);
     hmap_free(&heads);
+    hmap_free(&fulls);
     hmap_free(&bare);
     hmap_free(&strong);
     hmap_free(&ents);

@@ -31,39 +31,65 @@ static int pronoun(const nlp_doc_t *d, size_t k)
     return tk_ieq(d, k, "he") || tk_ieq(d, k, "she");
 }
 
-static int open_mark(const nlp_doc_t *d, size_t k, int *straight)
+/* Quotation marks: kind 0 is “…” or «…», kind 1 straight "…", kind 2
+ * single ‘…’ (British style; a ‘ opens only after a space, as the closing
+ * ’ is also an apostrophe). */
+static int open_mark(const nlp_doc_t *d, size_t k, int *kind)
 {
-    *straight = tk_eq(d, k, "\"");
-    return *straight || tk_eq(d, k, "\xE2\x80\x9C") || tk_eq(d, k, "\xC2\xAB");
+    if (tk_eq(d, k, "\""))
+        return *kind = 1, 1;
+    if (tk_eq(d, k, "\xE2\x80\x9C") || tk_eq(d, k, "\xC2\xAB"))
+        return *kind = 0, 1;
+    if (tk_eq(d, k, "\xE2\x80\x98") &&
+        (k == 0 || (d->tok[k].flags & (NLP_SPACE_BEFORE | NLP_LINE_BEFORE))))
+        return *kind = 2, 1;
+    return 0;
 }
 
-static int close_mark(const nlp_doc_t *d, size_t k, int straight)
+static int close_mark(const nlp_doc_t *d, size_t k, int kind)
 {
-    return straight ? tk_eq(d, k, "\"")
-                    : tk_eq(d, k, "\xE2\x80\x9D") || tk_eq(d, k, "\xC2\xBB");
+    if (kind == 1)
+        return tk_eq(d, k, "\"");
+    if (kind == 2)
+        return tk_eq(d, k, "\xE2\x80\x99");
+    return tk_eq(d, k, "\xE2\x80\x9D") || tk_eq(d, k, "\xC2\xBB");
 }
 
-/* The PERSON entity of a mention covering token k, or -1. */
-static int person_at(const nlp_entities_t *e, size_t k)
+/* Per token: the PERSON entity whose mention covers it (`at`) and the
+ * last PERSON mentioned before it (`before`), -1 for none; built once so
+ * that every look-up is O(1). */
+struct people {
+    int *at, *before;
+};
+
+static int people_index(const nlp_doc_t *d, const nlp_entities_t *e, struct people *p)
 {
-    for (size_t i = 0; i < e->nmen; i++)
-        if (e->men[i].first <= k && k < e->men[i].last &&
-            e->ent[e->men[i].entity].type == NLP_PERSON)
-            return (int)e->men[i].entity;
-    return -1;
+    size_t n = d->ntok ? d->ntok : 1;
+    p->at = malloc(n * sizeof *p->at);
+    p->before = malloc(n * sizeof *p->before);
+    if (!p->at || !p->before) {
+        free(p->at), free(p->before);
+        return -1;
+    }
+    for (size_t k = 0; k < d->ntok; k++)
+        p->at[k] = -1;
+    for (size_t m = 0; m < e->nmen; m++)
+        if (e->ent[e->men[m].entity].type == NLP_PERSON)
+            for (size_t k = e->men[m].first; k < e->men[m].last; k++)
+                p->at[k] = (int)e->men[m].entity;
+    /* before[k]: the person of the last mention ending at or before k. */
+    int last = -1;
+    size_t m = 0;
+    for (size_t k = 0; k < d->ntok; k++) {
+        for (; m < e->nmen && e->men[m].last <= k; m++)
+            if (e->ent[e->men[m].entity].type == NLP_PERSON)
+                last = (int)e->men[m].entity;
+        p->before[k] = last;
+    }
+    return 0;
 }
 
-/* The last PERSON mentioned before token k. */
-static int last_person_before(const nlp_entities_t *e, size_t k)
-{
-    int who = -1;
-    for (size_t i = 0; i < e->nmen && e->men[i].last <= k; i++)
-        if (e->ent[e->men[i].entity].type == NLP_PERSON)
-            who = (int)e->men[i].entity;
-    return who;
-}
-
-static int find_speaker(const nlp_doc_t *d, const nlp_entities_t *e, size_t open,
+static int find_speaker(const nlp_doc_t *d, const struct people *pp, size_t open,
                         size_t close)
 {
     /* After: "...," Lindqvist said. / "...," said Lindqvist. / "...," he said. */
@@ -75,9 +101,9 @@ static int find_speaker(const nlp_doc_t *d, const nlp_entities_t *e, size_t open
             break;
         verb |= speech_verb(d, k);
         if (who < 0) {
-            who = person_at(e, k);
+            who = pp->at[k];
             if (who < 0 && pronoun(d, k))
-                who = last_person_before(e, open);
+                who = pp->before[open];
         }
         if (verb && who >= 0)
             return who;
@@ -91,9 +117,9 @@ static int find_speaker(const nlp_doc_t *d, const nlp_entities_t *e, size_t open
             break;
         verb |= speech_verb(d, k);
         if (who < 0) {
-            who = person_at(e, k);
+            who = pp->at[k];
             if (who < 0 && pronoun(d, k))
-                who = last_person_before(e, k);
+                who = pp->before[k];
         }
         if (verb && who >= 0)
             return who;
@@ -114,23 +140,26 @@ int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
 {
     *out = NULL;
     *n = 0;
+    struct people pp;
+    if (people_index(d, e, &pp) < 0)
+        return -1;
     size_t cap = 0, prev_close = 0;
     for (size_t k = 0; k < d->ntok; k++) {
-        int straight;
-        if (!open_mark(d, k, &straight))
+        int kind;
+        if (!open_mark(d, k, &kind))
             continue;
         size_t c = k + 1, words = 0;
-        while (c < d->ntok && !close_mark(d, c, straight)) {
+        while (c < d->ntok && !close_mark(d, c, kind)) {
             int st;
-            /* A new opening curly mark or a paragraph break means this
-             * one was never closed. */
-            if ((!straight && open_mark(d, c, &st) && !st) ||
+            /* A new opening mark of the same curly kind or a paragraph
+             * break means this one was never closed. */
+            if ((kind != 1 && open_mark(d, c, &st) && st == kind) ||
                 (d->tok[c].flags & NLP_LINE_BEFORE))
                 break;
             words += d->tok[c].kind == NLP_WORD || d->tok[c].kind == NLP_NUMBER;
             c++;
         }
-        if (c >= d->ntok || !close_mark(d, c, straight)) {
+        if (c >= d->ntok || !close_mark(d, c, kind)) {
             continue;
         }
         int sentence = words >= 2 && (d->tok[k + 1].flags & NLP_CAP) &&
@@ -142,6 +171,7 @@ int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
                 nlp_quote_t *g = realloc(*out, cap * sizeof *g);
                 if (!g) {
                     free(*out);
+                    free(pp.at), free(pp.before);
                     *out = NULL, *n = 0;
                     return -1;
                 }
@@ -155,7 +185,7 @@ int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
                 last--;
             q->start = d->tok[k + 1].start;
             q->end = d->tok[last].end;
-            q->speaker = find_speaker(d, e, k, c);
+            q->speaker = find_speaker(d, &pp, k, c);
             /* A quotation that runs on after its attribution ("...," X
              * said. "...") in the same paragraph is the same speaker's. */
             if (q->speaker < 0 && *n > 1 && same_paragraph(d, prev_close, k))
@@ -164,5 +194,6 @@ int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
         }
         k = c;
     }
+    free(pp.at), free(pp.before);
     return 0;
 }

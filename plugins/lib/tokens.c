@@ -365,6 +365,8 @@ static int is_opener(const char *s, const nlp_token_t *t)
             tok_is(s, t, "'") || tok_is(s, t, "\xC2\xAB"));
 }
 
+int nlp_prepare(void) { return lex_prepare(); }
+
 int nlp_is_stopword(const char *s, size_t n)
 {
     return (lex_flags(s, n) & LX_STOP) != 0;

@@ -219,6 +219,16 @@ static void quotes(void **state)
     assert_int_equal(q[1].speaker, q[0].speaker);
     free(q);
     release(&f);
+
+    /* British single marks; a plural possessive's ’ closes nothing. */
+    find(&f, "The minister, Anna Berg, spoke. \xE2\x80\x98We will rebuild every "
+             "school,\xE2\x80\x99 Berg said. The countries\xE2\x80\x99 leaders agreed.");
+    assert_int_equal(nlp_quotes_find(&f.d, &f.e, &q, &n), 0);
+    assert_int_equal(n, 1);
+    assert_true(q[0].speaker >= 0);
+    assert_string_equal(f.e.ent[q[0].speaker].text, "Anna Berg");
+    free(q);
+    release(&f);
 }
 
 static void language(void **state)
