@@ -667,16 +667,23 @@ static void on_text_word(const char *w, size_t n, void *ctx)
 {
     struct scan *s = ctx;
     const struct taxonomy *t = s->t;
+    int exact = 0;
     if (has_upper(w, n)) {
         int32_t p = vocab_get(&t->exact, w, n);
-        if (p >= 0)
+        if (p >= 0) {
             s->counts[p] += s->times;
+            exact = 1;
+        }
     }
     int32_t sym = word_symbol(s, w, n);
     if (sym < 0) {
         s->state = 0; /* no term goes through a word no term has */
         return;
     }
+    /* A word its exact spelling names ("Congress", "US") is read that
+     * way only: the one-word term of its stem does not count it again.
+     * Phrases through it still match. */
+    int64_t single = exact ? find_edge(t, 0, sym) : -1;
     uint32_t x = s->state;
     int64_t to;
     while ((to = find_edge(t, x, sym)) < 0 && x != 0)
@@ -685,7 +692,8 @@ static void on_text_word(const char *w, size_t n, void *ctx)
     const struct ac_node *nd = &t->nodes[s->state];
     int32_t m = nd->pattern >= 0 ? (int32_t)s->state : nd->dict;
     while (m >= 0) {
-        s->counts[t->nodes[m].pattern] += s->times;
+        if (m != single)
+            s->counts[t->nodes[m].pattern] += s->times;
         m = t->nodes[m].dict;
     }
 }

@@ -115,6 +115,26 @@ topics:
         self.assertIn("x:ships", self.topics("Talks\n\nNATO met today.\n"))
         self.assertEqual(self.topics("Talks\n\nnato met today.\n"), {})
 
+    def test_exact_spelling_takes_precedence_over_the_stem(self):
+        tax = ("topics:\n"
+               "  - id: x:firms\n    label: firms\n    terms: {Apple: 3}\n"
+               "  - id: x:food\n    label: food\n"
+               "    terms: {apple: 2, apple pie: 3}\n")
+
+        def topics(text):
+            r = self.run_with(text, tax)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            d = ndtest.lines_json(r.stdout)[0]
+            return [t["id"] for t in d.get("topics", [])]
+
+        # The capitalised word is the firm, and only the firm.
+        self.assertEqual(topics("Results\n\nApple sold more phones.\n"),
+                         ["x:firms"])
+        self.assertEqual(topics("Orchard\n\nAn apple fell.\n"), ["x:food"])
+        # A phrase through the word still matches.
+        self.assertEqual(sorted(topics("Baking\n\nApple pie for lunch.\n")),
+                         ["x:firms", "x:food"])
+
     def test_subtopic_evidence_counts_for_the_parent(self):
         t = self.topics("Crossing\n\nThe ferry left with cars on its car deck.\n")
         self.assertEqual(list(t), ["x:ships", "x:ferries"])
