@@ -555,6 +555,7 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
                           int org)
 {
     const nlp_doc_t *d = r->d;
+    size_t s0 = s;
     /* Words capitalised because they start a sentence. */
     while (s < e && (d->tok[s].flags & NLP_SENT_START) && plain_start(d, s)) {
         if (span_flags(d, s, e) & NAME_FLAGS)
@@ -569,6 +570,13 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
             break;
         drop_word(r, s);
         s++;
+    }
+    /* "Shares of Tarvik Energy rose": with the sentence's first word gone,
+     * the "of" that joined it goes too, and the rest is typed afresh. */
+    if (s > s0 && s < e && (d->tok[s].flags & NLP_LOWER)) {
+        while (s < e && (d->tok[s].flags & NLP_LOWER))
+            s++;
+        org = 0;
     }
     while (s < e && tk_eq(d, s, "The") && !(span_flags(d, s, e) & NAME_FLAGS))
         s++;
@@ -1072,11 +1080,11 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
             canon[i] = best;
         }
     }
-    /* "Apple" is "Apple Inc.": organisations are also named without
-     * their legal form. */
+    /* "Apple" is "Apple Inc.", "Nordvik" is "Nordvik Energy":
+     * organisations are also named without their legal form or head. */
     for (size_t j = 0; j < n; j++) {
         if (c[j].type != NLP_ORG || c[j].last - c[j].first < 2 ||
-            !legal_form(d, c[j].last - 1))
+            (!legal_form(d, c[j].last - 1) && !(tflags(d, c[j].last - 1) & LX_ORGHEAD)))
             continue;
         uint64_t hb = text_hash(d, c[j].first, c[j].last - 1, 0);
         if (hmap_first(&bare, hb) == NONE)

@@ -228,6 +228,12 @@ static void organisation_cues(void **state)
     assert_non_null(entity(&f, NLP_ORG, "The Quarnel Group"));
     assert_non_null(entity(&f, NLP_ORG, "Vesk Foundation"));
     release(&f);
+    /* A short form without the head is the same organisation. */
+    find(&f, "Shares of Tarvik Energy rose. Analysts expect Tarvik to grow.");
+    const nlp_entity_t *te = entity(&f, NLP_ORG, "Tarvik Energy");
+    assert_non_null(te);
+    assert_int_equal(te->count, 2);
+    release(&f);
     /* WordNet's organisations, found through their hypernyms. */
     find(&f, "Lenders such as Freddie Mac raised their rates.");
     assert_non_null(entity(&f, NLP_ORG, "Freddie Mac"));
