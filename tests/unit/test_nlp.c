@@ -228,6 +228,10 @@ static void organisation_cues(void **state)
     assert_non_null(entity(&f, NLP_ORG, "The Quarnel Group"));
     assert_non_null(entity(&f, NLP_ORG, "Vesk Foundation"));
     release(&f);
+    find(&f, "Reporters at the Kestrel Chronicle praised Harwick Logistics.");
+    assert_non_null(entity(&f, NLP_ORG, "Kestrel Chronicle"));
+    assert_non_null(entity(&f, NLP_ORG, "Harwick Logistics"));
+    release(&f);
     /* A short form without the head is the same organisation. */
     find(&f, "Shares of Tarvik Energy rose. Analysts expect Tarvik to grow.");
     const nlp_entity_t *te = entity(&f, NLP_ORG, "Tarvik Energy");
