@@ -953,6 +953,16 @@ static int defined_type(const nlp_doc_t *d, size_t e)
         k++;
     else
         return UNKNOWN;
+    /* "X, headquartered in", "X was founded in 1998", "X is located". */
+    if (k < d->ntok && (tk_eq(d, k, "is") || tk_eq(d, k, "was")) && tk_eq(d, k - 1, ","))
+        k++;
+    if (k < d->ntok) {
+        if (tk_eq(d, k, "headquartered") || tk_eq(d, k, "founded") ||
+            tk_eq(d, k, "incorporated") || tk_eq(d, k, "co-founded"))
+            return NLP_ORG;
+        if (tk_eq(d, k, "located") || tk_eq(d, k, "situated"))
+            return NLP_LOC;
+    }
     if (!(tk_eq(d, k, "a") || tk_eq(d, k, "an") || tk_eq(d, k, "the")))
         return UNKNOWN;
     k++;

@@ -232,6 +232,11 @@ static void organisation_cues(void **state)
     assert_non_null(entity(&f, NLP_ORG, "Kestrel Chronicle"));
     assert_non_null(entity(&f, NLP_ORG, "Harwick Logistics"));
     release(&f);
+    find(&f, "Investors backed Qorvanta, headquartered in Oslo. The mill at "
+             "Brennish is located near the coast.");
+    assert_non_null(entity(&f, NLP_ORG, "Qorvanta"));
+    assert_non_null(entity(&f, NLP_LOC, "Brennish"));
+    release(&f);
     /* A short form without the head is the same organisation. */
     find(&f, "Shares of Tarvik Energy rose. Analysts expect Tarvik to grow.");
     const nlp_entity_t *te = entity(&f, NLP_ORG, "Tarvik Energy");
