@@ -928,6 +928,22 @@ static int sports_report(const nlp_doc_t *d)
     return hits >= 3;
 }
 
+/* Is the name ending before token e the owner of what only
+ * organisations have: "Nordvik's shares", "Kvarn's CEO"? */
+static int org_owner(const nlp_doc_t *d, size_t e)
+{
+    static const char *const w[] = {
+        "shares", "stock", "headquarters", "shareholders", "subsidiary",
+        "subsidiaries", "CEO", "board", "profits", "profit", "revenue",
+        "revenues", "earnings", "stake", "takeover", NULL};
+    if (e + 1 >= d->ntok || !(d->tok[e].flags & NLP_POSS))
+        return 0;
+    for (size_t i = 0; w[i]; i++)
+        if (tk_eq(d, e + 1, w[i]))
+            return 1;
+    return 0;
+}
+
 /* The type a definition gives the mention ending at token e: "X is a
  * small village in ...", "X, a German company", "X was an American
  * singer". Returns UNKNOWN when there is none. */
@@ -1163,7 +1179,7 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         if (canon[i] != i || p == 0 || is_value_type(c[i].type) ||
             (c[i].type != UNKNOWN && !(c[i].weak && c[i].type == NLP_PERSON)))
             continue;
-        int orgn = org_cue(d, p);
+        int orgn = org_cue(d, p) || org_owner(d, c[i].last);
         for (size_t x = 0; org_nouns[x] && !orgn; x++)
             orgn = tk_eq(d, p - 1, org_nouns[x]);
         if (orgn)

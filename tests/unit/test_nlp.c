@@ -237,6 +237,10 @@ static void organisation_cues(void **state)
     assert_non_null(entity(&f, NLP_ORG, "Qorvanta"));
     assert_non_null(entity(&f, NLP_LOC, "Brennish"));
     release(&f);
+    find(&f, "Analysts said Qorvanta's shares fell after Brelmund's CEO quit.");
+    assert_non_null(entity(&f, NLP_ORG, "Qorvanta"));
+    assert_non_null(entity(&f, NLP_ORG, "Brelmund"));
+    release(&f);
     /* A short form without the head is the same organisation. */
     find(&f, "Shares of Tarvik Energy rose. Analysts expect Tarvik to grow.");
     const nlp_entity_t *te = entity(&f, NLP_ORG, "Tarvik Energy");
