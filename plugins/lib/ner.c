@@ -306,8 +306,11 @@ static size_t org_run_end(const nlp_doc_t *d, const uint8_t *used, size_t k, int
         uint32_t right = lex_flags(tk_s(d, e2 - 1), tk_n(d, e2 - 1));
         /* After "of" has joined, "and" continues the same phrase:
          * "Office of Management and Budget". */
+        /* "Shares of Nordvik Energy" is no name: a common word takes an
+         * "of" phrase into an organisation's name only as its head. */
+        int plain_left = of && e - k == 1 && plain_word(d, k) && !(left & LX_ORGPRE);
         if ((of && (left & (LX_ORGHEAD | LX_ORGPRE)) && !(left & LX_TITLE)) ||
-            ((right & LX_ORGHEAD) && !(right & LX_TITLE)) ||
+            ((right & LX_ORGHEAD) && !(right & LX_TITLE) && !plain_left) ||
             (*org && tk_eq(d, e, "and"))) {
             e = e2;
             *org = 1;

@@ -241,6 +241,10 @@ static void organisation_cues(void **state)
     assert_non_null(entity(&f, NLP_ORG, "Qorvanta"));
     assert_non_null(entity(&f, NLP_ORG, "Brelmund"));
     release(&f);
+    find(&f, "OSLO - Shares of Tarvik Holdings rose.");
+    assert_non_null(entity(&f, NLP_ORG, "Tarvik Holdings"));
+    assert_null(entity(&f, NLP_ORG, "Shares of Tarvik Holdings"));
+    release(&f);
     /* A short form without the head is the same organisation. */
     find(&f, "Shares of Tarvik Energy rose. Analysts expect Tarvik to grow.");
     const nlp_entity_t *te = entity(&f, NLP_ORG, "Tarvik Energy");
