@@ -1237,22 +1237,26 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     }
     /* A name typed an organisation once is one everywhere in the
      * document ("Leeds" the team, after "Leeds beat Sheffield"); a country
-     * stays a place. */
+     * stays a place. Untyped mentions take the type that context gave
+     * the same words elsewhere ("signed with Kvarn ... Kvarn"). */
     hmap_free(&strong);
     if (hmap_init(&strong, total + 1) < 0)
         goto done;
     for (size_t j = 0; j < n; j++)
-        if (c[j].type == NLP_ORG)
+        if (c[j].type == NLP_ORG || c[j].type == NLP_LOC)
             hmap_add(&strong, text_hash(d, c[j].first, c[j].last, 0), (uint32_t)j);
     for (size_t i = 0; i < n && strong.n; i++) {
-        if (c[i].type != NLP_LOC || c[i].country)
+        if ((c[i].type != NLP_LOC || c[i].country) && c[i].type != UNKNOWN)
             continue;
         uint64_t h = text_hash(d, c[i].first, c[i].last, 0);
         for (uint32_t e = hmap_first(&strong, h); e != NONE; e = hmap_next(&strong, e)) {
             size_t j = strong.val[e];
-            if (same_text(d, c[i].first, c[i].last, c[j].first, c[j].last)) {
-                c[i].type = NLP_ORG;
-                break;
+            if (j == i || !same_text(d, c[i].first, c[i].last, c[j].first, c[j].last))
+                continue;
+            if (c[j].type == NLP_ORG || c[i].type == UNKNOWN) {
+                c[i].type = c[j].type;
+                if (c[j].type == NLP_ORG)
+                    break;
             }
         }
     }

@@ -245,6 +245,16 @@ static void organisation_cues(void **state)
     assert_non_null(entity(&f, NLP_ORG, "Tarvik Holdings"));
     assert_null(entity(&f, NLP_ORG, "Shares of Tarvik Holdings"));
     release(&f);
+    /* Context types every mention of the same words. */
+    find(&f, "The striker signed with Tarnwell in May. Fans of Tarnwell cheered, "
+             "and crews went to the town of Quessvik. Roads near Quessvik shut.");
+    const nlp_entity_t *tw = entity(&f, NLP_ORG, "Tarnwell");
+    assert_non_null(tw);
+    assert_int_equal(tw->count, 2);
+    const nlp_entity_t *qv = entity(&f, NLP_LOC, "Quessvik");
+    assert_non_null(qv);
+    assert_int_equal(qv->count, 2);
+    release(&f);
     /* A short form without the head is the same organisation. */
     find(&f, "Shares of Tarvik Energy rose. Analysts expect Tarvik to grow.");
     const nlp_entity_t *te = entity(&f, NLP_ORG, "Tarvik Energy");
