@@ -1199,6 +1199,13 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         if (p >= 2 && tk_eq(d, p - 1, "of"))
             for (size_t x = 0; loc_nouns[x] && !locn; x++)
                 locn = tk_eq(d, p - 2, loc_nouns[x]);
+        static const char *const of_place[] = {
+            "mayor", "governor", "outskirts", "suburbs", "residents", "capital",
+            "streets", "inhabitants", "coast", "north", "south", "east", "west",
+            NULL};
+        if (p >= 2 && tk_eq(d, p - 1, "of"))
+            for (size_t x = 0; of_place[x] && !locn; x++)
+                locn = tk_eq(d, p - 2, of_place[x]);
         if (!locn && i + 1 < n && tk_eq(d, e, ",") && c[i + 1].first == e + 1 &&
             c[i + 1].type == NLP_LOC && !c[i + 1].weak &&
             (c[i + 1].last >= d->ntok || d->tok[c[i + 1].last].kind != NLP_WORD ||

@@ -245,6 +245,10 @@ static void organisation_cues(void **state)
     assert_non_null(entity(&f, NLP_ORG, "Tarvik Holdings"));
     assert_null(entity(&f, NLP_ORG, "Shares of Tarvik Holdings"));
     release(&f);
+    find(&f, "The mayor of Dravnik met residents of Oskelund.");
+    assert_non_null(entity(&f, NLP_LOC, "Dravnik"));
+    assert_non_null(entity(&f, NLP_LOC, "Oskelund"));
+    release(&f);
     /* Context types every mention of the same words. */
     find(&f, "The striker signed with Tarnwell in May. Fans of Tarnwell cheered, "
              "and crews went to the town of Quessvik. Roads near Quessvik shut.");
