@@ -9,27 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "langgate.h"
 #include "nlp.h"
 
 #define MAX_PHRASE 3
 
 struct keywords {
     int64_t max;
-    size_t max_text;
-    const char *const *langs;
-    size_t nlangs;
+    struct langgate gate;
 };
 
 static const nd_option_t options[] = {
     {"max", ND_OPT_INT, "10", ND_OPT_RANGE, 1, 100, NULL,
      "how many key phrases are kept, best first"},
-    {"languages", ND_OPT_STRLIST, "en", 0, 0, 0, NULL,
-     "ISO 639-1 codes of the documents to work on (the stop words are "
-     "English; others are skipped; documents of unknown or uncertain "
-     "language are processed)"},
-    {"max_text", ND_OPT_SIZE, "1MiB", ND_OPT_RANGE, 1024, 1073741824.0, NULL,
-     "only this much of the text, from its start, is analysed (cut at a line "
-     "break), so huge documents stay cheap"},
+    LANGGATE_OPTIONS("the stop words are English; "),
     {0},
 };
 
@@ -50,8 +43,7 @@ static int keywords_init(nd_instance_t *self, const nd_opts_t *opts, void **stat
         return -1;
     }
     k->max = nd_opt_int(opts, "max");
-    k->max_text = (size_t)nd_opt_int(opts, "max_text");
-    k->nlangs = nd_opt_list(opts, "languages", &k->langs);
+    langgate_read(&k->gate, opts);
     *state = k;
     return 0;
 }
@@ -288,17 +280,11 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
     const char *text = nd_doc_text(doc, &len);
     if (!text)
         return ND_SKIP;
-    len = nlp_bounded_len(text, len, kw->max_text);
-    const nd_val_t *lv = nd_doc_get(doc, "language");
-    const char *lang = nd_val_as_str(nd_val_get(lv, "code"), NULL);
-    /* Skip only documents confidently (0.7) in an unlisted language. */
-    if (lang && strcmp(lang, "und") && nd_val_as_num(nd_val_get(lv, "confidence")) >= 0.7) {
-        size_t i = 0;
-        while (i < kw->nlangs && strcmp(kw->langs[i], lang))
-            i++;
-        if (i == kw->nlangs)
-            return ND_SKIP;
-    }
+    len = nlp_bounded_len(text, len, kw->gate.max_text);
+    if (!langgate_wanted(&kw->gate, doc))
+        return ND_SKIP;
+    const char *lang =
+        nd_val_as_str(nd_val_get(nd_doc_get(doc, "language"), "code"), NULL);
     /* A stemmer of the document's language when libstemmer has one. */
     struct sb_stemmer *st = lang ? sb_stemmer_new(lang, "UTF_8") : NULL;
     if (!st)

@@ -1,0 +1,76 @@
+/* langgate.h: which documents the extraction steps with English rules
+ * (entities, keywords, quotes) work on, and how much of their text.
+ *
+ * Header-only on purpose: it calls the SDK, whose host table is private to
+ * each plugin object, so libnewsdesk-nlp itself cannot. Written once here,
+ * compiled into each of the three. */
+#ifndef NLP_LANGGATE_H
+#define NLP_LANGGATE_H
+
+#include <newsdesk/plugin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlp.h"
+
+/* The two options every gated step declares; `note` (a string literal,
+ * may be "") goes into the description of `languages`. */
+#define LANGGATE_OPTIONS(note)                                               \
+    {"languages", ND_OPT_STRLIST, "en", 0, 0, 0, NULL,                       \
+     "ISO 639-1 codes of the documents to work on (" note "others are "      \
+     "skipped; documents of unknown or uncertain language are processed)"},  \
+    {"max_text", ND_OPT_SIZE, "1MiB", ND_OPT_RANGE, 1024, 1073741824.0,      \
+     NULL, "only this much of the text, from its start, is analysed (cut "   \
+     "at a line break), so huge documents stay cheap"}
+
+/* Below this confidence the language step's answer does not exclude a
+ * document: a short text's language is a guess. */
+#define LANGGATE_SURE 0.7
+
+struct langgate {
+    const char *const *codes; /* borrowed from the options until fini */
+    size_t n;
+    size_t max_text;
+};
+
+static inline void langgate_read(struct langgate *g, const nd_opts_t *opts)
+{
+    g->n = nd_opt_list(opts, "languages", &g->codes);
+    g->max_text = (size_t)nd_opt_int(opts, "max_text");
+}
+
+/* Nonzero unless the language step is sure the document is in a language
+ * not listed. */
+static inline int langgate_wanted(const struct langgate *g, const nd_doc_t *doc)
+{
+    const nd_val_t *lang = nd_doc_get(doc, "language");
+    const char *code = nd_val_as_str(nd_val_get(lang, "code"), NULL);
+    if (!code || !strcmp(code, "und") ||
+        nd_val_as_num(nd_val_get(lang, "confidence")) < LANGGATE_SURE)
+        return 1;
+    for (size_t i = 0; i < g->n; i++)
+        if (!strcmp(g->codes[i], code))
+            return 1;
+    return 0;
+}
+
+/* init/fini for a step whose whole state is its gate. */
+static inline int langgate_init(nd_instance_t *self, const nd_opts_t *opts,
+                                void **state, char *err, size_t errlen)
+{
+    (void)self;
+    struct langgate *g = malloc(sizeof *g);
+    if (!g || nlp_prepare() < 0) {
+        free(g);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    langgate_read(g, opts);
+    *state = g;
+    return 0;
+}
+
+static inline void langgate_fini(void *state) { free(state); }
+
+#endif
