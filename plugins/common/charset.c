@@ -21,7 +21,7 @@ static const uint16_t cp1252_hi[32] = {
     0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0,
 };
 
-static size_t put_cp(char *o, uint32_t cp)
+size_t cs_put_utf8(char *o, uint32_t cp)
 {
     if (cp < 0x80) {
         o[0] = (char)cp;
@@ -223,7 +223,7 @@ static char *from_utf16(const uint8_t *s, size_t n, int be, size_t *outlen)
             uint32_t v = be ? (uint32_t)(s[i + 2] << 8 | s[i + 3])
                             : (uint32_t)(s[i + 3] << 8 | s[i + 2]);
             if (v >= 0xDC00 && v <= 0xDFFF) {
-                o += put_cp(out + o, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
+                o += cs_put_utf8(out + o, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
                 i += 2;
                 continue;
             }
@@ -242,10 +242,10 @@ static char *from_utf16(const uint8_t *s, size_t n, int be, size_t *outlen)
             o += put_ascii(out + o, pair, 0, pair[1] ? 2 : 1);
             continue;
         }
-        o += put_cp(out + o, u);
+        o += cs_put_utf8(out + o, u);
     }
     if (i < n) /* a truncated last unit */
-        o += put_cp(out + o, 0xFFFD);
+        o += cs_put_utf8(out + o, 0xFFFD);
     out[o] = '\0';
     *outlen = o;
     return out;
@@ -262,9 +262,9 @@ static char *from_cp1252(const uint8_t *s, size_t n, size_t *outlen)
         if (c < 0x80)
             o += put_ascii(out + o, s, i, n);
         else if (c < 0xA0)
-            o += put_cp(out + o, cp1252_hi[c - 0x80] ? cp1252_hi[c - 0x80] : 0xFFFD);
+            o += cs_put_utf8(out + o, cp1252_hi[c - 0x80] ? cp1252_hi[c - 0x80] : 0xFFFD);
         else
-            o += put_cp(out + o, c);
+            o += cs_put_utf8(out + o, c);
     }
     out[o] = '\0';
     *outlen = o;

@@ -20,30 +20,6 @@ static const struct {
     {"szlig", 0xDF},   {"laquo", 0xAB},    {"raquo", 0xBB},    {"middot", 0xB7},
 };
 
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* The entity at s[0] == '&': its code point and length, or 0. */
 static size_t entity(const char *s, size_t n, uint32_t *cp)
 {
@@ -93,7 +69,7 @@ size_t strip_markup(char *s, size_t n)
         size_t len;
         if (s[i] == '&' && (len = entity(s + i, n - i, &cp)) > 0) {
             /* An entity is never shorter than the UTF-8 it stands for. */
-            o += put_utf8(s + o, cp);
+            o += cs_put_utf8(s + o, cp);
             i += len;
             continue;
         }

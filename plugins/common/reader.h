@@ -55,6 +55,10 @@ char *cs_nfc(const char *s, size_t n, size_t *outlen);
 /* True when `name` is a label of UTF-8 ("utf-8", "utf8", case-insensitive). */
 int cs_is_utf8(const char *name);
 
+/* Write code point cp (at most U+10FFFF) as UTF-8 at o, which must have
+ * room for 4 bytes. Returns the number of bytes written. */
+size_t cs_put_utf8(char *o, uint32_t cp);
+
 /* ---- dates ---------------------------------------------------------------- */
 
 /* Normalise a date as found in articles and feeds to ISO 8601: ISO 8601

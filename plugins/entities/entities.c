@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "langgate.h"
+#include "nlpstep.h"
 #include "nlp.h"
 
 /* Rules and word lists are English: documents that the language step
@@ -20,15 +20,6 @@ static const nd_option_t options[] = {
     {0},
 };
 
-
-static int64_t doc_date(const nd_doc_t *doc)
-{
-    int64_t t;
-    const char *pub = nd_doc_get_str(doc, "published");
-    if (pub && nlp_parse_iso_date(pub, &t) == 0)
-        return t;
-    return nd_doc_received(doc);
-}
 
 static nd_val_t *amount_val(double x)
 {
@@ -98,7 +89,7 @@ static nd_status_t entities_process(void *state, nd_doc_t *doc)
     nlp_entities_t ents;
     if (nlp_doc_parse(&d, text, len) < 0)
         goto oom;
-    if (nlp_entities_find(&d, doc_date(doc), &ents) < 0) {
+    if (nlp_entities_find(&d, nlpstep_doc_date(doc), &ents) < 0) {
         nlp_doc_free(&d);
         goto oom;
     }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "langgate.h"
+#include "nlpstep.h"
 #include "nlp.h"
 
 #define MAX_PHRASE 3

@@ -1,11 +1,13 @@
-/* langgate.h: which documents the extraction steps with English rules
- * (entities, keywords, quotes) work on, and how much of their text.
+/* nlpstep.h: what the extraction steps share on the SDK side: which
+ * documents the steps with English rules (entities, keywords, quotes) work
+ * on and how much of their text, and the date relative dates are read
+ * against.
  *
  * Header-only on purpose: it calls the SDK, whose host table is private to
  * each plugin object, so libnewsdesk-nlp itself cannot. Written once here,
- * compiled into each of the three. */
-#ifndef NLP_LANGGATE_H
-#define NLP_LANGGATE_H
+ * compiled into each step. */
+#ifndef NLP_NLPSTEP_H
+#define NLP_NLPSTEP_H
 
 #include <newsdesk/plugin.h>
 #include <stdio.h>
@@ -72,5 +74,16 @@ static inline int langgate_init(nd_instance_t *self, const nd_opts_t *opts,
 }
 
 static inline void langgate_fini(void *state) { free(state); }
+
+/* The document's date in seconds since the epoch: its "published" field
+ * when that is an ISO 8601 date, else when it was received. */
+static inline int64_t nlpstep_doc_date(const nd_doc_t *doc)
+{
+    int64_t t;
+    const char *pub = nd_doc_get_str(doc, "published");
+    if (pub && nlp_parse_iso_date(pub, &t) == 0)
+        return t;
+    return nd_doc_received(doc);
+}
 
 #endif
