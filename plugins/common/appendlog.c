@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "paths.h"
 
 static int64_t wall_ms(void)
 {
@@ -61,25 +62,6 @@ int appendlog_parse_sync(const char *opt, const char *durable,
     return *interval_ms > 0 ? 0 : -1;
 }
 
-static int mkdirs_for(const char *path)
-{
-    char *p = strdup(path);
-    if (!p)
-        return -1;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *s = '/';
-    }
-    free(p);
-    return 0;
-}
-
 /* Cut off whatever follows the last complete record. */
 static int repair(struct appendlog *l, char *err, size_t errlen)
 {
@@ -127,7 +109,7 @@ static int sync_parent(const char *path)
 
 int appendlog_open(struct appendlog *l, char *err, size_t errlen)
 {
-    if (mkdirs_for(l->path) < 0) {
+    if (paths_make_parents(l->path) < 0) {
         snprintf(err, errlen, "cannot create the folder of %s: %s", l->path,
                  strerror(errno));
         return -1;

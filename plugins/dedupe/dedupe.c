@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "../common/paths.h"
 
 #define MAGIC "NDDEDUP1"
 #define MAX_WORD 64
@@ -190,32 +191,11 @@ static int valid_id(const char *id)
     return 1;
 }
 
-/* Create the folders above `path`. */
-static int make_parents(const char *path)
-{
-    char *p = strdup(path);
-    if (!p)
-        return -1;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        int rc = mkdir(p, 0755);
-        *s = '/';
-        if (rc < 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-    }
-    free(p);
-    return 0;
-}
-
 /* Read the index file, keep what is within the bounds, and start a fresh
  * compact file. A missing file is an empty index. */
 static int load(struct dedupe *d, char *err, size_t errlen)
 {
-    if (make_parents(d->path) < 0) {
+    if (paths_make_parents(d->path) < 0) {
         snprintf(err, errlen, "cannot create the folder for the index %s: %s",
                  d->path, strerror(errno));
         return -1;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../common/paths.h"
 
 struct json_out {
     nd_instance_t *self;
@@ -29,20 +30,6 @@ struct json_out {
     char (*pending)[65]; /* ids written but not yet renamed (batch) */
     size_t npending, cap;
 };
-
-static int mkdir_p(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        int rc = mkdir(path, 0755);
-        *p = '/';
-        if (rc < 0 && errno != EEXIST)
-            return -1;
-    }
-    return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
 
 /* Temporary files left by a run that stopped before its flush belong to
  * documents that were never reported done: they will be exported again.
@@ -85,7 +72,7 @@ static int json_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
     j->sync = !strcmp(d, "always") ? SYNC_ALWAYS : !strcmp(d, "none") ? SYNC_NONE
                                                                      : SYNC_BATCH;
     pthread_mutex_init(&j->lock, NULL);
-    if (!j->dir || mkdir_p(j->dir) < 0) {
+    if (!j->dir || paths_make_dir(j->dir) < 0) {
         snprintf(err, errlen, "cannot create the folder %s: %s", j->dir,
                  strerror(errno));
         goto fail;
@@ -155,7 +142,7 @@ static nd_status_t json_process(void *state, nd_doc_t *doc)
     int fd = openat(j->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 && errno == ENOENT) {
         /* The folder was removed under us: make it again, once. */
-        mkdir_p(j->dir);
+        paths_make_dir(j->dir);
         int nfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (nfd >= 0) {
             pthread_mutex_lock(&j->lock);

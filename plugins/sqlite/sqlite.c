@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "../common/paths.h"
 
 /* Migration n (1-based) takes the schema from version n-1 to n. Append
  * only: an archive written by an older newsdesk is brought up to date. */
@@ -176,25 +177,6 @@ static int exec(struct archive *a, const char *sql, char *err, size_t errlen)
     return rc;
 }
 
-static int mkdirs_for(const char *path)
-{
-    char *p = strdup(path);
-    if (!p)
-        return -1;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *s = '/';
-    }
-    free(p);
-    return 0;
-}
-
 /* Bring the schema to SCHEMA_VERSION, each step in its own transaction. */
 static int migrate(struct archive *a, char *err, size_t errlen)
 {
@@ -256,7 +238,7 @@ static int sqlite_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
     const char *d = nd_durable(self);
     a->mode = !strcmp(d, "always") ? MODE_ALWAYS : !strcmp(d, "none") ? MODE_NONE
                                                                      : MODE_BATCH;
-    if (!a->path || mkdirs_for(a->path) < 0) {
+    if (!a->path || paths_make_parents(a->path) < 0) {
         snprintf(err, errlen, "cannot create the folder of %s: %s",
                  a->path ? a->path : "the archive", strerror(errno));
         goto fail;
