@@ -28,6 +28,14 @@ static void family(FILE *f, const char *name, const char *type,
     fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family with one unlabelled sample. */
+static void single(FILE *f, const char *name, const char *type,
+                   const char *help, unsigned long long value)
+{
+    family(f, name, type, help);
+    fprintf(f, "%s %llu\n", name, value);
+}
+
 static void step_labels(FILE *f, const struct nd_instance *s)
 {
     fputs("step=\"", f);
@@ -48,18 +56,15 @@ void metrics_write(FILE *f, const struct pipeline *p,
     family(f, "newsdesk_ready", "gauge",
            "1 while the daemon watches the inbox and claims files.");
     fprintf(f, "newsdesk_ready %d\n", st->ready && !st->stopping);
-    family(f, "newsdesk_inbox_pending", "gauge",
-           "Files waiting in the inbox.");
-    fprintf(f, "newsdesk_inbox_pending %llu\n",
-            (unsigned long long)st->inbox_pending);
-    family(f, "newsdesk_inflight_documents", "gauge",
-           "Documents claimed and not yet finished.");
-    fprintf(f, "newsdesk_inflight_documents %llu\n",
-            (unsigned long long)st->inflight);
-    family(f, "newsdesk_documents_claimed_total", "counter",
-           "Files claimed from the inbox.");
-    fprintf(f, "newsdesk_documents_claimed_total %llu\n",
-            (unsigned long long)st->claimed);
+    single(f, "newsdesk_inbox_pending", "gauge",
+           "Files waiting in the inbox.",
+           st->inbox_pending);
+    single(f, "newsdesk_inflight_documents", "gauge",
+           "Documents claimed and not yet finished.",
+           st->inflight);
+    single(f, "newsdesk_documents_claimed_total", "counter",
+           "Files claimed from the inbox.",
+           st->claimed);
     family(f, "newsdesk_documents_total", "counter",
            "Documents finished, by outcome (done: exported; failed: moved "
            "to failed/).");
@@ -67,19 +72,16 @@ void metrics_write(FILE *f, const struct pipeline *p,
             (unsigned long long)st->done);
     fprintf(f, "newsdesk_documents_total{outcome=\"failed\"} %llu\n",
             (unsigned long long)st->failed);
-    family(f, "newsdesk_document_retries_total", "counter",
-           "Times a document was put back to be retried later.");
-    fprintf(f, "newsdesk_document_retries_total %llu\n",
-            (unsigned long long)st->retried);
-    family(f, "newsdesk_inbox_rescans_total", "counter",
+    single(f, "newsdesk_document_retries_total", "counter",
+           "Times a document was put back to be retried later.",
+           st->retried);
+    single(f, "newsdesk_inbox_rescans_total", "counter",
            "Full scans of the inbox (start-up, overflow, lost watch, "
-           "period).");
-    fprintf(f, "newsdesk_inbox_rescans_total %llu\n",
-            (unsigned long long)st->rescans);
-    family(f, "newsdesk_inbox_overflows_total", "counter",
-           "Inotify queue overflows (each followed by a rescan).");
-    fprintf(f, "newsdesk_inbox_overflows_total %llu\n",
-            (unsigned long long)st->overflows);
+           "period).",
+           st->rescans);
+    single(f, "newsdesk_inbox_overflows_total", "counter",
+           "Inotify queue overflows (each followed by a rescan).",
+           st->overflows);
     family(f, "newsdesk_reloads_total", "counter",
            "Configuration reloads (SIGHUP), by result.");
     fprintf(f, "newsdesk_reloads_total{result=\"ok\"} %llu\n",
