@@ -228,7 +228,9 @@ def wordnet(wn):
         nw = int(f[3], 16)
         for i in range(nw):
             w = f[4 + 2 * i].split("(")[0].replace("_", " ")
-            if is_name(w) and w.replace(" ", "").isalpha():
+            # "Old" (of "Old English") is an ordinary word capitalised.
+            if (is_name(w) and w.replace(" ", "").isalpha() and
+                    w.lower() not in lowercase):
                 add(w, F["NORP"])
                 if " " not in w and w.endswith(("an", "i")):
                     add(w + "s", F["NORP"])  # "Americans", "Israelis"

@@ -239,10 +239,12 @@ static int namelike(const nlp_doc_t *d, const uint8_t *used, size_t k)
         return 0;
     if (tk_eq(d, k, "I") || is_month_or_day(d, k))
         return 0;
-    /* "No.", "Vol.", "Fig." stand before numbers, not in names. */
+    /* "No.", "Vol.", "Fig." stand before numbers, not in names; "St."
+     * starts one ("St. Louis"). */
     if ((t->flags & NLP_ABBR) && t->end - t->start > 2) {
         uint32_t f = lex_flags(tk_s(d, k), tk_n(d, k) - 1);
-        if ((f & LX_ABBR_NOEND) && !(lex_flags(tk_s(d, k), tk_n(d, k)) & LX_TITLE))
+        if ((f & LX_ABBR_NOEND) &&
+            !(lex_flags(tk_s(d, k), tk_n(d, k)) & (LX_TITLE | LX_LOCPRE)))
             return 0;
     }
     return 1;
