@@ -406,6 +406,22 @@ static int all_plain(const nlp_doc_t *d, size_t a, size_t b)
     return 1;
 }
 
+/* Are tokens [a, b) what follows a city in a team's name: capitalised
+ * words that name no place or person, the last a plural ("Vancouver
+ * Canucks", "Tampa Bay Devil Rays")? */
+static int team_tail(const nlp_doc_t *d, size_t a, size_t b)
+{
+    if (b <= a || b - a > 2)
+        return 0;
+    for (size_t k = a; k < b; k++)
+        if (d->tok[k].kind != NLP_WORD || !(d->tok[k].flags & NLP_CAP) ||
+            (tflags(d, k) & (LX_LOC | LX_COUNTRY | LX_FIRST | LX_SURNAME | LX_TITLE |
+                             LX_LOCHEAD | LX_EVENT)))
+            return 0;
+    size_t n = tk_n(d, b - 1);
+    return n > 3 && tk_s(d, b - 1)[n - 1] == 's' && tk_s(d, b - 1)[n - 2] != 's';
+}
+
 /* Words that qualify a place and keep it a place: "Central London",
  * "Southern California", "Old Delhi". */
 static int place_modifier(const nlp_doc_t *d, size_t k)
@@ -467,9 +483,10 @@ static void gaz_partition(struct run_ctx *r, size_t s, size_t e)
         unknown_piece(r, u, i);
         /* "Connecticut Lottery", "Baltic Wind"; but "Cuban Parents" are
          * people. */
-        int rest_ok = all_plain(d, i + best, e) &&
-                      (type == NLP_LOC ||
-                       (e - (i + best) == 1 && tk_s(d, e - 1)[tk_n(d, e - 1) - 1] != 's'));
+        int rest_ok = (all_plain(d, i + best, e) &&
+                       (type == NLP_LOC ||
+                        (e - (i + best) == 1 && tk_s(d, e - 1)[tk_n(d, e - 1) - 1] != 's'))) ||
+                      (type == NLP_LOC && team_tail(d, i + best, e));
         if ((type == NLP_LOC || type == NLP_NORP) && u == s && i + best < e && rest_ok) {
             emit(r, s, e, NLP_ORG, 1);
             return;
@@ -673,6 +690,16 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
                 gaz_partition(r, p, e);
         }
         return e;
+    }
+    /* "New York Yankees": a place and a team's plural. */
+    for (size_t m = len - 1 < MAX_GAZ ? len - 1 : MAX_GAZ; m >= 1; m--) {
+        if (gaz_type(span_flags(d, s, s + m), m) == NLP_LOC) {
+            if (team_tail(d, s + m, e)) {
+                emit(r, s, e, NLP_ORG, 1);
+                return e;
+            }
+            break;
+        }
     }
     if (len >= 2 && ((lastf & LX_LOCHEAD) || (firstf & LX_LOCPRE))) {
         emit(r, s, e, NLP_LOC, 0);
