@@ -1032,6 +1032,36 @@ static int defined_type(const nlp_doc_t *d, size_t e)
     return UNKNOWN;
 }
 
+/* Is token k a number as units are numbered: "65", "82nd", "102d"? */
+static int military_number(const nlp_doc_t *d, size_t k)
+{
+    const char *s = tk_s(d, k);
+    size_t n = tk_n(d, k), i = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (!i || i > 4)
+        return 0;
+    const char *suf = s + i;
+    size_t m = n - i;
+    return m == 0 || (m == 1 && *suf == 'd') ||
+           (m == 2 && (!memcmp(suf, "st", 2) || !memcmp(suf, "nd", 2) ||
+                       !memcmp(suf, "rd", 2) || !memcmp(suf, "th", 2)));
+}
+
+/* Is token k the last word of an armed force's unit ("Division",
+ * "Fleet", "Squadron")? */
+static int unit_head(const nlp_doc_t *d, size_t k)
+{
+    static const char *const w[] = {
+        "Division", "Divisions", "Force", "Army", "Corps", "Squadron", "Regiment",
+        "Battalion", "Brigade", "Fleet", "Wing", "Infantry", "Cavalry",
+        "Artillery", "Flotilla", "Group", "Command", NULL};
+    for (size_t i = 0; w[i]; i++)
+        if (tk_eq(d, k, w[i]))
+            return 1;
+    return 0;
+}
+
 /* Is token k a company's legal form ("Inc.", "Ltd", "plc")? */
 static int legal_form(const nlp_doc_t *d, size_t k)
 {
@@ -1554,6 +1584,12 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
             for (size_t m = before; m < r.n; m++)
                 if (r.c[m].first == k + 1 && r.c[m].type == NLP_ORG)
                     r.c[m].first = (uint32_t)k;
+        /* Units are numbered: "82nd Airborne Division", "7th Fleet". */
+        if (k > 0 && !used[k - 1] && military_number(d, k - 1))
+            for (size_t m = before; m < r.n; m++)
+                if (r.c[m].first == k && r.c[m].type == NLP_ORG &&
+                    unit_head(d, r.c[m].last - 1))
+                    r.c[m].first = (uint32_t)(k - 1);
         for (size_t m = k; m < next; m++)
             used[m] = 1;
         k = next > k ? next : k + 1;
