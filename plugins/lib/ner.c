@@ -326,6 +326,28 @@ static size_t org_run_end(const nlp_doc_t *d, const uint8_t *used, size_t k, int
 static int looks_like_name(const nlp_doc_t *d, size_t a, size_t b);
 static int places_joined(const nlp_doc_t *d, size_t k);
 
+/* Is token k nationalities joined by hyphens ("Italian-American",
+ * "Chinese-Canadian"): every part but the last a nationality, the last
+ * capitalised? */
+static int nationality_compound(const nlp_doc_t *d, size_t k)
+{
+    const char *s = tk_s(d, k);
+    size_t n = tk_n(d, k), a = 0;
+    const char *h = memchr(s, '-', n);
+    if (!h)
+        return 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '-')
+            continue;
+        if (i - a < 3 || s[a] < 'A' || s[a] > 'Z')
+            return 0;
+        if (i < n && !(lex_flags(s + a, i - a) & LX_NORP))
+            return 0;
+        a = i + 1;
+    }
+    return 1;
+}
+
 static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
 {
     const nlp_doc_t *d = r->d;
@@ -345,6 +367,8 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
             emit(r, s, e, NLP_PERSON, 1);
         } else if (places_joined(d, s)) {
             return; /* hyphen_places takes it apart */
+        } else if (nationality_compound(d, s)) {
+            emit(r, s, e, NLP_NORP, 1);
         } else if ((f & NLP_MIXED) && tk_n(d, s) > 3) {
             emit(r, s, e, NLP_ORG, 1);
         } else if ((f & NLP_ALLCAPS) && tk_n(d, s) <= 5 && n && !common_word(low, n)) {
