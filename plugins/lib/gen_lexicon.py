@@ -35,6 +35,7 @@ F = {
 TYPES = F["LOC"] | F["COUNTRY"] | F["PERSON"] | F["ORG"] | F["NORP"]
 
 entries = {}  # key -> [flags, code]
+wn_lowercase = set()  # words WordNet writes in lower case in some synset
 
 
 def add(key, flag, code=""):
@@ -171,7 +172,7 @@ def wordnet(wn):
 
     # Words WordNet writes in lower case somewhere (its index files lower
     # every lemma, "danube" too).
-    lowercase = set()
+    lowercase = wn_lowercase
     for pos in ("noun", "verb", "adj", "adv"):
         for line in open(os.path.join(wn, "data." + pos), encoding="latin-1"):
             if line.startswith(" "):
@@ -337,11 +338,25 @@ def cstr(s):
     return '"' + "".join(out) + '"'
 
 
+def uncommon_names():
+    """A surname is no common word just because WordNet's index lowers
+    it: "abraham" and "neumann" are only ever written capitalised in its
+    synsets. (First names keep the flag: "Will", "Rose" are words too.)"""
+    mask = F["PERSON"] | F["SURNAME"]
+    for k, e in entries.items():
+        if not (e[0] & F["COMMON"]) or not k.islower() or k in wn_lowercase:
+            continue
+        cap = entries.get(k.capitalize())
+        if cap and cap[0] & mask:
+            e[0] &= ~F["COMMON"]
+
+
 def main():
     isodir, wndir, fakerdir, datadir, out = sys.argv[1:6]
     wordnet(wndir)
     iso(isodir)
     faker(fakerdir)
+    uncommon_names()
     add_orgs()
     hand(datadir)
     with open(out, "w", encoding="utf-8") as f:
