@@ -30,7 +30,7 @@ F = {
     "ABBR_NOEND": 1 << 14, "CURRENCY": 1 << 15, "UNIT": 1 << 16,
     "CURCODE": 1 << 17, "HAND": 1 << 18, "SURNAME": 1 << 19,
     "VALUE": 1 << 20, "EVENT": 1 << 21, "NOUNADJ": 1 << 22, "VERB": 1 << 23,
-    "VERBFORM": 1 << 24,
+    "VERBFORM": 1 << 24, "ROLE": 1 << 25,
 }
 TYPES = F["LOC"] | F["COUNTRY"] | F["PERSON"] | F["ORG"] | F["NORP"]
 
@@ -190,6 +190,13 @@ def wordnet(wn):
             f = line.split(" ", 5)
             heads[f[0]] = f[4]
     wordnet_orgs(wn)
+    # Person nouns that are also adjectives or verbs ("second", "national",
+    # "guide") say too little to make the next name a person's.
+    other_pos = set()
+    for pos in ("adj", "verb"):
+        for line in open(os.path.join(wn, "index." + pos), encoding="latin-1"):
+            if not line.startswith(" "):
+                other_pos.add(line.split(" ", 1)[0])
     for line in open(os.path.join(wn, "data.noun"), encoding="latin-1"):
         if line.startswith(" "):
             continue
@@ -202,6 +209,10 @@ def wordnet(wn):
         offsets = [f[6 + 2 * nw + 4 * i] for i in range(np_)]
         instance = "@i" in ptrs
         for w in words:
+            role = w.split("(")[0]
+            if (lexfile == 18 and role.islower() and role.isalpha() and len(role) > 3
+                    and role not in other_pos):
+                add(role, F["ROLE"])  # "keyboardist", "striker", "widow"
             if not is_name(w) or "(" in w:
                 continue
             if lexfile == 18 and instance:
@@ -229,9 +240,10 @@ def wordnet(wn):
         nw = int(f[3], 16)
         for i in range(nw):
             w = f[4 + 2 * i].split("(")[0].replace("_", " ")
-            # "Old" (of "Old English") is an ordinary word capitalised.
+            # "Old" (of "Old English") is an ordinary word capitalised;
+            # "Polish" and "Dutch" are nationalities all the same.
             if (is_name(w) and w.replace(" ", "").isalpha() and
-                    w.lower() not in lowercase):
+                    (w.lower() not in lowercase or demonym(w))):
                 add(w, F["NORP"])
                 if " " not in w and w.endswith(("an", "i")):
                     add(w + "s", F["NORP"])  # "Americans", "Israelis"

@@ -34,6 +34,7 @@ enum {
                                 also adjectives stay verb forms */
     LX_VERB = 1u << 23,      /* a verb lemma (WordNet) */
     LX_VERBFORM = 1u << 24,  /* an irregular verb form ("told", "won") */
+    LX_ROLE = 1u << 25,      /* a noun for a person ("keyboardist", WordNet) */
 };
 
 struct lex_entry {

@@ -748,9 +748,18 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
         emit(r, s, e, NLP_PERSON, 0);
         return e;
     }
-    /* A lower-case role before: "leader Xi Jinping". */
-    if (s > 0 && (tflags(d, s - 1) & LX_TITLE) && (d->tok[s - 1].flags & NLP_LOWER) &&
-        len <= 4) {
+    /* A lower-case role before: "leader Xi Jinping", "keyboardist Butch
+     * Taylor" (any of WordNet's nouns for people that is not also an
+     * adjective or verb; alone, a common word stays unnamed: "patron
+     * Deity"). */
+    uint32_t role = s > 0 && (d->tok[s - 1].flags & NLP_LOWER) ? tflags(d, s - 1) : 0;
+    if (((role & LX_TITLE) || ((role & LX_ROLE) && (len >= 2 || !plain_word(d, s)))) &&
+        len <= 4 && looks_like_name(d, s, e)) {
+        /* "fellow Minnesotan Scott LeDoux": the nationality is not the name. */
+        if (len >= 3 && gaz_type(firstf, 1) == NLP_NORP) {
+            emit(r, s, s + 1, NLP_NORP, 0);
+            s++;
+        }
         int known = 0;
         for (size_t k = s; k < e; k++)
             known |= gaz_type(tflags(d, k), 1) == NLP_LOC ||
