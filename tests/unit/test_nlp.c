@@ -373,6 +373,38 @@ static void bad_input(void **state)
     nlp_doc_free(&f.d);
 }
 
+/* Names whose type comes from the words around them or inside them. */
+static void names_in_context(void **state)
+{
+    (void)state;
+    struct found f;
+    find(&f, "The Halvik Rangers lost to the St. Louis Ospreys at Brekke Gym, "
+             "near the Tomas Ringvold House in St. Louis. The 41st Coastal "
+             "Division returned. The bassist Tarl Ommundsen, a fellow Norwegian "
+             "Jakob Selvik and an Italian-American engineer watched.");
+    assert_non_null(entity(&f, NLP_ORG, "St. Louis Ospreys"));
+    assert_non_null(entity(&f, NLP_LOC, "St. Louis"));
+    assert_non_null(entity(&f, NLP_LOC, "Brekke Gym"));
+    assert_non_null(entity(&f, NLP_LOC, "Tomas Ringvold House"));
+    assert_null(entity(&f, NLP_PERSON, "Tomas Ringvold House"));
+    assert_non_null(entity(&f, NLP_ORG, "41st Coastal Division"));
+    assert_non_null(entity(&f, NLP_PERSON, "Tarl Ommundsen"));
+    assert_non_null(entity(&f, NLP_PERSON, "Jakob Selvik"));
+    assert_non_null(entity(&f, NLP_NORP, "Norwegian"));
+    assert_non_null(entity(&f, NLP_NORP, "Italian-American"));
+    assert_null(entity(&f, NLP_ORG, "Italian-American"));
+    release(&f);
+    /* Capitalised ordinary words are not nationalities; real ones are,
+     * however common their lower-case twin ("polish"). */
+    find(&f, "Tourists crowd the lanes of Old Tbilisi in summer. A Polish crew and a Dutch "
+             "skipper sailed.");
+    assert_non_null(entity(&f, NLP_LOC, "Old Tbilisi"));
+    assert_null(entity(&f, NLP_NORP, "Old"));
+    assert_non_null(entity(&f, NLP_NORP, "Polish"));
+    assert_non_null(entity(&f, NLP_NORP, "Dutch"));
+    release(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +416,7 @@ int main(void)
         cmocka_unit_test(organisation_aliases),
         cmocka_unit_test(organisation_cues),
         cmocka_unit_test(hyphenated_places),
+        cmocka_unit_test(names_in_context),
         cmocka_unit_test(quotes),
         cmocka_unit_test(language),
         cmocka_unit_test(bad_input),
