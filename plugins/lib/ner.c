@@ -1139,7 +1139,8 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     size_t n = r->n, total = n + r->ndropped;
     size_t *canon = malloc((total ? total : 1) * sizeof *canon);
     size_t *order = malloc((total ? total : 1) * sizeof *order);
-    struct hmap tails = {0}, heads = {0}, fulls = {0}, bare = {0}, strong = {0}, ents = {0};
+    struct hmap tails = {0}, heads = {0}, fulls = {0}, bare = {0}, strong = {0}, ents = {0},
+                teams = {0};
     size_t ntails = 0;
     for (size_t j = 0; j < n; j++)
         if (r->c[j].type == NLP_PERSON)
@@ -1148,7 +1149,8 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     if (!canon || !order || hmap_init(&tails, ntails + 1) < 0 ||
         hmap_init(&heads, ntails + 1) < 0 || hmap_init(&bare, total + 1) < 0 ||
         hmap_init(&fulls, total + 1) < 0 ||
-        hmap_init(&strong, total + 1) < 0 || hmap_init(&ents, total + 1) < 0)
+        hmap_init(&strong, total + 1) < 0 || hmap_init(&ents, total + 1) < 0 ||
+        hmap_init(&teams, total + 1) < 0)
         goto done;
     struct cand *c = r->c;
     for (size_t i = 0; i < n; i++)
@@ -1334,6 +1336,33 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         if (sport)
             c[i].type = NLP_ORG, c[i].weak = 0;
     }
+    /* A team goes by its plural alone: "the Yankees" after "New York
+     * Yankees"; in a sports report "the Falcons" is a team unannounced. */
+    for (size_t j = 0; j < n; j++)
+        if (c[j].type == NLP_ORG && c[j].last - c[j].first >= 2 &&
+            team_tail(d, c[j].last - 1, c[j].last))
+            hmap_add(&teams, text_hash(d, c[j].last - 1, c[j].last, 0), (uint32_t)j);
+    for (size_t i = 0; i < n; i++) {
+        size_t p = c[i].first;
+        if (c[i].type != UNKNOWN || c[i].last - p != 1 || p == 0 || !tk_ieq(d, p - 1, "the") ||
+            !team_tail(d, p, p + 1))
+            continue;
+        uint64_t h = text_hash(d, p, p + 1, 0);
+        for (uint32_t x = hmap_first(&teams, h); x != NONE; x = hmap_next(&teams, x)) {
+            size_t j = teams.val[x];
+            if (same_text(d, p, p + 1, c[j].last - 1, c[j].last)) {
+                c[i].type = NLP_ORG, c[i].weak = 0;
+                canon[i] = canon[j];
+                break;
+            }
+        }
+        if (c[i].type == UNKNOWN) {
+            if (sport < 0)
+                sport = sports_report(d);
+            if (sport)
+                c[i].type = NLP_ORG, c[i].weak = 1;
+        }
+    }
     /* A name typed an organisation once is one everywhere in the
      * document ("Leeds" the team, after "Leeds beat Sheffield"); a country
      * stays a place. Untyped mentions take the type that context gave
@@ -1453,6 +1482,7 @@ done:
     hmap_free(&bare);
     hmap_free(&strong);
     hmap_free(&ents);
+    hmap_free(&teams);
     return rc;
 }
 

@@ -381,8 +381,11 @@ static void names_in_context(void **state)
     find(&f, "The Halvik Rangers lost to the St. Louis Ospreys at Brekke Gym, "
              "near the Tomas Ringvold House in St. Louis. The 41st Coastal "
              "Division returned. The bassist Tarl Ommundsen, a fellow Norwegian "
-             "Jakob Selvik and an Italian-American engineer watched.");
-    assert_non_null(entity(&f, NLP_ORG, "St. Louis Ospreys"));
+             "Jakob Selvik and an Italian-American engineer watched. Next "
+             "week the Ospreys travel.");
+    const nlp_entity_t *e = entity(&f, NLP_ORG, "St. Louis Ospreys");
+    assert_non_null(e);
+    assert_int_equal(e->count, 2); /* "the Ospreys" is the team */
     assert_non_null(entity(&f, NLP_LOC, "St. Louis"));
     assert_non_null(entity(&f, NLP_LOC, "Brekke Gym"));
     assert_non_null(entity(&f, NLP_LOC, "Tomas Ringvold House"));
