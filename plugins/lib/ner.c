@@ -38,10 +38,22 @@ struct run_ctx {
     int oom;
 };
 
+static int has_digit(const nlp_doc_t *d, size_t a, size_t b)
+{
+    for (size_t k = a; k < b; k++)
+        for (size_t i = 0; i < tk_n(d, k); i++)
+            if (tk_s(d, k)[i] >= '0' && tk_s(d, k)[i] <= '9')
+                return 1;
+    return 0;
+}
+
 static void emit(struct run_ctx *r, size_t first, size_t last, int type, int weak)
 {
     if (first >= last)
         return;
+    /* No one's name has digits: "F-104 Starfighter", "A1 Grand Prix". */
+    if (type == NLP_PERSON && has_digit(r->d, first, last))
+        type = UNKNOWN, weak = 1;
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 64;
         struct cand *g = realloc(r->c, cap * sizeof *g);

@@ -397,6 +397,11 @@ static void names_in_context(void **state)
     assert_non_null(entity(&f, NLP_NORP, "Italian-American"));
     assert_null(entity(&f, NLP_ORG, "Italian-American"));
     release(&f);
+    /* No one's name has digits. */
+    find(&f, "The squadron flew the T-38 Talon before the Q-7 Varg arrived.");
+    assert_null(entity(&f, NLP_PERSON, "T-38 Talon"));
+    assert_null(entity(&f, NLP_PERSON, "Q-7 Varg"));
+    release(&f);
     /* Capitalised ordinary words are not nationalities; real ones are,
      * however common their lower-case twin ("polish"). */
     find(&f, "Tourists crowd the lanes of Old Tbilisi in summer. A Polish crew and a Dutch "
