@@ -927,6 +927,24 @@ static const char *const loc_nouns[] = {
     "neighbourhood", "neighborhood", "borough", "commune", "settlement",
     "peninsula", "valley", "archipelago", NULL};
 
+/* Does "<place noun> of" stand before token p: "the town of X", "the
+ * mayor of X", "the outskirts of X"? */
+static int place_of(const nlp_doc_t *d, size_t p)
+{
+    static const char *const of_place[] = {
+        "mayor", "governor", "outskirts", "suburbs", "residents", "capital",
+        "streets", "inhabitants", "coast", "north", "south", "east", "west", NULL};
+    if (p < 2 || !tk_eq(d, p - 1, "of"))
+        return 0;
+    for (size_t x = 0; loc_nouns[x]; x++)
+        if (tk_eq(d, p - 2, loc_nouns[x]))
+            return 1;
+    for (size_t x = 0; of_place[x]; x++)
+        if (tk_eq(d, p - 2, of_place[x]))
+            return 1;
+    return 0;
+}
+
 /* Common nouns for organisations: "X, a German company", "the
  * company X", "rock band X". */
 static const char *const org_nouns[] = {
@@ -1200,6 +1218,9 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
             if (same_text(d, c[i].first, c[i].last, c[j].last - li, c[j].last))
                 best = j, bestlen = lj;
         }
+        /* "the town of Bridgton" is no Mr Bridgton. */
+        if (c[i].type != NLP_PERSON && place_of(d, c[i].first))
+            continue;
         if (best == SIZE_MAX && li == 1 && (c[i].type == UNKNOWN || c[i].type == NLP_PERSON)) {
             for (uint32_t e = hmap_first(&heads, h); e != NONE; e = hmap_next(&heads, e)) {
                 size_t j = heads.val[e];
@@ -1268,7 +1289,7 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         if (!c[j].weak && c[j].type != UNKNOWN)
             hmap_add(&strong, text_hash(d, c[j].first, c[j].last, 0), (uint32_t)j);
     for (size_t i = 0; i < n; i++) {
-        if (canon[i] != i || (!c[i].weak && c[i].type != UNKNOWN))
+        if (canon[i] != i || (!c[i].weak && c[i].type != UNKNOWN) || place_of(d, c[i].first))
             continue;
         uint64_t h = text_hash(d, c[i].first, c[i].last, 0);
         for (uint32_t e = hmap_first(&strong, h); e != NONE; e = hmap_next(&strong, e)) {
@@ -1301,17 +1322,7 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
         if (canon[i] != i || is_value_type(c[i].type) ||
             (c[i].type != UNKNOWN && !(c[i].weak && c[i].type == NLP_PERSON)))
             continue;
-        int locn = 0;
-        if (p >= 2 && tk_eq(d, p - 1, "of"))
-            for (size_t x = 0; loc_nouns[x] && !locn; x++)
-                locn = tk_eq(d, p - 2, loc_nouns[x]);
-        static const char *const of_place[] = {
-            "mayor", "governor", "outskirts", "suburbs", "residents", "capital",
-            "streets", "inhabitants", "coast", "north", "south", "east", "west",
-            NULL};
-        if (p >= 2 && tk_eq(d, p - 1, "of"))
-            for (size_t x = 0; of_place[x] && !locn; x++)
-                locn = tk_eq(d, p - 2, of_place[x]);
+        int locn = place_of(d, p);
         if (!locn && i + 1 < n && tk_eq(d, e, ",") && c[i + 1].first == e + 1 &&
             c[i + 1].type == NLP_LOC && !c[i + 1].weak &&
             (c[i + 1].last >= d->ntok || d->tok[c[i + 1].last].kind != NLP_WORD ||

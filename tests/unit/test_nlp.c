@@ -397,6 +397,11 @@ static void names_in_context(void **state)
     assert_non_null(entity(&f, NLP_NORP, "Italian-American"));
     assert_null(entity(&f, NLP_ORG, "Italian-American"));
     release(&f);
+    /* "the town of X" is a place, whoever else is called X. */
+    find(&f, "Ola Hestvik opened the school. The town of Hestvik paid for it.");
+    assert_non_null(entity(&f, NLP_PERSON, "Ola Hestvik"));
+    assert_non_null(entity(&f, NLP_LOC, "Hestvik"));
+    release(&f);
     /* No one's name has digits. */
     find(&f, "The squadron flew the T-38 Talon before the Q-7 Varg arrived.");
     assert_null(entity(&f, NLP_PERSON, "T-38 Talon"));
