@@ -323,6 +323,12 @@ static size_t org_run_end(const nlp_doc_t *d, const uint8_t *used, size_t k, int
         /* "Shares of Nordvik Energy" is no name: a common word takes an
          * "of" phrase into an organisation's name only as its head. */
         int plain_left = of && e - k == 1 && plain_word(d, k) && !(left & LX_ORGPRE);
+        /* Two whole names: "Dallas Morning News and Houston Post", "Swiss
+         * Super League for FC Basel"; but "Securities and Exchange
+         * Commission" is one. */
+        if (!tk_eq(d, e, "of") && !tk_eq(d, e, "&") && (left & LX_ORGHEAD) &&
+            (right & LX_ORGHEAD) && e2 - (e + 1) >= 2 && !plain_word(d, e + 1))
+            break;
         if ((of && (left & (LX_ORGHEAD | LX_ORGPRE)) && !(left & LX_TITLE)) ||
             ((right & LX_ORGHEAD) && !(right & LX_TITLE) && !plain_left) ||
             (*org && tk_eq(d, e, "and"))) {

@@ -397,6 +397,13 @@ static void names_in_context(void **state)
     assert_non_null(entity(&f, NLP_NORP, "Italian-American"));
     assert_null(entity(&f, NLP_ORG, "Italian-American"));
     release(&f);
+    /* Two names joined by "and" stay two; one name with "and" stays one. */
+    find(&f, "The Varde Tribune and Halsvik Gazette ran the Securities and "
+             "Exchange Commission's notice.");
+    assert_non_null(entity(&f, NLP_ORG, "Varde Tribune"));
+    assert_non_null(entity(&f, NLP_ORG, "Halsvik Gazette"));
+    assert_non_null(entity(&f, NLP_ORG, "Securities and Exchange Commission"));
+    release(&f);
     /* "the town of X" is a place, whoever else is called X. */
     find(&f, "Ola Hestvik opened the school. The town of Hestvik paid for it.");
     assert_non_null(entity(&f, NLP_PERSON, "Ola Hestvik"));
