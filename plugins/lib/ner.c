@@ -1676,6 +1676,20 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
             for (size_t m = before; m < r.n; m++)
                 if (r.c[m].first == k + 1 && r.c[m].type == NLP_ORG)
                     r.c[m].first = (uint32_t)k;
+        /* Places named with a river or a district: "Newcastle upon Tyne",
+         * "Frankfurt am Main", "Washington, D.C.". */
+        if (r.n > before && r.c[r.n - 1].type == NLP_LOC && r.c[r.n - 1].last == next &&
+            next + 1 < d->ntok) {
+            size_t x = next;
+            if (tk_eq(d, x, "upon") || tk_eq(d, x, "am") || tk_eq(d, x, "im"))
+                x = namelike(d, used, x + 1) ? run_end(d, used, x + 1) : x;
+            else if (tk_eq(d, x, ",") && (tk_eq(d, x + 1, "D.C.") || tk_eq(d, x + 1, "DC")))
+                x += 2;
+            if (x > next) {
+                r.c[r.n - 1].last = (uint32_t)x;
+                next = x;
+            }
+        }
         /* Units are numbered: "82nd Airborne Division", "7th Fleet". */
         if (k > 0 && !used[k - 1] && military_number(d, k - 1))
             for (size_t m = before; m < r.n; m++)

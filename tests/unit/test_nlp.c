@@ -404,6 +404,14 @@ static void names_in_context(void **state)
     assert_non_null(entity(&f, NLP_ORG, "Halsvik Gazette"));
     assert_non_null(entity(&f, NLP_ORG, "Securities and Exchange Commission"));
     release(&f);
+    /* Places named with their river or district. */
+    find(&f, "Flights from Washington, D.C. reach Newcastle upon Tyne and "
+             "Frankfurt am Main daily.");
+    assert_non_null(entity(&f, NLP_LOC, "Washington, D.C."));
+    assert_non_null(entity(&f, NLP_LOC, "Newcastle upon Tyne"));
+    assert_non_null(entity(&f, NLP_LOC, "Frankfurt am Main"));
+    assert_null(entity(&f, NLP_LOC, "Tyne"));
+    release(&f);
     /* "the town of X" is a place, whoever else is called X. */
     find(&f, "Ola Hestvik opened the school. The town of Hestvik paid for it.");
     assert_non_null(entity(&f, NLP_PERSON, "Ola Hestvik"));
