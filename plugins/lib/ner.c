@@ -585,6 +585,15 @@ static int after_title(const nlp_doc_t *d, size_t a, size_t b)
 static void title_prefix(struct run_ctx *r, size_t s, size_t t)
 {
     const nlp_doc_t *d = r->d;
+    /* "Harris County Sheriff", "Nordvik Energy chairman": a place or an
+     * organisation by its head word. */
+    if (t - s >= 2 && !(tflags(d, s) & LX_TITLE)) {
+        uint32_t lf = tflags(d, t - 1);
+        if ((lf & LX_LOCHEAD) || (lf & LX_ORGHEAD && !(lf & LX_TITLE))) {
+            emit(r, s, t, lf & LX_LOCHEAD ? NLP_LOC : NLP_ORG, 0);
+            return;
+        }
+    }
     for (size_t len = t - s < MAX_GAZ ? t - s : MAX_GAZ; len >= 1; len--) {
         uint32_t f = span_flags(d, s, s + len);
         int type = gaz_type(f, len);

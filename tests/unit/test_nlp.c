@@ -404,6 +404,15 @@ static void names_in_context(void **state)
     assert_non_null(entity(&f, NLP_ORG, "Halsvik Gazette"));
     assert_non_null(entity(&f, NLP_ORG, "Securities and Exchange Commission"));
     release(&f);
+    /* Ranks and offices before a name, and the place or body they
+     * belong to. */
+    find(&f, "Harris County Sheriff Ed Marsden said Major Lena Brekk and Count "
+             "Aksel Trolle had left.");
+    assert_non_null(entity(&f, NLP_LOC, "Harris County"));
+    assert_non_null(entity(&f, NLP_PERSON, "Ed Marsden"));
+    assert_non_null(entity(&f, NLP_PERSON, "Lena Brekk"));
+    assert_non_null(entity(&f, NLP_PERSON, "Aksel Trolle"));
+    release(&f);
     /* Places named with their river or district. */
     find(&f, "Flights from Washington, D.C. reach Newcastle upon Tyne and "
              "Frankfurt am Main daily.");
