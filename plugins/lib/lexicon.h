@@ -1,5 +1,5 @@
 /* The word lists of libnewsdesk-nlp: one table, generated at build time by
- * gen_lexicon.py from iso-codes, WordNet, Faker's name lists and the lists in data/, looked up by exact
+ * gen_lexicon.py from iso-codes, WordNet, Faker's name lists, GeoNames and the lists in data/, looked up by exact
  * string. Private to the library. */
 #ifndef NEWSDESK_NLP_LEXICON_H
 #define NEWSDESK_NLP_LEXICON_H
@@ -34,7 +34,8 @@ enum {
                                 also adjectives stay verb forms */
     LX_VERB = 1u << 23,      /* a verb lemma (WordNet) */
     LX_VERBFORM = 1u << 24,  /* an irregular verb form ("told", "won") */
-    LX_ROLE = 1u << 25,      /* a noun for a person ("keyboardist", WordNet) */
+    LX_GEONAMES = 1u << 25,  /* a place known only to GeoNames (with LX_LOC) */
+    LX_ROLE = 1u << 26,      /* a noun for a person ("keyboardist", WordNet) */
 };
 
 struct lex_entry {

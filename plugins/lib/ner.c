@@ -502,6 +502,9 @@ static void gaz_partition(struct run_ctx *r, size_t s, size_t e)
          * likely part of a new name than a name of its own. */
         if (best == 1 && type == NLP_PERSON && e - s > 1)
             best = 0;
+        /* So is a town only GeoNames knows ("Negara", "Victorias"). */
+        if (best == 1 && (bf & LX_GEONAMES) && !(bf & LX_HAND) && e - s > 1)
+            best = 0;
         if (!best) {
             i++;
             continue;
