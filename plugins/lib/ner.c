@@ -974,6 +974,23 @@ static const char *const org_nouns[] = {
     "association", "federation", "league", "ministry", "institute",
     "magazine", "carrier", "insurer", "regulator", "supplier", NULL};
 
+/* Is token k an organisation noun, in the plural or capitalised too
+ * ("the company", "Insurers", "carmakers")? */
+static int org_noun(const nlp_doc_t *d, size_t k)
+{
+    char low[64];
+    size_t n = lower(d, k, low, sizeof low);
+    for (size_t x = 0; n && org_nouns[x]; x++) {
+        size_t m = strlen(org_nouns[x]);
+        if ((m == n || (m + 1 == n && low[m] == 's')) && !memcmp(org_nouns[x], low, m))
+            return 1;
+        if (m + 2 == n && org_nouns[x][m - 1] == 'y' && !memcmp(low + m - 1, "ies", 3) &&
+            !memcmp(org_nouns[x], low, m - 1))
+            return 1; /* "companies" */
+    }
+    return 0;
+}
+
 /* Words before a name that say it is an organisation: people sign
  * with, play for, join and speak for organisations ("signed with
  * Nordvik", "a spokeswoman for Kvarn", "shares of Orsvik"). */
@@ -1325,14 +1342,29 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     for (size_t i = 0; i < n; i++) {
         size_t p = c[i].first;
         if (canon[i] != i || p == 0 || is_value_type(c[i].type) ||
-            (c[i].type != UNKNOWN && !(c[i].weak && c[i].type == NLP_PERSON)))
+            (c[i].type != UNKNOWN &&
+             !(c[i].weak && (c[i].type == NLP_PERSON || c[i].type == NLP_LOC))))
             continue;
-        int orgn = org_cue(d, p) || org_owner(d, c[i].last);
-        for (size_t x = 0; org_nouns[x] && !orgn; x++)
-            orgn = tk_eq(d, p - 1, org_nouns[x]);
-        if (orgn)
+        if (org_cue(d, p) || org_owner(d, c[i].last) || org_noun(d, p - 1))
             c[i].type = NLP_ORG, c[i].weak = 1;
     }
+    /* Lists are of one kind: "Generali and Allianz", "Ann Lee, Bo Tran
+     * and Kjell". An untyped name next to an organisation or a person in
+     * one takes its type (places are left to the gazetteers: "Bologna and
+     * Juventus" is a match). */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t m = 0; m < n; m++) {
+            size_t i = pass ? n - 1 - m : m;
+            size_t j = pass ? i + 1 : i - 1;
+            if ((pass ? i + 1 >= n : i == 0) || c[i].type != UNKNOWN ||
+                (c[j].type != NLP_ORG && c[j].type != NLP_PERSON))
+                continue;
+            size_t gap = pass ? c[j].first : c[i].first;
+            size_t end = pass ? c[i].last : c[j].last;
+            if (gap == end + 1 && (tk_eq(d, end, "and") || tk_eq(d, end, "or") ||
+                                   tk_eq(d, end, ",")))
+                c[i].type = c[j].type, c[i].weak = 1;
+        }
     /* ... and places: "the town of Bridgton", "Bridgton, Maine" (a name,
      * a comma and a known place that ends the phrase). */
     for (size_t i = 0; i < n; i++) {

@@ -413,6 +413,11 @@ static void names_in_context(void **state)
     assert_non_null(entity(&f, NLP_PERSON, "Lena Brekk"));
     assert_non_null(entity(&f, NLP_PERSON, "Aksel Trolle"));
     release(&f);
+    /* Organisation nouns in the plural, and lists of one kind. */
+    find(&f, "Insurers Varmeli and Kostrand said claims were rising.");
+    assert_non_null(entity(&f, NLP_ORG, "Varmeli"));
+    assert_non_null(entity(&f, NLP_ORG, "Kostrand"));
+    release(&f);
     /* Places named with their river or district. */
     find(&f, "Flights from Washington, D.C. reach Newcastle upon Tyne and "
              "Frankfurt am Main daily.");
