@@ -11,6 +11,8 @@
 #define MIN_WORDS 4
 /* How far from the quote the speaker and verb are looked for, in tokens. */
 #define WINDOW 8
+/* ... and how far back a reported-speech verb is, within the sentence. */
+#define REPORTED 30
 
 static int speech_verb(const nlp_doc_t *d, size_t k)
 {
@@ -123,6 +125,26 @@ static int find_speaker(const nlp_doc_t *d, const struct people *pp, size_t open
         }
         if (verb && who >= 0)
             return who;
+    }
+    /* Reported speech, further back in the same sentence: the subject of
+     * the speech verb ("Huang told analysts on a call that the company
+     * would "..."). */
+    size_t first = d->sent[d->tok[open].sent].first;
+    from = open > REPORTED ? open - REPORTED : 0;
+    if (from < first)
+        from = first;
+    verb = 0;
+    for (size_t k = open; k-- > from;) {
+        if (close_mark(d, k, 0) || close_mark(d, k, 1))
+            break;
+        if (!verb) {
+            verb = speech_verb(d, k);
+            continue;
+        }
+        if (pp->at[k] >= 0)
+            return pp->at[k];
+        if (pronoun(d, k))
+            return pp->before[k];
     }
     return -1;
 }

@@ -330,6 +330,18 @@ static void quotes(void **state)
     assert_string_equal(f.e.ent[q[0].speaker].text, "Anna Berg");
     free(q);
     release(&f);
+
+    /* Reported speech: the speech verb's subject, far back in the sentence,
+     * not the person it was said to. */
+    find(&f, "Chief executive Lars Eide told Maja Holm and other analysts on a "
+             "late call on Friday evening that the group would \"keep every plant "
+             "open next year\" despite costs.");
+    assert_int_equal(nlp_quotes_find(&f.d, &f.e, &q, &n), 0);
+    assert_int_equal(n, 1);
+    assert_true(q[0].speaker >= 0);
+    assert_string_equal(f.e.ent[q[0].speaker].text, "Lars Eide");
+    free(q);
+    release(&f);
 }
 
 static void language(void **state)
