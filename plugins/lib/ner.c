@@ -109,7 +109,17 @@ static uint32_t span_flags(const nlp_doc_t *d, size_t a, size_t b)
         return tflags(d, a);
     char buf[128];
     size_t n = join(d, a, b, buf, sizeof buf);
-    return n ? lex_flags(buf, n) : 0;
+    if (!n)
+        return 0;
+    uint32_t f = lex_flags(buf, n);
+    /* "SAN FRANCISCO (AP) -": a dateline's place in capitals. */
+    if (!f && (d->tok[a].flags & NLP_ALLCAPS) && (d->tok[b - 1].flags & NLP_ALLCAPS)) {
+        for (size_t i = 1; i < n; i++)
+            if (buf[i] >= 'A' && buf[i] <= 'Z' && buf[i - 1] != ' ' && buf[i - 1] != '-')
+                buf[i] = (char)(buf[i] + 32);
+        f = lex_flags(buf, n) & (LX_LOC | LX_COUNTRY);
+    }
+    return f;
 }
 
 static uint32_t tflags(const nlp_doc_t *d, size_t k)

@@ -430,6 +430,12 @@ static void names_in_context(void **state)
     assert_non_null(entity(&f, NLP_ORG, "Varmeli"));
     assert_non_null(entity(&f, NLP_ORG, "Kostrand"));
     release(&f);
+    /* A dateline's place in capitals, of one word or more. */
+    find(&f, "SAN FRANCISCO (AP) - Varnek Holding rose. OSLO - Markets shut.");
+    assert_non_null(entity(&f, NLP_LOC, "SAN FRANCISCO"));
+    assert_non_null(entity(&f, NLP_LOC, "OSLO"));
+    assert_non_null(entity(&f, NLP_ORG, "Varnek Holding"));
+    release(&f);
     /* Places named with their river or district. */
     find(&f, "Flights from Washington, D.C. reach Newcastle upon Tyne and "
              "Frankfurt am Main daily.");
