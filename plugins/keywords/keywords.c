@@ -332,6 +332,11 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
         if (in && stem_of(st, text + d.tok[k].start, d.tok[k].end - d.tok[k].start, sb,
                           sizeof sb) < 0)
             in = 0;
+        /* "Nordvik Energy rose": after a name, "rose" is the verb. */
+        if (in && run && (d.tok[k].flags & NLP_LOWER) &&
+            !(d.tok[w[nw - 1].tok].flags & NLP_LOWER) &&
+            nlp_is_irregular_verb(text + d.tok[k].start, d.tok[k].end - d.tok[k].start))
+            in = 0;
         if (in) {
             long id = stem_id(&c, sb);
             if (id < 0)

@@ -102,6 +102,10 @@ NLP_API int nlp_is_stopword(const char *s, size_t n);
  * word lists and its irregular forms. */
 NLP_API int nlp_is_verb_form(const char *s, size_t n);
 
+/* Is the lower-case English word an irregular verb form, noun or not
+ * ("rose", "fell", "won", "led")? Right after a name it is the verb. */
+NLP_API int nlp_is_irregular_verb(const char *s, size_t n);
+
 /* ---- language ------------------------------------------------------------- */
 
 /* Identify the language of text (at most `prefix` bytes of it are read,

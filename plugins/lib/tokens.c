@@ -372,6 +372,11 @@ int nlp_is_stopword(const char *s, size_t n)
     return (lex_flags(s, n) & LX_STOP) != 0;
 }
 
+int nlp_is_irregular_verb(const char *s, size_t n)
+{
+    return (lex_flags(s, n) & LX_VERBFORM) != 0;
+}
+
 int nlp_is_verb_form(const char *s, size_t n)
 {
     uint32_t f = lex_flags(s, n);

@@ -251,6 +251,16 @@ pipeline:
         self.assertIn("max", err)
         self.assertIn("prefix", err)
 
+    def test_keywords_stop_at_the_verb(self):
+        p = self.write("market.txt",
+                       "Varnek Holding shares\n\nVarnek Holding rose 4% after "
+                       "the tender. Varnek Holding fell later as Tollby Group won "
+                       "the port contract, and Varnek Holding rose again.\n")
+        kw = [k["text"] for k in self.process(p)[0]["keywords"]]
+        self.assertIn("Varnek Holding", kw)
+        for k in kw:
+            self.assertNotIn(k.split()[-1], ("rose", "fell", "won"), kw)
+
     def test_short_and_odd_text(self):
         p = self.write("odd.txt", "Note\n\n\"xq … $ 5 Mr.\n")
         d = self.process(p)[0]
