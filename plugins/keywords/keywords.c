@@ -165,6 +165,10 @@ static int content(const nlp_doc_t *d, size_t k)
     /* Short abbreviations ("Mr.", "St.", "U.S.") are not key phrases. */
     if ((t->flags & NLP_ABBR) && n <= 4)
         return 0;
+    /* Scores and model numbers ("3-1", "F-16") are not key phrases. */
+    for (size_t i = 0; i < n; i++)
+        if (d->text[t->start + i] >= '0' && d->text[t->start + i] <= '9')
+            return 0;
     char low[48];
     for (size_t i = 0; i < n; i++) {
         char c = d->text[t->start + i];
@@ -223,6 +227,18 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
         return -1;
     c->ph[c->nph++] = (struct phrase){dup, (uint32_t)first, (uint32_t)len, 1, 0};
     c->ph_ix.slot[h] = (uint32_t)c->nph;
+    return 0;
+}
+
+/* A run of content words [first, first + len) as phrases: whole when
+ * short, else its pairs. */
+static int add_run(struct ctx *c, const struct word *w, size_t first, size_t len)
+{
+    if (len <= MAX_PHRASE)
+        return add_phrase(c, w, first, len);
+    for (size_t i = first; i + 2 <= first + len; i++)
+        if (add_phrase(c, w, i, 2) < 0)
+            return -1;
     return 0;
 }
 
@@ -352,15 +368,8 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
             continue;
         }
         if (run) {
-            size_t first = nw - run;
-            if (run <= MAX_PHRASE) {
-                if (add_phrase(&c, w, first, run) < 0)
-                    goto fail;
-            } else {
-                for (size_t i = first; i + 2 <= nw; i++)
-                    if (add_phrase(&c, w, i, 2) < 0)
-                        goto fail;
-            }
+            if (add_run(&c, w, nw - run, run) < 0)
+                goto fail;
             run = 0;
         }
     }
