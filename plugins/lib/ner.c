@@ -427,7 +427,7 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
     }
     if ((s > 0 && said_word(d, s - 1)) || said_word(d, e) ||
         (tk_eq(d, e, ",") && said_word(d, e + 1))) {
-        if (len <= 3) {
+        if (len <= 3 && looks_like_name(d, s, e)) { /* not "told Sky Sports" */
             emit(r, s, e, NLP_PERSON, 0);
             return;
         }
@@ -1032,10 +1032,12 @@ static int org_cue(const nlp_doc_t *d, size_t p)
 static int match_cue(const nlp_doc_t *d, size_t p, size_t e)
 {
     static const char *const after[] = {"beat", "beats", "defeated", "drew", "thrashed",
-                                        "edged", "routed", "overcame", NULL};
+                                        "edged", "routed", "overcame", "play", "plays",
+                                        "face", "faces", "host", "hosts", "visit", NULL};
     static const char *const before[] = {"beat", "beats", "defeated", "against", "thrashed",
                                          "edged", "routed", "overcame", "vs", "vs.", "v",
-                                         NULL};
+                                         "play", "face", "host", "hosted", "visit",
+                                         "beaten", NULL};
     for (size_t i = 0; e < d->ntok && after[i]; i++)
         if (tk_eq(d, e, after[i]))
             return 1;
