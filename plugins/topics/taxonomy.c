@@ -519,6 +519,8 @@ static int cmp_edge(const void *a, const void *b)
 
 static int64_t find_edge(const struct taxonomy *t, uint32_t node, int32_t sym)
 {
+    if (node == 0 && t->root)
+        return t->root[sym];
     const struct ac_node *n = &t->nodes[node];
     size_t lo = n->first_edge, hi = lo + n->nedges;
     while (lo < hi) {
@@ -583,6 +585,15 @@ static int compile(struct builder *b)
         }
     }
     free(queue);
+    /* The root's edges as a table (built last: find_edge above used the
+     * edges themselves). */
+    if (!(t->root = malloc((t->stems.n ? t->stems.n : 1) * sizeof *t->root)))
+        return -1;
+    for (size_t i = 0; i < t->stems.n; i++)
+        t->root[i] = -1;
+    for (uint32_t e = t->nodes[0].first_edge;
+         e < t->nodes[0].first_edge + t->nodes[0].nedges; e++)
+        t->root[t->edges[e].sym] = (int32_t)t->edges[e].to;
     return 0;
 }
 
@@ -747,6 +758,7 @@ void taxonomy_free(struct taxonomy *t)
     free(t->patterns);
     free(t->nodes);
     free(t->edges);
+    free(t->root);
     vocab_free(&t->stems);
     vocab_free(&t->exact);
     memset(t, 0, sizeof *t);
