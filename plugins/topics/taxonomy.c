@@ -164,6 +164,8 @@ struct builder {
     struct sb_stemmer *st;
     struct build_node *nodes;
     size_t nnodes, cap;
+    int32_t *root_child; /* by symbol: the root's child, or -1 */
+    size_t root_cap;
     size_t patterns_cap;
     const char *file; /* the file being read */
     int depth;        /* of includes */
@@ -233,12 +235,33 @@ static int32_t new_node(struct builder *b)
 static int32_t child(struct builder *b, int32_t node, int32_t sym)
 {
     struct build_node *n = &b->nodes[node];
-    for (size_t i = 0; i < n->n; i++)
-        if (n->e[i].sym == sym)
-            return (int32_t)n->e[i].to;
+    if (node == 0) {
+        /* The root has an edge for every first word of every term: look
+         * them up by symbol, not one by one. */
+        if ((size_t)sym >= b->root_cap) {
+            size_t cap = b->root_cap ? b->root_cap : 1024;
+            while (cap <= (size_t)sym)
+                cap *= 2;
+            int32_t *g = realloc(b->root_child, cap * sizeof *g);
+            if (!g)
+                return -1;
+            for (size_t i = b->root_cap; i < cap; i++)
+                g[i] = -1;
+            b->root_child = g;
+            b->root_cap = cap;
+        }
+        if (b->root_child[sym] >= 0)
+            return b->root_child[sym];
+    } else {
+        for (size_t i = 0; i < n->n; i++)
+            if (n->e[i].sym == sym)
+                return (int32_t)n->e[i].to;
+    }
     int32_t c = new_node(b);
     if (c < 0)
         return -1;
+    if (node == 0)
+        b->root_child[sym] = c;
     n = &b->nodes[node]; /* new_node may have moved it */
     if (n->n == n->cap) {
         size_t cap = n->cap ? n->cap * 2 : 2;
@@ -739,6 +762,7 @@ int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
     for (size_t i = 0; i < b.nnodes; i++)
         free(b.nodes[i].e);
     free(b.nodes);
+    free(b.root_child);
     if (b.failed) {
         taxonomy_free(t);
         return -1;
