@@ -2,7 +2,9 @@
  * every term is a sequence of word stems (or, for a single word written
  * with capitals such as "NATO", that exact word), so one pass over a
  * document's words finds every term and phrase of every topic at once. */
+#include <libgen.h>
 #include <libstemmer.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 
 #define MAX_WORD 64
 #define MAX_DEPTH 32
+#define MAX_INCLUDE 8
 
 /* ---- words --------------------------------------------------------------- */
 
@@ -161,8 +164,18 @@ struct builder {
     struct sb_stemmer *st;
     struct build_node *nodes;
     size_t nnodes, cap;
+    int32_t *root_child; /* by symbol: the root's child, or -1 */
+    size_t root_cap;
     size_t patterns_cap;
-    const char *file;
+    const char *file; /* the file being read */
+    int depth;        /* of includes */
+    /* per topic: the file that defined it, its parent's id and where
+     * that was given */
+    const char **topic_file;
+    char **parents;
+    int *parent_line, *parent_col;
+    char **files; /* every file read, for the above */
+    size_t nfiles;
     char *err;
     size_t errlen;
     int failed;
@@ -172,21 +185,36 @@ struct builder {
     int too_long;
 };
 
-static void fail_at(struct builder *b, const yaml_node_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void fail_at(struct builder *b, const yaml_node_t *n, const char *fmt, ...)
+static void vfail(struct builder *b, const char *file, int line, int col,
+                  const char *fmt, va_list ap)
 {
     if (b->failed)
         return;
     b->failed = 1;
-    int off = snprintf(b->err, b->errlen, "%s:%d:%d: ", b->file,
-                       n ? (int)n->start_mark.line + 1 : 1,
-                       n ? (int)n->start_mark.column + 1 : 1);
-    if (off < 0 || (size_t)off >= b->errlen)
-        return;
+    int off = snprintf(b->err, b->errlen, "%s:%d:%d: ", file, line, col);
+    if (off >= 0 && (size_t)off < b->errlen)
+        vsnprintf(b->err + off, b->errlen - (size_t)off, fmt, ap);
+}
+
+static void fail_at(struct builder *b, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail_at(struct builder *b, const yaml_node_t *n, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(b->err + off, b->errlen - (size_t)off, fmt, ap);
+    vfail(b, b->file, n ? (int)n->start_mark.line + 1 : 1,
+          n ? (int)n->start_mark.column + 1 : 1, fmt, ap);
+    va_end(ap);
+}
+
+static void fail_parent(struct builder *b, size_t topic, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail_parent(struct builder *b, size_t topic, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(b, b->topic_file[topic], b->parent_line[topic], b->parent_col[topic],
+          fmt, ap);
     va_end(ap);
 }
 
@@ -207,12 +235,33 @@ static int32_t new_node(struct builder *b)
 static int32_t child(struct builder *b, int32_t node, int32_t sym)
 {
     struct build_node *n = &b->nodes[node];
-    for (size_t i = 0; i < n->n; i++)
-        if (n->e[i].sym == sym)
-            return (int32_t)n->e[i].to;
+    if (node == 0) {
+        /* The root has an edge for every first word of every term: look
+         * them up by symbol, not one by one. */
+        if ((size_t)sym >= b->root_cap) {
+            size_t cap = b->root_cap ? b->root_cap : 1024;
+            while (cap <= (size_t)sym)
+                cap *= 2;
+            int32_t *g = realloc(b->root_child, cap * sizeof *g);
+            if (!g)
+                return -1;
+            for (size_t i = b->root_cap; i < cap; i++)
+                g[i] = -1;
+            b->root_child = g;
+            b->root_cap = cap;
+        }
+        if (b->root_child[sym] >= 0)
+            return b->root_child[sym];
+    } else {
+        for (size_t i = 0; i < n->n; i++)
+            if (n->e[i].sym == sym)
+                return (int32_t)n->e[i].to;
+    }
     int32_t c = new_node(b);
     if (c < 0)
         return -1;
+    if (node == 0)
+        b->root_child[sym] = c;
     n = &b->nodes[node]; /* new_node may have moved it */
     if (n->n == n->cap) {
         size_t cap = n->cap ? n->cap * 2 : 2;
@@ -335,23 +384,23 @@ static void read_terms(struct builder *b, yaml_document_t *doc,
                        yaml_node_t *terms, uint32_t topic)
 {
     if (terms->type == YAML_MAPPING_NODE) {
-        for (yaml_node_pair_t *p = terms->data.mapping.pairs.start;
+        yaml_node_pair_t *pairs = terms->data.mapping.pairs.start;
+        struct vocab seen = {0}; /* term -> the index of its pair */
+        for (yaml_node_pair_t *p = pairs;
              !b->failed && p < terms->data.mapping.pairs.top; p++) {
             yaml_node_t *k = yaml_document_get_node(doc, p->key);
             yaml_node_t *v = yaml_document_get_node(doc, p->value);
             double w;
-            const yaml_node_t *dup = NULL;
-            for (yaml_node_pair_t *q = terms->data.mapping.pairs.start;
-                 scalar(k) && !dup && q < p; q++) {
-                yaml_node_t *qk = yaml_document_get_node(doc, q->key);
-                if (scalar(qk) && !strcmp(scalar(qk), scalar(k)))
-                    dup = qk;
-            }
-            if (!scalar(k)) {
+            int32_t at = (int32_t)(p - pairs), first = at;
+            if (scalar(k) &&
+                (first = vocab_put(&seen, scalar(k), strlen(scalar(k)), at)) == -2) {
+                fail_at(b, k, "out of memory");
+            } else if (!scalar(k)) {
                 fail_at(b, k, "expected a term (a word or phrase)");
-            } else if (dup) {
+            } else if (first != at) {
                 fail_at(b, k, "duplicate term \"%s\" (first given at line %d)",
-                        scalar(k), (int)dup->start_mark.line + 1);
+                        scalar(k), (int)yaml_document_get_node(
+                            doc, pairs[first].key)->start_mark.line + 1);
             } else if (!scalar(v) || parse_weight(scalar(v), &w) < 0) {
                 fail_at(b, v, "term \"%s\": expected a weight, a number from "
                         "-100 to 100", scalar(k));
@@ -359,6 +408,7 @@ static void read_terms(struct builder *b, yaml_document_t *doc,
                 add_term(b, k, scalar(k), w, topic);
             }
         }
+        vocab_free(&seen);
     } else if (terms->type == YAML_SEQUENCE_NODE) {
         for (yaml_node_item_t *it = terms->data.sequence.items.start;
              !b->failed && it < terms->data.sequence.items.top; it++) {
@@ -375,8 +425,7 @@ static void read_terms(struct builder *b, yaml_document_t *doc,
     }
 }
 
-static void read_topic(struct builder *b, yaml_document_t *doc, yaml_node_t *n,
-                       char ***parents)
+static void read_topic(struct builder *b, yaml_document_t *doc, yaml_node_t *n)
 {
     struct taxonomy *t = b->t;
     if (n->type != YAML_MAPPING_NODE) {
@@ -406,11 +455,22 @@ static void read_topic(struct builder *b, yaml_document_t *doc, yaml_node_t *n,
                 "medtop:04000000)");
         return;
     }
-    for (size_t i = 0; i < t->ntopics; i++)
-        if (!strcmp(t->topics[i].id, scalar(id))) {
+    for (size_t i = 0; i < t->ntopics; i++) {
+        if (strcmp(t->topics[i].id, scalar(id)))
+            continue;
+        /* A topic of another file (an including or included one) gets
+         * more terms; in one file an id is given once. */
+        if (b->topic_file[i] == b->file) {
             fail_at(b, id, "duplicate topic id \"%s\"", scalar(id));
-            return;
+        } else if (label || parent) {
+            fail_at(b, label ? label : parent, "topic \"%s\" is defined in %s: "
+                    "here it may only add terms (give id and terms only)",
+                    scalar(id), b->topic_file[i]);
+        } else if (terms) {
+            read_terms(b, doc, terms, (uint32_t)i);
         }
+        return;
+    }
     if (label && !scalar(label)) {
         fail_at(b, label, "label: expected a string");
         return;
@@ -419,46 +479,58 @@ static void read_topic(struct builder *b, yaml_document_t *doc, yaml_node_t *n,
         fail_at(b, parent, "parent: expected a topic id");
         return;
     }
-    struct topic *g = realloc(t->topics, (t->ntopics + 1) * sizeof *g);
-    char **pg = realloc(*parents, (t->ntopics + 1) * sizeof *pg);
+    size_t n1 = t->ntopics + 1;
+    struct topic *g = realloc(t->topics, n1 * sizeof *g);
+    if (g)
+        t->topics = g;
+    char **pg = realloc(b->parents, n1 * sizeof *pg);
     if (pg)
-        *parents = pg;
-    if (!g || !pg) {
-        if (g)
-            t->topics = g;
+        b->parents = pg;
+    const char **fg = realloc(b->topic_file, n1 * sizeof *fg);
+    if (fg)
+        b->topic_file = fg;
+    int *lg = realloc(b->parent_line, n1 * sizeof *lg);
+    if (lg)
+        b->parent_line = lg;
+    int *cg = realloc(b->parent_col, n1 * sizeof *cg);
+    if (cg)
+        b->parent_col = cg;
+    if (!g || !pg || !fg || !lg || !cg) {
         fail_at(b, n, "out of memory");
         return;
     }
-    t->topics = g;
     uint32_t k = (uint32_t)t->ntopics++;
     t->topics[k] = (struct topic){strdup(scalar(id)),
                                   strdup(label ? scalar(label) : scalar(id)), -1};
-    (*parents)[k] = parent ? strdup(scalar(parent)) : NULL;
+    b->parents[k] = parent ? strdup(scalar(parent)) : NULL;
+    b->topic_file[k] = b->file;
+    b->parent_line[k] = parent ? (int)parent->start_mark.line + 1 : 1;
+    b->parent_col[k] = parent ? (int)parent->start_mark.column + 1 : 1;
     if (terms)
         read_terms(b, doc, terms, k);
 }
 
 /* Resolve parent ids to indexes; refuse unknown ids and cycles. */
-static void link_parents(struct builder *b, char **parents, yaml_node_t *root)
+static void link_parents(struct builder *b)
 {
     struct taxonomy *t = b->t;
     for (size_t i = 0; !b->failed && i < t->ntopics; i++) {
-        if (!parents[i])
+        if (!b->parents[i])
             continue;
         for (size_t j = 0; j < t->ntopics; j++)
-            if (!strcmp(t->topics[j].id, parents[i]))
+            if (!strcmp(t->topics[j].id, b->parents[i]))
                 t->topics[i].parent = (int)j;
         if (t->topics[i].parent < 0)
-            fail_at(b, root, "topic %s: parent \"%s\" is not a topic of this "
-                    "file", t->topics[i].id, parents[i]);
+            fail_parent(b, i, "topic %s: parent \"%s\" is not a topic of this "
+                        "taxonomy", t->topics[i].id, b->parents[i]);
     }
     for (size_t i = 0; !b->failed && i < t->ntopics; i++) {
         int p = t->topics[i].parent, depth = 0;
         while (p >= 0 && depth++ < MAX_DEPTH)
             p = t->topics[p].parent;
         if (p >= 0)
-            fail_at(b, root, "topic %s: parents form a cycle or nest deeper "
-                    "than %d", t->topics[i].id, MAX_DEPTH);
+            fail_parent(b, i, "topic %s: parents form a cycle or nest deeper "
+                        "than %d", t->topics[i].id, MAX_DEPTH);
     }
 }
 
@@ -470,6 +542,8 @@ static int cmp_edge(const void *a, const void *b)
 
 static int64_t find_edge(const struct taxonomy *t, uint32_t node, int32_t sym)
 {
+    if (node == 0 && t->root)
+        return t->root[sym];
     const struct ac_node *n = &t->nodes[node];
     size_t lo = n->first_edge, hi = lo + n->nedges;
     while (lo < hi) {
@@ -534,7 +608,130 @@ static int compile(struct builder *b)
         }
     }
     free(queue);
+    /* The root's edges as a table (built last: find_edge above used the
+     * edges themselves). */
+    if (!(t->root = malloc((t->stems.n ? t->stems.n : 1) * sizeof *t->root)))
+        return -1;
+    for (size_t i = 0; i < t->stems.n; i++)
+        t->root[i] = -1;
+    for (uint32_t e = t->nodes[0].first_edge;
+         e < t->nodes[0].first_edge + t->nodes[0].nedges; e++)
+        t->root[t->edges[e].sym] = (int32_t)t->edges[e].to;
     return 0;
+}
+
+static void load_file(struct builder *b, const char *path, const char *from,
+                      const yaml_node_t *at);
+
+/* Read the file an `include:` names, relative to the directory of the
+ * file naming it. */
+static void load_include(struct builder *b, const yaml_node_t *n)
+{
+    if (!scalar(n) || !*scalar(n)) {
+        fail_at(b, n, "include: expected a file name or a list of them");
+        return;
+    }
+    if (b->depth >= MAX_INCLUDE) {
+        fail_at(b, n, "include: files include each other more than %d deep "
+                "(a cycle?)", MAX_INCLUDE);
+        return;
+    }
+    char dir[PATH_MAX], full[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", b->file);
+    const char *name = scalar(n);
+    int len = name[0] == '/' ? snprintf(full, sizeof full, "%s", name)
+                             : snprintf(full, sizeof full, "%s/%s", dirname(dir), name);
+    if (len < 0 || (size_t)len >= sizeof full) {
+        fail_at(b, n, "include: the path is too long");
+        return;
+    }
+    const char *file = b->file;
+    b->depth++;
+    load_file(b, full, file, n);
+    b->depth--;
+    b->file = file;
+}
+
+static void load_includes(struct builder *b, yaml_document_t *doc, yaml_node_t *inc)
+{
+    if (inc->type != YAML_SEQUENCE_NODE) {
+        load_include(b, inc);
+        return;
+    }
+    for (yaml_node_item_t *it = inc->data.sequence.items.start;
+         !b->failed && it < inc->data.sequence.items.top; it++)
+        load_include(b, yaml_document_get_node(doc, *it));
+}
+
+/* Read one taxonomy file: its topics, then the files it includes. `from`
+ * and `at` say where an included file was named (NULL for the first). */
+static void load_file(struct builder *b, const char *path, const char *from,
+                      const yaml_node_t *at)
+{
+    char **fg = realloc(b->files, (b->nfiles + 1) * sizeof *fg);
+    if (!fg || !(fg[b->nfiles] = strdup(path))) {
+        if (fg)
+            b->files = fg;
+        snprintf(b->err, b->errlen, "out of memory");
+        b->failed = 1;
+        return;
+    }
+    b->files = fg;
+    const char *me = b->file = fg[b->nfiles++];
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (from)
+            snprintf(b->err, b->errlen, "%s:%d:%d: cannot open the included "
+                     "taxonomy %s: %m", from, (int)at->start_mark.line + 1,
+                     (int)at->start_mark.column + 1, path);
+        else
+            snprintf(b->err, b->errlen, "cannot open the taxonomy %s: %m", path);
+        b->failed = 1;
+        return;
+    }
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, &doc)) {
+        snprintf(b->err, b->errlen, "%s:%d:%d: YAML syntax error: %s", path,
+                 (int)parser.problem_mark.line + 1,
+                 (int)parser.problem_mark.column + 1,
+                 parser.problem ? parser.problem : "malformed");
+        b->failed = 1;
+        yaml_parser_delete(&parser);
+        fclose(f);
+        return;
+    }
+    yaml_parser_delete(&parser);
+    fclose(f);
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    yaml_node_t *list = NULL, *inc = NULL;
+    if (root && root->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+             p < root->data.mapping.pairs.top; p++) {
+            yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+            if (scalar(k) && !strcmp(scalar(k), "topics"))
+                list = yaml_document_get_node(&doc, p->value);
+            else if (scalar(k) && !strcmp(scalar(k), "include"))
+                inc = yaml_document_get_node(&doc, p->value);
+            else
+                fail_at(b, k, "unknown key \"%s\"; a taxonomy has the keys "
+                        "topics and include", scalar(k) ? scalar(k) : "?");
+        }
+    }
+    if (!b->failed && (!list || list->type != YAML_SEQUENCE_NODE))
+        fail_at(b, list ? list : root, "expected \"topics:\" with a list of "
+                "topics");
+    for (yaml_node_item_t *it = list && !b->failed ? list->data.sequence.items.start : NULL;
+         it && !b->failed && it < list->data.sequence.items.top; it++)
+        read_topic(b, &doc, yaml_document_get_node(&doc, *it));
+    if (!b->failed && inc)
+        load_includes(b, &doc, inc);
+    b->file = me;
+    if (!b->failed && !from && !b->t->ntopics)
+        fail_at(b, list, "the list of topics is empty");
+    yaml_document_delete(&doc);
 }
 
 int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
@@ -542,61 +739,30 @@ int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
 {
     memset(t, 0, sizeof *t);
     struct builder b = {.t = t, .st = st, .file = path, .err = err, .errlen = errlen};
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open the taxonomy %s: %m", path);
+    if (new_node(&b) < 0) {
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
-    if (!yaml_parser_load(&parser, &doc)) {
-        snprintf(err, errlen, "%s:%d:%d: YAML syntax error: %s", path,
-                 (int)parser.problem_mark.line + 1,
-                 (int)parser.problem_mark.column + 1,
-                 parser.problem ? parser.problem : "malformed");
-        yaml_parser_delete(&parser);
-        fclose(f);
-        return -1;
-    }
-    yaml_parser_delete(&parser);
-    fclose(f);
-    char **parents = NULL;
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    yaml_node_t *list = NULL;
-    if (root && root->type == YAML_MAPPING_NODE) {
-        for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
-             p < root->data.mapping.pairs.top; p++) {
-            yaml_node_t *k = yaml_document_get_node(&doc, p->key);
-            if (scalar(k) && !strcmp(scalar(k), "topics"))
-                list = yaml_document_get_node(&doc, p->value);
-            else
-                fail_at(&b, k, "unknown key \"%s\"; a taxonomy has one key, "
-                        "topics", scalar(k) ? scalar(k) : "?");
-        }
-    }
-    if (!b.failed && (!list || list->type != YAML_SEQUENCE_NODE))
-        fail_at(&b, list ? list : root, "expected \"topics:\" with a list of "
-                "topics");
-    if (!b.failed && new_node(&b) < 0)
-        fail_at(&b, root, "out of memory");
-    for (yaml_node_item_t *it = list && !b.failed ? list->data.sequence.items.start : NULL;
-         it && !b.failed && it < list->data.sequence.items.top; it++)
-        read_topic(&b, &doc, yaml_document_get_node(&doc, *it), &parents);
-    if (!b.failed && !t->ntopics)
-        fail_at(&b, list, "the list of topics is empty");
+    load_file(&b, path, NULL, NULL);
     if (!b.failed)
-        link_parents(&b, parents, list);
-    if (!b.failed && compile(&b) < 0)
-        fail_at(&b, root, "out of memory");
+        link_parents(&b);
+    if (!b.failed && compile(&b) < 0) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        b.failed = 1;
+    }
     for (size_t i = 0; i < t->ntopics; i++)
-        free(parents ? parents[i] : NULL);
-    free(parents);
+        free(b.parents ? b.parents[i] : NULL);
+    free(b.parents);
+    free(b.topic_file);
+    free(b.parent_line);
+    free(b.parent_col);
+    for (size_t i = 0; i < b.nfiles; i++)
+        free(b.files[i]);
+    free(b.files);
     for (size_t i = 0; i < b.nnodes; i++)
         free(b.nodes[i].e);
     free(b.nodes);
-    yaml_document_delete(&doc);
+    free(b.root_child);
     if (b.failed) {
         taxonomy_free(t);
         return -1;
@@ -616,6 +782,7 @@ void taxonomy_free(struct taxonomy *t)
     free(t->patterns);
     free(t->nodes);
     free(t->edges);
+    free(t->root);
     vocab_free(&t->stems);
     vocab_free(&t->exact);
     memset(t, 0, sizeof *t);

@@ -55,6 +55,8 @@ struct taxonomy {
     size_t nnodes;
     struct edge *edges;
     size_t nedges;
+    int32_t *root; /* by symbol: the root's edge to it, or -1 (most words
+                    * of a text leave the root, which has the most edges) */
 };
 
 /* Read and compile the taxonomy at `path`, stemming with `st`. Returns 0,

@@ -172,6 +172,61 @@ topics:
             self.assertEqual(r.returncode, 78, (tax, r.stderr))
             self.assertIn(msg, r.stderr.decode(), tax)
 
+    def test_include_adds_terms_and_topics(self):
+        os.makedirs(self.path("more"), exist_ok=True)
+        self.write("more/extra.yaml",
+                   "include: [deeper.yaml]\n"
+                   "topics:\n"
+                   "  - id: x:ships\n    terms: {tugboat: 2}\n"
+                   "  - id: x:canals\n    label: canals\n"
+                   "    parent: x:rivers\n    terms: [lock keeper]\n")
+        self.write("more/deeper.yaml",
+                   "topics:\n  - id: x:ships\n    terms: [schooner]\n")
+        tax = self.TAX.replace("topics:\n", "include: more/extra.yaml\ntopics:\n", 1)
+        self.write("tax.yaml", tax)
+
+        def topics(text):
+            r = self.run_with(text, tax)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            d = ndtest.lines_json(r.stdout)[0]
+            return [t["id"] for t in d.get("topics", [])]
+
+        # Terms of an included file count for the topic they name; a file
+        # the included file includes is read relative to it.
+        self.assertEqual(topics("Port\n\nA tugboat.\n"), ["x:ships"])
+        self.assertEqual(topics("Port\n\nA schooner.\n"), ["x:ships"])
+        # A new topic there, with a parent from the including file.
+        self.assertEqual(topics("Lock\n\nThe lock keeper.\n"),
+                         ["x:rivers", "x:canals"])
+        # The including file's own terms still count.
+        self.assertEqual(topics("Port\n\nThe harbour.\n"), ["x:ships"])
+
+    def test_include_errors(self):
+        base = "include: %s\ntopics:\n  - id: a\n    terms: {river: 1}\n"
+        cases = [
+            ("inc.yaml", "topics:\n  - id: a\n    label: again\n",
+             "inc.yaml:3:12: topic \"a\" is defined in"),
+            ("inc.yaml", "topics:\n  - id: b\n    terms: {river: x}\n",
+             "inc.yaml:3:20: term \"river\": expected a weight"),
+            ("inc.yaml", "topics:\n  - id: b\n    parent: c\n",
+             "inc.yaml:3:13: topic b: parent \"c\" is not a topic"),
+            ("inc.yaml", "include: tax.yaml\ntopics: []\n",
+             "more than 8 deep"),
+            ("inc.yaml", "topics:\n  - id: b\n  - id: b\n",
+             "inc.yaml:3:9: duplicate topic id \"b\""),
+            (None, None, "tax.yaml:1:10: cannot open the included taxonomy"),
+        ]
+        for name, text, msg in cases:
+            if name:
+                self.write(name, text)
+            r = self.run_with("T\n\nriver\n",
+                              tax=base % (name or "nowhere.yaml"))
+            self.assertEqual(r.returncode, 78, (text, r.stderr))
+            self.assertIn(msg, r.stderr.decode(), text)
+        r = self.run_with("T\n\nriver\n", tax="include: {x: y}\ntopics: []\n")
+        self.assertIn("tax.yaml:1:10: include: expected a file name",
+                      r.stderr.decode())
+
     def test_missing_taxonomy(self):
         cfg = self.write("nd.yaml", "pipeline:\n  - plugin: text\n"
                          "  - plugin: topics\n    taxonomy: nowhere.yaml\n")
