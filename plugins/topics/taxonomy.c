@@ -362,6 +362,8 @@ static void add_term(struct builder *b, const yaml_node_t *at, const char *term,
             b->nodes[node].pattern = pat;
         }
     }
+    if (!b->t->patterns[pat].text && !(b->t->patterns[pat].text = strdup(term)))
+        goto oom;
     if (add_hit(&b->t->patterns[pat], topic, (float)weight) == 0)
         return;
 oom:
@@ -777,7 +779,10 @@ void taxonomy_free(struct taxonomy *t)
         free(t->topics[i].label);
     }
     for (size_t i = 0; i < t->npatterns; i++)
+    {
         free(t->patterns[i].hits);
+        free(t->patterns[i].text);
+    }
     free(t->topics);
     free(t->patterns);
     free(t->nodes);
@@ -876,7 +881,7 @@ void taxonomy_count(const struct taxonomy *t, struct sb_stemmer *st,
 }
 
 void taxonomy_score(const struct taxonomy *t, const uint32_t *counts,
-                    double *raw)
+                    const uint32_t *lead, double lead_boost, double *raw)
 {
     double *own = calloc(t->ntopics, sizeof *own);
     double *dst = own ? own : raw;
@@ -885,6 +890,8 @@ void taxonomy_score(const struct taxonomy *t, const uint32_t *counts,
         if (!counts[p])
             continue;
         double f = 1.0 + log((double)counts[p]);
+        if (lead && lead[p])
+            f *= 1.0 + lead_boost;
         for (size_t h = 0; h < t->patterns[p].nhits; h++)
             dst[t->patterns[p].hits[h].topic] += f * t->patterns[p].hits[h].weight;
     }

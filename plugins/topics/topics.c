@@ -6,7 +6,9 @@
  * (1 + ln c) to its topic and to the topic's ancestors. The best topic's
  * score says how much evidence there is (1 - exp(-raw / 3)); the others
  * are scaled by their share of the best one's raw score. Topics scoring at
- * least `threshold` are added, best first, at most `top` of them. */
+ * least `threshold` are added, best first, at most `top` of them. News
+ * puts its subject first: a term that the headline or the lead (the
+ * first LEAD_WORDS words of the text) uses counts (1 + lead_boost) times. */
 #include <dlfcn.h>
 #include <libgen.h>
 #include <libstemmer.h>
@@ -21,12 +23,32 @@
 #include "topics.h"
 
 #define SATURATION 3.0
+#define LEAD_WORDS 60
+#define EXPLAIN_TERMS 8
 
 struct topics_step {
     struct taxonomy tax;
-    double threshold;
+    double threshold, lead_boost;
     int64_t top;
+    int explain;
 };
+
+static int space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+/* Bytes of text that hold its first `words` words. */
+static size_t lead_length(const char *text, size_t len, int words)
+{
+    size_t i = 0;
+    while (i < len && words > 0) {
+        while (i < len && space(text[i]))
+            i++;
+        if (i < len)
+            words--;
+        while (i < len && !space(text[i]))
+            i++;
+    }
+    return i;
+}
 
 /* The default taxonomy: the source tree's when this plugin runs from the
  * build tree, else the installed one. */
@@ -63,9 +85,62 @@ static int topics_init(nd_instance_t *self, const nd_opts_t *opts,
     }
     s->threshold = nd_opt_double(opts, "threshold");
     s->top = nd_opt_int(opts, "top");
+    s->lead_boost = nd_opt_double(opts, "lead_boost");
+    s->explain = nd_opt_bool(opts, "explain");
     nd_log(self, ND_LOG_INFO, "taxonomy %s: %zu topics, %zu terms", path,
            s->tax.ntopics, s->tax.npatterns);
     *state = s;
+    return 0;
+}
+
+/* Is topic k the topic `of` or one of its subtopics? */
+static int under(const struct taxonomy *t, int k, size_t of)
+{
+    for (; k >= 0; k = t->topics[k].parent)
+        if ((size_t)k == of)
+            return 1;
+    return 0;
+}
+
+/* Put under the topic's id in `terms` the terms that counted for it,
+ * most weight first (at most EXPLAIN_TERMS). Returns 0 or -1. */
+static int explain(const struct topics_step *s, nd_val_t *terms, size_t topic,
+                   const uint32_t *counts, const uint32_t *lead)
+{
+    const struct taxonomy *t = &s->tax;
+    struct term {
+        size_t p;
+        double w;
+    } best[EXPLAIN_TERMS];
+    size_t nb = 0;
+    for (size_t p = 0; p < t->npatterns; p++) {
+        if (!counts[p])
+            continue;
+        double w = 0;
+        for (size_t h = 0; h < t->patterns[p].nhits; h++)
+            if (under(t, (int)t->patterns[p].hits[h].topic, topic))
+                w += t->patterns[p].hits[h].weight;
+        w *= (1.0 + log((double)counts[p])) * (lead[p] ? 1.0 + s->lead_boost : 1.0);
+        if (w == 0 || (nb == EXPLAIN_TERMS && w <= best[nb - 1].w))
+            continue;
+        size_t j = nb < EXPLAIN_TERMS ? nb++ : nb - 1;
+        while (j > 0 && best[j - 1].w < w) {
+            best[j] = best[j - 1];
+            j--;
+        }
+        best[j] = (struct term){p, w};
+    }
+    nd_val_t *list = nd_val_list();
+    if (nd_val_put(terms, t->topics[topic].id, list) < 0)
+        return -1;
+    for (size_t i = 0; i < nb; i++) {
+        nd_val_t *o = nd_val_obj();
+        if (nd_val_push(list, o) < 0 ||
+            nd_val_put(o, "term", nd_val_str(t->patterns[best[i].p].text)) < 0 ||
+            nd_val_put(o, "count", nd_val_int(counts[best[i].p])) < 0 ||
+            nd_val_put(o, "weight", nd_val_num(round(best[i].w * 1000.0) / 1000.0)) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -81,7 +156,8 @@ static nd_status_t topics_process(void *state, nd_doc_t *doc)
     /* libstemmer keeps state in the stemmer: one per call keeps worker
      * threads apart. */
     struct sb_stemmer *st = sb_stemmer_new("english", "UTF_8");
-    uint32_t *counts = calloc(t->npatterns ? t->npatterns : 1, sizeof *counts);
+    uint32_t *counts = calloc(t->npatterns ? 2 * t->npatterns : 1, sizeof *counts);
+    uint32_t *lead = counts + t->npatterns;
     double *raw = calloc(t->ntopics, sizeof *raw);
     size_t *order = calloc(t->ntopics, sizeof *order);
     if (!st || !counts || !raw || !order) {
@@ -93,13 +169,16 @@ static nd_status_t topics_process(void *state, nd_doc_t *doc)
         nd_doc_error(doc, "out of memory");
         return ND_RETRY;
     }
-    if (title)
+    if (title) {
         taxonomy_count(t, st, title, strlen(title), 2, counts);
-    if (text)
+        taxonomy_count(t, st, title, strlen(title), 1, lead);
+    }
+    if (text) {
         taxonomy_count(t, st, text, len, 1, counts);
+        taxonomy_count(t, st, text, lead_length(text, len, LEAD_WORDS), 1, lead);
+    }
     sb_stemmer_delete(st);
-    taxonomy_score(t, counts, raw);
-    free(counts);
+    taxonomy_score(t, counts, lead, s->lead_boost, raw);
 
     size_t n = 0;
     for (size_t i = 0; i < t->ntopics; i++)
@@ -115,6 +194,7 @@ static nd_status_t topics_process(void *state, nd_doc_t *doc)
         order[j] = k;
     }
     nd_status_t rc = ND_OK;
+    nd_val_t *terms = s->explain && n ? nd_val_obj() : NULL;
     if (n) {
         double best = raw[order[0]];
         double evidence = 1.0 - exp(-best / SATURATION);
@@ -125,13 +205,21 @@ static nd_status_t topics_process(void *state, nd_doc_t *doc)
             /* Rounded so that outputs stay stable and readable. */
             score = round(score * 1000.0) / 1000.0;
             const struct topic *tp = &t->topics[order[i]];
-            if (nd_doc_add_topic(doc, "topics", tp->id, tp->label, score) < 0) {
+            if (nd_doc_add_topic(doc, "topics", tp->id, tp->label, score) < 0 ||
+                (terms && explain(s, terms, order[i], counts, lead) < 0)) {
                 nd_doc_error(doc, "out of memory");
                 rc = ND_RETRY;
                 break;
             }
         }
     }
+    if (terms && rc == ND_OK && nd_doc_set(doc, "topic_terms", terms) < 0) {
+        nd_doc_error(doc, "out of memory");
+        rc = ND_RETRY;
+    } else if (terms && rc != ND_OK) {
+        nd_val_free(terms);
+    }
+    free(counts);
     free(raw);
     free(order);
     return rc;
@@ -152,6 +240,12 @@ static const nd_option_t options[] = {
      "leave out topics scoring less than this"},
     {"top", ND_OPT_INT, "3", ND_OPT_RANGE, 1, 1000, NULL,
      "at most this many topics, best first"},
+    {"explain", ND_OPT_BOOL, "false", 0, 0, 0, NULL,
+     "add topic_terms: for each topic given, the terms that counted most "
+     "for it (for editing a taxonomy)"},
+    {"lead_boost", ND_OPT_DOUBLE, "1", ND_OPT_RANGE, 0, 10, NULL,
+     "a term in the headline or the first 60 words of the text counts 1 + "
+     "this many times (news states its subject first)"},
     {0},
 };
 

@@ -23,6 +23,7 @@ struct hit {
 struct pattern {
     struct hit *hits;
     size_t nhits;
+    char *text; /* the first term that made it, as written (for `explain`) */
 };
 
 struct edge {
@@ -75,8 +76,9 @@ void taxonomy_count(const struct taxonomy *t, struct sb_stemmer *st,
                     uint32_t *counts);
 
 /* Turn counts into per-topic raw scores (parents include their
- * subtopics' evidence). */
+ * subtopics' evidence); a pattern with lead[p] > 0 (lead may be NULL)
+ * weighs 1 + lead_boost times. */
 void taxonomy_score(const struct taxonomy *t, const uint32_t *counts,
-                    double *raw);
+                    const uint32_t *lead, double lead_boost, double *raw);
 
 #endif

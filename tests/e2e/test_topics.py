@@ -147,6 +147,42 @@ topics:
         t = self.topics("Trip\n\nThe river and the bridge and the river.\n")
         self.assertIn("x:rivers", t)
 
+    def test_the_lead_weighs_more(self):
+        # One harbour up front against one river deep in the story: the
+        # lead decides unless lead_boost is 0, when they tie.
+        filler = " ".join(["Nothing else happened that day."] * 15)
+        text = "Notes\n\nThe harbour was busy. " + filler + " A river flowed.\n"
+
+        def topics(extra):
+            r = self.run_with(text, extra=extra)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return {t["id"]: t["score"]
+                    for t in ndtest.lines_json(r.stdout)[0]["topics"]}
+
+        t = topics("")
+        self.assertEqual(list(t)[0], "x:ships")
+        self.assertAlmostEqual(t["x:rivers"] / t["x:ships"], 0.5, places=2)
+        t = topics("    lead_boost: 0\n")
+        self.assertEqual(t["x:rivers"], t["x:ships"])
+
+    def test_explain_lists_the_terms_that_counted(self):
+        r = self.run_with("Port news\n\nTwo container ships and a ferry with a "
+                          "car deck left the harbour; NATO watched the river.\n",
+                          extra="    explain: true\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        d = ndtest.lines_json(r.stdout)[0]
+        terms = d["topic_terms"]
+        self.assertEqual(list(terms), [t["id"] for t in d["topics"]])
+        ships = [t["term"] for t in terms["x:ships"]]
+        self.assertEqual(ships[0], "NATO")  # the heaviest first
+        for term in ("container ship", "harbour", "ferry", "car deck"):
+            self.assertIn(term, ships)  # a subtopic's terms count for it
+        self.assertEqual([t["term"] for t in terms["x:rivers"]], ["river"])
+        self.assertEqual(terms["x:rivers"][0]["count"], 1)
+        # Without the option there is no such field.
+        r = self.run_with("Port news\n\nThe harbour.\n")
+        self.assertNotIn("topic_terms", ndtest.lines_json(r.stdout)[0])
+
     def test_taxonomy_errors(self):
         cases = [
             ("topics: [\n", "YAML syntax error"),
