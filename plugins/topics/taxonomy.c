@@ -290,21 +290,30 @@ static int32_t new_pattern(struct builder *b)
     return (int32_t)t->npatterns++;
 }
 
-static int add_hit(struct pattern *p, uint32_t topic, float w)
+static int add_hit(struct pattern *p, uint32_t topic, float w, const char *term)
 {
     for (size_t i = 0; i < p->nhits; i++)
         if (p->hits[i].topic == topic) {
             /* Terms that stem alike ("fan", "fans") are one term: it
              * counts once, with the weight of larger magnitude. */
-            if (fabsf(w) > fabsf(p->hits[i].weight))
+            if (fabsf(w) > fabsf(p->hits[i].weight)) {
+                char *dup = strdup(term);
+                if (!dup)
+                    return -1;
+                free(p->hits[i].term);
+                p->hits[i].term = dup;
                 p->hits[i].weight = w;
+            }
             return 0;
         }
     struct hit *g = realloc(p->hits, (p->nhits + 1) * sizeof *g);
     if (!g)
         return -1;
     p->hits = g;
-    p->hits[p->nhits++] = (struct hit){topic, w};
+    char *dup = strdup(term);
+    if (!dup)
+        return -1;
+    p->hits[p->nhits++] = (struct hit){topic, w, dup};
     return 0;
 }
 
@@ -362,9 +371,7 @@ static void add_term(struct builder *b, const yaml_node_t *at, const char *term,
             b->nodes[node].pattern = pat;
         }
     }
-    if (!b->t->patterns[pat].text && !(b->t->patterns[pat].text = strdup(term)))
-        goto oom;
-    if (add_hit(&b->t->patterns[pat], topic, (float)weight) == 0)
+    if (add_hit(&b->t->patterns[pat], topic, (float)weight, term) == 0)
         return;
 oom:
     fail_at(b, at, "out of memory");
@@ -780,8 +787,9 @@ void taxonomy_free(struct taxonomy *t)
     }
     for (size_t i = 0; i < t->npatterns; i++)
     {
+        for (size_t h = 0; h < t->patterns[i].nhits; h++)
+            free(t->patterns[i].hits[h].term);
         free(t->patterns[i].hits);
-        free(t->patterns[i].text);
     }
     free(t->topics);
     free(t->patterns);

@@ -111,15 +111,22 @@ static int explain(const struct topics_step *s, nd_val_t *terms, size_t topic,
     struct term {
         size_t p;
         double w;
+        const char *text;
     } best[EXPLAIN_TERMS];
     size_t nb = 0;
     for (size_t p = 0; p < t->npatterns; p++) {
         if (!counts[p])
             continue;
-        double w = 0;
-        for (size_t h = 0; h < t->patterns[p].nhits; h++)
-            if (under(t, (int)t->patterns[p].hits[h].topic, topic))
-                w += t->patterns[p].hits[h].weight;
+        double w = 0, top = 0;
+        const char *text = NULL;
+        for (size_t h = 0; h < t->patterns[p].nhits; h++) {
+            const struct hit *x = &t->patterns[p].hits[h];
+            if (!under(t, (int)x->topic, topic))
+                continue;
+            w += x->weight;
+            if (!text || fabs(x->weight) > top)
+                text = x->term, top = fabs(x->weight);
+        }
         w *= (1.0 + log((double)counts[p])) * (lead[p] ? 1.0 + s->lead_boost : 1.0);
         if (w == 0 || (nb == EXPLAIN_TERMS && w <= best[nb - 1].w))
             continue;
@@ -128,7 +135,7 @@ static int explain(const struct topics_step *s, nd_val_t *terms, size_t topic,
             best[j] = best[j - 1];
             j--;
         }
-        best[j] = (struct term){p, w};
+        best[j] = (struct term){p, w, text};
     }
     nd_val_t *list = nd_val_list();
     if (nd_val_put(terms, t->topics[topic].id, list) < 0)
@@ -136,7 +143,7 @@ static int explain(const struct topics_step *s, nd_val_t *terms, size_t topic,
     for (size_t i = 0; i < nb; i++) {
         nd_val_t *o = nd_val_obj();
         if (nd_val_push(list, o) < 0 ||
-            nd_val_put(o, "term", nd_val_str(t->patterns[best[i].p].text)) < 0 ||
+            nd_val_put(o, "term", nd_val_str(best[i].text)) < 0 ||
             nd_val_put(o, "count", nd_val_int(counts[best[i].p])) < 0 ||
             nd_val_put(o, "weight", nd_val_num(round(best[i].w * 1000.0) / 1000.0)) < 0)
             return -1;

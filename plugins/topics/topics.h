@@ -18,12 +18,12 @@ struct topic {
 struct hit {
     uint32_t topic;
     float weight;
+    char *term; /* as written in the taxonomy (for `explain`) */
 };
 
 struct pattern {
     struct hit *hits;
     size_t nhits;
-    char *text; /* the first term that made it, as written (for `explain`) */
 };
 
 struct edge {
