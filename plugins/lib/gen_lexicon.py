@@ -258,26 +258,31 @@ FAKER_LOCALES = ("en_US en_GB en_NZ es_ES es_MX fr_FR de_DE it_IT pt_BR pt_PT "
                  "id_ID").split()
 
 
+def faker_lists(path):
+    """(variable name, string constant) for every string in the variables
+    a Faker person provider's source assigns (read, not imported)."""
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), path)
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and
+                isinstance(node.targets[0], ast.Name)):
+            continue
+        for c in ast.walk(node.value):
+            if isinstance(c, ast.Constant) and isinstance(c.value, str):
+                yield node.targets[0].id, c.value
+
+
 def faker(d):
     for loc in FAKER_LOCALES:
-        path = os.path.join(d, loc, "__init__.py")
-        with open(path, encoding="utf-8") as f:
-            tree = ast.parse(f.read(), path)
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and
-                    isinstance(node.targets[0], ast.Name)):
-                continue
-            name = node.targets[0].id
+        for name, value in faker_lists(os.path.join(d, loc, "__init__.py")):
             if name.startswith("first_names"):
                 flag = F["FIRST"]
             elif name.startswith("last_names"):
                 flag = F["SURNAME"]
             else:
                 continue
-            for c in ast.walk(node.value):
-                if (isinstance(c, ast.Constant) and isinstance(c.value, str) and
-                        c.value[:1].isupper() and " " not in c.value):
-                    add(c.value, flag)
+            if value[:1].isupper() and " " not in value:
+                add(value, flag)
 
 
 def iso(d):
@@ -342,22 +347,13 @@ def faker_all_names(d):
         path = os.path.join(d, loc, "__init__.py")
         if not os.path.isfile(path):
             continue
-        with open(path, encoding="utf-8") as f:
-            tree = ast.parse(f.read(), path)
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and
-                    isinstance(node.targets[0], ast.Name)):
-                continue
-            name = node.targets[0].id
-            if not name.startswith(("first_", "last_")) or "name" not in name:
-                continue
-            for c in ast.walk(node.value):
-                if (isinstance(c, ast.Constant) and isinstance(c.value, str) and
-                        c.value[:1].isupper() and fold(c.value).isascii()):
-                    for w in c.value.split():
-                        if w[:1].isupper():
-                            names.add(w)
-                            names.add(fold(w))
+        for name, value in faker_lists(path):
+            if (name.startswith(("first_", "last_")) and "name" in name and
+                    value[:1].isupper() and fold(value).isascii()):
+                for w in value.split():
+                    if w[:1].isupper():
+                        names.add(w)
+                        names.add(fold(w))
     return names
 
 
