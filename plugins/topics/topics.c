@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nlpstep.h"
 #include "topics.h"
 
 #define SATURATION 3.0
@@ -28,6 +29,7 @@
 
 struct topics_step {
     struct taxonomy tax;
+    struct langgate gate;
     double threshold, lead_boost;
     int64_t top;
     int explain;
@@ -86,6 +88,7 @@ static int topics_init(nd_instance_t *self, const nd_opts_t *opts,
     s->threshold = nd_opt_double(opts, "threshold");
     s->top = nd_opt_int(opts, "top");
     s->lead_boost = nd_opt_double(opts, "lead_boost");
+    langgate_read(&s->gate, opts);
     s->explain = nd_opt_bool(opts, "explain");
     nd_log(self, ND_LOG_INFO, "taxonomy %s: %zu topics, %zu terms", path,
            s->tax.ntopics, s->tax.npatterns);
@@ -158,8 +161,10 @@ static nd_status_t topics_process(void *state, nd_doc_t *doc)
     size_t len;
     const char *text = nd_doc_text(doc, &len);
     const char *title = nd_doc_get_str(doc, "title");
-    if ((!text || !len) && !title)
+    if (((!text || !len) && !title) || !langgate_wanted(&s->gate, doc))
         return ND_SKIP;
+    if (text)
+        len = nlp_bounded_len(text, len, s->gate.max_text);
     /* libstemmer keeps state in the stemmer: one per call keeps worker
      * threads apart. */
     struct sb_stemmer *st = sb_stemmer_new("english", "UTF_8");
@@ -247,6 +252,8 @@ static const nd_option_t options[] = {
      "leave out topics scoring less than this"},
     {"top", ND_OPT_INT, "3", ND_OPT_RANGE, 1, 1000, NULL,
      "at most this many topics, best first"},
+    LANGGATE_OPTIONS("the default taxonomy's terms are English and words are "
+                     "stemmed as English; "),
     {"explain", ND_OPT_BOOL, "false", 0, 0, 0, NULL,
      "add topic_terms: for each topic given, the terms that counted most "
      "for it (for editing a taxonomy)"},

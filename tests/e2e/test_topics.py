@@ -59,6 +59,22 @@ class DefaultTaxonomy(ndtest.TempDirTest):
         (d,) = self.process("Note\n\nZxq vbn qwr.\n")
         self.assertNotIn("topics", d)
 
+    def test_other_languages_are_skipped(self):
+        german = ("Haushalt\n\nDer Finanzminister sagte im Parlament, dass der "
+                  "Haushalt das Defizit senken werde. Die Opposition kündigte "
+                  "an, gegen das Gesetz zu stimmen, und die Zentralbank hielt "
+                  "ihre Prognose für das Wachstum der Wirtschaft.\n")
+        d = self.process(german)[0]
+        self.assertEqual(d["language"]["code"], "de")
+        self.assertNotIn("topics", d)
+        # Listed, it is classified (with whatever the English terms find).
+        cfg = self.write("de.yaml", "pipeline:\n  - plugin: text\n"
+                         "  - plugin: language\n  - plugin: topics\n"
+                         "    languages: [en, de]\n    threshold: 0\n")
+        d = self.process(german, MIXED, cfg=cfg)
+        self.assertIn("medtop:11000000", topic_ids(d[1]))
+        self.assertIn("topics", d[0])
+
     def test_seed_article(self):
         seed = ndtest.shared_path("corpus", "seed-trade-talks-madrid.txt")
         if not seed:
