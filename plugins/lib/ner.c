@@ -376,6 +376,38 @@ static int nationality_compound(const nlp_doc_t *d, size_t k)
     return 1;
 }
 
+/* Is token k a place's name written with hyphens: "Aix-en-Provence",
+ * "Stratford-upon-Avon", "Saint-Denis" (capitalised parts joined by the
+ * particles place names use, or a saint's)? */
+static int hyphenated_place(const nlp_doc_t *d, size_t k)
+{
+    static const char *const joins[] = {"en", "sur", "sous", "le", "la", "les", "de", "du",
+                                        "des", "upon", "on", "am", "im", "an", "der",
+                                        "by", "under", "in", NULL};
+    const char *s = tk_s(d, k);
+    size_t n = tk_n(d, k), a = 0, parts = 0;
+    int joined = 0;
+    if (!memchr(s, '-', n) || s[0] < 'A' || s[0] > 'Z')
+        return 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '-')
+            continue;
+        size_t len = i - a;
+        int particle = 0;
+        for (size_t j = 0; joins[j] && !particle; j++)
+            particle = strlen(joins[j]) == len && !memcmp(joins[j], s + a, len);
+        if (!len || (!particle && (s[a] < 'A' || s[a] > 'Z')))
+            return 0;
+        if (!parts && ((len == 5 && !memcmp(s, "Saint", 5)) ||
+                       (len == 6 && !memcmp(s, "Sainte", 6))))
+            joined = 1;
+        joined |= particle && parts > 0 && i < n;
+        parts++;
+        a = i + 1;
+    }
+    return joined && parts >= 2;
+}
+
 static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
 {
     const nlp_doc_t *d = r->d;
@@ -397,6 +429,8 @@ static void unknown_piece(struct run_ctx *r, size_t s, size_t e)
             return; /* hyphen_places takes it apart */
         } else if (nationality_compound(d, s)) {
             emit(r, s, e, NLP_NORP, 1);
+        } else if (hyphenated_place(d, s)) {
+            emit(r, s, e, NLP_LOC, 1);
         } else if ((f & NLP_MIXED) && tk_n(d, s) > 3) {
             emit(r, s, e, NLP_ORG, 1);
         } else if ((f & NLP_ALLCAPS) && tk_n(d, s) <= 5 && n && !common_word(low, n)) {

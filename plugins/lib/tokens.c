@@ -503,6 +503,22 @@ static int split_sentences(nlp_doc_t *d)
         if (is_opener(d->text, &d->tok[m - 1]) && (d->tok[m].flags & NLP_CAP) &&
             !tok_is(d->text, &d->tok[m - 1], "("))
             d->tok[m].flags |= NLP_SENT_START;
+    /* A dateline's dash starts the story: "OSLO (Reuters) - The ...". */
+    for (size_t m = 0; m < d->ntok; m++) {
+        if (!(m == 0 || (d->tok[m].flags & NLP_LINE_BEFORE)) ||
+            !(d->tok[m].flags & NLP_ALLCAPS))
+            continue;
+        for (size_t k = m + 1; k + 1 < d->ntok && k < m + 12; k++) {
+            if (d->tok[k].flags & NLP_LINE_BEFORE)
+                break;
+            if (tok_is(d->text, &d->tok[k], "-") || tok_is(d->text, &d->tok[k], "\xE2\x80\x93") ||
+                tok_is(d->text, &d->tok[k], "\xE2\x80\x94")) {
+                if (d->tok[k + 1].kind == NLP_WORD && (d->tok[k + 1].flags & NLP_CAP))
+                    d->tok[k + 1].flags |= NLP_SENT_START;
+                break;
+            }
+        }
+    }
     return 0;
 }
 

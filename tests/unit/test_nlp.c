@@ -436,6 +436,15 @@ static void names_in_context(void **state)
     assert_non_null(entity(&f, NLP_LOC, "OSLO"));
     assert_non_null(entity(&f, NLP_ORG, "Varnek Holding"));
     release(&f);
+    /* After a dateline's dash the story starts: "The" and "A" are no
+     * part of the name that follows. Places written with hyphens. */
+    find(&f, "LEIDEN (newsdesk) - The Varnek Institute said on Monday that a "
+             "team from Aix-en-Provence and Saint-Malo had joined.");
+    assert_non_null(entity(&f, NLP_ORG, "Varnek Institute"));
+    assert_null(entity(&f, NLP_ORG, "The Varnek Institute"));
+    assert_non_null(entity(&f, NLP_LOC, "Aix-en-Provence"));
+    assert_non_null(entity(&f, NLP_LOC, "Saint-Malo"));
+    release(&f);
     /* Places named with their river or district. */
     find(&f, "Flights from Washington, D.C. reach Newcastle upon Tyne and "
              "Frankfurt am Main daily.");
