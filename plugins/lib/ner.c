@@ -333,6 +333,10 @@ static size_t org_run_end(const nlp_doc_t *d, const uint8_t *used, size_t k, int
         /* "Shares of Nordvik Energy" is no name: a common word takes an
          * "of" phrase into an organisation's name only as its head. */
         int plain_left = of && e - k == 1 && plain_word(d, k) && !(left & LX_ORGPRE);
+        /* "Trevor Lang of Hollis Securities": a person of an organisation. */
+        if (tk_eq(d, e, "of") && e - k >= 2 && e - k <= 3 && (tflags(d, k) & LX_FIRST) &&
+            !plain_word(d, k) && !(left & (LX_ORGHEAD | LX_ORGPRE | LX_LOCHEAD | LX_TITLE)))
+            break;
         /* Two whole names: "Dallas Morning News and Houston Post", "Swiss
          * Super League for FC Basel"; but "Securities and Exchange
          * Commission" is one. */
@@ -700,6 +704,15 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
     }
     while (s < e && tk_eq(d, s, "The") && !(span_flags(d, s, e) & NAME_FLAGS))
         s++;
+    /* "Boston-based Cerulean Therapeutics": the place and "-based" qualify
+     * the name (hyphen_places finds the place). */
+    if (s + 1 < e && places_joined(d, s)) {
+        const char *w = tk_s(d, s) + tk_n(d, s);
+        while (w > tk_s(d, s) && w[-1] != '-')
+            w--;
+        if (*w >= 'a' && *w <= 'z')
+            s++;
+    }
     if (s >= e)
         return e;
     if (org) {

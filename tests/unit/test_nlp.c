@@ -445,6 +445,14 @@ static void names_in_context(void **state)
     assert_non_null(entity(&f, NLP_LOC, "Aix-en-Provence"));
     assert_non_null(entity(&f, NLP_LOC, "Saint-Malo"));
     release(&f);
+    /* A person of an organisation is two names; "-based" qualifies one. */
+    find(&f, "Trine Aasen of Halvik Securities said Oslo-based Norvane Capital "
+             "would sell.");
+    assert_non_null(entity(&f, NLP_PERSON, "Trine Aasen"));
+    assert_non_null(entity(&f, NLP_ORG, "Halvik Securities"));
+    assert_non_null(entity(&f, NLP_ORG, "Norvane Capital"));
+    assert_non_null(entity(&f, NLP_LOC, "Oslo"));
+    release(&f);
     /* Places named with their river or district. */
     find(&f, "Flights from Washington, D.C. reach Newcastle upon Tyne and "
              "Frankfurt am Main daily.");
