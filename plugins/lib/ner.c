@@ -312,6 +312,23 @@ static size_t run_end(const nlp_doc_t *d, const uint8_t *used, size_t k)
     return e;
 }
 
+/* Do the capitalised words [a, b) end in a person's name: a first name
+ * then a last word that heads nothing ("Analyst Maria Aasen", "Trevor
+ * Lang")? */
+static int person_like(const nlp_doc_t *d, size_t a, size_t b)
+{
+    uint32_t last = tflags(d, b - 1);
+    if (last & (LX_ORGHEAD | LX_ORGPRE | LX_LOCHEAD | LX_LOCPRE | LX_TITLE | LX_EVENT) ||
+        plain_word(d, b - 1))
+        return 0;
+    if (last & LX_SURNAME)
+        return 1;
+    for (size_t k = a; k + 1 < b; k++)
+        if ((tflags(d, k) & LX_FIRST) && !plain_word(d, k))
+            return 1;
+    return 0;
+}
+
 /* Like run_end, but also across "of", "for", "and" and "&" when what
  * they join is an organisation's name: "Max Planck Institute for
  * Astronomy", "Disaster and Emergency Management Authority". *org is set
@@ -334,8 +351,7 @@ static size_t org_run_end(const nlp_doc_t *d, const uint8_t *used, size_t k, int
          * "of" phrase into an organisation's name only as its head. */
         int plain_left = of && e - k == 1 && plain_word(d, k) && !(left & LX_ORGPRE);
         /* "Trevor Lang of Hollis Securities": a person of an organisation. */
-        if (tk_eq(d, e, "of") && e - k >= 2 && e - k <= 3 && (tflags(d, k) & LX_FIRST) &&
-            !plain_word(d, k) && !(left & (LX_ORGHEAD | LX_ORGPRE | LX_LOCHEAD | LX_TITLE)))
+        if (tk_eq(d, e, "of") && e - k >= 2 && e - k <= 4 && person_like(d, k, e))
             break;
         /* Two whole names: "Dallas Morning News and Houston Post", "Swiss
          * Super League for FC Basel"; but "Securities and Exchange
