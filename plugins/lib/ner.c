@@ -853,10 +853,11 @@ static size_t process_run(struct run_ctx *r, const uint8_t *used, size_t s, size
     }
     /* A lower-case role before: "leader Xi Jinping", "keyboardist Butch
      * Taylor" (any of WordNet's nouns for people that is not also an
-     * adjective or verb; alone, a common word stays unnamed: "patron
-     * Deity"). */
+     * adjective or verb; alone, only a known first or last name: "brother
+     * Rodney", not "lender Vaultline" or "patron Deity"). */
     uint32_t role = s > 0 && (d->tok[s - 1].flags & NLP_LOWER) ? tflags(d, s - 1) : 0;
-    if (((role & LX_TITLE) || ((role & LX_ROLE) && (len >= 2 || !plain_word(d, s)))) &&
+    if (((role & LX_TITLE) ||
+         ((role & LX_ROLE) && (len >= 2 || (tflags(d, s) & (LX_FIRST | LX_SURNAME))))) &&
         len <= 4 && looks_like_name(d, s, e)) {
         /* "fellow Minnesotan Scott LeDoux": the nationality is not the name. */
         if (len >= 3 && gaz_type(firstf, 1) == NLP_NORP) {
@@ -1045,7 +1046,10 @@ static const char *const org_nouns[] = {
     "retailer", "bank", "airline", "startup", "charity", "label",
     "publisher", "broadcaster", "network", "brand", "chain", "union",
     "association", "federation", "league", "ministry", "institute",
-    "magazine", "carrier", "insurer", "regulator", "supplier", NULL};
+    "magazine", "carrier", "insurer", "regulator", "supplier", "lender",
+    "operator", "provider", "developer", "distributor", "maker", "carmaker",
+    "automaker", "chipmaker", "drugmaker", "conglomerate", "exchange",
+    "platform", "outlet", "broker", "utility", "miner", "producer", NULL};
 
 /* Is token k an organisation noun, in the plural or capitalised too
  * ("the company", "Insurers", "carmakers")? */

@@ -425,6 +425,12 @@ static void names_in_context(void **state)
     assert_non_null(entity(&f, NLP_PERSON, "Lena Brekk"));
     assert_non_null(entity(&f, NLP_PERSON, "Aksel Trolle"));
     release(&f);
+    /* A one-word name after a noun for firms is a firm's, not a person's. */
+    find(&f, "The founder of the lender Kvarnbo was charged, and the operator "
+             "Lusterno was sold.");
+    assert_non_null(entity(&f, NLP_ORG, "Kvarnbo"));
+    assert_non_null(entity(&f, NLP_ORG, "Lusterno"));
+    release(&f);
     /* Organisation nouns in the plural, and lists of one kind. */
     find(&f, "Insurers Varmeli and Kostrand said claims were rising.");
     assert_non_null(entity(&f, NLP_ORG, "Varmeli"));
