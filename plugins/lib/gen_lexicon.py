@@ -236,6 +236,12 @@ def wordnet(wn):
                     if t == "@i" for sky in SKY)
                   and (" " in w or (len(w) > 2 and w.lower() not in lowercase))):
                 add(w, F["LOC"])
+    # Irregular plurals of common nouns ("women", "children") are common
+    # words too; those of names ("Mormons") are not in the file.
+    for line in open(os.path.join(wn, "noun.exc"), encoding="latin-1"):
+        form, base = (line.split() + [""])[:2]
+        if form.isalpha() and form.islower() and base in WN_LOWER:
+            add(form, F["COMMON"])
 
     for line in open(os.path.join(wn, "data.adj"), encoding="latin-1"):
         if line.startswith(" "):

@@ -187,11 +187,11 @@ static int common_word(const char *w, size_t n)
     static const struct { const char *suf; const char *rep; } rules[] = {
         {"ies", "y"}, {"es", ""}, {"s", ""}, {"ing", ""}, {"ing", "e"},
         {"ed", ""}, {"ed", "e"}, {"ly", ""}, {"ers", ""}, {"er", ""},
-        {"iest", "y"}, {"est", ""},
+        {"iest", "y"}, {"est", ""}, {"men", "man"},
     };
     for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
         size_t sl = strlen(rules[i].suf), rl = strlen(rules[i].rep);
-        if (n <= sl + 2 || memcmp(w + n - sl, rules[i].suf, sl))
+        if (n < sl + (rl ? 2 : 3) || memcmp(w + n - sl, rules[i].suf, sl))
             continue;
         size_t m = n - sl;
         memcpy(b, w, m);
