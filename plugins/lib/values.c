@@ -412,7 +412,14 @@ static int year_of(const nlp_doc_t *d, size_t k)
 {
     if (k >= d->ntok || d->tok[k].kind != NLP_NUMBER || tk_n(d, k) != 4)
         return 0;
-    int y = atoi(tk_s(d, k));
+    /* Digits by hand: the text need not end in a NUL after the token. */
+    const char *s = tk_s(d, k);
+    int y = 0;
+    for (size_t i = 0; i < 4; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+        y = y * 10 + (s[i] - '0');
+    }
     return y >= 1000 && y <= 2199 ? y : 0;
 }
 
@@ -638,7 +645,9 @@ static int ago_at(const struct ner_ctx *c, size_t k, size_t *end, nlp_value_t *v
     double x;
     const char *suf;
     size_t sufn;
-    if (!number_at(d, k, &e, &x, &suf, &sufn) || suf || x != (int)x || x > 1000)
+    /* The range first: converting a huge number to int is undefined. */
+    if (!number_at(d, k, &e, &x, &suf, &sufn) || suf || !(x >= 0 && x <= 1000) ||
+        x != (int)x)
         return 0;
     if (!tk_ieq(d, e + 1, "ago"))
         return 0;

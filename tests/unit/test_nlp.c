@@ -383,6 +383,22 @@ static void bad_input(void **state)
     assert_int_equal(f.d.ntok, 0);
     assert_int_equal(f.d.nsent, 0);
     nlp_doc_free(&f.d);
+
+    /* The text is (pointer, length): a year that ends the buffer is read
+     * without a NUL after it (the sanitizer build would see an overread). */
+    char *year = malloc(7);
+    assert_non_null(year);
+    memcpy(year, "In 2019", 7);
+    assert_int_equal(nlp_doc_parse(&f.d, year, 7), 0);
+    assert_int_equal(nlp_entities_find(&f.d, DOC_DATE, &f.e), 0);
+    assert_non_null(entity(&f, NLP_DATE, "2019"));
+    release(&f);
+    free(year);
+    /* A huge count before "days ago" is no date (and no overflow). */
+    find(&f, "It happened 24500000000 days ago and 3 days ago.");
+    assert_null(entity(&f, NLP_DATE, "24500000000 days ago"));
+    assert_non_null(entity(&f, NLP_DATE, "3 days ago"));
+    release(&f);
 }
 
 /* Names whose type comes from the words around them or inside them. */
