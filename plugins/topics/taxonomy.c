@@ -820,8 +820,17 @@ struct scan {
     uint32_t state;
     uint32_t *counts;
     unsigned times;
+    uint32_t *lead;       /* marks patterns met in the first lead_words */
+    size_t lead_words;    /* words left in the lead */
     struct cached_word *cache; /* CACHE_SLOTS, or NULL */
 };
+
+static void found(struct scan *s, int32_t pattern)
+{
+    s->counts[pattern] += s->times;
+    if (s->lead_words)
+        s->lead[pattern] = 1;
+}
 
 /* The symbol of a word's stem, or -1 when no term has it. */
 static int32_t word_symbol(struct scan *s, const char *w, size_t n)
@@ -851,13 +860,15 @@ static void on_text_word(const char *w, size_t n, void *ctx)
     if (has_upper(w, n)) {
         int32_t p = vocab_get(&t->exact, w, n);
         if (p >= 0) {
-            s->counts[p] += s->times;
+            found(s, p);
             exact = 1;
         }
     }
     int32_t sym = word_symbol(s, w, n);
     if (sym < 0) {
         s->state = 0; /* no term goes through a word no term has */
+        if (s->lead_words)
+            s->lead_words--;
         return;
     }
     /* A word its exact spelling names ("Congress", "US") is read that
@@ -873,16 +884,18 @@ static void on_text_word(const char *w, size_t n, void *ctx)
     int32_t m = nd->pattern >= 0 ? (int32_t)s->state : nd->dict;
     while (m >= 0) {
         if (m != single)
-            s->counts[t->nodes[m].pattern] += s->times;
+            found(s, t->nodes[m].pattern);
         m = t->nodes[m].dict;
     }
+    if (s->lead_words)
+        s->lead_words--;
 }
 
 void taxonomy_count(const struct taxonomy *t, struct sb_stemmer *st,
                     const char *text, size_t len, unsigned times,
-                    uint32_t *counts)
+                    uint32_t *counts, uint32_t *lead, size_t lead_words)
 {
-    struct scan s = {t, st, 0, counts, times,
+    struct scan s = {t, st, 0, counts, times, lead, lead ? lead_words : 0,
                      calloc(CACHE_SLOTS, sizeof(struct cached_word))};
     split_words(text, len, on_text_word, &s);
     free(s.cache);
@@ -897,9 +910,7 @@ void taxonomy_score(const struct taxonomy *t, const uint32_t *counts,
     for (size_t p = 0; p < t->npatterns; p++) {
         if (!counts[p])
             continue;
-        double f = 1.0 + log((double)counts[p]);
-        if (lead && lead[p])
-            f *= 1.0 + lead_boost;
+        double f = taxonomy_factor(counts[p], lead && lead[p], lead_boost);
         for (size_t h = 0; h < t->patterns[p].nhits; h++)
             dst[t->patterns[p].hits[h].topic] += f * t->patterns[p].hits[h].weight;
     }

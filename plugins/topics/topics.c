@@ -35,23 +35,6 @@ struct topics_step {
     int explain;
 };
 
-static int space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
-
-/* Bytes of text that hold its first `words` words. */
-static size_t lead_length(const char *text, size_t len, int words)
-{
-    size_t i = 0;
-    while (i < len && words > 0) {
-        while (i < len && space(text[i]))
-            i++;
-        if (i < len)
-            words--;
-        while (i < len && !space(text[i]))
-            i++;
-    }
-    return i;
-}
-
 /* The default taxonomy: the source tree's when this plugin runs from the
  * build tree, else the installed one. */
 static const char *default_taxonomy(void)
@@ -130,7 +113,7 @@ static int explain(const struct topics_step *s, nd_val_t *terms, size_t topic,
             if (!text || fabs(x->weight) > top)
                 text = x->term, top = fabs(x->weight);
         }
-        w *= (1.0 + log((double)counts[p])) * (lead[p] ? 1.0 + s->lead_boost : 1.0);
+        w *= taxonomy_factor(counts[p], lead[p] != 0, s->lead_boost);
         if (w == 0 || (nb == EXPLAIN_TERMS && w <= best[nb - 1].w))
             continue;
         size_t j = nb < EXPLAIN_TERMS ? nb++ : nb - 1;
@@ -181,14 +164,10 @@ static nd_status_t topics_process(void *state, nd_doc_t *doc)
         nd_doc_error(doc, "out of memory");
         return ND_RETRY;
     }
-    if (title) {
-        taxonomy_count(t, st, title, strlen(title), 2, counts);
-        taxonomy_count(t, st, title, strlen(title), 1, lead);
-    }
-    if (text) {
-        taxonomy_count(t, st, text, len, 1, counts);
-        taxonomy_count(t, st, text, lead_length(text, len, LEAD_WORDS), 1, lead);
-    }
+    if (title)
+        taxonomy_count(t, st, title, strlen(title), 2, counts, lead, SIZE_MAX);
+    if (text)
+        taxonomy_count(t, st, text, len, 1, counts, lead, LEAD_WORDS);
     sb_stemmer_delete(st);
     taxonomy_score(t, counts, lead, s->lead_boost, raw);
 

@@ -4,6 +4,7 @@
 #ifndef ND_TOPICS_H
 #define ND_TOPICS_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,13 +68,21 @@ int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
 
 void taxonomy_free(struct taxonomy *t);
 
-/* Add the weighted matches of `text` to raw[ntopics] (each pattern's
- * count c contributes weight * (1 + ln c), counts taken over the calls
- * sharing `counts[npatterns]`, which the caller zeroes). `times` counts
- * every occurrence that many times (a title weighs more). */
+/* Count the patterns found in `text` into counts[npatterns] (shared by
+ * the calls for one document; the caller zeroes it). `times` counts
+ * every occurrence that many times (a title weighs more). When `lead` is
+ * given, lead[p] is set for the patterns found within the first
+ * `lead_words` words (SIZE_MAX: all of them). */
 void taxonomy_count(const struct taxonomy *t, struct sb_stemmer *st,
                     const char *text, size_t len, unsigned times,
-                    uint32_t *counts);
+                    uint32_t *counts, uint32_t *lead, size_t lead_words);
+
+/* How much a pattern found `count` times weighs, times its weight:
+ * 1 + ln count, and 1 + lead_boost times that when the lead has it. */
+static inline double taxonomy_factor(uint32_t count, int in_lead, double lead_boost)
+{
+    return (1.0 + log((double)count)) * (in_lead ? 1.0 + lead_boost : 1.0);
+}
 
 /* Turn counts into per-topic raw scores (parents include their
  * subtopics' evidence); a pattern with lead[p] > 0 (lead may be NULL)
