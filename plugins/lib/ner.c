@@ -1276,6 +1276,14 @@ static int acronym_of(const nlp_doc_t *d, size_t k, size_t a, size_t b)
     return i == n && words >= 2;
 }
 
+/* Are mentions a and b next to each other in a list: "a and b", "a, b",
+ * "a or b"? */
+static int listed(const nlp_doc_t *d, const struct cand *a, const struct cand *b)
+{
+    return b->first == a->last + 1 &&
+           (tk_eq(d, a->last, "and") || tk_eq(d, a->last, "or") || tk_eq(d, a->last, ","));
+}
+
 /* Resolve short forms and unknowns against the document's other mentions,
  * then gather mentions into entities. */
 static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
@@ -1323,6 +1331,9 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
     for (size_t i = 0; i < n; i++) {
         if (is_value_type(c[i].type) || c[i].country)
             continue;
+        /* "the town of Bridgton" is no Mr Bridgton. */
+        if (c[i].type != NLP_PERSON && place_of(d, c[i].first))
+            continue;
         size_t li = c[i].last - c[i].first, best = SIZE_MAX, bestlen = li;
         uint64_t h = text_hash(d, c[i].first, c[i].last, 0);
         for (uint32_t e = hmap_first(&tails, h); e != NONE; e = hmap_next(&tails, e)) {
@@ -1332,9 +1343,6 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
             if (same_text(d, c[i].first, c[i].last, c[j].last - li, c[j].last))
                 best = j, bestlen = lj;
         }
-        /* "the town of Bridgton" is no Mr Bridgton. */
-        if (c[i].type != NLP_PERSON && place_of(d, c[i].first))
-            continue;
         if (best == SIZE_MAX && li == 1 && (c[i].type == UNKNOWN || c[i].type == NLP_PERSON)) {
             for (uint32_t e = hmap_first(&heads, h); e != NONE; e = hmap_next(&heads, e)) {
                 size_t j = heads.val[e];
@@ -1431,19 +1439,14 @@ static int resolve(const nlp_doc_t *d, struct run_ctx *r, nlp_entities_t *out)
      * and Kjell". An untyped name next to an organisation or a person in
      * one takes its type (places are left to the gazetteers: "Bologna and
      * Juventus" is a match). */
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t m = 0; m < n; m++) {
-            size_t i = pass ? n - 1 - m : m;
-            size_t j = pass ? i + 1 : i - 1;
-            if ((pass ? i + 1 >= n : i == 0) || c[i].type != UNKNOWN ||
-                (c[j].type != NLP_ORG && c[j].type != NLP_PERSON))
-                continue;
-            size_t gap = pass ? c[j].first : c[i].first;
-            size_t end = pass ? c[i].last : c[j].last;
-            if (gap == end + 1 && (tk_eq(d, end, "and") || tk_eq(d, end, "or") ||
-                                   tk_eq(d, end, ",")))
-                c[i].type = c[j].type, c[i].weak = 1;
-        }
+    for (size_t i = 1; i < n; i++) /* from the name before it */
+        if (c[i].type == UNKNOWN && listed(d, &c[i - 1], &c[i]) &&
+            (c[i - 1].type == NLP_ORG || c[i - 1].type == NLP_PERSON))
+            c[i].type = c[i - 1].type, c[i].weak = 1;
+    for (size_t i = n > 1 ? n - 1 : 0; i-- > 0;) /* from the name after it */
+        if (c[i].type == UNKNOWN && listed(d, &c[i], &c[i + 1]) &&
+            (c[i + 1].type == NLP_ORG || c[i + 1].type == NLP_PERSON))
+            c[i].type = c[i + 1].type, c[i].weak = 1;
     /* ... and places: "the town of Bridgton", "Bridgton, Maine" (a name,
      * a comma and a known place that ends the phrase). */
     for (size_t i = 0; i < n; i++) {
