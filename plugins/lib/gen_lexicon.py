@@ -153,21 +153,20 @@ def add_orgs():
 
 
 def wordnet(wn):
-    common = set()
+    # Every lemma of each part of speech, as WordNet's index files list
+    # them (lower-cased), read once.
+    index = {}
     for pos in ("noun", "verb", "adj", "adv"):
-        for line in open(os.path.join(wn, "index." + pos), encoding="latin-1"):
-            if line.startswith(" "):
-                continue
-            lemma = line.split(" ", 1)[0]
+        with open(os.path.join(wn, "index." + pos), encoding="latin-1") as f:
+            index[pos] = {line.split(" ", 1)[0] for line in f if not line.startswith(" ")}
+    for pos in ("noun", "verb", "adj", "adv"):
+        for lemma in index[pos]:
             if lemma.isalpha() and lemma.islower():
-                common.add(lemma)
-    for w in common:
-        add(w, F["COMMON"])
+                add(lemma, F["COMMON"])
     # Word classes for telling verbs from nouns in key phrases.
     for pos, flag in (("noun", "NOUNADJ"), ("verb", "VERB")):
-        for line in open(os.path.join(wn, "index." + pos), encoding="latin-1"):
-            lemma = line.split(" ", 1)[0]
-            if not line.startswith(" ") and lemma.isalpha() and lemma.islower():
+        for lemma in index[pos]:
+            if lemma.isalpha() and lemma.islower():
                 add(lemma, F[flag])
     for line in open(os.path.join(wn, "verb.exc"), encoding="latin-1"):
         form = line.split(" ", 1)[0]
@@ -196,11 +195,7 @@ def wordnet(wn):
     wordnet_orgs(wn)
     # Person nouns that are also adjectives or verbs ("second", "national",
     # "guide") say too little to make the next name a person's.
-    other_pos = set()
-    for pos in ("adj", "verb"):
-        for line in open(os.path.join(wn, "index." + pos), encoding="latin-1"):
-            if not line.startswith(" "):
-                other_pos.add(line.split(" ", 1)[0])
+    other_pos = index["adj"] | index["verb"]
     for line in open(os.path.join(wn, "data.noun"), encoding="latin-1"):
         if line.startswith(" "):
             continue
