@@ -50,7 +50,9 @@ static int print_doc(nd_doc_t *d)
     return 0;
 }
 
-/* Run one document to the end, retrying as the steps ask. */
+/* Run one document to the end, retrying as the steps ask. A document
+ * that keeps asking is given up on: it fails, and what the steps accepted
+ * of it is taken back (retried the same way). */
 static nd_status_t run_with_retries(struct pipeline *p, nd_doc_t *d,
                                     const char *file)
 {
@@ -58,18 +60,25 @@ static nd_status_t run_with_retries(struct pipeline *p, nd_doc_t *d,
     int64_t max = config_int(&p->cfg, "service", "retry_max");
     if (max > 10000)
         max = 10000;
+    int giving_up = 0;
     for (unsigned run = 1;; run++) {
-        nd_status_t st = pipeline_run(p, d);
+        nd_status_t st = giving_up ? pipeline_give_up(p, d, 0) : pipeline_run(p, d);
         if (st != ND_RETRY)
-            return st;
-        const char *why = d->error ? d->error : "retry";
-        if (d->nchildren)
-            for (size_t i = 0; i < d->nchildren; i++)
-                if (d->children[i]->state == DOC_PENDING && d->children[i]->error)
-                    why = d->children[i]->error;
+            return giving_up ? ND_FAIL : st;
+        const char *step;
+        const char *why = pipeline_retry_reason(d, &step);
+        if (!why)
+            why = "retry";
         if (run >= PROCESS_MAX_RUNS) {
+            if (giving_up) {
+                fprintf(stderr, "newsdesk: %s: its export could not be taken "
+                        "back: %s\n", file, why);
+                return ND_FAIL;
+            }
             doc_set_error(d, "still failing after %u attempts: %s", run, why);
-            return ND_FAIL;
+            giving_up = 1;
+            run = 0;
+            continue;
         }
         int64_t wait = backoff_ms(run, min, max);
         fprintf(stderr, "newsdesk: %s: %s; retrying in %lld ms\n", file, why,
@@ -121,6 +130,16 @@ static int process_one(struct pipeline *p, const char *path, size_t max_bytes)
         if (fs != ND_OK) {
             fprintf(stderr, "newsdesk: %s: export not completed: %s\n", path, err);
             failed = 1;
+            doc_set_error(d, "export not completed: %s", err);
+            for (unsigned run = 1; pipeline_give_up(p, d, 1) == ND_RETRY; run++) {
+                if (run >= PROCESS_MAX_RUNS) {
+                    const char *step, *why = pipeline_retry_reason(d, &step);
+                fprintf(stderr, "newsdesk: %s: its export could not be "
+                        "taken back: %s\n", path, why ? why : "retry");
+                    break;
+                }
+                sleep_ms(backoff_ms(run, 100, 2000));
+            }
         }
     }
     if (st == ND_FAIL) {

@@ -111,6 +111,8 @@ void doc_free(nd_doc_t *d)
     free(d->stopped);
     free(d->error_step);
     free(d->error_plugin);
+    free(d->kept);
+    free(d->withdraw_error);
     free(d->json);
     free(d);
 }

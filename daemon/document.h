@@ -36,6 +36,13 @@ struct nd_doc {
     nd_status_t last;       /* what the last run returned */
     char *error;            /* why it failed or must be retried */
     char *error_step, *error_plugin;
+    size_t *kept;           /* steps whose process accepted the document
+                               and that can take it back (withdraw), in
+                               the order they ran; taken back, last first,
+                               when the document fails */
+    size_t nkept;
+    char *withdraw_error;   /* why taking it back must be retried */
+    const char *withdraw_step; /* by which step (borrowed from the chain) */
 
     struct nd_doc **children;
     size_t nchildren, children_cap;

@@ -136,7 +136,7 @@ static nd_status_t run_children(struct pipeline *p, nd_doc_t *d)
     nd_status_t worst = ND_OK;
     for (size_t i = 0; i < d->nchildren; i++) {
         nd_doc_t *c = d->children[i];
-        if (c->state != DOC_PENDING)
+        if (c->state == DOC_DONE || (c->state == DOC_FAILED && !c->nkept))
             continue;
         if (pipeline_run(p, c) == ND_RETRY)
             worst = ND_RETRY;
@@ -147,10 +147,119 @@ static nd_status_t run_children(struct pipeline *p, nd_doc_t *d)
     return worst;
 }
 
+/* Note that step i accepted `d` and wants to hear how it ends (withdraw
+ * or confirm). Returns 0, or -1 when out of memory (the caller retries the
+ * step). */
+static int keep(struct pipeline *p, nd_doc_t *d, size_t i)
+{
+    if (!d->kept && !(d->kept = malloc(p->n * sizeof *d->kept)))
+        return -1;
+    d->kept[d->nkept++] = i;
+    return 0;
+}
+
+/* A failed document leaves no trace: every step that accepted it and can
+ * take it back does, the last first. The failure (d->error and its step)
+ * stays as it was; a step's reason for not withdrawing now goes to
+ * d->withdraw_error. Returns ND_FAIL when done, or ND_RETRY when a step
+ * asked to be tried again (calling pipeline_run resumes here). */
+static nd_status_t withdraw_kept(struct pipeline *p, nd_doc_t *d)
+{
+    char *error = d->error, *error_step = d->error_step,
+         *error_plugin = d->error_plugin;
+    d->error = d->error_step = d->error_plugin = NULL;
+    nd_status_t out = ND_FAIL;
+    while (d->nkept) {
+        struct nd_instance *s = &p->steps[d->kept[d->nkept - 1]];
+        const nd_plugin_t *desc = &s->plugin->desc;
+        if (!desc->withdraw) {
+            d->nkept--;
+            continue;
+        }
+        d->step = s->cfg->name;
+        d->plugin = s->cfg->plugin;
+        if (desc->flags & ND_PLUGIN_SERIAL)
+            pthread_rwlock_wrlock(&s->lock);
+        else
+            pthread_rwlock_rdlock(&s->lock);
+        nd_status_t st = desc->withdraw(s->state, d);
+        pthread_rwlock_unlock(&s->lock);
+        if (st == ND_RETRY) {
+            free(d->withdraw_error);
+            d->withdraw_error = d->error ? d->error
+                                         : strdup("the step asked to be retried");
+            d->withdraw_step = s->cfg->name;
+            d->error = NULL;
+            d->attempts++;
+            out = ND_RETRY;
+            break;
+        }
+        if (st != ND_OK)
+            host_doc_log(d, ND_LOG_ERROR, "cannot take back its export of "
+                         "this failed document: %s",
+                         d->error ? d->error : "no reason given");
+        doc_clear_error(d);
+        d->nkept--;
+    }
+    if (out == ND_FAIL) {
+        free(d->withdraw_error);
+        d->withdraw_error = NULL;
+    }
+    doc_clear_error(d);
+    d->error = error, d->error_step = error_step, d->error_plugin = error_plugin;
+    d->step = d->plugin = NULL;
+    d->state = DOC_FAILED;
+    d->last = out;
+    return out;
+}
+
+/* `d` went through the whole chain: the steps that held something back
+ * for it may write it now. */
+static void confirm_kept(struct pipeline *p, nd_doc_t *d)
+{
+    for (size_t k = 0; k < d->nkept; k++) {
+        struct nd_instance *s = &p->steps[d->kept[k]];
+        const nd_plugin_t *desc = &s->plugin->desc;
+        if (!desc->confirm)
+            continue;
+        if (desc->flags & ND_PLUGIN_SERIAL)
+            pthread_rwlock_wrlock(&s->lock);
+        else
+            pthread_rwlock_rdlock(&s->lock);
+        desc->confirm(s->state, d);
+        pthread_rwlock_unlock(&s->lock);
+    }
+    d->nkept = 0;
+}
+
+/* Fail `d` for good at the step running now (d->step) with the reason
+ * already set, and take back what earlier steps accepted of it. */
+static nd_status_t fail(struct pipeline *p, nd_doc_t *d)
+{
+    d->state = DOC_FAILED;
+    return withdraw_kept(p, d);
+}
+
+/* An unread document reaches no further than the readers: nothing but a
+ * reader knows what its bytes are, and a sink must not get a document
+ * without text. */
+static nd_status_t fail_unread(struct pipeline *p, nd_doc_t *d)
+{
+    d->step = d->plugin = NULL;
+    doc_set_error(d, "unsupported media type %s: no reader in the pipeline "
+                  "reads it",
+                  d->media_type ? d->media_type : "application/octet-stream");
+    free(d->error_step);
+    d->error_step = strdup("read");
+    return fail(p, d);
+}
+
 nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
 {
     if (d->nchildren)
         return run_children(p, d);
+    if (d->state == DOC_FAILED) /* decided: only the withdrawing is left */
+        return withdraw_kept(p, d);
     for (size_t i = d->next_step; i < p->n; i++) {
         struct nd_instance *s = &p->steps[i];
         const nd_plugin_t *desc = &s->plugin->desc;
@@ -162,6 +271,8 @@ nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
         } else if (s->cfg->cond && !cond_eval(s->cfg->cond, d)) {
             continue;
         }
+        if (desc->role == ND_ROLE_EXPORTER && !d->read)
+            return fail_unread(p, d);
         d->step = s->cfg->name;
         d->plugin = s->cfg->plugin;
         doc_clear_error(d);
@@ -179,6 +290,15 @@ nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
         if (d->stopped && st != ND_OK && st != ND_SKIP) {
             free(d->stopped); /* a stop only counts when the step succeeds */
             d->stopped = NULL;
+        }
+        if (st == ND_OK && (desc->withdraw || desc->confirm) &&
+            keep(p, d, i) < 0) {
+            /* Without a note it could not be taken back or confirmed:
+             * undo it now and run the step again later. */
+            if (desc->withdraw)
+                desc->withdraw(s->state, d);
+            doc_set_error(d, "out of memory");
+            st = ND_RETRY;
         }
         switch (st) {
         case ND_OK:
@@ -210,9 +330,7 @@ nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
                 doc_clear_error(d);
                 break;
             }
-            d->state = DOC_FAILED;
-            d->last = ND_FAIL;
-            return ND_FAIL;
+            return fail(p, d);
         }
         if (d->stopped) {
             host_doc_log(d, ND_LOG_INFO, "the chain ends here: %s", d->stopped);
@@ -221,19 +339,47 @@ nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
     }
     d->step = d->plugin = NULL;
     d->next_step = p->n;
-    if (!d->read && !d->stopped) {
-        doc_set_error(d, "unsupported media type %s: no reader in the "
-                      "pipeline reads it",
-                      d->media_type ? d->media_type : "application/octet-stream");
-        free(d->error_step);
-        d->error_step = strdup("read");
-        d->state = DOC_FAILED;
-        d->last = ND_FAIL;
-        return ND_FAIL;
-    }
+    if (!d->read && !d->stopped)
+        return fail_unread(p, d);
+    confirm_kept(p, d);
     d->state = DOC_DONE;
     d->last = ND_OK;
     return ND_OK;
+}
+
+const char *pipeline_retry_reason(const nd_doc_t *d, const char **step)
+{
+    for (size_t i = 0; i < d->nchildren; i++) {
+        const char *why = pipeline_retry_reason(d->children[i], step);
+        if (why)
+            return why;
+    }
+    *step = NULL;
+    if (d->state == DOC_FAILED && d->nkept) {
+        *step = d->withdraw_step;
+        return d->withdraw_error;
+    }
+    if (d->state != DOC_PENDING || !d->error)
+        return NULL;
+    *step = d->error_step;
+    return d->error;
+}
+
+nd_status_t pipeline_give_up(struct pipeline *p, nd_doc_t *d, int done_too)
+{
+    if (d->nchildren) {
+        nd_status_t worst = ND_FAIL;
+        for (size_t i = 0; i < d->nchildren; i++)
+            if (pipeline_give_up(p, d->children[i], done_too) == ND_RETRY)
+                worst = ND_RETRY;
+        return worst;
+    }
+    if (d->state == DOC_DONE && !done_too)
+        return ND_OK;
+    if (d->state != DOC_FAILED && !d->error)
+        doc_set_error(d, "given up on");
+    d->state = DOC_FAILED;
+    return withdraw_kept(p, d);
 }
 
 nd_status_t pipeline_flush(struct pipeline *p, int sync, char *err,

@@ -68,10 +68,30 @@ void pipeline_free(struct pipeline *p);
  *   ND_OK     done (d->state DOC_DONE); for a container, every child is
  *             done or failed on its own (see d->children)
  *   ND_RETRY  a step asked to be retried: d->next_step is that step, and
- *             calling pipeline_run again resumes there
- *   ND_FAIL   failed for good: d->error, d->error_step, d->error_plugin
- * Thread-safe: different documents may run at once. */
+ *             calling pipeline_run again resumes there; or the document
+ *             has failed (DOC_FAILED) but a step that accepted it could
+ *             not take it back yet (d->withdraw_error), and calling
+ *             pipeline_run again goes on taking it back
+ *   ND_FAIL   failed for good: d->error, d->error_step, d->error_plugin;
+ *             every step that accepted it and has `withdraw` took it back
+ *             (a failed document leaves no trace in the sinks)
+ * A document nobody has read fails ("unsupported media type") before it
+ * reaches an exporter. Thread-safe: different documents may run at once. */
 nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d);
+
+/* Stop retrying `d` and fail it: what the steps accepted of it is taken
+ * back as pipeline_run does. A container gives up every child not done
+ * yet; with `done_too`, documents already done fail as well (their
+ * exports could not be made durable). Returns ND_FAIL, ND_RETRY while a
+ * step cannot take it back yet (call again), or ND_OK for a document
+ * already done (without done_too). */
+nd_status_t pipeline_give_up(struct pipeline *p, nd_doc_t *d, int done_too);
+
+/* Why `d` (or one of its children) waits for a retry, for the log: the
+ * step's message, or why a step could not take a failed document back
+ * yet; *step gets that step's name (or NULL). Both borrowed; NULL when no
+ * reason was given. */
+const char *pipeline_retry_reason(const nd_doc_t *d, const char **step);
 
 /* Flush every exporter (`sync`: make durable). Returns ND_OK, or the worst
  * status with the failing step and its reason in err. */

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define ND_ABI_MAJOR 1
-#define ND_ABI_MINOR 1
+#define ND_ABI_MINOR 2
 
 #define ND__CAT2(a, b) a##b
 #define ND__CAT(a, b) ND__CAT2(a, b)
@@ -273,6 +273,36 @@ typedef struct nd_plugin {
 
     /* Optional. Release the instance. */
     void (*fini)(void *state);
+
+    /* ABI 1.2. Optional. Take back what `process` did for `doc`: it
+     * returned ND_OK for this document, which then failed for good at a
+     * later step (or was given up on), and a failed document must leave
+     * no trace in any sink. Remove whatever `process` wrote or staged for
+     * the document's id (a row, a file, a line waiting for the flush).
+     * Called with the same locking as `process`, never during `flush`, at
+     * most once per ND_OK (the last step first); possibly after a `flush`
+     * that made the document durable, and possibly in a later run than
+     * the one in which `process` accepted it (a step in between asked for
+     * retries). ND_OK: taken back (or nothing to take back); ND_RETRY
+     * after nd_doc_error(): not now (the sink is down), the host tries
+     * again later and the document's file stays where it is meanwhile;
+     * ND_FAIL after nd_doc_error(): it cannot be taken back, the host
+     * logs it as an error and files the document as failed anyway. An
+     * exporter without `withdraw` keeps what it was given (say so in its
+     * documentation: a webhook's receiver cannot be made to forget). */
+    nd_status_t (*withdraw)(void *state, nd_doc_t *doc);
+
+    /* ABI 1.2. Optional. `doc`, which `process` accepted (ND_OK), has gone
+     * through the whole chain and will not fail any more: what was held
+     * back for it may be written at the next `flush`. With `withdraw`,
+     * this gives an exporter that cannot take back what it wrote (an
+     * append-only file) a two-step write: stage in `process`, drop in
+     * `withdraw`, write at the `flush` after `confirm`. Called on the
+     * document's worker thread with the same locking as `process`, once
+     * per ND_OK that was not withdrawn, before the flush that is to make
+     * the document durable. It cannot fail: keep what it needs ready in
+     * `process`. */
+    void (*confirm)(void *state, nd_doc_t *doc);
 } nd_plugin_t;
 
 typedef const nd_plugin_t *(*nd_plugin_entry_fn)(const nd_host_api_t *api);
@@ -295,6 +325,11 @@ extern ND__HIDDEN const nd_host_api_t *nd__api;
 #define ND_HAS(fn)                                                       \
     (nd__api && nd__api->size >= offsetof(nd_host_api_t, fn) +           \
                                      sizeof(nd__api->fn) && nd__api->fn)
+
+/* The minor ABI version of the running host: what it calls and offers
+ * beyond what ND_HAS can test (the descriptor's ABI 1.2 hooks, say). */
+static inline unsigned nd_host_abi_minor(void)
+{ return nd__api ? nd__api->abi_minor : 0; }
 
 /* ---- wrappers --------------------------------------------------------------
  * Use these, not the table. A function the host lacks returns the failure

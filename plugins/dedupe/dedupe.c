@@ -12,7 +12,12 @@
  * survives restarts: a header, then fixed-size records appended as
  * documents arrive (synced at flush, before their inputs count as done),
  * rewritten compactly when it has grown to twice its bound. A record cut
- * short by a crash is dropped when the file is read. */
+ * short by a crash is dropped when the file is read.
+ *
+ * A document that fails after this step is withdrawn: its fingerprint
+ * leaves the index at once (no later article is marked a duplicate of a
+ * document that is in no sink), and the file is rewritten without it at
+ * the next flush (one rewrite per batch, however many failed). */
 #include <errno.h>
 #include <fcntl.h>
 #include <newsdesk/plugin.h>
@@ -46,6 +51,7 @@ struct dedupe {
     size_t head, n;
     size_t file_records; /* records in the file, live or not */
     int dirty;           /* appended since the last sync */
+    int withdrawn;       /* the file holds records taken out of the ring */
 };
 
 /* ---- SimHash ------------------------------------------------------------- */
@@ -344,12 +350,37 @@ static nd_status_t dedupe_process(void *state, nd_doc_t *doc)
     return ND_OK;
 }
 
+static nd_status_t dedupe_withdraw(void *state, nd_doc_t *doc)
+{
+    struct dedupe *d = state;
+    const char *id = nd_doc_id(doc);
+    pthread_mutex_lock(&d->lock);
+    size_t kept = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        struct record *r = at(d, i);
+        if (!memcmp(r->id, id, 64)) {
+            d->withdrawn = 1;
+            continue;
+        }
+        *at(d, kept++) = *r;
+    }
+    d->n = kept;
+    pthread_mutex_unlock(&d->lock);
+    return ND_OK;
+}
+
 static nd_status_t dedupe_flush(void *state, int sync, char *err, size_t errlen)
 {
     struct dedupe *d = state;
     nd_status_t rc = ND_OK;
     pthread_mutex_lock(&d->lock);
-    if (sync && d->dirty && d->fd >= 0) {
+    if (d->withdrawn) {
+        if (rewrite(d, err, errlen) < 0)
+            rc = ND_RETRY;
+        else
+            d->withdrawn = 0;
+    }
+    if (rc == ND_OK && sync && d->dirty && d->fd >= 0) {
         if (fdatasync(d->fd) < 0) {
             snprintf(err, errlen, "cannot sync the index %s: %s", d->path,
                      strerror(errno));
@@ -365,6 +396,9 @@ static nd_status_t dedupe_flush(void *state, int sync, char *err, size_t errlen)
 static void dedupe_fini(void *state)
 {
     struct dedupe *d = state;
+    char err[512];
+    if (d->withdrawn && rewrite(d, err, sizeof err) < 0)
+        nd_log(d->self, ND_LOG_WARNING, "%s", err);
     if (d->fd >= 0) {
         fdatasync(d->fd);
         close(d->fd);
@@ -408,6 +442,7 @@ static const nd_plugin_t dedupe_plugin = {
     .process = dedupe_process,
     .flush = dedupe_flush,
     .fini = dedupe_fini,
+    .withdraw = dedupe_withdraw,
 };
 
 ND_PLUGIN(dedupe_plugin)

@@ -6,9 +6,17 @@
  *   always  fsync the file, rename, fsync the folder, per document;
  *   batch   write now; at flush, one syncfs() for all the files written
  *           since the last flush, then the renames and one folder fsync
- *           (group commit: about one disk flush per batch, not per file);
+ *           (group commit: about one disk flush per batch, not per file),
+ *           of the documents confirmed by then (nd_plugin_t.confirm: they
+ *           went through the whole chain);
  *   none    rename at once and leave syncing to the kernel.
- * The id is the file name, so a document exported twice replaces itself. */
+ * The id is the file name, so a document exported twice replaces itself.
+ *
+ * A document that fails after this step is withdrawn: its temporary file
+ * is removed (batch), or its <id>.json (always, none). The
+ * temporary files of documents not flushed when the instance ends (a
+ * stop that gave them back to the inbox, a reload) are removed too: those
+ * documents are exported again when they come back. */
 #include <errno.h>
 #include <fcntl.h>
 #include <newsdesk/plugin.h>
@@ -27,7 +35,10 @@ struct json_out {
     int dirfd;
     enum { SYNC_ALWAYS, SYNC_BATCH, SYNC_NONE } sync;
     pthread_mutex_t lock;
-    char (*pending)[65]; /* ids written but not yet renamed (batch) */
+    struct pending {
+        char id[65];
+        int confirmed;   /* the document went through the whole chain */
+    } *pending;          /* written but not renamed yet (batch) */
     size_t npending, cap;
 };
 
@@ -174,7 +185,7 @@ static nd_status_t json_process(void *state, nd_doc_t *doc)
         pthread_mutex_lock(&j->lock);
         if (j->npending == j->cap) {
             size_t cap = j->cap ? j->cap * 2 : 64;
-            char(*g)[65] = realloc(j->pending, cap * sizeof *g);
+            struct pending *g = realloc(j->pending, cap * sizeof *g);
             if (!g) {
                 pthread_mutex_unlock(&j->lock);
                 unlinkat(j->dirfd, tmp, 0);
@@ -183,7 +194,9 @@ static nd_status_t json_process(void *state, nd_doc_t *doc)
             }
             j->pending = g, j->cap = cap;
         }
-        memcpy(j->pending[j->npending++], id, 65);
+        memcpy(j->pending[j->npending].id, id, 65);
+        /* a host older than ABI 1.2 never confirms: rename at the flush */
+        j->pending[j->npending++].confirmed = nd_host_abi_minor() < 2;
         pthread_mutex_unlock(&j->lock);
         nd_counter_add(j->self, "written", 1);
         return ND_OK;
@@ -206,7 +219,10 @@ static nd_status_t json_process(void *state, nd_doc_t *doc)
 static nd_status_t json_flush(void *state, int sync, char *err, size_t errlen)
 {
     struct json_out *j = state;
-    if (!j->npending)
+    size_t confirmed = 0;
+    for (size_t i = 0; i < j->npending; i++)
+        confirmed += j->pending[i].confirmed;
+    if (!confirmed)
         return ND_OK;
     /* One syncfs makes every file written since the last flush durable
      * before any of them becomes visible under its final name. */
@@ -219,14 +235,19 @@ static nd_status_t json_flush(void *state, int sync, char *err, size_t errlen)
     int failed = 0, e = 0;
     for (size_t i = 0; i < j->npending; i++) {
         char tmp[128], final[128];
-        snprintf(tmp, sizeof tmp, ".%s.%ld.json.tmp", j->pending[i],
+        if (!j->pending[i].confirmed) {
+            /* its document is still in the chain (a later step retries) */
+            j->pending[kept++] = j->pending[i];
+            continue;
+        }
+        snprintf(tmp, sizeof tmp, ".%s.%ld.json.tmp", j->pending[i].id,
                  (long)getpid());
-        snprintf(final, sizeof final, "%s.json", j->pending[i]);
+        snprintf(final, sizeof final, "%s.json", j->pending[i].id);
         if (renameat(j->dirfd, tmp, j->dirfd, final) < 0 && errno != ENOENT) {
             if (!failed)
                 e = errno;
             failed = 1;
-            memcpy(j->pending[kept++], j->pending[i], 65);
+            j->pending[kept++] = j->pending[i];
         }
     }
     j->npending = kept;
@@ -243,9 +264,69 @@ static nd_status_t json_flush(void *state, int sync, char *err, size_t errlen)
     return ND_OK;
 }
 
+/* Forget `id` from the files waiting for the flush. Returns 1 when it
+ * was there (its temporary file is then this instance's to remove). */
+static int forget_pending(struct json_out *j, const char *id)
+{
+    int found = 0;
+    pthread_mutex_lock(&j->lock);
+    for (size_t i = 0; i < j->npending; i++)
+        if (!memcmp(j->pending[i].id, id, 65)) {
+            memmove(&j->pending[i], &j->pending[i + 1],
+                    (j->npending - i - 1) * sizeof *j->pending);
+            j->npending--;
+            found = 1;
+            break;
+        }
+    pthread_mutex_unlock(&j->lock);
+    return found;
+}
+
+static nd_status_t json_withdraw(void *state, nd_doc_t *doc)
+{
+    struct json_out *j = state;
+    const char *id = nd_doc_id(doc);
+    char name[128];
+    if (forget_pending(j, id))
+        snprintf(name, sizeof name, ".%s.%ld.json.tmp", id, (long)getpid());
+    else
+        snprintf(name, sizeof name, "%s.json", id);
+    if (unlinkat(j->dirfd, name, 0) < 0 && errno != ENOENT) {
+        int e = errno;
+        nd_doc_error(doc, "cannot remove %s/%s: %s", j->dir, name, strerror(e));
+        return classify(e);
+    }
+    if (j->sync != SYNC_NONE && fsync(j->dirfd) < 0) {
+        int e = errno;
+        nd_doc_error(doc, "cannot sync the folder %s: %s", j->dir, strerror(e));
+        return classify(e);
+    }
+    nd_counter_add(j->self, "withdrawn", 1);
+    return ND_OK;
+}
+
+static void json_confirm(void *state, nd_doc_t *doc)
+{
+    struct json_out *j = state;
+    const char *id = nd_doc_id(doc);
+    pthread_mutex_lock(&j->lock);
+    for (size_t i = 0; i < j->npending; i++)
+        if (!j->pending[i].confirmed && !memcmp(j->pending[i].id, id, 65)) {
+            j->pending[i].confirmed = 1;
+            break;
+        }
+    pthread_mutex_unlock(&j->lock);
+}
+
 static void json_fini(void *state)
 {
     struct json_out *j = state;
+    for (size_t i = 0; i < j->npending; i++) {
+        char tmp[128];
+        snprintf(tmp, sizeof tmp, ".%s.%ld.json.tmp", j->pending[i].id,
+                 (long)getpid());
+        unlinkat(j->dirfd, tmp, 0);
+    }
     close(j->dirfd);
     pthread_mutex_destroy(&j->lock);
     free(j->pending);
@@ -272,6 +353,8 @@ static const nd_plugin_t json_plugin = {
     .process = json_process,
     .flush = json_flush,
     .fini = json_fini,
+    .withdraw = json_withdraw,
+    .confirm = json_confirm,
 };
 
 ND_PLUGIN(json_plugin)

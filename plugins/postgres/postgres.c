@@ -23,12 +23,19 @@
  * confirmed flush is kept: if the connection broke before the
  * confirmation, the server may have lost those commits (a crash), so the
  * flush writes them again before confirming. The host retries a failed
- * flush, not the documents, so the exporter must be able to. */
+ * flush, not the documents, so the exporter must be able to.
+ *
+ * A document that fails after this step is withdrawn: its rows are
+ * deleted by id (entities and topics by cascade) in a commit that waits
+ * for the WAL flush unless durable is none; a server that is away makes
+ * that a RETRY like any other write. */
 #include <newsdesk/plugin.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../common/replay.h"
 
 /* Migration n (1-based) takes the schema from version n-1 to n. */
 static const char *const migrations[] = {
@@ -103,8 +110,7 @@ struct pg {
     char *conninfo;
     PGconn *conn;
     enum { MODE_BATCH, MODE_ALWAYS, MODE_NONE } mode;
-    char **pending; /* batch: JSON of the commits not yet confirmed */
-    size_t npending, cap;
+    struct replay pending; /* batch: the commits not yet confirmed */
     int lost;       /* the connection went with such commits unconfirmed */
 };
 
@@ -112,33 +118,13 @@ static void drop_connection(struct pg *p)
 {
     PQfinish(p->conn);
     p->conn = NULL;
-    if (p->npending)
+    if (p->pending.n)
         p->lost = 1;
-}
-
-static int keep_pending(struct pg *p, const char *json, size_t len)
-{
-    if (p->npending == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        char **n = realloc(p->pending, cap * sizeof *n);
-        if (!n)
-            return -1;
-        p->pending = n, p->cap = cap;
-    }
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return -1;
-    memcpy(copy, json, len);
-    copy[len] = '\0';
-    p->pending[p->npending++] = copy;
-    return 0;
 }
 
 static void drop_pending(struct pg *p)
 {
-    for (size_t i = 0; i < p->npending; i++)
-        free(p->pending[i]);
-    p->npending = 0;
+    replay_clear(&p->pending);
     p->lost = 0;
 }
 
@@ -326,7 +312,7 @@ static nd_status_t pg_process(void *state, nd_doc_t *doc)
     PGresult *r = PQexecPrepared(p->conn, "nd_upsert", 1, params, NULL, NULL, 0);
     if (PQresultStatus(r) == PGRES_COMMAND_OK) {
         PQclear(r);
-        if (p->mode == MODE_BATCH && keep_pending(p, json, len) < 0) {
+        if (p->mode == MODE_BATCH && replay_keep(&p->pending, json, len) < 0) {
             /* Committed, but it could not be replayed after a crash:
              * confirm it now rather than leave it to the flush. */
             char e[512];
@@ -357,7 +343,7 @@ static nd_status_t pg_process(void *state, nd_doc_t *doc)
 static nd_status_t pg_flush(void *state, int sync, char *err, size_t errlen)
 {
     struct pg *p = state;
-    if (p->mode != MODE_BATCH || !p->npending || (!sync && !p->lost))
+    if (p->mode != MODE_BATCH || !p->pending.n || (!sync && !p->lost))
         return ND_OK;
     if (p->conn && PQstatus(p->conn) != CONNECTION_OK)
         drop_connection(p);
@@ -367,8 +353,8 @@ static nd_status_t pg_flush(void *state, int sync, char *err, size_t errlen)
     if (p->lost) {
         /* Those commits may have gone with a server crash: write them
          * again (the upsert makes that harmless) before confirming. */
-        for (size_t i = 0; i < p->npending; i++) {
-            const char *params[] = {p->pending[i]};
+        for (size_t i = 0; i < p->pending.n; i++) {
+            const char *params[] = {p->pending.json[i]};
             PGresult *r = PQexecPrepared(p->conn, "nd_upsert", 1, params, NULL,
                                          NULL, 0);
             int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -377,14 +363,14 @@ static nd_status_t pg_flush(void *state, int sync, char *err, size_t errlen)
             PQclear(r);
             if (!ok) {
                 snprintf(err, errlen, "cannot write again %zu documents whose "
-                         "commits were not confirmed: %s", p->npending, e);
+                         "commits were not confirmed: %s", p->pending.n, e);
                 if (PQstatus(p->conn) != CONNECTION_OK)
                     drop_connection(p);
                 return ND_RETRY;
             }
         }
         nd_log(p->self, ND_LOG_NOTICE, "wrote again %zu documents whose commits "
-               "were not confirmed when the connection broke", p->npending);
+               "were not confirmed when the connection broke", p->pending.n);
         p->lost = 0;
     }
     /* The WAL is flushed in order: waiting for this commit waits for
@@ -393,7 +379,7 @@ static nd_status_t pg_flush(void *state, int sync, char *err, size_t errlen)
                 "UPDATE newsdesk_schema SET flushed = now(); COMMIT;",
                 e, sizeof e) < 0) {
         snprintf(err, errlen, "cannot confirm %zu commits are durable: %s",
-                 p->npending, e);
+                 p->pending.n, e);
         if (PQstatus(p->conn) != CONNECTION_OK)
             drop_connection(p);
         else
@@ -404,13 +390,51 @@ static nd_status_t pg_flush(void *state, int sync, char *err, size_t errlen)
     return ND_OK;
 }
 
+static nd_status_t pg_withdraw(void *state, nd_doc_t *doc)
+{
+    struct pg *p = state;
+    const char *id = nd_doc_id(doc);
+    replay_forget(&p->pending, id);
+    char err[600] = "";
+    if ((!p->conn || PQstatus(p->conn) != CONNECTION_OK) &&
+        connect_db(p, err, sizeof err) < 0) {
+        nd_doc_error(doc, "%s", err);
+        return ND_RETRY;
+    }
+    char e[512] = "";
+    const char *params[] = {id};
+    int ok = exec_ok(p->conn, p->mode == MODE_NONE
+                                  ? "BEGIN"
+                                  : "BEGIN; SET LOCAL synchronous_commit = on",
+                     e, sizeof e) == 0;
+    if (ok) {
+        PGresult *r = PQexecParams(p->conn, "DELETE FROM documents WHERE id = $1",
+                                   1, NULL, params, NULL, NULL, 0);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            one_line(e, sizeof e, PQresultErrorMessage(r));
+        PQclear(r);
+    }
+    if (ok)
+        ok = exec_ok(p->conn, "COMMIT", e, sizeof e) == 0;
+    if (!ok) {
+        nd_doc_error(doc, "PostgreSQL: cannot delete the failed document: %s", e);
+        if (PQstatus(p->conn) != CONNECTION_OK)
+            drop_connection(p);
+        else
+            rollback(p->conn);
+        return ND_RETRY;
+    }
+    nd_counter_add(p->self, "withdrawn", 1);
+    return ND_OK;
+}
+
 static void pg_fini(void *state)
 {
     struct pg *p = state;
     if (p->conn)
         PQfinish(p->conn);
-    drop_pending(p);
-    free(p->pending);
+    replay_free(&p->pending);
     free(p->conninfo);
     free(p);
 }
@@ -437,6 +461,7 @@ static const nd_plugin_t pg_plugin = {
     .process = pg_process,
     .flush = pg_flush,
     .fini = pg_fini,
+    .withdraw = pg_withdraw,
 };
 
 ND_PLUGIN(pg_plugin)

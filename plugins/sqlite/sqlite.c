@@ -23,7 +23,12 @@
  * batch mode the JSON of each document committed since the last flush is
  * kept until a flush succeeds: after a failed one (the sync may have lost
  * what it was syncing) the next flush writes them again before syncing,
- * because the host retries the flush, not the documents. */
+ * because the host retries the flush, not the documents.
+ *
+ * A document that fails after this step is withdrawn: its rows are
+ * deleted (and it is forgotten for the replay), in a transaction synced
+ * at once unless durable is none, so that a failed document leaves no
+ * row behind, power cuts included. */
 #include <errno.h>
 #include <newsdesk/plugin.h>
 #include <sqlite3.h>
@@ -32,6 +37,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "../common/paths.h"
+#include "../common/replay.h"
 
 /* Migration n (1-based) takes the schema from version n-1 to n. Append
  * only: an archive written by an older newsdesk is brought up to date. */
@@ -84,7 +90,8 @@ static const char *const migrations[] = {
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ?1 is the document's JSON; ?2 its row id once the upsert gave it. */
-enum { ST_UPSERT, ST_DEL_ENT, ST_DEL_TOP, ST_ENT, ST_TOP, ST_MARK, ST_N };
+enum { ST_UPSERT, ST_DEL_ENT, ST_DEL_TOP, ST_ENT, ST_TOP, ST_MARK, ST_WITHDRAW,
+       ST_N };
 static const char *const statements[ST_N] = {
     [ST_UPSERT] =
         "INSERT INTO documents (id, name, media_type, bytes, received, "
@@ -128,6 +135,8 @@ static const char *const statements[ST_N] = {
                "WHERE json_type(t.value, '$.id') = 'text'",
     [ST_MARK] = "UPDATE newsdesk_flush "
                 "SET flushed = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1",
+    /* entities and topics go by ON DELETE CASCADE, the index by trigger */
+    [ST_WITHDRAW] = "DELETE FROM documents WHERE id = ?1",
 };
 
 struct archive {
@@ -137,8 +146,7 @@ struct archive {
     sqlite3_stmt *st[ST_N];
     enum { MODE_BATCH, MODE_ALWAYS, MODE_NONE } mode;
     int replay;     /* a flush failed: write the pending documents again */
-    char **pending; /* batch: JSON of the documents since the last flush */
-    size_t npending, cap;
+    struct replay pending; /* batch: the documents since the last flush */
     char why[256];  /* SQLite's message for the last failure, taken before
                        a ROLLBACK replaces it */
 };
@@ -311,28 +319,8 @@ static int write_json(struct archive *a, const char *json, size_t len)
 
 static void drop_pending(struct archive *a)
 {
-    for (size_t i = 0; i < a->npending; i++)
-        free(a->pending[i]);
-    a->npending = 0;
+    replay_clear(&a->pending);
     a->replay = 0;
-}
-
-static int keep_pending(struct archive *a, const char *json, size_t len)
-{
-    if (a->npending == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        char **p = realloc(a->pending, cap * sizeof *p);
-        if (!p)
-            return -1;
-        a->pending = p, a->cap = cap;
-    }
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return -1;
-    memcpy(copy, json, len);
-    copy[len] = '\0';
-    a->pending[a->npending++] = copy;
-    return 0;
 }
 
 /* One transaction: BEGIN IMMEDIATE (a locked database shows up here, as a
@@ -370,7 +358,7 @@ static nd_status_t sqlite_process(void *state, nd_doc_t *doc)
     int rc = write_one(a, json, len);
     if (rc != SQLITE_OK)
         return failed(a, doc, "cannot write the document to", rc);
-    if (a->mode == MODE_BATCH && keep_pending(a, json, len) < 0) {
+    if (a->mode == MODE_BATCH && replay_keep(&a->pending, json, len) < 0) {
         /* Committed, but it could not be written again after a failed
          * flush: make it durable now instead. */
         if (sqlite3_wal_checkpoint_v2(a->db, NULL, SQLITE_CHECKPOINT_FULL, NULL,
@@ -389,12 +377,12 @@ static nd_status_t sqlite_process(void *state, nd_doc_t *doc)
 static nd_status_t sqlite_flush(void *state, int sync, char *err, size_t errlen)
 {
     struct archive *a = state;
-    if (a->mode != MODE_BATCH || !sync || !a->npending)
+    if (a->mode != MODE_BATCH || !sync || !a->pending.n)
         return ND_OK;
     int rc = noted(a, sqlite3_exec(a->db, "PRAGMA synchronous = FULL; BEGIN IMMEDIATE",
                                    NULL, NULL, NULL));
-    for (size_t i = 0; rc == SQLITE_OK && a->replay && i < a->npending; i++)
-        rc = noted(a, write_json(a, a->pending[i], strlen(a->pending[i])));
+    for (size_t i = 0; rc == SQLITE_OK && a->replay && i < a->pending.n; i++)
+        rc = noted(a, write_json(a, a->pending.json[i], strlen(a->pending.json[i])));
     if (rc == SQLITE_OK)
         rc = noted(a, step_done(a->st[ST_MARK]));
     if (rc == SQLITE_OK)
@@ -404,15 +392,43 @@ static nd_status_t sqlite_flush(void *state, int sync, char *err, size_t errlen)
     sqlite3_exec(a->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot make %zu documents durable in %s: %s",
-                 a->npending, a->path, a->why);
+                 a->pending.n, a->path, a->why);
         a->replay = 1;
         return transient(rc) ? ND_RETRY : ND_FAIL;
     }
     if (a->replay)
         nd_log(a->self, ND_LOG_NOTICE, "%s: wrote again %zu documents after a "
-               "failed flush", a->path, a->npending);
+               "failed flush", a->path, a->pending.n);
     drop_pending(a);
     nd_counter_add(a->self, "flushes", 1);
+    return ND_OK;
+}
+
+/* Delete the document's rows, synced unless durable is none. */
+static nd_status_t sqlite_withdraw(void *state, nd_doc_t *doc)
+{
+    struct archive *a = state;
+    const char *id = nd_doc_id(doc);
+    replay_forget(&a->pending, id);
+    int rc = noted(a, sqlite3_exec(a->db, a->mode == MODE_NONE
+                                              ? "BEGIN IMMEDIATE"
+                                              : "PRAGMA synchronous = FULL; "
+                                                "BEGIN IMMEDIATE",
+                                   NULL, NULL, NULL));
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(a->st[ST_WITHDRAW], 1, id, -1, SQLITE_STATIC);
+        rc = noted(a, step_done(a->st[ST_WITHDRAW]));
+        sqlite3_clear_bindings(a->st[ST_WITHDRAW]);
+    }
+    if (rc == SQLITE_OK)
+        rc = noted(a, sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL));
+    if (rc != SQLITE_OK && !sqlite3_get_autocommit(a->db))
+        sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+    if (a->mode == MODE_BATCH)
+        sqlite3_exec(a->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return failed(a, doc, "cannot delete the failed document from", rc);
+    nd_counter_add(a->self, "withdrawn", 1);
     return ND_OK;
 }
 
@@ -421,8 +437,7 @@ static void sqlite_fini(void *state)
     struct archive *a = state;
     if (a->db && !sqlite3_get_autocommit(a->db))
         sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-    drop_pending(a);
-    free(a->pending);
+    replay_free(&a->pending);
     archive_free(a);
 }
 
@@ -449,6 +464,7 @@ static const nd_plugin_t sqlite_plugin = {
     .process = sqlite_process,
     .flush = sqlite_flush,
     .fini = sqlite_fini,
+    .withdraw = sqlite_withdraw,
 };
 
 ND_PLUGIN(sqlite_plugin)

@@ -1,6 +1,6 @@
 /* A test processor that misbehaves on request, for the daemon's tests:
  * asks for retries while a file exists, kills the daemon on a marker word,
- * and can be slow. */
+ * fails documents holding another, and can be slow. */
 #include <newsdesk/plugin.h>
 #include <signal.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 struct faulty {
-    const char *retry_while, *crash_on;
+    const char *retry_while, *crash_on, *fail_on;
     int64_t delay_ms;
 };
 
@@ -20,6 +20,7 @@ static int faulty_init(nd_instance_t *self, const nd_opts_t *opts,
     (void)self, (void)err, (void)errlen;
     cfg.retry_while = nd_opt_isset(opts, "retry_while") ? nd_opt_str(opts, "retry_while") : NULL;
     cfg.crash_on = nd_opt_isset(opts, "crash_on") ? nd_opt_str(opts, "crash_on") : NULL;
+    cfg.fail_on = nd_opt_isset(opts, "fail_on") ? nd_opt_str(opts, "fail_on") : NULL;
     cfg.delay_ms = nd_opt_int(opts, "delay");
     *state = &cfg;
     return 0;
@@ -36,6 +37,10 @@ static nd_status_t faulty_process(void *st, nd_doc_t *doc)
     }
     if (f->crash_on && text && strstr(text, f->crash_on))
         raise(SIGKILL);
+    if (f->fail_on && text && strstr(text, f->fail_on)) {
+        nd_doc_error(doc, "the test step refuses this document");
+        return ND_FAIL;
+    }
     if (f->retry_while && access(f->retry_while, F_OK) == 0) {
         nd_doc_error(doc, "the test sink is down");
         return ND_RETRY;
@@ -46,6 +51,7 @@ static nd_status_t faulty_process(void *st, nd_doc_t *doc)
 static const nd_option_t options[] = {
     {"retry_while", ND_OPT_PATH, NULL, 0, 0, 0, NULL, "retry while this file exists"},
     {"crash_on", ND_OPT_STRING, NULL, 0, 0, 0, NULL, "kill the process on this text"},
+    {"fail_on", ND_OPT_STRING, NULL, 0, 0, 0, NULL, "fail documents holding this text"},
     {"delay", ND_OPT_DURATION, "0ms", 0, 0, 0, NULL, "sleep per document"},
     {0},
 };
