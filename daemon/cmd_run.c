@@ -1,6 +1,7 @@
 /* `newsdesk run`: the daemon, in the foreground. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "commands.h"
@@ -59,6 +60,13 @@ int cmd_run(int argc, char **argv)
         /* Folders checked, watch added: now systemd may call it started. */
         service_ready(&sv, &dm);
         uv_run(&loop, UV_RUN_DEFAULT);
+        if (dm.abandoned) {
+            /* stop_timeout: worker threads are still in steps of the
+             * chain, so nothing they use may be freed, nor may they be
+             * joined. Their files are back in the inbox. */
+            service_close(&sv);
+            _exit(0);
+        }
         /* A reload may have replaced the chain this function loaded. */
         p = dm.p;
     }

@@ -97,6 +97,10 @@ const nd_option_t config_service_options[] = {
      "first wait before a step that asked for a retry runs again"},
     {"retry_max", ND_OPT_DURATION, "5m", ND_OPT_RANGE, 1, 86400000, NULL,
      "longest wait between retries (the wait doubles, with jitter)"},
+    {"stop_timeout", ND_OPT_DURATION, "20s", ND_OPT_RANGE, 0, 3600000, NULL,
+     "on SIGTERM, how long documents in a step may take to finish before "
+     "their files go back to the inbox and the daemon exits anyway (keep "
+     "it below the unit's TimeoutStopSec)"},
     {0},
 };
 
@@ -569,9 +573,11 @@ int config_load(struct config *c, const char *file, struct registry *reg,
 
     yaml_node_t *root = yaml_document_get_root_node(&r.doc);
     yaml_node_t *pipeline = NULL;
-    if (root && root->type == YAML_SCALAR_NODE &&
-        !*(char *)root->data.scalar.value)
+    if (!root || (root->type == YAML_SCALAR_NODE &&
+                  !*(char *)root->data.scalar.value)) {
         root = NULL; /* an empty file: all defaults */
+        c->empty = 1;
+    }
     if (root && root->type != YAML_MAPPING_NODE) {
         errs_add(errs, "%s:%d:%d: expected a mapping with the keys inbox, "
                  "service and pipeline, got %s", AT(&r, root), node_kind(root));

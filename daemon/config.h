@@ -40,6 +40,7 @@ struct config {
     struct step_config *steps;
     size_t nsteps;
     int default_chain;    /* no `pipeline` key: the built-in chain */
+    int empty;            /* the file holds nothing (or only comments) */
 };
 
 extern const nd_option_t config_inbox_options[];

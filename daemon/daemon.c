@@ -6,12 +6,25 @@
  * a job on the thread pool, which reads it and runs the pipeline. Then:
  *   RETRY  the job waits on a timer (backoff_ms) and runs again from the
  *          step that asked, the file still in work/;
- *   FAIL   the worker moves the file to failed/ with its error record;
+ *   FAIL   what the steps accepted of it is taken back (pipeline_run), and
+ *          the worker files it in failed/ with its error record;
  *   OK     with a flushing exporter in the chain, the job joins the next
  *          group commit and the file moves to done/ only after the flush
  *          made its exports durable; without one, at once.
+ * Filing itself can fail (a full state disk): the file then stays in
+ * work/, which is what the log says, and only the filing is retried.
  * `inflight` counts files from claim to outcome; at max_inflight the loop
- * stops claiming and the inbox on disk is the queue. */
+ * stops claiming and the inbox on disk is the queue.
+ *
+ * Crashes are counted against the documents a worker was processing when
+ * the daemon died, never against the ones that only waited (see
+ * store_running_note); those "suspects" run first after a restart, one at
+ * a time, so that a document that really kills the daemon is told apart
+ * from the ones that happened to run beside it.
+ *
+ * A sink that is down, a full disk or a failing group commit is an outage:
+ * it is logged once at warning when it starts and once at notice when it
+ * ends, not once per document per retry. */
 #include "daemon.h"
 
 #include <dirent.h>
@@ -47,13 +60,19 @@ struct job {
     struct job *prev, *next;
     char name[NAME_MAX + 1]; /* in work/ */
     int fd;                 /* open until the worker has read it */
-    unsigned crashes;       /* daemon deaths with this file in flight */
+    unsigned crashes;       /* daemon deaths with this file being processed */
+    unsigned slot;          /* its note in running/ while on the pool */
+    int exported;           /* exports durable: only the move to done/ is
+                               left (it failed once) */
+    size_t next_child;      /* failed children filed so far are before it */
     nd_doc_t *doc;
     enum outcome out;
     int64_t started_ms;
     /* a failure before there is a document, or in filing it */
     const char *stage;
     char msg[512];
+    char filing_error[NAME_MAX * 4 + 160]; /* why filing failed, or "" */
+    char waits_on[OUTAGE_KEY_MAX]; /* the outage its last retry was part of */
     char final[NAME_MAX + 1];
     size_t failed_children;
 };
@@ -93,7 +112,18 @@ static unsigned runs_of(const struct job *j)
     return (j->doc ? j->doc->attempts : 0) + 1 + j->crashes;
 }
 
-/* Move the job's file to failed/ with its record. */
+/* Filing failed with -errno `rc`: the file is still in work/, and the
+ * filing alone is retried. */
+static void filing_failed(struct job *j, const char *what, int rc)
+{
+    snprintf(j->filing_error, sizeof j->filing_error, "%s: %s", what,
+             strerror(-rc));
+    j->out = OUT_RETRY;
+}
+
+/* Move the job's file to failed/ with its record. If that cannot be done,
+ * the file is still in work/ (store_fail writes the record first and
+ * moves nothing on an error), and only the filing is retried. */
 static void file_failed(struct job *j)
 {
     struct daemon *dm = j->dm;
@@ -108,22 +138,26 @@ static void file_failed(struct job *j)
         .attempts = runs_of(j),
     };
     int rc = store_fail(&dm->store, j->name, &f, j->final, sizeof j->final);
-    if (rc < 0)
-        snprintf(j->msg, sizeof j->msg, "cannot move it to failed/: %s",
-                 strerror(-rc));
-    else if (j->crashes)
+    if (rc < 0) {
+        filing_failed(j, "cannot write its error record into failed/", rc);
+        return;
+    }
+    j->filing_error[0] = '\0';
+    if (j->crashes)
         store_clear_crashes(&dm->store, j->name);
-    j->out = rc < 0 ? OUT_RETRY : OUT_FAILED;
+    j->out = OUT_FAILED;
 }
 
 /* File a job whose exports are durable: failed children get their own
- * records, then the file goes to done/. */
+ * files and records in failed/ (in order; a retry goes on from the first
+ * one not filed), then the file goes to done/. */
 static void file_done(struct job *j)
 {
     struct daemon *dm = j->dm;
     nd_doc_t *d = j->doc;
-    for (size_t i = 0; i < d->nchildren; i++) {
-        nd_doc_t *c = d->children[i];
+    j->exported = 1;
+    for (; j->next_child < d->nchildren; j->next_child++) {
+        nd_doc_t *c = d->children[j->next_child];
         if (c->state != DOC_FAILED)
             continue;
         struct failure f = {
@@ -135,20 +169,23 @@ static void file_done(struct job *j)
         char got[NAME_MAX + 1];
         int rc = store_fail_bytes(&dm->store, c->name, c->raw, c->raw_len,
                                   &f, got, sizeof got);
-        if (rc < 0)
-            log_error("id=%.16s file=\"%s\": cannot write its failed/ "
-                      "record: %s", c->id, c->name, strerror(-rc));
-        else
-            j->failed_children++;
+        if (rc < 0) {
+            char what[NAME_MAX + 64], q[LOG_QUOTE_MAX];
+            snprintf(what, sizeof what, "cannot write its failed item \"%s\" "
+                     "into failed/", log_quote(c->name, q));
+            filing_failed(j, what, rc);
+            return;
+        }
+        j->failed_children++;
     }
     int rc = store_done(&dm->store, j->name, dm->delete_done, j->final,
                         sizeof j->final);
     if (rc < 0) {
-        snprintf(j->msg, sizeof j->msg, "cannot move it to done/: %s",
-                 strerror(-rc));
-        j->out = OUT_RETRY;
+        filing_failed(j, dm->delete_done ? "cannot delete it from work/ "
+                      "(on_success: delete)" : "cannot move it into done/", rc);
         return;
     }
+    j->filing_error[0] = '\0';
     if (j->crashes)
         store_clear_crashes(&dm->store, j->name);
     j->out = OUT_DONE;
@@ -185,26 +222,33 @@ static void read_doc(struct job *j)
 static void work_cb(uv_work_t *w)
 {
     struct job *j = w->data;
-    if (!j->doc && !j->stage)
-        read_doc(j);
-    if (j->stage) {
-        file_failed(j);
-        return;
+    struct daemon *dm = j->dm;
+    store_running_note(&dm->store, j->slot, j->name);
+    if (j->exported) {
+        file_done(j);
+    } else {
+        if (!j->doc && !j->stage)
+            read_doc(j);
+        if (j->stage) {
+            file_failed(j);
+        } else {
+            switch (pipeline_run(j->p, j->doc)) {
+            case ND_OK:
+                if (j->has_flush)
+                    j->out = OUT_NONE;
+                else
+                    file_done(j);
+                break;
+            case ND_RETRY:
+                j->out = OUT_RETRY;
+                break;
+            default:
+                file_failed(j);
+                break;
+            }
+        }
     }
-    switch (pipeline_run(j->p, j->doc)) {
-    case ND_OK:
-        if (j->has_flush)
-            j->out = OUT_NONE;
-        else
-            file_done(j);
-        break;
-    case ND_RETRY:
-        j->out = OUT_RETRY;
-        break;
-    default:
-        file_failed(j);
-        break;
-    }
+    store_running_note(&dm->store, j->slot, "");
 }
 
 /* ---- the loop side ---------------------------------------------------- */
@@ -213,6 +257,11 @@ static void pump(struct daemon *dm);
 static void kick_flush(struct daemon *dm);
 static void maybe_finished(struct daemon *dm);
 static void after_work(uv_work_t *w, int status);
+
+static int64_t now_ms(const struct daemon *dm)
+{
+    return (int64_t)uv_now(dm->loop);
+}
 
 static void free_job_handle(uv_handle_t *h)
 {
@@ -270,16 +319,23 @@ static void release(struct job *j)
 /* Hand a job to the thread pool, or hold it until a worker is free. At
  * most `workers` documents are on the pool at once: the pool has one more
  * thread, so a group commit never waits behind a queue of documents and
- * runs while they are processed. */
+ * runs while they are processed. While a suspect runs alone, nothing
+ * joins it. */
 static void queue(struct job *j)
 {
     struct daemon *dm = j->dm;
-    if (dm->running >= dm->workers) {
+    if (dm->running >= dm->workers || (dm->isolated && dm->isolated != j)) {
         list_push(&dm->runnable, j);
         return;
     }
+    unsigned slot = 0;
+    while (dm->slot_busy[slot])
+        slot++;
+    dm->slot_busy[slot] = 1;
+    j->slot = slot;
     j->work.data = j;
     dm->running++;
+    list_push(&dm->on_pool, j);
     uv_queue_work(dm->loop, &j->work, work_cb, after_work);
 }
 
@@ -303,17 +359,22 @@ static void job_log(const struct job *j, nd_log_level_t lv, const char *fmt,
         host_doc_log(d, lv, "%s", msg);
         d->step = step, d->plugin = plugin;
     } else {
-        log_msg(lv, "id=- file=\"%s\" plugin=-: %s", j->name, msg);
+        char q[LOG_QUOTE_MAX];
+        log_msg(lv, "id=- file=\"%s\" plugin=-: %s", log_quote(j->name, q), msg);
     }
 }
 
-/* Give a claimed file back to the inbox (shutdown). */
+/* Give a claimed file back to the inbox (shutdown). The job may still be
+ * on the pool (stop_timeout): nothing of it is written here. */
 static void give_back(struct job *j)
 {
     struct daemon *dm = j->dm;
+    char back[NAME_MAX + 1], q[LOG_QUOTE_MAX];
     int rc = dm->inbox.lost ? -ENOENT
                             : store_unclaim(&dm->store, dm->inbox.set.path,
-                                            j->name, j->final, sizeof j->final);
+                                            j->name, back, sizeof back);
+    if (rc == -ENOENT && !dm->inbox.lost)
+        return; /* a worker filed it meanwhile (stop_timeout) */
     if (rc < 0) {
         job_log(j, ND_LOG_WARNING, "stays in work/ (cannot return it to the "
                 "inbox: %s); it is retried at the next start", strerror(-rc));
@@ -321,7 +382,7 @@ static void give_back(struct job *j)
     }
     dm->n.returned++;
     job_log(j, ND_LOG_INFO, "returned to the inbox as \"%s\" at shutdown",
-            j->final);
+            log_quote(back, q));
 }
 
 static void retry_due(uv_timer_t *t)
@@ -331,22 +392,41 @@ static void retry_due(uv_timer_t *t)
     queue(j);
 }
 
+/* A job runs again after a backoff, its file still in work/: a step asked
+ * for it, a step could not take back a failed document yet, or filing the
+ * outcome failed. The first retry of an outage is a warning; the rest are
+ * debug lines until it ends (see end_outage). */
+/* The outage a retrying job waits on, and why, into key. */
+static const char *retry_key(const struct job *j, char key[OUTAGE_KEY_MAX])
+{
+    if (j->filing_error[0]) {
+        snprintf(key, OUTAGE_KEY_MAX, "the state folder %s", j->dm->store.state);
+        return j->filing_error;
+    }
+    const char *step = NULL;
+    const char *why = j->doc ? pipeline_retry_reason(j->doc, &step) : NULL;
+    snprintf(key, OUTAGE_KEY_MAX, "step %s", step ? step : "?");
+    return why ? why : "the step asked to be retried";
+}
+
 static void schedule_retry(struct job *j)
 {
     struct daemon *dm = j->dm;
     dm->n.retried++;
     unsigned attempt = j->doc ? j->doc->attempts : 1;
+    if (j->filing_error[0])
+        attempt = runs_of(j);
     int64_t wait = backoff_ms(attempt ? attempt : 1, dm->retry_min,
                               dm->retry_max);
-    const char *why = j->msg[0] ? j->msg : "retry";
-    if (j->doc && j->doc->error)
-        why = j->doc->error;
-    for (size_t i = 0; j->doc && i < j->doc->nchildren; i++)
-        if (j->doc->children[i]->state == DOC_PENDING && j->doc->children[i]->error)
-            why = j->doc->children[i]->error;
-    job_log(j, ND_LOG_NOTICE, "%s; retrying in %lld ms (attempt %u), the file "
-            "stays in work/", why, (long long)wait, runs_of(j) + 1);
-    j->msg[0] = '\0';
+    const char *why = retry_key(j, j->waits_on);
+    if (outage_retry(&dm->outages, j->waits_on, now_ms(dm)))
+        job_log(j, ND_LOG_WARNING, "%s; the file stays in work/ and is tried "
+                "again in %lld ms; until %s works again, documents waiting "
+                "on it (%zu now) are logged at debug level", why,
+                (long long)wait, j->waits_on, dm->waiting_retry.n + 1);
+    else
+        job_log(j, ND_LOG_DEBUG, "%s; retrying in %lld ms (attempt %u), the "
+                "file stays in work/", why, (long long)wait, runs_of(j) + 1);
     if (!j->timer_ready) {
         uv_timer_init(dm->loop, &j->timer);
         j->timer.data = j;
@@ -356,30 +436,44 @@ static void schedule_retry(struct job *j)
     uv_timer_start(&j->timer, retry_due, (uint64_t)wait, 0);
 }
 
+/* `key` (an outage's) works again. */
+static void end_outage(struct daemon *dm, const char *key)
+{
+    int64_t lasted;
+    uint64_t retries;
+    if (outage_end(&dm->outages, key, now_ms(dm), &lasted, &retries))
+        log_notice("%s works again after %.1f s (%llu retries waited on it; "
+                   "%zu documents still waiting to be retried)", key,
+                   (double)lasted / 1000, (unsigned long long)retries,
+                   dm->waiting_retry.n);
+}
+
 static void report(struct job *j)
 {
     struct daemon *dm = j->dm;
-    int64_t ms = (int64_t)uv_now(dm->loop) - j->started_ms;
+    int64_t ms = now_ms(dm) - j->started_ms;
+    char q[LOG_QUOTE_MAX];
     if (j->out == OUT_DONE) {
         dm->n.done++;
         dm->n.failed_children += j->failed_children;
         if (j->failed_children)
             job_log(j, ND_LOG_INFO, "done in %lld ms: %s; %zu of its %zu "
                     "documents failed (see failed/)", (long long)ms,
-                    dm->delete_done ? "deleted" : j->final,
+                    dm->delete_done ? "deleted" : log_quote(j->final, q),
                     j->failed_children, j->doc->nchildren);
         else if (dm->delete_done)
             job_log(j, ND_LOG_INFO, "done in %lld ms; deleted "
                     "(on_success: delete)", (long long)ms);
         else
             job_log(j, ND_LOG_INFO, "done in %lld ms: done/%s", (long long)ms,
-                    j->final);
+                    log_quote(j->final, q));
     } else {
         dm->n.failed++;
         const char *why = j->stage || !j->doc || !j->doc->error ? j->msg
                                                                 : j->doc->error;
+        log_quote(j->final, q);
         job_log(j, ND_LOG_WARNING, "failed: %s; moved to failed/%s with "
-                "failed/%s.error.json", why, j->final, j->final);
+                "failed/%s.error.json", why, q, q);
     }
 }
 
@@ -389,15 +483,36 @@ static void after_work(uv_work_t *w, int status)
     struct daemon *dm = j->dm;
     (void)status;
     dm->running--;
-    if (dm->runnable.head) {
+    dm->slot_busy[j->slot] = 0;
+    list_remove(&dm->on_pool, j);
+    if (dm->isolated == j)
+        dm->isolated = NULL;
+    if (dm->abandoned) {
+        /* stop_timeout gave its file back; the loop is ending. */
+        return;
+    }
+    if (dm->runnable.head && !dm->isolated) {
         struct job *next = dm->runnable.head;
         list_remove(&dm->runnable, next);
         queue(next);
+    }
+    /* A job that waited on an outage and got past it ends it; filing a
+     * file ends a full state folder. */
+    char key[OUTAGE_KEY_MAX] = "";
+    if (j->out == OUT_RETRY)
+        retry_key(j, key);
+    if (j->waits_on[0] && strcmp(key, j->waits_on))
+        end_outage(dm, j->waits_on);
+    j->waits_on[0] = '\0';
+    if (j->out == OUT_DONE || j->out == OUT_FAILED) {
+        snprintf(key, sizeof key, "the state folder %s", dm->store.state);
+        end_outage(dm, key);
     }
     switch (j->out) {
     case OUT_NONE:
         list_push(&dm->waiting_flush, j);
         kick_flush(dm);
+        pump(dm); /* the pool may have room now that a suspect is done */
         return;
     case OUT_RETRY:
         if (dm->stopping) {
@@ -405,6 +520,7 @@ static void after_work(uv_work_t *w, int status)
             release(j);
         } else {
             schedule_retry(j);
+            pump(dm);
         }
         return;
     default:
@@ -459,9 +575,11 @@ static void flush_done(uv_work_t *w, int status)
         dm->flush_attempt++;
         int64_t wait = backoff_ms(dm->flush_attempt, dm->retry_min,
                                   dm->retry_max);
-        log_error("export not made durable for %zu documents: %s; trying "
-                  "again in %lld ms (their files stay in work/)",
-                  dm->flushing.n, r->err, (long long)wait);
+        log_msg(outage_retry(&dm->outages, "the group commit", now_ms(dm))
+                    ? ND_LOG_WARNING : ND_LOG_DEBUG,
+                "export not made durable for %zu documents: %s; trying "
+                "again in %lld ms (their files stay in work/)",
+                dm->flushing.n + dm->waiting_flush.n, r->err, (long long)wait);
         /* The group goes back in front of whatever finished since. */
         while (dm->flushing.tail) {
             struct job *j = dm->flushing.tail;
@@ -482,16 +600,25 @@ static void flush_done(uv_work_t *w, int status)
     dm->flush_attempt = 0;
     dm->n.flushes++;
     free(r);
+    end_outage(dm, "the group commit");
+    char state_key[OUTAGE_KEY_MAX];
+    snprintf(state_key, sizeof state_key, "the state folder %s", dm->store.state);
     while (dm->flushing.head) {
         struct job *j = dm->flushing.head;
         list_remove(&dm->flushing, j);
         if (j->out == OUT_RETRY) {
-            /* Exported, but the file could not be moved: say so and try
-             * the move again with the next group. */
-            job_log(j, ND_LOG_ERROR, "%s", j->msg);
-            list_push(&dm->waiting_flush, j);
+            /* Exported durably, but the file could not be moved: only the
+             * move is tried again, after a backoff. */
+            if (dm->stopping) {
+                give_back(j);
+                dm->inflight--;
+                free_job(j);
+            } else {
+                schedule_retry(j);
+            }
             continue;
         }
+        end_outage(dm, state_key);
         report(j);
         dm->inflight--;
         free_job(j);
@@ -639,26 +766,33 @@ static int claim(struct daemon *dm, const char *name)
 }
 
 /* A file left in work/ by a daemon that died: retried, unless it has
- * crashed the daemon max_attempts times, then failed as poison. */
-static void recover(struct daemon *dm, const char *name)
+ * crashed the daemon max_attempts times, then failed as poison. A suspect
+ * (it was being processed when the daemon died: its crash counter was
+ * raised at start-up) runs alone. */
+static void recover(struct daemon *dm, const char *name, int suspect)
 {
     struct job *j = new_job(dm, name);
     if (!j)
-        return;
+        return; /* still in work/: retried at the next start */
     dm->n.recovered++;
-    unsigned crashes = store_crashes(&dm->store, name) + 1;
+    unsigned crashes = store_crashes(&dm->store, name);
     j->crashes = crashes;
+    char q[LOG_QUOTE_MAX];
+    log_quote(name, q);
     if (crashes >= dm->max_attempts) {
         j->stage = "crash";
         snprintf(j->msg, sizeof j->msg, "the daemon stopped abnormally %u "
                  "times while processing it (inbox.max_attempts is %u): left "
                  "out as a poison document", crashes, dm->max_attempts);
         j->crashes = crashes - 1; /* runs_of adds the current one */
+    } else if (suspect) {
+        log_notice("id=- file=\"%s\" plugin=-: it was being processed when "
+                   "the daemon stopped abnormally (%u of %u times allowed); "
+                   "processing it again, alone", q, crashes, dm->max_attempts);
+        dm->isolated = j;
     } else {
-        store_set_crashes(&dm->store, name, crashes);
-        log_notice("id=- file=\"%s\" plugin=-: found in work/ after an "
-                   "abnormal stop (%u of %u allowed); processing it again",
-                   name, crashes, dm->max_attempts);
+        log_debug("id=- file=\"%s\" plugin=-: found in work/, where it "
+                  "waited when the daemon stopped; processing it again", q);
     }
     start_job(dm, j);
 }
@@ -687,8 +821,13 @@ static void pump(struct daemon *dm)
         dm->switching = 0;
     }
     while (!dm->stopping && dm->inflight < dm->max_inflight) {
+        if (dm->isolated)
+            return; /* a suspect runs alone */
         if (dm->recover_next < dm->nrecover) {
-            recover(dm, dm->recover[dm->recover_next]);
+            int suspect = dm->recover_next < dm->nsuspects;
+            if (suspect && dm->running)
+                return; /* it waits for the pool to be idle */
+            recover(dm, dm->recover[dm->recover_next], suspect);
             free(dm->recover[dm->recover_next]);
             dm->recover[dm->recover_next++] = NULL;
             continue;
@@ -734,11 +873,37 @@ static int list_work(struct daemon *dm, char *err, size_t errlen)
         dm->nrecover++;
     }
     closedir(d);
+    return 0;
+}
+
+/* Which of the files in work/ were being processed when the previous
+ * daemon died (its running/ notes): their crash counters go up, durably,
+ * before anything runs, and they move to the front of the recovery list.
+ * The others only waited: they are retried without a count. */
+static void find_suspects(struct daemon *dm)
+{
+    char **names;
+    size_t n = store_running_read(&dm->store, &names);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = dm->nsuspects; k < dm->nrecover; k++) {
+            if (strcmp(dm->recover[k], names[i]))
+                continue;
+            char *t = dm->recover[dm->nsuspects];
+            dm->recover[dm->nsuspects] = dm->recover[k];
+            dm->recover[k] = t;
+            store_set_crashes(&dm->store, names[i],
+                              store_crashes(&dm->store, names[i]) + 1);
+            dm->nsuspects++;
+            break;
+        }
+        free(names[i]);
+    }
+    free(names);
     if (dm->nrecover)
         log_notice("found %zu files in %s/work from a run that did not stop "
-                   "cleanly; retrying them first", dm->nrecover,
-                   dm->store.state);
-    return 0;
+                   "cleanly, %zu of them being processed when it stopped; "
+                   "retrying them first", dm->nrecover, dm->store.state,
+                   dm->nsuspects);
 }
 
 /* ---- start and stop --------------------------------------------------- */
@@ -792,6 +957,12 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
     dm->sync = p->durable != DURABLE_NONE;
     dm->retry_min = config_int(c, "service", "retry_min");
     dm->retry_max = config_int(c, "service", "retry_max");
+    dm->stop_timeout_ms = config_int(c, "service", "stop_timeout");
+    dm->slot_busy = calloc(dm->workers, 1);
+    if (!dm->slot_busy) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
 
     /* The pool is sized once, by the first uv_queue_work: the workers and
      * a thread for group commits. */
@@ -806,16 +977,31 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
     if (rc < 0 || stat(path, &st) < 0) {
         snprintf(err, errlen, "cannot create the inbox %s: %s", path,
                  strerror(rc < 0 ? -rc : errno));
+        free(dm->slot_busy);
         return -1;
     }
     char serr[1024];
     if (store_open(&dm->store, state, (uint64_t)st.st_dev, dm->sync, serr,
                    sizeof serr) < 0) {
         snprintf(err, errlen, "%s", serr);
+        free(dm->slot_busy);
         return -1;
     }
     if (list_work(dm, err, errlen) < 0) {
         store_close(&dm->store);
+        free(dm->slot_busy);
+        return -1;
+    }
+    find_suspects(dm);
+    rc = store_running_open(&dm->store, dm->workers);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot write in %s/running: %s", state,
+                 strerror(-rc));
+        for (size_t i = 0; i < dm->nrecover; i++)
+            free(dm->recover[i]);
+        free(dm->recover);
+        store_close(&dm->store);
+        free(dm->slot_busy);
         return -1;
     }
 
@@ -844,10 +1030,13 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
             free(dm->recover[i]);
         free(dm->recover);
         store_close(&dm->store);
+        free(dm->slot_busy);
         return -1;
     }
     uv_timer_init(loop, &dm->flush_timer);
     dm->flush_timer.data = dm;
+    uv_timer_init(loop, &dm->stop_timer);
+    dm->stop_timer.data = dm;
     uv_signal_init(loop, &dm->sigterm);
     uv_signal_init(loop, &dm->sigint);
     dm->sigterm.data = dm->sigint.data = dm;
@@ -872,15 +1061,14 @@ static void inbox_closed(struct inbox *in)
     (void)in;
 }
 
-/* Once nothing is in flight after a stop, close every handle: uv_run then
- * returns. */
-static void maybe_finished(struct daemon *dm)
+/* Close every handle and let go of the folders: uv_run then returns
+ * once nothing else is pending. */
+static void close_all(struct daemon *dm)
 {
-    if (!dm->stopping || dm->inflight || dm->flush_running || dm->closed)
-        return;
     dm->closed = 1;
-    dm->nclosing = 3;
+    dm->nclosing = 4;
     uv_close((uv_handle_t *)&dm->flush_timer, handle_closed);
+    uv_close((uv_handle_t *)&dm->stop_timer, handle_closed);
     uv_close((uv_handle_t *)&dm->sigterm, handle_closed);
     uv_close((uv_handle_t *)&dm->sigint, handle_closed);
     inbox_close(&dm->inbox, inbox_closed);
@@ -888,12 +1076,59 @@ static void maybe_finished(struct daemon *dm)
         free(dm->recover[i]);
     free(dm->recover);
     dm->recover = NULL;
-    store_close(&dm->store);
     log_info("stopped: %llu done, %llu failed, %llu retried, %llu returned "
              "to the inbox", (unsigned long long)dm->n.done,
              (unsigned long long)dm->n.failed,
              (unsigned long long)dm->n.retried,
              (unsigned long long)dm->n.returned);
+}
+
+/* Once nothing is in flight after a stop, close every handle: uv_run then
+ * returns. */
+static void maybe_finished(struct daemon *dm)
+{
+    if (!dm->stopping || dm->inflight || dm->flush_running || dm->closed)
+        return;
+    close_all(dm);
+    store_close(&dm->store);
+    free(dm->slot_busy);
+    dm->slot_busy = NULL;
+}
+
+/* service.stop_timeout has passed and documents are still in a step (a
+ * sink that hangs, a plugin that does not return): their files go back to
+ * the inbox, so nothing waits on them but the threads themselves, and the
+ * loop ends; the caller exits without joining those threads. Exports they
+ * may still make are of documents now back in the inbox: processed again
+ * at the next start, idempotently. */
+static void stop_timed_out(uv_timer_t *t)
+{
+    struct daemon *dm = t->data;
+    if (dm->closed)
+        return;
+    log_error("stop_timeout (%lld ms) has passed with %zu documents still "
+              "in a step and %zu in a group commit; their files go back to "
+              "the inbox and newsdesk exits without waiting for them",
+              (long long)dm->stop_timeout_ms, dm->on_pool.n,
+              dm->flush_running ? dm->flushing.n : 0);
+    dm->abandoned = 1;
+    for (struct job *j = dm->on_pool.head; j; j = j->next) {
+        give_back(j);
+        dm->n.abandoned++;
+    }
+    for (struct job *j = dm->flushing.head; dm->flush_running && j; j = j->next) {
+        give_back(j);
+        dm->n.abandoned++;
+    }
+    while (dm->waiting_flush.head) {
+        struct job *j = dm->waiting_flush.head;
+        list_remove(&dm->waiting_flush, j);
+        give_back(j);
+        dm->inflight--;
+        free_job(j);
+    }
+    close_all(dm);
+    uv_stop(dm->loop);
 }
 
 void daemon_stop(struct daemon *dm, const char *why)
@@ -926,26 +1161,21 @@ void daemon_stop(struct daemon *dm, const char *why)
         kick_flush(dm);
     }
     maybe_finished(dm);
+    if (!dm->closed && dm->stop_timeout_ms > 0)
+        uv_timer_start(&dm->stop_timer, stop_timed_out,
+                       (uint64_t)dm->stop_timeout_ms, 0);
 }
 
 void daemon_reload(struct daemon *dm, struct pipeline *np)
 {
     struct pipeline *old = dm->p;
-    /* The inbox and the store keep the settings they started with, and
-     * borrow strings from that configuration's inbox section: the new
-     * chain carries that section on, the replaced one takes the new (not
-     * used) section with it. */
-    nd_opts_t *inbox = old->cfg.inbox;
-    old->cfg.inbox = np->cfg.inbox;
-    np->cfg.inbox = inbox;
-    /* The counts go on across the switch; what the old chain still does
-     * is moved over once it has drained (chain_unref). */
-    pipeline_move_metrics(np, old);
     if (dm->p_jobs) {
         struct retired_chain *r = calloc(1, sizeof *r);
         if (!r) {
             /* Without a record the old chain could not be freed in time:
-             * keep it, and refuse the new one. */
+             * keep it, and refuse the new one. Nothing of the running
+             * daemon points into np: the inbox and the store own their
+             * settings. */
             log_error("reload: out of memory; keeping the running pipeline");
             pipeline_free(np);
             return;
@@ -957,15 +1187,19 @@ void daemon_reload(struct daemon *dm, struct pipeline *np)
         log_info("reload: %zu documents finish on the previous pipeline",
                  dm->p_jobs);
         dm->switching = 1;
-    } else {
-        pipeline_free(old);
     }
+    /* The counts go on across the switch; what the old chain still does
+     * is moved over once it has drained (chain_unref). */
+    pipeline_move_metrics(np, old);
+    if (!dm->p_jobs)
+        pipeline_free(old);
     dm->p = np;
     dm->p_jobs = 0;
     const struct config *c = &np->cfg;
     dm->max_inflight = (size_t)config_int(c, "service", "max_inflight");
     dm->retry_min = config_int(c, "service", "retry_min");
     dm->retry_max = config_int(c, "service", "retry_max");
+    dm->stop_timeout_ms = config_int(c, "service", "stop_timeout");
     kick_flush(dm);
     pump(dm);
 }

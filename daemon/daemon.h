@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "inbox.h"
+#include "outage.h"
 #include "pipeline.h"
 #include "store.h"
 
@@ -25,6 +26,7 @@ struct daemon_counters {
     uint64_t returned;   /* files given back to the inbox at shutdown */
     uint64_t flushes;    /* group commits */
     uint64_t flush_errors;
+    uint64_t abandoned;  /* given back when stop_timeout passed */
 };
 
 struct job;
@@ -63,10 +65,13 @@ struct daemon {
     int delete_done;        /* on_success: delete */
     int sync;               /* durable is batch or always */
     int64_t retry_min, retry_max;
+    int64_t stop_timeout_ms; /* 0: wait for every step */
 
     /* the work in hand */
     size_t inflight;        /* claimed and not yet filed: the RAM bound */
     size_t running;         /* of those, on the thread pool now */
+    unsigned char *slot_busy; /* `workers` flags: running/ notes in use */
+    struct job_list on_pool;        /* on the thread pool now */
     struct job_list runnable;       /* claimed, waiting for a worker */
     struct job_list waiting_retry;  /* on a backoff timer */
     struct job_list waiting_flush;  /* exported, waiting for a group commit */
@@ -74,11 +79,18 @@ struct daemon {
     int flush_running;
     unsigned flush_attempt; /* failed group commits in a row */
     uv_timer_t flush_timer; /* backoff after a failed group commit */
-    char **recover;         /* names found in work/ at start-up */
-    size_t nrecover, recover_next;
+    char **recover;         /* names found in work/ at start-up; the
+                               first nsuspects were being processed when
+                               the daemon died */
+    size_t nrecover, recover_next, nsuspects;
+    struct job *isolated;   /* a suspect running alone */
+    struct outages outages;
 
     uv_signal_t sigterm, sigint;
+    uv_timer_t stop_timer;  /* stop_timeout */
     int stopping;
+    int abandoned;          /* stop_timeout passed with steps running: the
+                               caller must exit without waiting for them */
     int closed;             /* handles closed: uv_run is about to return */
     int nclosing;
     struct daemon_counters n;
@@ -91,14 +103,18 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
                  char *err, size_t errlen);
 
 /* Stop claiming; finish or give back what is in flight; close every
- * handle, after which uv_run returns. Safe to call more than once. */
+ * handle, after which uv_run returns. Safe to call more than once. When
+ * documents are still in a step after service.stop_timeout, their files go
+ * back to the inbox anyway and dm->abandoned is set: the worker threads
+ * are then still busy, and the caller must exit the process (_exit)
+ * without finalising the pipeline they use. */
 void daemon_stop(struct daemon *dm, const char *why);
 
 /* Send documents claimed from now on through `np` (loaded and started),
  * and apply the service settings that can change while running
- * (max_inflight, retry_min, retry_max); the inbox section stays as it
- * was started (np's is replaced by it), and the step metrics move over
- * (pipeline_move_metrics). Documents already claimed finish
+ * (max_inflight, retry_min, retry_max, stop_timeout); the inbox keeps
+ * the settings it started with (it owns copies of them), and the step
+ * metrics move over (pipeline_move_metrics). Documents already claimed finish
  * on the chain they started with; that chain is finalised and freed once
  * the last of them is filed. The daemon takes `np`; the caller frees
  * whatever dm->p is after the loop. */

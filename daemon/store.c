@@ -1,7 +1,9 @@
-/* Where a claimed file lives and where it ends: work/, done/, failed/ and
- * the crash counters under the state directory. */
+/* Where a claimed file lives and where it ends: work/, done/, failed/, the
+ * crash counters and the notes of what the workers are processing, under
+ * the state directory. */
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -48,32 +50,60 @@ static int open_sub(const char *state, const char *sub, uint64_t dev,
     return fd;
 }
 
+/* Remove the hidden temporary files that a process killed half-way
+ * through writing a record or a counter left in `dirfd`. */
+static void sweep_tmp(int dirfd)
+{
+    int fd = dup(dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, ".tmp-", 5))
+            unlinkat(dirfd, e->d_name, 0);
+    closedir(d);
+}
+
 int store_open(struct store *s, const char *state, uint64_t inbox_dev,
                int sync, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
-    s->workfd = s->donefd = s->failedfd = s->attemptsfd = -1;
+    s->workfd = s->donefd = s->failedfd = s->attemptsfd = s->runningfd = -1;
     s->sync = sync;
     s->state = strdup(state);
     if (!s->state ||
         (s->workfd = open_sub(state, "work", inbox_dev, err, errlen)) < 0 ||
         (s->donefd = open_sub(state, "done", inbox_dev, err, errlen)) < 0 ||
         (s->failedfd = open_sub(state, "failed", inbox_dev, err, errlen)) < 0 ||
-        (s->attemptsfd = open_sub(state, "attempts", inbox_dev, err, errlen)) < 0) {
+        (s->attemptsfd = open_sub(state, "attempts", inbox_dev, err, errlen)) < 0 ||
+        (s->runningfd = open_sub(state, "running", inbox_dev, err, errlen)) < 0) {
         store_close(s);
         return -1;
     }
+    sweep_tmp(s->failedfd);
+    sweep_tmp(s->attemptsfd);
     return 0;
 }
 
 void store_close(struct store *s)
 {
-    int *fds[] = {&s->workfd, &s->donefd, &s->failedfd, &s->attemptsfd};
+    int *fds[] = {&s->workfd, &s->donefd, &s->failedfd, &s->attemptsfd,
+                  &s->runningfd};
     for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
         if (*fds[i] >= 0) {
             close(*fds[i]);
             *fds[i] = -1;
         }
+    for (unsigned i = 0; i < s->nslots; i++)
+        if (s->slots[i] >= 0)
+            close(s->slots[i]);
+    free(s->slots);
+    s->slots = NULL;
+    s->nslots = 0;
     free(s->state);
     s->state = NULL;
 }
@@ -183,8 +213,7 @@ static int write_tmp(int dirfd, const void *data, size_t len, int sync,
     return rc;
 }
 
-static int write_record(struct store *s, const char *final,
-                        const struct failure *f)
+static char *record_text(const struct failure *f)
 {
     char when[32];
     format_utc((int64_t)time(NULL), when);
@@ -194,38 +223,86 @@ static int write_record(struct store *s, const char *final,
                           "attempts", (int)f->attempts, "time", when);
     char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(o);
+    return text;
+}
+
+/* File a failure in failed/: the record `<name>.error.json` first, then
+ * the document (`put` moves or writes it under the name it is given),
+ * each without replacing anything, under the first name for which
+ * both are free. So a document in failed/ always has its record beside
+ * it: when the record cannot be written (a full disk), nothing has moved
+ * and the caller can truthfully say where the document still is. */
+static int file_failure(struct store *s, const char *name,
+                        const struct failure *f,
+                        int (*put)(struct store *s, const char *as, void *ctx),
+                        void *ctx, char *final, size_t flen)
+{
+    char *text = record_text(f);
     if (!text)
         return -ENOMEM;
     size_t len = strlen(text);
     text[len] = '\n';
-    char tmp[64], rec[NAME_MAX + 16];
+    char tmp[64];
     int rc = write_tmp(s->failedfd, text, len + 1, s->sync, tmp);
     free(text);
     if (rc < 0)
         return rc;
-    snprintf(rec, sizeof rec, "%s" ERROR_SUFFIX, final);
-    /* A record left by an earlier failure of a file that was moved back
-     * for a retry describes the same name: the newer one replaces it. */
-    if (renameat(s->failedfd, tmp, s->failedfd, rec) < 0) {
-        rc = -errno;
-        unlinkat(s->failedfd, tmp, 0);
-        return rc;
+    char cand[NAME_MAX + 1], rec[NAME_MAX + 16];
+    rc = -EEXIST;
+    for (unsigned n = 1; rc == -EEXIST && n < 100000; n++) {
+        if (nth_name(name, n, strlen(ERROR_SUFFIX), cand, sizeof cand) < 0) {
+            rc = -ENAMETOOLONG;
+            break;
+        }
+        if (faccessat(s->failedfd, cand, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+            continue;
+        snprintf(rec, sizeof rec, "%s" ERROR_SUFFIX, cand);
+        /* link, not rename: the temporary record stays for the next
+         * candidate should this one be taken */
+        if (linkat(s->failedfd, tmp, s->failedfd, rec, 0) < 0) {
+            rc = -errno;
+            continue; /* EEXIST: a record of that name is kept there */
+        }
+        rc = put(s, cand, ctx);
+        if (rc < 0)
+            unlinkat(s->failedfd, rec, 0);
     }
+    unlinkat(s->failedfd, tmp, 0);
+    if (rc < 0)
+        return rc;
+    if (final)
+        snprintf(final, flen, "%s", cand);
+    if (s->sync)
+        fsync(s->failedfd);
     return 0;
+}
+
+static int put_moved(struct store *s, const char *as, void *ctx)
+{
+    return move_noreplace(s->workfd, ctx, s->failedfd, as);
 }
 
 int store_fail(struct store *s, const char *name, const struct failure *f,
                char *final, size_t flen)
 {
-    char got[NAME_MAX + 1];
-    int rc = move_unique(s->workfd, name, s->failedfd, 1, got, sizeof got);
+    return file_failure(s, name, f, put_moved, (void *)name, final, flen);
+}
+
+struct bytes {
+    const void *raw;
+    size_t len;
+};
+
+static int put_written(struct store *s, const char *as, void *ctx)
+{
+    const struct bytes *b = ctx;
+    char tmp[64];
+    int rc = write_tmp(s->failedfd, b->raw, b->len, s->sync, tmp);
     if (rc < 0)
         return rc;
-    if (final)
-        snprintf(final, flen, "%s", got);
-    rc = write_record(s, got, f);
-    if (rc == 0 && s->sync)
-        fsync(s->failedfd);
+    rc = move_noreplace(s->failedfd, tmp, s->failedfd, as);
+    if (rc < 0)
+        unlinkat(s->failedfd, tmp, 0);
     return rc;
 }
 
@@ -235,37 +312,15 @@ int store_fail_bytes(struct store *s, const char *name, const void *raw,
 {
     /* Spawned names may hold a '/' ("archive.zip/a.txt" style): flatten,
      * and never make a hidden file. */
-    char flat[NAME_MAX + 1], tmp[64], want[NAME_MAX + 1], rec[NAME_MAX + 16];
+    char flat[NAME_MAX + 1];
     snprintf(flat, sizeof flat, "%s", name && *name ? name : "document");
     for (char *p = flat; *p; p++)
         if (*p == '/')
             *p = '_';
     if (flat[0] == '.')
         flat[0] = '_';
-    int rc = write_tmp(s->failedfd, raw, len, s->sync, tmp);
-    if (rc < 0)
-        return rc;
-    rc = -EEXIST;
-    for (unsigned n = 1; rc == -EEXIST && n < 100000; n++) {
-        if (nth_name(flat, n, strlen(ERROR_SUFFIX), want, sizeof want) < 0) {
-            rc = -ENAMETOOLONG;
-            break;
-        }
-        snprintf(rec, sizeof rec, "%s" ERROR_SUFFIX, want);
-        if (faccessat(s->failedfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-            continue;
-        rc = move_noreplace(s->failedfd, tmp, s->failedfd, want);
-    }
-    if (rc < 0) {
-        unlinkat(s->failedfd, tmp, 0);
-        return rc;
-    }
-    if (final)
-        snprintf(final, flen, "%s", want);
-    rc = write_record(s, want, f);
-    if (rc == 0 && s->sync)
-        fsync(s->failedfd);
-    return rc;
+    struct bytes b = {raw, len};
+    return file_failure(s, flat, f, put_written, &b, final, flen);
 }
 
 int store_unclaim(struct store *s, const char *inbox, const char *name,
@@ -313,4 +368,96 @@ int store_set_crashes(struct store *s, const char *name, unsigned n)
 void store_clear_crashes(struct store *s, const char *name)
 {
     unlinkat(s->attemptsfd, name, 0);
+}
+
+/* ---- what the workers are processing ------------------------------------
+ * One small file per worker, running/slot-<n>, holds the name of the file
+ * that worker is processing, NUL-terminated, or an empty string. A note is
+ * one pwrite into the page cache: it outlives the daemon's process (kill
+ * -9, a crash in a plugin), which is all it has to, so it costs no fsync.
+ * After a power cut a note may be missing: a crash then goes uncounted,
+ * never counted against the wrong document. */
+
+size_t store_running_read(struct store *s, char ***names)
+{
+    *names = NULL;
+    int fd = dup(s->runningfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "slot-", 5))
+            continue;
+        char buf[NAME_MAX + 1];
+        int sfd = openat(s->runningfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        ssize_t got = sfd >= 0 ? pread(sfd, buf, sizeof buf - 1, 0) : -1;
+        if (sfd >= 0)
+            close(sfd);
+        if (got <= 0)
+            continue;
+        buf[got] = '\0';
+        if (!buf[0] || strchr(buf, '/'))
+            continue;
+        int seen = 0;
+        for (size_t i = 0; i < n && !seen; i++)
+            seen = !strcmp((*names)[i], buf);
+        if (seen)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            char **g = realloc(*names, cap * sizeof *g);
+            if (!g)
+                break;
+            *names = g;
+        }
+        if (!((*names)[n] = strdup(buf)))
+            break;
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+int store_running_open(struct store *s, unsigned nslots)
+{
+    /* Slots of an earlier run with more workers go: they were read. */
+    int fd = dup(s->runningfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (!strncmp(e->d_name, "slot-", 5))
+                unlinkat(s->runningfd, e->d_name, 0);
+        closedir(d);
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    s->slots = malloc(nslots * sizeof *s->slots);
+    if (!s->slots)
+        return -ENOMEM;
+    for (s->nslots = 0; s->nslots < nslots; s->nslots++) {
+        char name[32];
+        snprintf(name, sizeof name, "slot-%u", s->nslots);
+        int sfd = openat(s->runningfd, name,
+                         O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (sfd < 0)
+            return -errno;
+        s->slots[s->nslots] = sfd;
+        /* Its block, allocated now: later notes overwrite it in place,
+         * so a full disk does not refuse them. */
+        static const char zeros[NAME_MAX + 1];
+        (void)!pwrite(sfd, zeros, sizeof zeros, 0);
+    }
+    return 0;
+}
+
+void store_running_note(struct store *s, unsigned slot, const char *name)
+{
+    if (slot < s->nslots)
+        (void)!pwrite(s->slots[slot], name, strlen(name) + 1, 0);
 }

@@ -12,7 +12,9 @@
 
 struct store {
     char *state;       /* the state directory, as configured */
-    int workfd, donefd, failedfd, attemptsfd;
+    int workfd, donefd, failedfd, attemptsfd, runningfd;
+    int *slots;        /* running/slot-<n>, one per worker */
+    unsigned nslots;
     int sync;          /* fsync error records and counters */
 };
 
@@ -27,7 +29,7 @@ struct failure {
     unsigned attempts;    /* runs so far, counting crashes */
 };
 
-/* Create state/{work,done,failed,attempts} as needed and open them. Refuses
+/* Create state/{work,done,failed,attempts,running} as needed and open them. Refuses
  * (-1, with the reason in err) when any of them is on another file system
  * than `inbox_dev`, since moves between them must be atomic renames.
  * `sync`: make error records and counters durable. */
@@ -46,14 +48,17 @@ int store_claim(struct store *s, const char *path, const char *name);
 int store_done(struct store *s, const char *name, int delete, char *final,
                size_t flen);
 
-/* Move work/`name` into failed/ under a free name and write
- * <that name>.error.json from `f`. Returns 0 or -errno. */
+/* Write the record <that name>.error.json from `f` into failed/, then
+ * move work/`name` beside it, under the first name for which both are
+ * free. Never one without the other: on an error (-errno) the file is
+ * still in work/ and no record was left. */
 int store_fail(struct store *s, const char *name, const struct failure *f,
                char *final, size_t flen);
 
 /* Write `raw` as a new file in failed/ (a document split out of a
- * container, which has no file of its own) with its error record.
- * Returns 0 or -errno. */
+ * container, which has no file of its own) with its error record, the
+ * record first as store_fail does. Returns 0, or -errno with neither
+ * written. */
 int store_fail_bytes(struct store *s, const char *name, const void *raw,
                      size_t len, const struct failure *f, char *final,
                      size_t flen);
@@ -68,5 +73,18 @@ int store_unclaim(struct store *s, const char *inbox, const char *name,
 unsigned store_crashes(struct store *s, const char *name);
 int store_set_crashes(struct store *s, const char *name, unsigned n);
 void store_clear_crashes(struct store *s, const char *name);
+
+/* What the workers were processing when the previous daemon died: the
+ * names noted in running/, each once, into *names (malloc'd, as are the
+ * names). Read before store_running_open. */
+size_t store_running_read(struct store *s, char ***names);
+
+/* Start afresh with `nslots` empty notes, one per worker. Returns 0 or
+ * -errno. */
+int store_running_open(struct store *s, unsigned nslots);
+
+/* Note that worker `slot` is processing work/`name` ("" when it is idle).
+ * Thread-safe for distinct slots. */
+void store_running_note(struct store *s, unsigned slot, const char *name);
 
 #endif
