@@ -17,14 +17,15 @@
 static void vdoc_log(const nd_doc_t *d, nd_log_level_t lv, const char *fmt,
                      va_list ap)
 {
-    char msg[2048];
+    char msg[2048], name[LOG_QUOTE_MAX];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    log_quote(d->name, name);
     if (d->step && d->plugin && strcmp(d->step, d->plugin))
         log_msg(lv, "id=%.16s file=\"%s\" step=%s plugin=%s: %s", d->id,
-                d->name ? d->name : "-", d->step, d->plugin, msg);
+                name, d->step, d->plugin, msg);
     else
-        log_msg(lv, "id=%.16s file=\"%s\" plugin=%s: %s", d->id,
-                d->name ? d->name : "-", d->plugin ? d->plugin : "-", msg);
+        log_msg(lv, "id=%.16s file=\"%s\" plugin=%s: %s", d->id, name,
+                d->plugin ? d->plugin : "-", msg);
 }
 
 void host_doc_log(const nd_doc_t *d, nd_log_level_t lv, const char *fmt, ...)

@@ -196,7 +196,8 @@ static void note_ignored(struct inbox *in, const char *name, mode_t mode)
             drop(in, in->ignored.head);
     }
     add(in, name, L_IGNORED);
-    log_notice("inbox: ignoring \"%s\": %s", name, kind_of(mode));
+    char q[LOG_QUOTE_MAX];
+    log_notice("inbox: ignoring \"%s\": %s", log_quote(name, q), kind_of(mode));
 }
 
 /* Stat `name` in the inbox without following links. 0 and *st, or -errno. */
@@ -232,8 +233,9 @@ static int64_t realtime_ms(void)
 static int track(struct inbox *in, const char *name, int list)
 {
     if (ignored_name(in, name)) {
+        char q[LOG_QUOTE_MAX];
         log_debug("inbox: ignoring \"%s\": the name matches an ignore rule",
-                  name);
+                  log_quote(name, q));
         return 0;
     }
     struct stat st;
@@ -600,11 +602,21 @@ int inbox_start(struct inbox *in, uv_loop_t *loop,
     in->arg = arg;
     in->ifd = in->wd = -1;
     in->path = strdup(set->path);
+    in->set.path = in->path;
+    in->set.ignore = NULL;
+    in->set.nignore = 0;
+    in->ignore = set->nignore ? calloc(set->nignore, sizeof *in->ignore) : NULL;
+    int nomem = set->nignore && !in->ignore;
+    for (size_t i = 0; !nomem && i < set->nignore; i++) {
+        nomem = !(in->ignore[i] = strdup(set->ignore[i]));
+        in->set.nignore += !nomem;
+    }
+    in->set.ignore = (const char *const *)in->ignore;
     in->nbuckets = 1;
     while (in->nbuckets < (set->max_candidates + MAX_IGNORED) * 2)
         in->nbuckets *= 2;
     in->buckets = calloc(in->nbuckets, sizeof *in->buckets);
-    if (!in->path || !in->buckets) {
+    if (!in->path || nomem || !in->buckets) {
         snprintf(err, errlen, "out of memory");
         release(in);
         return -1;
@@ -737,6 +749,12 @@ static void release(struct inbox *in)
         close(in->ifd);
     free(in->path);
     in->path = NULL;
+    for (size_t i = 0; i < in->set.nignore; i++)
+        free(in->ignore[i]);
+    free(in->ignore);
+    in->ignore = NULL;
+    in->set.nignore = 0;
+    in->set.path = NULL;
     in->ifd = -1;
 }
 

@@ -16,6 +16,7 @@
 
 enum inbox_watch { INBOX_WATCH_AUTO, INBOX_WATCH_INOTIFY, INBOX_WATCH_POLL };
 
+/* What inbox_start is given; it keeps its own copy of everything. */
 struct inbox_settings {
     const char *path;
     int64_t settle_ms;       /* quiet time after a close-after-write */
@@ -23,7 +24,7 @@ struct inbox_settings {
     int64_t rescan_ms;       /* safety-net scan period */
     int64_t poll_ms;         /* scan period when watching by polling */
     enum inbox_watch watch;
-    const char *const *ignore; /* user globs, borrowed for the inbox's life */
+    const char *const *ignore; /* user globs */
     size_t nignore;
     size_t max_candidates;
 };
@@ -39,8 +40,9 @@ struct cand_list {
 
 struct inbox {
     uv_loop_t *loop;
-    struct inbox_settings set;
-    char *path;
+    struct inbox_settings set; /* its strings point into path and ignore */
+    char *path;             /* owned */
+    char **ignore;          /* owned copies of the user globs */
     uint64_t dev;           /* its file system, fixed at start */
     uint64_t ino;           /* the folder itself, to notice a new one */
     int polling;            /* scanning instead of inotify */

@@ -18,6 +18,15 @@ void log_msg(nd_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void log_vmsg(nd_log_level_t level, const char *fmt, va_list ap);
 
+/* Room for any file name (NAME_MAX bytes) quoted by log_quote. */
+#define LOG_QUOTE_MAX (255 * 4 + 1)
+
+/* `s` made safe to write between double quotes in a log line, into out:
+ * control characters, DEL and invalid UTF-8 as \xNN (\n, \r, \t, \e by
+ * name), \ and " as \\ and \". Longer values are cut. Returns out; NULL
+ * reads as "-". Every file name in a log line goes through it. */
+const char *log_quote(const char *s, char out[LOG_QUOTE_MAX]);
+
 #define log_error(...) log_msg(ND_LOG_ERROR, __VA_ARGS__)
 #define log_warning(...) log_msg(ND_LOG_WARNING, __VA_ARGS__)
 #define log_notice(...) log_msg(ND_LOG_NOTICE, __VA_ARGS__)

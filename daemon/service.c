@@ -152,13 +152,33 @@ struct reload {
     struct pipeline *p;
     struct errlist errs, warns;
     int rc;
+    int running_default_chain; /* what runs now: the built-in chain */
+    size_t running_steps;
 };
 
-/* On the thread pool: the old chain goes on meanwhile. */
+/* On the thread pool: the old chain goes on meanwhile. A file that is
+ * empty, or that lost its `pipeline` section while the running chain was
+ * configured, is taken for one caught half-written (or truncated by
+ * mistake): a reload never silently swaps the user's chain for the
+ * built-in one. At start-up the same file means the defaults. */
 static void reload_work(uv_work_t *w)
 {
     struct reload *r = w->data;
     r->rc = pipeline_load(&r->p, r->file, &r->errs, &r->warns);
+    if (r->rc == 0 && r->p->cfg.empty) {
+        errs_add(&r->errs, "%s is empty (caught half-written?): a reload "
+                 "does not replace the running configuration with the "
+                 "built-in defaults; restart newsdesk to run on the "
+                 "defaults", r->file);
+        r->rc = -1;
+    } else if (r->rc == 0 && r->p->cfg.default_chain &&
+               !r->running_default_chain) {
+        errs_add(&r->errs, "%s has no pipeline section: a reload does not "
+                 "replace the configured chain of %zu steps with the "
+                 "built-in one; write the steps out, or restart newsdesk "
+                 "to run the built-in chain", r->file, r->running_steps);
+        r->rc = -1;
+    }
     if (r->rc == 0)
         r->rc = pipeline_start(r->p, &r->errs);
 }
@@ -269,6 +289,8 @@ static void start_reload(struct service *sv)
     }
     r->sv = sv;
     r->file = sv->config_file;
+    r->running_default_chain = sv->dm->p->cfg.default_chain;
+    r->running_steps = sv->dm->p->n;
     r->work.data = r;
     sv->reloading = 1;
     notify_reloading(&sv->notify);
