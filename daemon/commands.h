@@ -14,6 +14,7 @@ int cmd_status(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_retry(int argc, char **argv);
 
 /* Print errs to stderr, one per line, prefixed "newsdesk: ". */
 struct errlist;

@@ -51,10 +51,13 @@ struct cand {
     char name[];
 };
 
-/* Names nobody should process: hidden, temporary and office/OS debris. */
+/* Names nobody should process: hidden, temporary and office/OS debris,
+ * and the error records the store writes beside failed files: a record
+ * moved back into the inbox along with its file must never be read as an
+ * article. */
 static const char *const default_ignore[] = {
     ".*", "~$*", "*.part", "*.crdownload", "*.tmp", "*.swp", "Thumbs.db",
-    "desktop.ini", NULL,
+    "desktop.ini", "*.error.json", NULL,
 };
 
 static int ignored_name(const struct inbox *in, const char *name)

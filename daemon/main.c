@@ -23,6 +23,8 @@ static const char usage[] =
     "  plugins [-c FILE] [NAME] [--json]   list plugins, or one plugin's options\n"
     "  plugins --reference                 the configuration reference (Markdown)\n"
     "  status  [-c FILE] [--json]          ask the running daemon how it is doing\n"
+    "  retry   [-c FILE] NAME... | --all   move failed files back into the inbox\n"
+    "                                      (their error records are kept)\n"
     "  train   [OPTIONS] -o MODEL INPUT... train a classifier on labelled\n"
     "                                      articles for the model plugin\n"
     "                                      (newsdesk train --help)\n"
@@ -75,6 +77,8 @@ int main(int argc, char **argv)
         return cmd_status(argc - 1, argv + 1);
     if (!strcmp(cmd, "search"))
         return cmd_search(argc - 1, argv + 1);
+    if (!strcmp(cmd, "retry"))
+        return cmd_retry(argc - 1, argv + 1);
     fprintf(stderr, "newsdesk: unknown command \"%s\"\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }

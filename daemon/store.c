@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -460,4 +461,199 @@ void store_running_note(struct store *s, unsigned slot, const char *name)
 {
     if (slot < s->nslots)
         (void)!pwrite(s->slots[slot], name, strlen(name) + 1, 0);
+}
+
+/* ---- retrying failed files -------------------------------------------- */
+
+static int is_record(const char *name)
+{
+    size_t len = strlen(name), sl = strlen(ERROR_SUFFIX);
+    return len > sl && strcasecmp(name + len - sl, ERROR_SUFFIX) == 0;
+}
+
+/* Whether the folder `dir` is failed/ itself (a path may spell it in
+ * many ways). */
+static int is_failed_dir(struct store *s, const char *dir)
+{
+    struct stat a, b;
+    return stat(dir, &a) == 0 && fstat(s->failedfd, &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* The document in failed/ that `arg` names (a name or a path, of the
+ * document or of its error record) into doc. Returns 0, or -1 with the
+ * reason in err. */
+static int failed_doc(struct store *s, const char *arg, char *doc,
+                      size_t dlen, char *err, size_t errlen)
+{
+    const char *base = strrchr(arg, '/');
+    if (base) {
+        char dir[PATH_MAX];
+        base++;
+        snprintf(dir, sizeof dir, "%.*s", (int)(base - arg - 1), arg);
+        if (!*base) {
+            snprintf(err, errlen, "%s: a folder, not a failed file", arg);
+            return -1;
+        }
+        if (!is_failed_dir(s, *dir ? dir : "/")) {
+            snprintf(err, errlen, "%s: not in %s/failed", arg, s->state);
+            return -1;
+        }
+    } else {
+        base = arg;
+    }
+    if (base[0] == '.') {
+        snprintf(err, errlen, "%s: a hidden or temporary file, not a failed "
+                 "document", arg);
+        return -1;
+    }
+    size_t len = strlen(base);
+    if (is_record(base))
+        len -= strlen(ERROR_SUFFIX);
+    if (len >= dlen) {
+        snprintf(err, errlen, "%s: not in %s/failed", arg, s->state);
+        return -1;
+    }
+    snprintf(doc, dlen, "%.*s", (int)len, base);
+    struct stat st;
+    if (fstatat(s->failedfd, doc, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno != ENOENT)
+            snprintf(err, errlen, "%s: %s", arg, strerror(errno));
+        else if (is_record(base))
+            snprintf(err, errlen, "%s: an error record, and its document "
+                     "\"%s\" is not in %s/failed", arg, doc, s->state);
+        else
+            snprintf(err, errlen, "%s: not in %s/failed", arg, s->state);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file, not a failed document",
+                 arg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Move failed/`rec` into state/retried/ (created if need be) under a
+ * free name, into `final`. Returns 0 or -errno. */
+static int set_record_aside(struct store *s, const char *rec, char *final,
+                            size_t flen)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/retried", s->state);
+    int rc = mkdir_p(path);
+    if (rc < 0)
+        return rc;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    rc = move_unique(s->failedfd, rec, fd, 0, final, flen);
+    if (rc == 0 && s->sync)
+        fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int store_retry(struct store *s, const char *inbox, const char *name,
+                struct retried *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    if (failed_doc(s, name, r->name, sizeof r->name, err, errlen) < 0)
+        return -1;
+    int fd = open(inbox, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open the inbox %s: %s", r->name,
+                 inbox, strerror(errno));
+        return -1;
+    }
+    int rc = move_unique(s->failedfd, r->name, fd, 0, r->inbox,
+                         sizeof r->inbox);
+    if (rc == 0 && s->sync)
+        fsync(fd);
+    close(fd);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: cannot move it into the inbox %s: %s%s",
+                 r->name, inbox, strerror(-rc),
+                 rc == -EXDEV ? " (the inbox and the state folder must be "
+                                "on one file system)" : "");
+        r->inbox[0] = '\0';
+        return -1;
+    }
+    /* Only now that the file is safe in the inbox does its record go. */
+    char rec[NAME_MAX + 16];
+    snprintf(rec, sizeof rec, "%s" ERROR_SUFFIX, r->name);
+    if (faccessat(s->failedfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+        return 0;
+    rc = set_record_aside(s, rec, r->record, sizeof r->record);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: back in the inbox, but its error record "
+                 "stays in %s/failed: cannot move it into %s/retried: %s",
+                 r->name, s->state, s->state, strerror(-rc));
+        r->record[0] = '\0';
+        return -1;
+    }
+    if (s->sync)
+        fsync(s->failedfd);
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int store_failed(struct store *s, char ***names, size_t *n)
+{
+    *names = NULL;
+    *n = 0;
+    int fd = openat(s->failedfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (!d) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return -e;
+    }
+    char **v = NULL;
+    size_t cap = 0, len = 0;
+    int rc = 0;
+    struct dirent *de;
+    struct stat st;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || is_record(de->d_name) ||
+            fstatat(s->failedfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !S_ISREG(st.st_mode))
+            continue;
+        if (len == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **g = realloc(v, cap * sizeof *v);
+            if (!g) {
+                rc = -ENOMEM;
+                break;
+            }
+            v = g;
+        }
+        if (!(v[len] = strdup(de->d_name))) {
+            rc = -ENOMEM;
+            break;
+        }
+        len++;
+    }
+    closedir(d);
+    if (rc < 0) {
+        store_free_names(v, len);
+        return rc;
+    }
+    if (len)
+        qsort(v, len, sizeof *v, cmp_names);
+    *names = v;
+    *n = len;
+    return 0;
+}
+
+void store_free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
 }

@@ -1,12 +1,13 @@
 /* Where a claimed file lives and where it ends: the work/, done/ and
  * failed/ folders under the state directory, the <name>.error.json record
- * beside each failed file, and the crash counters that catch poison
- * documents. Plain file operations on directory descriptors: safe to call
- * from worker threads, since every move is an atomic rename that never
- * replaces anything (RENAME_NOREPLACE). */
+ * beside each failed file (kept in retried/ once the file is retried), and
+ * the crash counters that catch poison documents. Plain file operations on
+ * directory descriptors: safe to call from worker threads, since every
+ * move is an atomic rename that never replaces anything (RENAME_NOREPLACE). */
 #ifndef ND_STORE_H
 #define ND_STORE_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,5 +87,32 @@ int store_running_open(struct store *s, unsigned nslots);
 /* Note that worker `slot` is processing work/`name` ("" when it is idle).
  * Thread-safe for distinct slots. */
 void store_running_note(struct store *s, unsigned slot, const char *name);
+
+/* What store_retry did with a failed file. */
+struct retried {
+    char name[NAME_MAX + 1];   /* the document's name in failed/ */
+    char inbox[NAME_MAX + 1];  /* its name in the inbox; "" if it stayed */
+    char record[NAME_MAX + 1]; /* its error record's name in retried/; ""
+                                  when it had none or the record stayed */
+};
+
+/* Give a failed file back to the folder `inbox` for another try. `name` is
+ * its name in failed/ or a path to it there, or the same for its error
+ * record (meaning the document). The file moves into the inbox under a free
+ * name, never replacing one, and only then does its <name>.error.json move
+ * to state/retried/ (created if need be), kept under a free name
+ * ("x.txt.error.json", then "x.txt.error.2.json", ...): a folder apart, so
+ * that no scan of failed/ or the inbox ever takes a record for a document.
+ * Returns 0, or -1 with the reason in err (naming the file): when the file
+ * could not move, nothing changed; when only its record could not, the file
+ * is in the inbox (r->inbox says where) and the record still in failed/. */
+int store_retry(struct store *s, const char *inbox, const char *name,
+                struct retried *r, char *err, size_t errlen);
+
+/* The failed documents: regular files in failed/ other than error records
+ * and hidden temporaries, sorted by name, as *n malloc'd strings in
+ * *names (free them with store_free_names). Returns 0 or -errno. */
+int store_failed(struct store *s, char ***names, size_t *n);
+void store_free_names(char **names, size_t n);
 
 #endif

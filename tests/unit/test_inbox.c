@@ -155,6 +155,7 @@ static void test_ignored_entries_are_never_handed_out(void **state)
     put(f->dir, "y.part", "x");
     put(f->dir, "z.bak", "x");
     put(f->dir, "THUMBS.DB", "x");
+    put(f->dir, "real.txt.error.json", "{}");
     snprintf(p, sizeof p, "%s/sub", f->dir);
     assert_int_equal(mkdir(p, 0755), 0);
     snprintf(p, sizeof p, "%s/fifo", f->dir);

@@ -233,6 +233,128 @@ static void test_other_file_system_refused(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A file failed the way the daemon fails one: claimed, then filed. */
+static void fail_one(struct fixture *f, const char *name, const char *text)
+{
+    put(f->inbox, name, text);
+    assert_int_equal(claim(f, name), 0);
+    struct failure fl = {.file = name, .stage = "read",
+                         .message = "unsupported media type"};
+    char final[NAME_MAX + 1];
+    assert_int_equal(store_fail(&f->s, name, &fl, final, sizeof final), 0);
+    assert_string_equal(final, name);
+}
+
+static int exists(const char *dir, const char *sub, const char *name)
+{
+    char p[PATH_MAX * 2];
+    snprintf(p, sizeof p, "%s/%s/%s", dir, sub, name);
+    return access(p, F_OK) == 0;
+}
+
+static void test_retry_takes_a_free_name_and_keeps_the_record(void **state)
+{
+    struct fixture *f = *state;
+    fail_one(f, "r.txt", "failed once");
+    char rec[4096];
+    snprintf(rec, sizeof rec, "%s", slurp(f->state, "failed", "r.txt.error.json"));
+    put(f->inbox, "r.txt", "another file");
+    struct retried r;
+    char err[1024] = "";
+    assert_int_equal(store_retry(&f->s, f->inbox, "r.txt", &r, err, sizeof err), 0);
+    assert_string_equal(r.name, "r.txt");
+    assert_string_equal(r.inbox, "r.2.txt");
+    assert_string_equal(r.record, "r.txt.error.json");
+    assert_string_equal(slurp(f->root, "inbox", "r.2.txt"), "failed once");
+    assert_string_equal(slurp(f->root, "inbox", "r.txt"), "another file");
+    assert_false(exists(f->state, "failed", "r.txt"));
+    assert_false(exists(f->state, "failed", "r.txt.error.json"));
+    assert_string_equal(slurp(f->state, "retried", "r.txt.error.json"), rec);
+
+    /* Failed again and retried by its record's name: both records kept. */
+    fail_one(f, "r.txt", "failed twice");
+    assert_int_equal(store_retry(&f->s, f->inbox, "r.txt.error.json", &r, err,
+                                 sizeof err), 0);
+    assert_string_equal(r.name, "r.txt");
+    assert_string_equal(r.inbox, "r.txt"); /* fail_one took the other */
+    assert_string_equal(r.record, "r.txt.error.2.json");
+    assert_string_equal(slurp(f->state, "retried", "r.txt.error.json"), rec);
+    assert_non_null(slurp(f->state, "retried", "r.txt.error.2.json"));
+}
+
+static void test_retry_of_a_missing_file_keeps_the_record(void **state)
+{
+    struct fixture *f = *state;
+    char dir[PATH_MAX * 2];
+    snprintf(dir, sizeof dir, "%s/failed", f->state);
+    put(dir, "ghost.txt.error.json", "{}");
+    struct retried r;
+    char err[1024] = "";
+    assert_int_equal(store_retry(&f->s, f->inbox, "ghost.txt", &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "ghost.txt: not in "));
+    assert_int_equal(store_retry(&f->s, f->inbox, "ghost.txt.error.json", &r,
+                                 err, sizeof err), -1);
+    assert_non_null(strstr(err, "an error record"));
+    assert_string_equal(r.inbox, "");
+    assert_string_equal(slurp(f->state, "failed", "ghost.txt.error.json"), "{}");
+    assert_false(exists(f->root, "var", "retried"));
+}
+
+static void test_retry_into_a_missing_inbox_moves_nothing(void **state)
+{
+    struct fixture *f = *state;
+    fail_one(f, "stays.txt", "x");
+    char gone[PATH_MAX * 2];
+    snprintf(gone, sizeof gone, "%s/no-such-inbox", f->root);
+    struct retried r;
+    char err[1024] = "";
+    assert_int_equal(store_retry(&f->s, gone, "stays.txt", &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot open the inbox"));
+    assert_string_equal(r.inbox, "");
+    assert_string_equal(slurp(f->state, "failed", "stays.txt"), "x");
+    assert_non_null(slurp(f->state, "failed", "stays.txt.error.json"));
+}
+
+static void test_retry_takes_paths_into_failed_only(void **state)
+{
+    struct fixture *f = *state;
+    fail_one(f, "p.txt", "x");
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof path, "%s/p.txt", f->inbox);
+    put(f->inbox, "p.txt", "not the failed one");
+    struct retried r;
+    char err[1024] = "";
+    assert_int_equal(store_retry(&f->s, f->inbox, path, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not in "));
+    snprintf(path, sizeof path, "%s/failed/.tmp-1-1", f->state);
+    assert_int_equal(store_retry(&f->s, f->inbox, path, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "hidden"));
+    snprintf(path, sizeof path, "%s/../var/failed/p.txt", f->state);
+    assert_int_equal(store_retry(&f->s, f->inbox, path, &r, err, sizeof err), 0);
+    assert_string_equal(r.inbox, "p.2.txt");
+}
+
+static void test_failed_lists_documents_only(void **state)
+{
+    struct fixture *f = *state;
+    fail_one(f, "b.txt", "x");
+    struct failure fl = {.file = "box/a", .stage = "text", .message = "m"};
+    assert_int_equal(store_fail_bytes(&f->s, "box/a", "raw", 3, &fl, NULL, 0), 0);
+    char dir[PATH_MAX * 2];
+    snprintf(dir, sizeof dir, "%s/failed", f->state);
+    put(dir, ".tmp-1-1", "being written");
+    put(dir, "stray.ERROR.JSON", "{}");
+    snprintf(dir, sizeof dir, "%s/failed/sub", f->state);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    char **names;
+    size_t n;
+    assert_int_equal(store_failed(&f->s, &names, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "b.txt");
+    assert_string_equal(names[1], "box_a");
+    store_free_names(names, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +367,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crash_counters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unclaim, setup, teardown),
         cmocka_unit_test(test_other_file_system_refused),
+        cmocka_unit_test_setup_teardown(test_retry_takes_a_free_name_and_keeps_the_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_of_a_missing_file_keeps_the_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_into_a_missing_inbox_moves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_takes_paths_into_failed_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_lists_documents_only, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,163 @@
+/* `newsdesk retry`: give failed files back to the inbox for another try,
+ * keeping their error records in <state>/retried/. It works on the folders
+ * of the configuration alone, whether or not the daemon runs: every move is
+ * a rename within one file system, which a running daemon sees as a file
+ * renamed into its inbox. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "fileio.h"
+#include "pipeline.h"
+#include "store.h"
+
+static const char usage[] =
+    "usage: newsdesk retry [-c FILE] NAME...\n"
+    "       newsdesk retry [-c FILE] --all\n"
+    "\n"
+    "Move failed files from <state>/failed back into the inbox, each under a\n"
+    "name that is free there, and keep their error records in\n"
+    "<state>/retried. NAME is a file's name in failed/ (a path to it, or its\n"
+    "<name>.error.json, also names it); --all retries every failed file.\n"
+    "The daemon may be running or not. Exit status: 0 all moved, 1 some did\n"
+    "not (the reason is on stderr), 2 usage error, 78 configuration error.\n";
+
+/* "dir/name" or "dir/sub/name", without doubling a '/' that the
+ * configured folder ends with. */
+static void print_path(const char *dir, const char *sub, const char *name)
+{
+    size_t len = strlen(dir);
+    const char *sep = len && dir[len - 1] == '/' ? "" : "/";
+    if (sub)
+        printf("%s%s%s/%s", dir, sep, sub, name);
+    else
+        printf("%s%s%s", dir, sep, name);
+}
+
+static int retry_one(struct store *s, const char *inbox, const char *state,
+                     const char *name)
+{
+    struct retried r;
+    char err[PATH_MAX + 1024];
+    int rc = store_retry(s, inbox, name, &r, err, sizeof err);
+    if (r.inbox[0]) {
+        printf("%s -> ", r.name);
+        print_path(inbox, NULL, r.inbox);
+        if (r.record[0]) {
+            printf(" (error record kept as ");
+            print_path(state, "retried", r.record);
+            printf(")");
+        }
+        printf("\n");
+    }
+    if (rc < 0)
+        fprintf(stderr, "newsdesk: %s\n", err);
+    return rc;
+}
+
+/* Open the store of `inbox` and `state`, but never create its failed/: a
+ * state folder without one is most likely the wrong folder (relative paths
+ * are taken from the current folder), not one where nothing failed. */
+static int open_store(struct store *s, const char *inbox, const char *state)
+{
+    char failed[PATH_MAX], err[PATH_MAX + 512];
+    struct stat st;
+    snprintf(failed, sizeof failed, "%s/failed", state);
+    int e = stat(failed, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    if (e) {
+        fprintf(stderr, "newsdesk: %s: %s: no file has failed there (relative "
+                "paths in the configuration are taken from the current "
+                "folder)\n", failed, strerror(e));
+        return -1;
+    }
+    /* The daemon creates a missing inbox at start; so does a retry. */
+    int rc = mkdir_p(inbox);
+    if (rc < 0 || stat(inbox, &st) < 0) {
+        fprintf(stderr, "newsdesk: cannot open the inbox %s: %s\n", inbox,
+                strerror(rc < 0 ? -rc : errno));
+        return -1;
+    }
+    if (store_open(s, state, (uint64_t)st.st_dev, 1, err, sizeof err) < 0) {
+        fprintf(stderr, "newsdesk: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_retry(int argc, char **argv)
+{
+    const char *config = NULL;
+    int all = 0, nnames = 0, opts = 1;
+    for (int i = 1; i < argc; i++) {
+        if (opts && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (opts && (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
+            i + 1 < argc) {
+            config = argv[++i];
+        } else if (opts && !strcmp(argv[i], "--all")) {
+            all = 1;
+        } else if (opts && !strcmp(argv[i], "--")) {
+            opts = 0;
+        } else if (opts && argv[i][0] == '-') {
+            fprintf(stderr, "newsdesk retry: unknown option \"%s\"\n\n%s",
+                    argv[i], usage);
+            return EXIT_USAGE;
+        } else {
+            argv[1 + nnames++] = argv[i]; /* names gather at argv[1] */
+        }
+    }
+    if (all == (nnames > 0)) {
+        fprintf(stderr, "newsdesk retry: %s\n\n%s",
+                all ? "--all or NAMEs, not both" : "which files? NAMEs or --all",
+                usage);
+        return EXIT_USAGE;
+    }
+
+    const char *file = config_find(config);
+    struct errlist errs = {0}, warns = {0};
+    struct pipeline *p;
+    if (pipeline_load(&p, file, &errs, &warns) < 0) {
+        print_errors(&errs, "");
+        fprintf(stderr, "%zu error%s in %s\n", errs.n, errs.n == 1 ? "" : "s",
+                file ? file : "the built-in configuration");
+        errs_free(&errs);
+        errs_free(&warns);
+        pipeline_free(p);
+        return EXIT_CONFIG;
+    }
+    errs_free(&warns);
+    const char *inbox = config_str(&p->cfg, "inbox", "path");
+    const char *state = config_str(&p->cfg, "inbox", "state");
+    struct store s;
+    if (open_store(&s, inbox, state) < 0) {
+        pipeline_free(p);
+        return EXIT_DOC_FAILED;
+    }
+
+    int failed = 0;
+    if (all) {
+        char **names;
+        size_t n;
+        int rc = store_failed(&s, &names, &n);
+        if (rc < 0) {
+            fprintf(stderr, "newsdesk: cannot list %s/failed: %s\n", state,
+                    strerror(-rc));
+            failed = 1;
+        }
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            failed |= retry_one(&s, inbox, state, names[i]) < 0;
+        if (rc == 0)
+            store_free_names(names, n);
+    } else {
+        for (int i = 0; i < nnames; i++)
+            failed |= retry_one(&s, inbox, state, argv[1 + i]) < 0;
+    }
+    store_close(&s);
+    pipeline_free(p);
+    return failed ? EXIT_DOC_FAILED : 0;
+}
