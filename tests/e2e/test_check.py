@@ -138,6 +138,18 @@ class Check(ndtest.TempDirTest):
         self.assertIn("password: <redacted>", r.stdout.decode())
         self.assertIn("greeting: hello there", r.stdout.decode())
 
+    def test_errors_show_no_secrets(self):
+        cfg = self.write("nd.yaml",
+                         "pipeline:\n  - plugin: text\n  - plugin: webhook\n"
+                         "    url: https://desk:hook-secret-3@hook.example/in?t=${BROKEN\n"
+                         "    timeout: https://desk:hook-secret-3@hook.example/\n")
+        r = self.nd("check", "-c", cfg)
+        self.assertEqual(r.returncode, 78)
+        self.assert_no_secrets(r)
+        self.assertIn("unterminated ${", r.stderr.decode())
+        self.assertIn("timeout: expected a duration", r.stderr.decode())
+        self.assertIn("<redacted>", r.stderr.decode())
+
     def test_usage(self):
         self.assertEqual(self.nd("check", "--frob").returncode, 2)
 
