@@ -1,22 +1,36 @@
 /* `newsdesk check`: read the configuration and the plugins it names, report
  * every problem (not just the first), and print the resolved pipeline. It
- * starts nothing: no plugin's init runs, no folder is created. */
+ * starts nothing: no plugin's init runs, no folder is created. Secrets in
+ * the values it prints are redacted (redact.h): its output ends up in
+ * tickets and chat. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 #include "options.h"
 #include "pipeline.h"
+#include "redact.h"
+
+static void print_redacted(const nd_option_t *opt, const char *value)
+{
+    char *shown = redact_dup(opt, value);
+    printf("%s", shown ? shown : REDACTED);
+    free(shown);
+}
 
 static void print_value(const nd_option_t *opt, const struct opt_value *v)
 {
     if (opt->type == ND_OPT_STRLIST) {
         printf("[");
-        for (size_t i = 0; i < v->nlist; i++)
-            printf("%s\"%s\"", i ? ", " : "", v->list[i]);
+        for (size_t i = 0; i < v->nlist; i++) {
+            printf("%s\"", i ? ", " : "");
+            print_redacted(opt, v->list[i]);
+            printf("\"");
+        }
         printf("]");
     } else {
-        printf("%s", v->str ? v->str : "");
+        print_redacted(opt, v->str);
     }
 }
 
@@ -79,8 +93,11 @@ int cmd_check(int argc, char **argv)
             printf(" (plugin %s)", s->plugin);
         printf("  [%s, %s %s, %s]\n", plugin_role_name(d->role), d->name,
                d->version ? d->version : "", s->p->path);
-        if (s->when)
-            printf("       when: %s\n", s->when);
+        if (s->when) {
+            printf("       when: ");
+            print_redacted(NULL, s->when);
+            printf("\n");
+        }
         if (s->on_error_skip)
             printf("       on_error: skip\n");
         print_options(s->opts, "       ", 0);

@@ -11,14 +11,19 @@
 #include "commands.h"
 #include "options.h"
 #include "pipeline.h"
+#include "redact.h"
 
 static json_t *option_json(const nd_option_t *o)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s?, s:b, s:b, s:s?}", "name", o->name,
-                          "type", opt_type_name(o->type), "default", o->def,
-                          "required", (o->flags & ND_OPT_REQUIRED) != 0,
-                          "deprecated", (o->flags & ND_OPT_DEPRECATED) != 0,
-                          "description", o->desc);
+    char *def = o->def ? redact_dup(o, o->def) : NULL;
+    json_t *j = json_pack("{s:s, s:s, s:s?, s:b, s:b, s:b, s:s?}", "name",
+                          o->name, "type", opt_type_name(o->type), "default",
+                          o->def ? (def ? def : REDACTED) : NULL, "required",
+                          (o->flags & ND_OPT_REQUIRED) != 0, "deprecated",
+                          (o->flags & ND_OPT_DEPRECATED) != 0, "secret",
+                          (o->flags & ND_OPT_SECRET) != 0, "description",
+                          o->desc);
+    free(def);
     if (o->flags & ND_OPT_RANGE) {
         json_object_set_new(j, "min", json_real(o->min));
         json_object_set_new(j, "max", json_real(o->max));
@@ -55,6 +60,8 @@ static json_t *plugin_json(const struct plugin *p)
 
 static void print_option(const nd_option_t *o)
 {
+    char def[512]; /* as it may be shown (redact.h) */
+    redact(def, sizeof def, o, o->def);
     printf("  %-16s %s", o->name, opt_type_name(o->type));
     if (o->choices) {
         printf(" (");
@@ -67,9 +74,11 @@ static void print_option(const nd_option_t *o)
     if (o->flags & ND_OPT_REQUIRED)
         printf(", required");
     else if (o->def)
-        printf(", default %s", *o->def ? o->def : "\"\"");
+        printf(", default %s", *def ? def : "\"\"");
     if (o->flags & ND_OPT_DEPRECATED)
         printf(", deprecated");
+    if (o->flags & ND_OPT_SECRET)
+        printf(", secret (never shown)");
     printf("\n  %-16s %s\n", "", o->desc ? o->desc : "");
 }
 
@@ -119,11 +128,13 @@ static void md_options(const nd_option_t *opts)
     printf("| option | type | default | allowed | description |\n"
            "|---|---|---|---|---|\n");
     for (const nd_option_t *o = opts; o->name; o++) {
+        char def[512]; /* as it may be shown (redact.h) */
+        redact(def, sizeof def, o, o->def);
         printf("| `%s` | %s | ", o->name, opt_type_name(o->type));
         if (o->flags & ND_OPT_REQUIRED)
             printf("*required*");
         else if (o->def)
-            printf("`%s`", *o->def ? o->def : "\"\"");
+            printf("`%s`", *def ? def : "\"\"");
         else
             printf("(none)");
         printf(" | ");
@@ -141,6 +152,8 @@ static void md_options(const nd_option_t *opts)
         printf(" | ");
         if (o->flags & ND_OPT_DEPRECATED)
             printf("**Deprecated.** ");
+        if (o->flags & ND_OPT_SECRET)
+            printf("**Secret:** never shown. ");
         md_text(o->desc);
         printf(" |\n");
     }

@@ -15,6 +15,7 @@
 #include "cond.h"
 #include "http.h"
 #include "options.h"
+#include "redact.h"
 
 /* ---- errors ----------------------------------------------------------- */
 
@@ -181,9 +182,12 @@ static char *expand(struct reader *r, yaml_node_t *n)
         } else if (s[0] == '$' && s[1] == '{') {
             const char *end = strchr(s + 2, '}');
             if (!end) {
+                char shown[256];
+                redact(shown, sizeof shown, NULL,
+                       (const char *)n->data.scalar.value);
                 errs_add(r->errs, "%s:%d:%d: unterminated ${ in \"%s\": "
                          "expected ${NAME} or ${NAME:-default}", AT(r, n),
-                         (const char *)n->data.scalar.value);
+                         shown);
                 free(out);
                 return NULL;
             }

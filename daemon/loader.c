@@ -16,6 +16,7 @@
 
 #include "build_config.h"
 #include "options.h"
+#include "safepath.h"
 
 void registry_init(struct registry *r) { memset(r, 0, sizeof *r); }
 
@@ -71,36 +72,21 @@ static void record(struct registry *r, const char *path, const char *name,
     e->reason = strdup(buf);
 }
 
-/* Refuse code that another user could have replaced. */
-static int check_writable(struct registry *r, const char *path)
+/* Refuse code that another user could have replaced (safepath.c). */
+static int check_trusted(struct registry *r, const char *path, const char *real)
 {
     struct stat st;
-    if (stat(path, &st) < 0) {
-        record(r, path, NULL, "cannot read it: %s", strerror(errno));
+    if (stat(real, &st) < 0) {
+        record(r, real, NULL, "cannot read it: %s", strerror(errno));
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        record(r, path, NULL, "not a regular file");
+        record(r, real, NULL, "not a regular file");
         return -1;
     }
-    if (st.st_mode & S_IWOTH) {
-        record(r, path, NULL,
-               "the file is writable by others (mode %04o); refusing to load "
-               "it (chmod o-w)", (unsigned)(st.st_mode & 07777));
-        return -1;
-    }
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    /* Even a sticky world-writable folder lets anyone add a plugin. */
-    if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH)) {
-        record(r, path, NULL,
-               "its directory %s is writable by others (mode %04o); refusing "
-               "to load it", dir, (unsigned)(st.st_mode & 07777));
+    char why[1024];
+    if (safepath_check(path, why, sizeof why) < 0) {
+        record(r, real, NULL, "%s; refusing to load it", why);
         return -1;
     }
     return 0;
@@ -117,7 +103,9 @@ static int valid_name(const char *s)
     return 1;
 }
 
-int registry_load_file(struct registry *r, const char *path)
+/* registry_load_file, or the refusal of a file whose folder was refused
+ * already (`refusal`, the reason). */
+static int load_file(struct registry *r, const char *path, const char *refusal)
 {
     char real[PATH_MAX];
     if (!realpath(path, real))
@@ -128,7 +116,11 @@ int registry_load_file(struct registry *r, const char *path)
     for (size_t i = 0; i < r->nerrors; i++)
         if (!strcmp(r->errors[i].path, real))
             return -1; /* refused already, and said why */
-    if (check_writable(r, real) < 0)
+    if (refusal) {
+        record(r, real, NULL, "%s; refusing to load it", refusal);
+        return -1;
+    }
+    if (check_trusted(r, path, real) < 0)
         return -1;
 
     void *h = dlopen(real, RTLD_NOW | RTLD_LOCAL);
@@ -224,6 +216,11 @@ int registry_load_file(struct registry *r, const char *path)
     return -1;
 }
 
+int registry_load_file(struct registry *r, const char *path)
+{
+    return load_file(r, path, NULL);
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -234,12 +231,10 @@ size_t registry_load_dir(struct registry *r, const char *dir)
     struct stat st;
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
         return 0;
-    if (st.st_mode & S_IWOTH) {
-        record(r, dir, "", "the plugin directory is writable by others "
-                           "(mode %04o); refusing to load from it",
-               (unsigned)(st.st_mode & 07777));
-        return 0;
-    }
+    /* A folder that others could change refuses each of its plugins, by
+     * name, so that a configuration using one says why it is missing. */
+    char why[1024];
+    int refused = safepath_check(dir, why, sizeof why) < 0;
     DIR *dp = opendir(dir);
     if (!dp)
         return 0;
@@ -267,11 +262,13 @@ size_t registry_load_dir(struct registry *r, const char *dir)
      * without plugins (plugins/common holds a static library) has none. */
     if (n)
         qsort(names, n, sizeof *names, by_name);
+    if (refused && !n)
+        record(r, dir, "", "%s; refusing to load plugins from it", why);
     size_t loaded = 0;
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        loaded += registry_load_file(r, path) == 0;
+        loaded += load_file(r, path, refused ? why : NULL) == 0;
         free(names[i]);
     }
     free(names);

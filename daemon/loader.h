@@ -33,12 +33,15 @@ void registry_init(struct registry *r);
 void registry_free(struct registry *r);
 
 /* Load every *.so in dir (not recursing). A directory that does not exist
- * is not an error; one that others can write to is. Problems are recorded
+ * is not an error. One that someone other than root and the effective user
+ * could change, or that is below such a directory (safepath.h), refuses
+ * each of its plugins, or itself when it has none. Problems are recorded
  * in r->errors and loading goes on. Returns the number loaded. */
 size_t registry_load_dir(struct registry *r, const char *dir);
 
-/* Load one file. Returns 0, 1 when that file is loaded already, or -1
- * after recording the reason (once per file). */
+/* Load one file, after the same checks of it and the directories above
+ * it. Returns 0, 1 when that file is loaded already, or -1 after recording
+ * the reason (once per file). */
 int registry_load_file(struct registry *r, const char *path);
 
 /* The plugin named `name`, or NULL. */

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "redact.h"
+
 const char *opt_type_name(nd_opt_type_t t)
 {
     switch (t) {
@@ -142,8 +144,12 @@ static int in_range(const nd_option_t *opt, double x, char *err, size_t errlen)
 {
     if (!(opt->flags & ND_OPT_RANGE) || (x >= opt->min && x <= opt->max))
         return 0;
-    snprintf(err, errlen, "%s: %g is out of range, expected %g to %g",
-             opt->name, x, opt->min, opt->max);
+    if (opt->flags & ND_OPT_SECRET)
+        snprintf(err, errlen, "%s: out of range, expected %g to %g",
+                 opt->name, opt->min, opt->max);
+    else
+        snprintf(err, errlen, "%s: %g is out of range, expected %g to %g",
+                 opt->name, x, opt->min, opt->max);
     return -1;
 }
 
@@ -162,7 +168,8 @@ int opts_set_scalar(nd_opts_t *o, size_t idx, const char *text, char *err,
 {
     const nd_option_t *opt = &o->table[idx];
     struct opt_value nv = {0};
-    char buf[512];
+    char buf[512], shown[256]; /* the text as error messages may show it */
+    redact(shown, sizeof shown, opt, text);
     switch (opt->type) {
     case ND_OPT_STRING:
     case ND_OPT_PATH:
@@ -178,7 +185,7 @@ int opts_set_scalar(nd_opts_t *o, size_t idx, const char *text, char *err,
     case ND_OPT_INT:
         if (parse_int(text, &nv.i) < 0) {
             snprintf(err, errlen, "%s: expected an integer, got \"%s\"",
-                     opt->name, text);
+                     opt->name, shown);
             return -1;
         }
         if (in_range(opt, (double)nv.i, err, errlen) < 0)
@@ -191,7 +198,7 @@ int opts_set_scalar(nd_opts_t *o, size_t idx, const char *text, char *err,
         nv.d = strtod(text, &end);
         if (errno || end == text || *end || !isfinite(nv.d)) {
             snprintf(err, errlen, "%s: expected a number, got \"%s\"",
-                     opt->name, text);
+                     opt->name, shown);
             return -1;
         }
         if (in_range(opt, nv.d, err, errlen) < 0)
@@ -203,7 +210,7 @@ int opts_set_scalar(nd_opts_t *o, size_t idx, const char *text, char *err,
         int b;
         if (parse_bool(text, &b) < 0) {
             snprintf(err, errlen,
-                     "%s: expected true or false, got \"%s\"", opt->name, text);
+                     "%s: expected true or false, got \"%s\"", opt->name, shown);
             return -1;
         }
         nv.i = b;
@@ -214,7 +221,7 @@ int opts_set_scalar(nd_opts_t *o, size_t idx, const char *text, char *err,
         if (parse_size(text, &nv.i) < 0) {
             snprintf(err, errlen,
                      "%s: expected a size such as 512, 64KiB, 32MiB or 1GiB, "
-                     "got \"%s\"", opt->name, text);
+                     "got \"%s\"", opt->name, shown);
             return -1;
         }
         if (in_range(opt, (double)nv.i, err, errlen) < 0)
@@ -225,14 +232,14 @@ int opts_set_scalar(nd_opts_t *o, size_t idx, const char *text, char *err,
         if (parse_duration_ms(text, &nv.i) < 0) {
             snprintf(err, errlen,
                      "%s: expected a duration such as 250ms, 2s, 5m or 1h, "
-                     "got \"%s\"", opt->name, text);
+                     "got \"%s\"", opt->name, shown);
             return -1;
         }
         if ((opt->flags & ND_OPT_RANGE) &&
             (nv.i < opt->min || nv.i > opt->max)) {
             snprintf(err, errlen,
                      "%s: %s is out of range, expected %gms to %gms",
-                     opt->name, text, opt->min, opt->max);
+                     opt->name, shown, opt->min, opt->max);
             return -1;
         }
         nv.d = (double)nv.i;
@@ -244,7 +251,7 @@ int opts_set_scalar(nd_opts_t *o, size_t idx, const char *text, char *err,
                 ok = 1, nv.i = (int64_t)i;
         if (!ok) {
             snprintf(err, errlen, "%s: expected one of %s, got \"%s\"",
-                     opt->name, choices_text(opt, buf, sizeof buf), text);
+                     opt->name, choices_text(opt, buf, sizeof buf), shown);
             return -1;
         }
         break;

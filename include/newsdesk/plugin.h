@@ -103,6 +103,10 @@ typedef enum nd_opt_type {
 #define ND_OPT_DEPRECATED 0x2u /* still accepted, with a warning */
 #define ND_OPT_RANGE 0x4u      /* `min` and `max` apply (numbers, sizes,
                                   durations; for strings: length) */
+#define ND_OPT_SECRET 0x8u     /* a password, key or token: the host shows
+                                  <redacted> instead of the value (newsdesk
+                                  check, error messages); a host older than
+                                  the flag ignores it */
 
 typedef struct nd_option {
     const char *name;

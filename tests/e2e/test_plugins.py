@@ -1,5 +1,9 @@
-"""`newsdesk plugins`: the list and one plugin's options, from the tables."""
+"""`newsdesk plugins`: the list and one plugin's options, from the tables;
+plugins that others could replace are refused, and `plugins` and `check`
+say why."""
 import json
+import os
+import shutil
 
 import ndtest
 
@@ -41,9 +45,50 @@ class Plugins(ndtest.TempDirTest):
         self.assertEqual(opts["ratio"]["min"], 0)
         self.assertEqual(opts["ratio"]["max"], 1)
         self.assertTrue(opts["old"]["deprecated"])
+        self.assertTrue(opts["password"]["secret"])
+        self.assertFalse(opts["greeting"]["secret"])
+        r = self.nd("plugins", "-c", cfg, "good")
+        self.assertIn("secret (never shown)", r.stdout.decode())
         r = self.nd("plugins", "-c", cfg, "upper")
         self.assertIn("required", r.stdout.decode())
         self.assertIn("serial", r.stdout.decode())
+
+    def test_refused_below_a_folder_others_can_write(self):
+        # Anyone can write "open" and it is not sticky: anyone could rename
+        # open/plugins away and put a folder of their own in its place.
+        open_dir = self.path("open")
+        plugins = os.path.join(open_dir, "plugins")
+        os.makedirs(plugins)
+        shutil.copy(os.path.join(ndtest.TEST_PLUGINS, "good.so"), plugins)
+        os.chmod(plugins, 0o755)
+        os.chmod(open_dir, 0o777)
+        cfg = self.write("nd.yaml", "service:\n  plugin_path: [\"%s\"]\n"
+                         "pipeline:\n  - plugin: text\n  - plugin: good\n" % plugins)
+        why = ("the directory %s is writable by others and not sticky (mode "
+               "0777), so anyone could replace %s (chmod o-w %s"
+               % (open_dir, plugins, open_dir))
+
+        r = self.nd("plugins", "-c", cfg)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("good", [l.split()[0] for l in r.stdout.decode().splitlines()])
+        self.assertIn("warning: %s/good.so: %s" % (plugins, why), r.stderr.decode())
+
+        r = self.nd("plugins", "-c", cfg, "good")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("plugin good cannot be used: %s/good.so: %s" % (plugins, why),
+                      r.stderr.decode())
+
+        r = self.nd("check", "-c", cfg)
+        self.assertEqual(r.returncode, 78)
+        self.assertIn(':5:13: plugin "good" cannot be used: %s/good.so: %s'
+                      % (plugins, why), r.stderr.decode())
+
+        # With the sticky bit, as /tmp has, only the owner of open/plugins
+        # (root or us) can rename it.
+        os.chmod(open_dir, 0o1777)
+        r = self.nd("check", "-c", cfg)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("good", r.stdout.decode())
 
     def test_unknown(self):
         r = self.nd("plugins", "nonesuch")

@@ -48,6 +48,7 @@ static const nd_option_t options[] = {
     {"tags", ND_OPT_STRLIST, NULL, 0, 0, 0, NULL, "some tags"},
     {"where", ND_OPT_PATH, NULL, 0, 0, 0, NULL, "a path"},
     {"old", ND_OPT_STRING, NULL, ND_OPT_DEPRECATED, 0, 0, NULL, "use greeting"},
+    {"password", ND_OPT_STRING, NULL, ND_OPT_SECRET, 0, 0, NULL, "a secret"},
     {0},
 };
 
