@@ -312,19 +312,44 @@ struct session {
     const char *const *requests; /* each may hold \x01 to split the send */
     size_t n;
     char **responses;
+    void (*script)(struct session *); /* run instead of `requests` */
+    void *arg;
     uv_async_t done;
     struct http_server *srv;
 };
 
-static char *exchange(int port, const char *req)
+/* A connected socket whose reads give up after 10 s, or -1. */
+static int dial(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
         close(fd);
-        return strdup("connect failed");
+        return -1;
     }
+    return fd;
+}
+
+/* Everything the server sends until it closes (or 10 s pass). */
+static char *answer_of(int fd)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    ssize_t r;
+    while ((r = recv(fd, buf + len, cap - len - 1, 0)) > 0)
+        len += (size_t)r;
+    buf[len] = '\0';
+    return buf;
+}
+
+static char *exchange(int port, const char *req)
+{
+    int fd = dial(port);
+    if (fd < 0)
+        return strdup("connect failed");
     /* \x01 splits the request into separate sends, to show the server
      * waits for the rest. */
     for (const char *p = req; *p;) {
@@ -336,12 +361,7 @@ static char *exchange(int port, const char *req)
         if (cut)
             usleep(20000);
     }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    ssize_t r;
-    while ((r = recv(fd, buf + len, cap - len - 1, 0)) > 0)
-        len += (size_t)r;
-    buf[len] = '\0';
+    char *buf = answer_of(fd);
     close(fd);
     return buf;
 }
@@ -349,6 +369,8 @@ static char *exchange(int port, const char *req)
 static void *client(void *arg)
 {
     struct session *s = arg;
+    if (s->script)
+        s->script(s);
     for (size_t i = 0; i < s->n; i++)
         s->responses[i] = exchange(s->port, s->requests[i]);
     uv_async_send(&s->done);
@@ -362,24 +384,31 @@ static void session_done(uv_async_t *a)
     uv_close((uv_handle_t *)a, NULL);
 }
 
-static void serve(struct service_view *view, const char *const *requests,
-                  size_t n, char **responses)
+/* Serve with the handler of the daemon while a thread runs the session's
+ * client side; returns when the client is done and the server closed. */
+static void serve_session(struct service_view *view, struct session *s)
 {
     uv_loop_t loop;
     uv_loop_init(&loop);
-    struct session s = {.requests = requests, .n = n, .responses = responses};
     char err[256];
-    assert_int_equal(http_start(&s.srv, &loop, "127.0.0.1:0",
+    assert_int_equal(http_start(&s->srv, &loop, "127.0.0.1:0",
                                 service_http_handler, view, err, sizeof err), 0);
-    s.port = http_port(s.srv);
-    assert_true(s.port > 0);
-    uv_async_init(&loop, &s.done, session_done);
-    s.done.data = &s;
+    s->port = http_port(s->srv);
+    assert_true(s->port > 0);
+    uv_async_init(&loop, &s->done, session_done);
+    s->done.data = s;
     pthread_t t;
-    pthread_create(&t, NULL, client, &s);
+    pthread_create(&t, NULL, client, s);
     uv_run(&loop, UV_RUN_DEFAULT);
     pthread_join(t, NULL);
     assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void serve(struct service_view *view, const char *const *requests,
+                  size_t n, char **responses)
+{
+    struct session s = {.requests = requests, .n = n, .responses = responses};
+    serve_session(view, &s);
 }
 
 static const char *body_of(const char *resp)
@@ -469,6 +498,30 @@ static void server_reports_unhealthy(void **state)
     free(res[0]);
 }
 
+/* A head longer than HTTP_MAX_HEAD, arriving over many reads, is refused
+ * with 431 once the limit is reached. */
+static void server_refuses_a_long_head_sent_in_pieces(void **state)
+{
+    (void)state;
+    static struct fake f;
+    fake_init(&f);
+    struct service_view view = {&f.p, &f.st};
+    static char req[HTTP_MAX_HEAD + 1024];
+    strcpy(req, "GET /health HTTP/1.1\r\nHost: x\r\nX: ");
+    size_t o = strlen(req);
+    for (; o + 600 < sizeof req; o += 512) {
+        memset(req + o, 'b', 511);
+        req[o + 511] = '\x01';
+    }
+    strcpy(req + o, "\r\n\r\n");
+    const char *const reqs[] = {req};
+    char *res[1] = {0};
+    serve(&view, reqs, 1, res);
+    assert_non_null(strstr(res[0], "HTTP/1.1 431 Request Header Fields Too "
+                                   "Large\r\n"));
+    free(res[0]);
+}
+
 static void listen_errors(void **state)
 {
     (void)state;
@@ -503,6 +556,7 @@ int main(void)
         cmocka_unit_test(health_reasons),
         cmocka_unit_test(server_answers),
         cmocka_unit_test(server_reports_unhealthy),
+        cmocka_unit_test(server_refuses_a_long_head_sent_in_pieces),
         cmocka_unit_test(listen_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
