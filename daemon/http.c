@@ -193,8 +193,8 @@ struct conn {
     struct conn *prev, *next;
     int handles;       /* open handles of this connection */
     int answered;
+    char *head; /* the head so far when it came in pieces; malloc'd */
     size_t len;
-    char buf[HTTP_MAX_HEAD];
 };
 
 struct http_server {
@@ -205,7 +205,10 @@ struct http_server {
     int nconns;
     int handles; /* the listener's and every connection's */
     int stopping;
-    int unref;   /* handles do not keep the loop alive */
+    int unref; /* handles do not keep the loop alive */
+    /* Where every read lands: libuv hands it to on_read before the next
+     * read on this loop, so one buffer serves all connections. */
+    char rbuf[HTTP_MAX_HEAD];
 };
 
 struct reply {
@@ -225,6 +228,7 @@ static void conn_closed(uv_handle_t *h)
     if (--c->handles)
         return;
     struct http_server *s = c->srv;
+    free(c->head);
     free(c);
     server_unref(s);
 }
@@ -312,12 +316,24 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     struct conn *c = h->data;
-    *buf = uv_buf_init(c->buf + c->len, (unsigned)(sizeof c->buf - c->len));
+    /* No more than a head can hold with what came before. */
+    *buf = uv_buf_init(c->srv->rbuf, (unsigned)(HTTP_MAX_HEAD - c->len));
+}
+
+/* Append n bytes to the head gathered so far. */
+static int keep(struct conn *c, const char *p, size_t n)
+{
+    char *grown = realloc(c->head, c->len + n);
+    if (!grown)
+        return -1;
+    memcpy(grown + c->len, p, n);
+    c->head = grown;
+    c->len += n;
+    return 0;
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
-    (void)buf;
     struct conn *c = st->data;
     if (nread < 0) {
         conn_close(c);
@@ -325,11 +341,22 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     }
     if (nread == 0 || c->answered)
         return;
-    c->len += (size_t)nread;
-    struct http_request req;
-    int rc = http_parse_request(c->buf, c->len, &req);
-    if (rc == 0 && c->len < sizeof c->buf)
+    /* A head that comes in one read is parsed where it landed; one that
+     * comes in pieces is gathered in c->head. */
+    size_t had = c->len;
+    if (had && keep(c, buf->base, (size_t)nread) < 0) {
+        conn_close(c);
         return;
+    }
+    const char *head = had ? c->head : buf->base;
+    size_t len = had ? c->len : (size_t)nread;
+    struct http_request req;
+    int rc = http_parse_request(head, len, &req);
+    if (rc == 0 && len < HTTP_MAX_HEAD) {
+        if (!had && keep(c, buf->base, len) < 0)
+            conn_close(c);
+        return;
+    }
     if (rc == 0)
         rc = -431;
     if (rc < 0) {
