@@ -1,6 +1,7 @@
 /* http.c and metrics.c: the strict request parser, the server on a real
- * loopback socket, and /metrics, /health and /status read back strictly
- * (tests/unit/expo.h parses the exposition format). */
+ * loopback socket (also under many slow connections and at its cap), and
+ * /metrics, /health and /status read back strictly (tests/unit/expo.h
+ * parses the exposition format). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,11 +9,14 @@
 
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -522,6 +526,165 @@ static void server_refuses_a_long_head_sent_in_pieces(void **state)
     free(res[0]);
 }
 
+/* ---- the server under many connections ---------------------------------- */
+
+#define CROWD_MAX 256
+
+/* Clients that connect and then send part of a request head (or nothing)
+ * and wait: slowloris. */
+struct crowd {
+    int n;       /* connections to open */
+    int wait_ms; /* before the probes */
+    int fds[CROWD_MAX];
+    char *probes[4];       /* the answers to GET /health, GET /metrics, ... */
+    double probe_after_ms; /* from the first connect to the last answer */
+    int oldest_answered;   /* the first connection was answered and closed */
+    char *oldest;          /* what it was told */
+    int second_open;       /* the second one is still waiting */
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void crowd_script(struct session *s)
+{
+    struct crowd *cr = s->arg;
+    double t0 = now_ms();
+    for (int i = 0; i < cr->n; i++) {
+        cr->fds[i] = dial(s->port);
+        /* Half send the start of a head, half say nothing at all. */
+        if (cr->fds[i] >= 0 && i % 2 == 0)
+            (void)!send(cr->fds[i], "GET /health HTTP/1.1\r\nHo", 24,
+                        MSG_NOSIGNAL);
+    }
+    if (cr->wait_ms)
+        usleep((useconds_t)cr->wait_ms * 1000);
+    static const char *const probes[] = {
+        "GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+        "HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /health HTTP/1.0\r\n\r\n",
+    };
+    for (int j = 0; j < 4; j++)
+        cr->probes[j] = exchange(s->port, probes[j]);
+    cr->probe_after_ms = now_ms() - t0;
+    struct pollfd pf[2] = {{.fd = cr->fds[0], .events = POLLIN},
+                           {.fd = cr->fds[1], .events = POLLIN}};
+    cr->oldest_answered = poll(&pf[0], 1, 0) == 1;
+    if (cr->oldest_answered)
+        cr->oldest = answer_of(cr->fds[0]);
+    cr->second_open = poll(&pf[1], 1, 0) == 0;
+    for (int i = 0; i < cr->n; i++)
+        if (cr->fds[i] >= 0)
+            close(cr->fds[i]);
+}
+
+static void crowd_serve(struct crowd *cr)
+{
+    static struct fake f;
+    fake_init(&f);
+    struct service_view view = {&f.p, &f.st};
+    struct session s = {.script = crowd_script, .arg = cr};
+    serve_session(&view, &s);
+    for (int i = 0; i < cr->n; i++)
+        if (cr->fds[i] < 0)
+            fail_msg("connection %d of %d failed", i, cr->n);
+}
+
+static void crowd_free(struct crowd *cr)
+{
+    for (int j = 0; j < 4; j++)
+        free(cr->probes[j]);
+    free(cr->oldest);
+}
+
+/* 200 slow clients (more than the old cap of 64) leave room for the
+ * probes: /health and /metrics answer. */
+static void slow_clients_do_not_lock_out_health(void **state)
+{
+    (void)state;
+    static struct crowd cr = {.n = 200};
+    crowd_serve(&cr);
+    for (int j = 0; j < 4; j++)
+        if (!strstr(cr.probes[j], "HTTP/1.1 200 OK\r\n"))
+            fail_msg("probe %d got \"%.60s\"", j, cr.probes[j]);
+    assert_non_null(strstr(cr.probes[1], "# TYPE newsdesk_ready gauge"));
+    /* Nobody was pushed out: there was room for all. */
+    assert_false(cr.oldest_answered);
+    crowd_free(&cr);
+}
+
+/* Run `test` with the open-file soft limit lowered so that the server's
+ * cap is `cap` connections. */
+static void with_cap(int cap, void (*test)(int cap))
+{
+    struct rlimit old, low;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)cap * HTTP_NOFILE_SHARE;
+    if (old.rlim_max != RLIM_INFINITY && low.rlim_cur > old.rlim_max)
+        skip();
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    test(cap);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+}
+
+/* At the cap, a new client takes the place of the oldest connection that
+ * has had HTTP_EVICT_AFTER_MS to send its request and has not: that one
+ * is told 408, the newcomer is served, the others keep waiting. */
+static void oldest_slow_client_gives_way(int cap)
+{
+    static struct crowd cr;
+    memset(&cr, 0, sizeof cr);
+    cr.n = cap;
+    cr.wait_ms = HTTP_EVICT_AFTER_MS + 300;
+    crowd_serve(&cr);
+    for (int j = 0; j < 4; j++)
+        if (!strstr(cr.probes[j], "HTTP/1.1 200 OK\r\n"))
+            fail_msg("probe %d got \"%.60s\"", j, cr.probes[j]);
+    assert_true(cr.oldest_answered);
+    assert_non_null(strstr(cr.oldest, "HTTP/1.1 408 Request Timeout\r\n"));
+    assert_true(cr.second_open);
+    crowd_free(&cr);
+}
+
+static void at_the_cap_the_oldest_slow_client_gives_way(void **state)
+{
+    (void)state;
+    with_cap(32, oldest_slow_client_gives_way);
+}
+
+/* At the cap with every connection still within HTTP_EVICT_AFTER_MS, a
+ * newcomer is answered 503 at once rather than closed without a word. */
+static void newcomer_is_told_busy(int cap)
+{
+    static struct crowd cr;
+    memset(&cr, 0, sizeof cr);
+    cr.n = cap;
+    crowd_serve(&cr);
+    /* A machine so busy that the grace ran out proves nothing here. */
+    if (cr.probe_after_ms >= HTTP_EVICT_AFTER_MS)
+        skip();
+    for (int j = 0; j < 4; j++) {
+        if (!strstr(cr.probes[j], "HTTP/1.1 503 Service Unavailable\r\n"))
+            fail_msg("probe %d got \"%.60s\"", j, cr.probes[j]);
+        assert_non_null(strstr(cr.probes[j], "Connection: close\r\n"));
+    }
+    assert_non_null(strstr(cr.probes[0], "too many connections"));
+    assert_false(cr.oldest_answered);
+    crowd_free(&cr);
+}
+
+static void past_the_cap_a_newcomer_is_told_busy(void **state)
+{
+    (void)state;
+    with_cap(32, newcomer_is_told_busy);
+}
+
 static void listen_errors(void **state)
 {
     (void)state;
@@ -557,6 +720,9 @@ int main(void)
         cmocka_unit_test(server_answers),
         cmocka_unit_test(server_reports_unhealthy),
         cmocka_unit_test(server_refuses_a_long_head_sent_in_pieces),
+        cmocka_unit_test(slow_clients_do_not_lock_out_health),
+        cmocka_unit_test(at_the_cap_the_oldest_slow_client_gives_way),
+        cmocka_unit_test(past_the_cap_a_newcomer_is_told_busy),
         cmocka_unit_test(listen_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
