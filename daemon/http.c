@@ -1,15 +1,15 @@
-/* A small HTTP/1.1 server on the libuv loop: a strict request parser and
- * one request per connection. See http.h. */
+/* A small HTTP/1.1 server on the libuv loop: a strict request parser, one
+ * request per connection, and the limits that keep it reachable under
+ * load. See http.h. */
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define MAX_CONNS 64
-#define IDLE_TIMEOUT_MS 10000
+#include <sys/resource.h>
 
 /* ---- the parser --------------------------------------------------------- */
 
@@ -186,31 +186,41 @@ bad:
 
 /* ---- the server --------------------------------------------------------- */
 
+/* A connection reads until its head is complete, then is answered and
+ * closed once the answer is written. Its timer bounds the phase it is in:
+ * HTTP_HEAD_TIMEOUT_MS from accept, then HTTP_WRITE_TIMEOUT_MS. */
 struct conn {
     uv_tcp_t tcp;
     uv_timer_t timer;
     struct http_server *srv;
     struct conn *prev, *next;
+    uint64_t accepted; /* loop time in ms */
     int handles;       /* open handles of this connection */
     int answered;
+    char *head; /* the head so far when it came in pieces; malloc'd */
     size_t len;
-    char buf[HTTP_MAX_HEAD];
 };
 
 struct http_server {
     uv_tcp_t tcp;
     http_handler_fn fn;
     void *ctx;
-    struct conn *conns;
-    int nconns;
+    /* Every open connection, in the order accepted: the first one not
+     * answered is the oldest still reading. */
+    struct conn *first, *last;
+    int nconns, max_conns;
     int handles; /* the listener's and every connection's */
     int stopping;
-    int unref;   /* handles do not keep the loop alive */
+    int unref; /* handles do not keep the loop alive */
+    /* Where every read lands: libuv hands it to on_read before the next
+     * read on this loop, so one buffer serves all connections. */
+    char rbuf[HTTP_MAX_HEAD];
 };
 
 struct reply {
     uv_write_t req;
-    char *head, *body;
+    char head[320];
+    char *body;
 };
 
 static void server_unref(struct http_server *s)
@@ -225,10 +235,13 @@ static void conn_closed(uv_handle_t *h)
     if (--c->handles)
         return;
     struct http_server *s = c->srv;
+    free(c->head);
     free(c);
     server_unref(s);
 }
 
+/* Unlink c and close its handles. Its socket is closed at once (the slot
+ * is free); the memory goes when libuv has finished with both handles. */
 static void conn_close(struct conn *c)
 {
     if (uv_is_closing((uv_handle_t *)&c->tcp))
@@ -237,53 +250,65 @@ static void conn_close(struct conn *c)
     if (c->prev)
         c->prev->next = c->next;
     else
-        s->conns = c->next;
+        s->first = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    else
+        s->last = c->prev;
     s->nconns--;
     uv_close((uv_handle_t *)&c->timer, conn_closed);
     uv_close((uv_handle_t *)&c->tcp, conn_closed);
 }
 
-static void written(uv_write_t *w, int status)
+/* The status line and headers of an answer with a body of len bytes
+ * (ctype NULL: plain text), into buf. Returns its length, or -1 when it
+ * does not fit. */
+static int format_head(char *buf, size_t size, int status, const char *ctype,
+                       size_t len)
 {
-    (void)status;
-    struct reply *r = (struct reply *)w;
-    struct conn *c = w->data;
-    free(r->head);
-    free(r->body);
-    free(r);
-    conn_close(c);
-}
-
-static void respond(struct conn *c, const struct http_request *req,
-                    struct http_response *res)
-{
-    c->answered = 1;
-    uv_read_stop((uv_stream_t *)&c->tcp);
-    struct reply *r = calloc(1, sizeof *r);
-    char *head = NULL;
-    int n = asprintf(&head,
+    int n = snprintf(buf, size,
                      "HTTP/1.1 %d %s\r\n"
                      "Content-Type: %s\r\n"
                      "Content-Length: %zu\r\n"
                      "Cache-Control: no-store\r\n"
                      "%s"
                      "Connection: close\r\n\r\n",
-                     res->status, http_reason(res->status),
-                     res->content_type ? res->content_type
-                                       : "text/plain; charset=utf-8",
-                     res->len,
-                     res->status == 405 ? "Allow: GET, HEAD\r\n" : "");
-    if (!r || n < 0) {
+                     status, http_reason(status),
+                     ctype ? ctype : "text/plain; charset=utf-8", len,
+                     status == 405 ? "Allow: GET, HEAD\r\n" : "");
+    return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+static void on_timeout(uv_timer_t *t);
+
+static void written(uv_write_t *w, int status)
+{
+    (void)status;
+    struct reply *r = (struct reply *)w;
+    struct conn *c = w->data;
+    free(r->body);
+    free(r);
+    conn_close(c);
+}
+
+/* Send res (and free its body), then close. */
+static void respond(struct conn *c, const struct http_request *req,
+                    struct http_response *res)
+{
+    c->answered = 1;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    struct reply *r = calloc(1, sizeof *r);
+    int n = r ? format_head(r->head, sizeof r->head, res->status,
+                            res->content_type, res->len)
+              : -1;
+    if (n < 0) {
         free(r);
         free(res->body);
         conn_close(c);
         return;
     }
-    r->head = head;
     r->body = res->body;
-    uv_buf_t bufs[2] = {uv_buf_init(head, (unsigned)n),
+    uv_buf_t bufs[2] = {uv_buf_init(r->head, (unsigned)n),
                         uv_buf_init(res->body, (unsigned)res->len)};
     int nbufs = req && !strcmp(req->method, "HEAD") ? 1 : 2;
     if (!res->body || !res->len)
@@ -291,11 +316,12 @@ static void respond(struct conn *c, const struct http_request *req,
     r->req.data = c;
     if (uv_write(&r->req, (uv_stream_t *)&c->tcp, bufs, (unsigned)nbufs,
                  written) < 0) {
-        free(r->head);
         free(r->body);
         free(r);
         conn_close(c);
+        return;
     }
+    uv_timer_start(&c->timer, on_timeout, HTTP_WRITE_TIMEOUT_MS, 0);
 }
 
 static void respond_error(struct conn *c, int status)
@@ -308,16 +334,66 @@ static void respond_error(struct conn *c, int status)
     respond(c, NULL, &res);
 }
 
+/* Tell a client the server will not wait on (a 408 at its deadline or when
+ * it gives way, a 503 past the cap) why, and close at once, which frees
+ * its slot now. The answer goes out only as far as the socket takes it
+ * without waiting (a fresh socket takes these few bytes); waiting on a
+ * client that does not read would hold the slot again. `why`, when not
+ * NULL, follows the reason phrase in the body. */
+static void refuse(struct conn *c, int status, const char *why)
+{
+    char msg[512], body[128];
+    int blen = snprintf(body, sizeof body, "%d %s%s%s\n", status,
+                        http_reason(status), why ? ": " : "", why ? why : "");
+    int n = format_head(msg, sizeof msg, status, NULL, (size_t)blen);
+    if (n >= 0 && (size_t)n + (size_t)blen <= sizeof msg) {
+        memcpy(msg + n, body, (size_t)blen);
+        uv_buf_t b = uv_buf_init(msg, (unsigned)(n + blen));
+        (void)uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    }
+    conn_close(c);
+}
+
+/* At the cap: the oldest connection still reading, if it has had
+ * HTTP_EVICT_AFTER_MS, gives way with a 408. Returns 1 when one did. A
+ * client that sends its request when it connects is answered long before
+ * that, so the one pushed out is, nearly always, a slow or idle one. */
+static int evict_oldest(struct http_server *s)
+{
+    uint64_t now = uv_now(s->tcp.loop);
+    for (struct conn *c = s->first; c; c = c->next) {
+        if (c->answered)
+            continue;
+        if (now - c->accepted < HTTP_EVICT_AFTER_MS)
+            return 0; /* and the ones after it are younger still */
+        refuse(c, 408, NULL);
+        return 1;
+    }
+    return 0;
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     struct conn *c = h->data;
-    *buf = uv_buf_init(c->buf + c->len, (unsigned)(sizeof c->buf - c->len));
+    /* No more than a head can hold with what came before. */
+    *buf = uv_buf_init(c->srv->rbuf, (unsigned)(HTTP_MAX_HEAD - c->len));
+}
+
+/* Append n bytes to the head gathered so far. */
+static int keep(struct conn *c, const char *p, size_t n)
+{
+    char *grown = realloc(c->head, c->len + n);
+    if (!grown)
+        return -1;
+    memcpy(grown + c->len, p, n);
+    c->head = grown;
+    c->len += n;
+    return 0;
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
-    (void)buf;
     struct conn *c = st->data;
     if (nread < 0) {
         conn_close(c);
@@ -325,11 +401,22 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     }
     if (nread == 0 || c->answered)
         return;
-    c->len += (size_t)nread;
-    struct http_request req;
-    int rc = http_parse_request(c->buf, c->len, &req);
-    if (rc == 0 && c->len < sizeof c->buf)
+    /* A head that comes in one read is parsed where it landed; one that
+     * comes in pieces is gathered in c->head. */
+    size_t had = c->len;
+    if (had && keep(c, buf->base, (size_t)nread) < 0) {
+        conn_close(c);
         return;
+    }
+    const char *head = had ? c->head : buf->base;
+    size_t len = had ? c->len : (size_t)nread;
+    struct http_request req;
+    int rc = http_parse_request(head, len, &req);
+    if (rc == 0 && len < HTTP_MAX_HEAD) {
+        if (!had && keep(c, buf->base, len) < 0)
+            conn_close(c);
+        return;
+    }
     if (rc == 0)
         rc = -431;
     if (rc < 0) {
@@ -344,8 +431,10 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 static void on_timeout(uv_timer_t *t)
 {
     struct conn *c = t->data;
-    if (!c->answered)
-        respond_error(c, 408);
+    if (c->answered)
+        conn_close(c); /* the answer did not get out in time */
+    else
+        refuse(c, 408, NULL);
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -357,30 +446,47 @@ static void on_connection(uv_stream_t *server, int status)
     if (!c)
         return;
     c->srv = s;
+    c->accepted = uv_now(server->loop);
     uv_tcp_init(server->loop, &c->tcp);
     uv_timer_init(server->loop, &c->timer);
     c->tcp.data = c->timer.data = c;
     c->handles = 2;
     s->handles++;
-    c->next = s->conns;
-    if (s->conns)
-        s->conns->prev = c;
-    s->conns = c;
+    c->prev = s->last;
+    if (s->last)
+        s->last->next = c;
+    else
+        s->first = c;
+    s->last = c;
     s->nconns++;
     if (s->unref) {
         uv_unref((uv_handle_t *)&c->tcp);
         uv_unref((uv_handle_t *)&c->timer);
     }
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
-        s->nconns > MAX_CONNS) {
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
         conn_close(c);
         return;
     }
-    uv_timer_start(&c->timer, on_timeout, IDLE_TIMEOUT_MS, 0);
+    if (s->nconns > s->max_conns && !evict_oldest(s)) {
+        refuse(c, 503, "too many connections");
+        return;
+    }
+    uv_timer_start(&c->timer, on_timeout, HTTP_HEAD_TIMEOUT_MS, 0);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
 static void listener_closed(uv_handle_t *h) { server_unref(h->data); }
+
+int http_conn_cap(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+        return HTTP_MAX_CONNS;
+    rlim_t share = rl.rlim_cur / HTTP_NOFILE_SHARE;
+    if (share >= HTTP_MAX_CONNS)
+        return HTTP_MAX_CONNS;
+    return share > 0 ? (int)share : 1;
+}
 
 int http_start(struct http_server **out, uv_loop_t *loop, const char *addr,
                http_handler_fn fn, void *ctx, char *err, size_t errlen)
@@ -396,12 +502,14 @@ int http_start(struct http_server **out, uv_loop_t *loop, const char *addr,
     }
     s->fn = fn;
     s->ctx = ctx;
+    s->max_conns = http_conn_cap();
     uv_tcp_init(loop, &s->tcp);
     s->tcp.data = s;
     s->handles = 1;
     int rc = uv_tcp_bind(&s->tcp, (const struct sockaddr *)&ss, 0);
+    /* The kernel trims the backlog to net.core.somaxconn. */
     if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&s->tcp, 64, on_connection);
+        rc = uv_listen((uv_stream_t *)&s->tcp, s->max_conns, on_connection);
     if (rc < 0) {
         snprintf(err, errlen, "cannot listen on %s: %s", addr, uv_strerror(rc));
         s->stopping = 1;
@@ -445,7 +553,7 @@ void http_unref(struct http_server *s)
 {
     s->unref = 1;
     uv_unref((uv_handle_t *)&s->tcp);
-    for (struct conn *c = s->conns; c; c = c->next) {
+    for (struct conn *c = s->first; c; c = c->next) {
         uv_unref((uv_handle_t *)&c->tcp);
         uv_unref((uv_handle_t *)&c->timer);
     }
@@ -456,7 +564,7 @@ void http_stop(struct http_server *s)
     if (!s)
         return;
     s->stopping = 1;
-    while (s->conns)
-        conn_close(s->conns);
+    while (s->first)
+        conn_close(s->first);
     uv_close((uv_handle_t *)&s->tcp, listener_closed);
 }

@@ -2,14 +2,34 @@
  * /status: GET and HEAD only, no request bodies, one request per
  * connection (answered with "Connection: close"). The request parser is
  * strict (RFC 9112): anything it does not understand is refused with a
- * 4xx/5xx status rather than guessed at. */
+ * 4xx/5xx status rather than guessed at.
+ *
+ * Under load it stays reachable, with bounded memory:
+ * - at most http_conn_cap() connections are open: HTTP_MAX_CONNS, or
+ *   fewer when the open-file soft limit is low (a 1/HTTP_NOFILE_SHARE
+ *   share of it; the rest is the daemon's);
+ * - a request head must be complete HTTP_HEAD_TIMEOUT_MS after the
+ *   connection was accepted, however slowly its bytes trickle in; an
+ *   answer must be sent within HTTP_WRITE_TIMEOUT_MS; a client that misses
+ *   its deadline is told 408 or, while being answered, closed;
+ * - at the cap, a new client takes the place of the oldest connection
+ *   that has had HTTP_EVICT_AFTER_MS and still not sent a whole head (it
+ *   is told 408); when none has, the new client is told 503 "too many
+ *   connections" at once, never closed without a word;
+ * - a connection costs about half a KiB, plus the part of its head that
+ *   came in before the rest (at most HTTP_MAX_HEAD). */
 #ifndef ND_HTTP_H
 #define ND_HTTP_H
 
 #include <stddef.h>
 #include <uv.h>
 
-#define HTTP_MAX_HEAD 8192 /* request line and headers */
+#define HTTP_MAX_HEAD 8192          /* request line and headers */
+#define HTTP_MAX_CONNS 4096         /* open connections, at most */
+#define HTTP_NOFILE_SHARE 4         /* ...and at most soft limit / this */
+#define HTTP_HEAD_TIMEOUT_MS 5000   /* from accept to the end of the head */
+#define HTTP_WRITE_TIMEOUT_MS 10000 /* from the answer to its last byte */
+#define HTTP_EVICT_AFTER_MS 1000    /* a head this late may give way */
 
 struct http_request {
     char method[8];     /* "GET" or "HEAD" once parsed */
@@ -40,10 +60,16 @@ typedef void (*http_handler_fn)(void *ctx, const struct http_request *req,
 struct http_server;
 
 /* Listen on `addr` ("HOST:PORT", "[V6]:PORT"; port 0 picks a free one) and
- * serve with `fn`. Returns 0 and the server in *out, or a negative libuv
- * error with the reason in err. */
+ * serve with `fn`, taking at most http_conn_cap() connections (as it is
+ * now; the listen backlog is as long). Returns 0 and the server in *out,
+ * or a negative libuv error with the reason in err. */
 int http_start(struct http_server **out, uv_loop_t *loop, const char *addr,
                http_handler_fn fn, void *ctx, char *err, size_t errlen);
+
+/* The connection cap http_start would set now: HTTP_MAX_CONNS, or a
+ * 1/HTTP_NOFILE_SHARE share of the open-file soft limit when that is
+ * less (at least 1). */
+int http_conn_cap(void);
 
 /* The port actually listened on (useful after port 0). */
 int http_port(const struct http_server *s);

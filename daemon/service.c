@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "log.h"
@@ -51,6 +52,34 @@ static void on_http(void *ctx, const struct http_request *req,
 }
 
 static void on_http_timer(uv_timer_t *t);
+
+/* The HTTP server takes a 1/HTTP_NOFILE_SHARE share of the open-file soft
+ * limit, and the usual soft limit (1024, from systemd or a shell) would
+ * leave it 256 connections. Raise the soft limit to what HTTP_MAX_CONNS
+ * needs, as far as the hard limit lets us (never lower it; the unit file
+ * sets it too, since its system call filter refuses setrlimit), and say
+ * so when that is not enough. */
+static void raise_fd_limit(void)
+{
+    const rlim_t want = (rlim_t)HTTP_MAX_CONNS * HTTP_NOFILE_SHARE;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        struct rlimit raised = rl;
+        raised.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want
+                              ? rl.rlim_max
+                              : want;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            rl = raised;
+    }
+    if (http_conn_cap() < HTTP_MAX_CONNS)
+        log_notice("the open-file limit is %llu: /metrics, /health and "
+                   "/status take at most %d connections at once (%d with a "
+                   "limit of %llu, e.g. LimitNOFILE= or ulimit -n)",
+                   (unsigned long long)rl.rlim_cur, http_conn_cap(),
+                   HTTP_MAX_CONNS, (unsigned long long)want);
+}
 
 /* Listen on service.http. A port that is taken does not stop the daemon:
  * processing articles matters more than reporting on it. It says so and
@@ -102,6 +131,7 @@ int service_init(struct service *sv, uv_loop_t *loop, const char *config_file,
             snprintf(err, errlen, "out of memory");
             return -1;
         }
+        raise_fd_limit();
         http_listen(sv, 1);
     }
     return 0;

@@ -86,13 +86,14 @@ class Daemon:
     stop it. Its log goes to <dir>/daemon.<n>.log; self.log() reads all of
     them (one per start)."""
 
-    def __init__(self, test, config, env=None):
+    def __init__(self, test, config, env=None, preexec_fn=None):
         self.test = test
         self.dir = test.dir
         self.cfg = os.path.join(self.dir, "newsdesk.yaml")
         with open(self.cfg, "w") as f:
             f.write(with_free_http(config))
         self.env = env
+        self.preexec_fn = preexec_fn  # run in the child before exec
         self.proc = None
         self.starts = 0
 
@@ -107,7 +108,8 @@ class Daemon:
         self.logf = open(self.logpath, "wb")
         self.proc = subprocess.Popen([BIN, "run", "-c", self.cfg], cwd=self.dir,
                                      env=e, stdin=subprocess.DEVNULL,
-                                     stdout=self.logf, stderr=self.logf)
+                                     stdout=self.logf, stderr=self.logf,
+                                     preexec_fn=self.preexec_fn)
         if wait_ready:
             self.wait(lambda: "running:" in self.log(), 30,
                       "the daemon did not start")

@@ -1,6 +1,7 @@
 /* http.c and metrics.c: the strict request parser, the server on a real
- * loopback socket, and /metrics, /health and /status read back strictly
- * (tests/unit/expo.h parses the exposition format). */
+ * loopback socket (also under many slow connections and at its cap), and
+ * /metrics, /health and /status read back strictly (tests/unit/expo.h
+ * parses the exposition format). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,11 +9,14 @@
 
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -312,19 +316,44 @@ struct session {
     const char *const *requests; /* each may hold \x01 to split the send */
     size_t n;
     char **responses;
+    void (*script)(struct session *); /* run instead of `requests` */
+    void *arg;
     uv_async_t done;
     struct http_server *srv;
 };
 
-static char *exchange(int port, const char *req)
+/* A connected socket whose reads give up after 10 s, or -1. */
+static int dial(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
         close(fd);
-        return strdup("connect failed");
+        return -1;
     }
+    return fd;
+}
+
+/* Everything the server sends until it closes (or 10 s pass). */
+static char *answer_of(int fd)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    ssize_t r;
+    while ((r = recv(fd, buf + len, cap - len - 1, 0)) > 0)
+        len += (size_t)r;
+    buf[len] = '\0';
+    return buf;
+}
+
+static char *exchange(int port, const char *req)
+{
+    int fd = dial(port);
+    if (fd < 0)
+        return strdup("connect failed");
     /* \x01 splits the request into separate sends, to show the server
      * waits for the rest. */
     for (const char *p = req; *p;) {
@@ -336,12 +365,7 @@ static char *exchange(int port, const char *req)
         if (cut)
             usleep(20000);
     }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    ssize_t r;
-    while ((r = recv(fd, buf + len, cap - len - 1, 0)) > 0)
-        len += (size_t)r;
-    buf[len] = '\0';
+    char *buf = answer_of(fd);
     close(fd);
     return buf;
 }
@@ -349,6 +373,8 @@ static char *exchange(int port, const char *req)
 static void *client(void *arg)
 {
     struct session *s = arg;
+    if (s->script)
+        s->script(s);
     for (size_t i = 0; i < s->n; i++)
         s->responses[i] = exchange(s->port, s->requests[i]);
     uv_async_send(&s->done);
@@ -362,24 +388,31 @@ static void session_done(uv_async_t *a)
     uv_close((uv_handle_t *)a, NULL);
 }
 
-static void serve(struct service_view *view, const char *const *requests,
-                  size_t n, char **responses)
+/* Serve with the handler of the daemon while a thread runs the session's
+ * client side; returns when the client is done and the server closed. */
+static void serve_session(struct service_view *view, struct session *s)
 {
     uv_loop_t loop;
     uv_loop_init(&loop);
-    struct session s = {.requests = requests, .n = n, .responses = responses};
     char err[256];
-    assert_int_equal(http_start(&s.srv, &loop, "127.0.0.1:0",
+    assert_int_equal(http_start(&s->srv, &loop, "127.0.0.1:0",
                                 service_http_handler, view, err, sizeof err), 0);
-    s.port = http_port(s.srv);
-    assert_true(s.port > 0);
-    uv_async_init(&loop, &s.done, session_done);
-    s.done.data = &s;
+    s->port = http_port(s->srv);
+    assert_true(s->port > 0);
+    uv_async_init(&loop, &s->done, session_done);
+    s->done.data = s;
     pthread_t t;
-    pthread_create(&t, NULL, client, &s);
+    pthread_create(&t, NULL, client, s);
     uv_run(&loop, UV_RUN_DEFAULT);
     pthread_join(t, NULL);
     assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void serve(struct service_view *view, const char *const *requests,
+                  size_t n, char **responses)
+{
+    struct session s = {.requests = requests, .n = n, .responses = responses};
+    serve_session(view, &s);
 }
 
 static const char *body_of(const char *resp)
@@ -469,6 +502,189 @@ static void server_reports_unhealthy(void **state)
     free(res[0]);
 }
 
+/* A head longer than HTTP_MAX_HEAD, arriving over many reads, is refused
+ * with 431 once the limit is reached. */
+static void server_refuses_a_long_head_sent_in_pieces(void **state)
+{
+    (void)state;
+    static struct fake f;
+    fake_init(&f);
+    struct service_view view = {&f.p, &f.st};
+    static char req[HTTP_MAX_HEAD + 1024];
+    strcpy(req, "GET /health HTTP/1.1\r\nHost: x\r\nX: ");
+    size_t o = strlen(req);
+    for (; o + 600 < sizeof req; o += 512) {
+        memset(req + o, 'b', 511);
+        req[o + 511] = '\x01';
+    }
+    strcpy(req + o, "\r\n\r\n");
+    const char *const reqs[] = {req};
+    char *res[1] = {0};
+    serve(&view, reqs, 1, res);
+    assert_non_null(strstr(res[0], "HTTP/1.1 431 Request Header Fields Too "
+                                   "Large\r\n"));
+    free(res[0]);
+}
+
+/* ---- the server under many connections ---------------------------------- */
+
+#define CROWD_MAX 256
+
+/* Clients that connect and then send part of a request head (or nothing)
+ * and wait: slowloris. */
+struct crowd {
+    int n;       /* connections to open */
+    int wait_ms; /* before the probes */
+    int fds[CROWD_MAX];
+    char *probes[4];       /* the answers to GET /health, GET /metrics, ... */
+    double probe_after_ms; /* from the first connect to the last answer */
+    int oldest_answered;   /* the first connection was answered and closed */
+    char *oldest;          /* what it was told */
+    int second_open;       /* the second one is still waiting */
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void crowd_script(struct session *s)
+{
+    struct crowd *cr = s->arg;
+    double t0 = now_ms();
+    for (int i = 0; i < cr->n; i++) {
+        cr->fds[i] = dial(s->port);
+        /* Half send the start of a head, half say nothing at all. */
+        if (cr->fds[i] >= 0 && i % 2 == 0)
+            (void)!send(cr->fds[i], "GET /health HTTP/1.1\r\nHo", 24,
+                        MSG_NOSIGNAL);
+    }
+    if (cr->wait_ms)
+        usleep((useconds_t)cr->wait_ms * 1000);
+    static const char *const probes[] = {
+        "GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+        "HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /health HTTP/1.0\r\n\r\n",
+    };
+    for (int j = 0; j < 4; j++)
+        cr->probes[j] = exchange(s->port, probes[j]);
+    cr->probe_after_ms = now_ms() - t0;
+    struct pollfd pf[2] = {{.fd = cr->fds[0], .events = POLLIN},
+                           {.fd = cr->fds[1], .events = POLLIN}};
+    cr->oldest_answered = poll(&pf[0], 1, 0) == 1;
+    if (cr->oldest_answered)
+        cr->oldest = answer_of(cr->fds[0]);
+    cr->second_open = poll(&pf[1], 1, 0) == 0;
+    for (int i = 0; i < cr->n; i++)
+        if (cr->fds[i] >= 0)
+            close(cr->fds[i]);
+}
+
+static void crowd_serve(struct crowd *cr)
+{
+    static struct fake f;
+    fake_init(&f);
+    struct service_view view = {&f.p, &f.st};
+    struct session s = {.script = crowd_script, .arg = cr};
+    serve_session(&view, &s);
+    for (int i = 0; i < cr->n; i++)
+        if (cr->fds[i] < 0)
+            fail_msg("connection %d of %d failed", i, cr->n);
+}
+
+static void crowd_free(struct crowd *cr)
+{
+    for (int j = 0; j < 4; j++)
+        free(cr->probes[j]);
+    free(cr->oldest);
+}
+
+/* 200 slow clients (more than the old cap of 64) leave room for the
+ * probes: /health and /metrics answer. */
+static void slow_clients_do_not_lock_out_health(void **state)
+{
+    (void)state;
+    static struct crowd cr = {.n = 200};
+    crowd_serve(&cr);
+    for (int j = 0; j < 4; j++)
+        if (!strstr(cr.probes[j], "HTTP/1.1 200 OK\r\n"))
+            fail_msg("probe %d got \"%.60s\"", j, cr.probes[j]);
+    assert_non_null(strstr(cr.probes[1], "# TYPE newsdesk_ready gauge"));
+    /* Nobody was pushed out: there was room for all. */
+    assert_false(cr.oldest_answered);
+    crowd_free(&cr);
+}
+
+/* Run `test` with the open-file soft limit lowered so that the server's
+ * cap is `cap` connections. */
+static void with_cap(int cap, void (*test)(int cap))
+{
+    struct rlimit old, low;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)cap * HTTP_NOFILE_SHARE;
+    if (old.rlim_max != RLIM_INFINITY && low.rlim_cur > old.rlim_max)
+        skip();
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    test(cap);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+}
+
+/* At the cap, a new client takes the place of the oldest connection that
+ * has had HTTP_EVICT_AFTER_MS to send its request and has not: that one
+ * is told 408, the newcomer is served, the others keep waiting. */
+static void oldest_slow_client_gives_way(int cap)
+{
+    static struct crowd cr;
+    memset(&cr, 0, sizeof cr);
+    cr.n = cap;
+    cr.wait_ms = HTTP_EVICT_AFTER_MS + 300;
+    crowd_serve(&cr);
+    for (int j = 0; j < 4; j++)
+        if (!strstr(cr.probes[j], "HTTP/1.1 200 OK\r\n"))
+            fail_msg("probe %d got \"%.60s\"", j, cr.probes[j]);
+    assert_true(cr.oldest_answered);
+    assert_non_null(strstr(cr.oldest, "HTTP/1.1 408 Request Timeout\r\n"));
+    assert_true(cr.second_open);
+    crowd_free(&cr);
+}
+
+static void at_the_cap_the_oldest_slow_client_gives_way(void **state)
+{
+    (void)state;
+    with_cap(32, oldest_slow_client_gives_way);
+}
+
+/* At the cap with every connection still within HTTP_EVICT_AFTER_MS, a
+ * newcomer is answered 503 at once rather than closed without a word. */
+static void newcomer_is_told_busy(int cap)
+{
+    static struct crowd cr;
+    memset(&cr, 0, sizeof cr);
+    cr.n = cap;
+    crowd_serve(&cr);
+    /* A machine so busy that the grace ran out proves nothing here. */
+    if (cr.probe_after_ms >= HTTP_EVICT_AFTER_MS)
+        skip();
+    for (int j = 0; j < 4; j++) {
+        if (!strstr(cr.probes[j], "HTTP/1.1 503 Service Unavailable\r\n"))
+            fail_msg("probe %d got \"%.60s\"", j, cr.probes[j]);
+        assert_non_null(strstr(cr.probes[j], "Connection: close\r\n"));
+    }
+    assert_non_null(strstr(cr.probes[0], "too many connections"));
+    assert_false(cr.oldest_answered);
+    crowd_free(&cr);
+}
+
+static void past_the_cap_a_newcomer_is_told_busy(void **state)
+{
+    (void)state;
+    with_cap(32, newcomer_is_told_busy);
+}
+
 static void listen_errors(void **state)
 {
     (void)state;
@@ -503,6 +719,10 @@ int main(void)
         cmocka_unit_test(health_reasons),
         cmocka_unit_test(server_answers),
         cmocka_unit_test(server_reports_unhealthy),
+        cmocka_unit_test(server_refuses_a_long_head_sent_in_pieces),
+        cmocka_unit_test(slow_clients_do_not_lock_out_health),
+        cmocka_unit_test(at_the_cap_the_oldest_slow_client_gives_way),
+        cmocka_unit_test(past_the_cap_a_newcomer_is_told_busy),
         cmocka_unit_test(listen_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
