@@ -87,6 +87,33 @@ static nd_status_t run_with_retries(struct pipeline *p, nd_doc_t *d,
     }
 }
 
+/* Make the exports durable, retrying a sink that asks for it as
+ * run_with_retries does. */
+static nd_status_t flush_with_retries(struct pipeline *p, const char *file,
+                                      char *err, size_t errlen)
+{
+    int64_t min = config_int(&p->cfg, "service", "retry_min");
+    int64_t max = config_int(&p->cfg, "service", "retry_max");
+    if (max > 10000)
+        max = 10000;
+    for (unsigned run = 1;; run++) {
+        char e[1024] = "";
+        nd_status_t st = pipeline_flush(p, p->durable != DURABLE_NONE, e, sizeof e);
+        if (st != ND_RETRY) {
+            snprintf(err, errlen, "%s", e);
+            return st;
+        }
+        if (run >= PROCESS_MAX_RUNS) {
+            snprintf(err, errlen, "still failing after %u attempts: %s", run, e);
+            return ND_FAIL;
+        }
+        int64_t wait = backoff_ms(run, min, max);
+        fprintf(stderr, "newsdesk: %s: %s; retrying in %lld ms\n", file, e,
+                (long long)wait);
+        sleep_ms(wait);
+    }
+}
+
 static int process_one(struct pipeline *p, const char *path, size_t max_bytes)
 {
     int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
@@ -126,7 +153,7 @@ static int process_one(struct pipeline *p, const char *path, size_t max_bytes)
     nd_status_t st = run_with_retries(p, d, path);
     if (st == ND_OK && p->run_exporters && pipeline_has_flush(p)) {
         char err[1024];
-        nd_status_t fs = pipeline_flush(p, p->durable != DURABLE_NONE, err, sizeof err);
+        nd_status_t fs = flush_with_retries(p, path, err, sizeof err);
         if (fs != ND_OK) {
             fprintf(stderr, "newsdesk: %s: export not completed: %s\n", path, err);
             failed = 1;

@@ -282,8 +282,100 @@ int appendlog_flush(struct appendlog *l, int sync)
     return sync_data(l);
 }
 
+int appendlog_stage(struct appendlog *l, const char *id, const char *rec,
+                    size_t len)
+{
+    if (l->nstaged == l->staged_cap) {
+        size_t cap = l->staged_cap ? l->staged_cap * 2 : 16;
+        struct appendlog_rec *g = realloc(l->staged, cap * sizeof *g);
+        if (!g)
+            return -1;
+        l->staged = g, l->staged_cap = cap;
+    }
+    char *copy = malloc(len);
+    if (!copy)
+        return -1;
+    memcpy(copy, rec, len);
+    struct appendlog_rec *r = &l->staged[l->nstaged++];
+    snprintf(r->id, sizeof r->id, "%s", id);
+    r->confirmed = 0;
+    r->len = len;
+    r->rec = copy;
+    return 0;
+}
+
+static struct appendlog_rec *find_staged(const struct appendlog *l,
+                                         const char *id, int confirmed)
+{
+    for (size_t i = 0; i < l->nstaged; i++)
+        if (l->staged[i].confirmed == confirmed && !strcmp(l->staged[i].id, id))
+            return &l->staged[i];
+    return NULL;
+}
+
+int appendlog_unstage(struct appendlog *l, const char *id)
+{
+    struct appendlog_rec *r = find_staged(l, id, 0);
+    if (!r)
+        r = find_staged(l, id, 1);
+    if (!r)
+        return 0;
+    free(r->rec);
+    size_t i = (size_t)(r - l->staged);
+    memmove(r, r + 1, (l->nstaged - i - 1) * sizeof *r);
+    l->nstaged--;
+    return 1;
+}
+
+void appendlog_confirm(struct appendlog *l, const char *id)
+{
+    struct appendlog_rec *r = find_staged(l, id, 0);
+    if (r)
+        r->confirmed = 1;
+}
+
+int appendlog_staged(const struct appendlog *l, const char *id)
+{
+    return find_staged(l, id, 0) || find_staged(l, id, 1);
+}
+
+long appendlog_commit(struct appendlog *l, const struct appendlog_hooks *h)
+{
+    size_t kept = 0;
+    long written = 0;
+    int failed = 0, e = 0;
+    for (size_t i = 0; i < l->nstaged; i++) {
+        struct appendlog_rec *r = &l->staged[i];
+        if (failed || !r->confirmed) {
+            l->staged[kept++] = *r;
+            continue;
+        }
+        int rot = appendlog_rotate_if_due(l, r->len);
+        if (rot >= 0 && h->start && appendlog_empty(l))
+            rot = h->start(l, rot, h->ctx) < 0 ? -1 : rot;
+        if (rot < 0 || appendlog_write(l, r->rec, r->len) < 0) {
+            e = errno;
+            failed = 1;
+            l->staged[kept++] = *r;
+            continue;
+        }
+        if (h->wrote)
+            h->wrote(r->id, h->ctx);
+        free(r->rec);
+        written++;
+    }
+    l->nstaged = kept;
+    errno = e;
+    return failed ? -1 : written;
+}
+
 void appendlog_close(struct appendlog *l)
 {
+    for (size_t i = 0; i < l->nstaged; i++)
+        free(l->staged[i].rec);
+    free(l->staged);
+    l->staged = NULL;
+    l->nstaged = l->staged_cap = 0;
     if (l->fd >= 0) {
         if (l->sync != APPENDLOG_SYNC_NEVER && l->dirty)
             fdatasync(l->fd);

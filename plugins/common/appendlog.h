@@ -20,6 +20,15 @@ enum appendlog_sync {
     APPENDLOG_SYNC_NEVER     /* leave it to the kernel */
 };
 
+/* A record held back until its document is confirmed (it went through
+ * the whole chain), then written at the next flush. */
+struct appendlog_rec {
+    char id[65];
+    int confirmed;
+    size_t len;
+    char *rec;
+};
+
 /* Returns the length of the leading part of `data` made of complete
  * records, and sees each of them (to collect ids, say). */
 typedef size_t (*appendlog_scan_fn)(const char *data, size_t len, void *ctx);
@@ -40,6 +49,8 @@ struct appendlog {
     appendlog_scan_fn scan;
     void *scan_ctx;
     size_t cut;             /* bytes of a partial record removed at open */
+    struct appendlog_rec *staged; /* in the order they were staged */
+    size_t nstaged, staged_cap;
 };
 
 /* Parse the `fsync` option: "auto" (follow `durable`: batch → flush,
@@ -70,7 +81,38 @@ int appendlog_write(struct appendlog *l, const char *rec, size_t len);
  * Returns 0 or -1 with errno. */
 int appendlog_flush(struct appendlog *l, int sync);
 
-/* Close the file (syncing it unless the policy is `never`) and free. */
+/* Staging: a record is not written when its document is exported but
+ * when the document has gone through the whole chain, so that a document
+ * that fails at a later step leaves nothing in an append-only file.
+ * appendlog_stage keeps a copy of the record (0, or -1 when out of
+ * memory); appendlog_unstage drops it (1 when it was there);
+ * appendlog_confirm marks it ready; appendlog_staged says whether `id`
+ * waits. */
+int appendlog_stage(struct appendlog *l, const char *id, const char *rec,
+                    size_t len);
+int appendlog_unstage(struct appendlog *l, const char *id);
+void appendlog_confirm(struct appendlog *l, const char *id);
+int appendlog_staged(const struct appendlog *l, const char *id);
+
+/* What appendlog_commit tells the exporter (each may be NULL). */
+struct appendlog_hooks {
+    /* A record is about to go into an empty file (a new one, or one just
+     * started by a rotation: `rotated`), to write a header, say. Returns 0
+     * or -1 with errno. */
+    int (*start)(struct appendlog *l, int rotated, void *ctx);
+    /* The record of document `id` is in the file. */
+    void (*wrote)(const char *id, void *ctx);
+    void *ctx;
+};
+
+/* Write the confirmed records, in the order they were staged, each whole
+ * (rotating first when due). Returns the number written, or -1 with errno:
+ * the records not written stay staged for the next call. */
+long appendlog_commit(struct appendlog *l, const struct appendlog_hooks *h);
+
+/* Close the file (syncing it unless the policy is `never`) and free.
+ * Records still staged are dropped: their documents were not reported
+ * done, and are exported again. */
 void appendlog_close(struct appendlog *l);
 
 /* Errors that go away by themselves (disk full, I/O hiccup). */

@@ -13,7 +13,11 @@
  * The header is written once, when a file is started. Rows are whole or
  * absent (common/appendlog.c); when `id` is a column, the ids already in
  * the file are read at start-up and a document already there is not
- * appended again. */
+ * appended again.
+ *
+ * A row is written at the flush that follows its document's confirmation
+ * (it went through the whole chain): a document that fails at a later
+ * step is withdrawn and never gets a row. */
 #include <errno.h>
 #include <newsdesk/plugin.h>
 #include <stdio.h>
@@ -275,9 +279,9 @@ static nd_status_t csv_process(void *state, nd_doc_t *doc)
 {
     struct csv_out *c = state;
     const char *id = nd_doc_id(doc);
-    if (idset_has(&c->ids, id)) {
+    if (idset_has(&c->ids, id) || appendlog_staged(&c->log, id)) {
         nd_counter_add(c->self, "already_there", 1);
-        return ND_OK;
+        return ND_SKIP;
     }
     struct strbuf row = {0}, cell = {0};
     int rc = 0;
@@ -299,40 +303,64 @@ static nd_status_t csv_process(void *state, nd_doc_t *doc)
         nd_doc_error(doc, "out of memory");
         return ND_RETRY;
     }
-    int rot = appendlog_rotate_if_due(&c->log, row.n);
-    if (rot == 1)
-        idset_clear(&c->ids);
-    int e = 0;
-    if (rot < 0) {
-        e = errno;
-        nd_doc_error(doc, "cannot rotate %s: %s", c->log.path, strerror(e));
-    } else if (appendlog_empty(&c->log)) {
-        struct strbuf head = {0};
-        if (header_row(c, &head) < 0) {
-            e = ENOMEM;
-            nd_doc_error(doc, "out of memory");
-        } else if (appendlog_write(&c->log, head.p, head.n) < 0) {
-            e = errno;
-            nd_doc_error(doc, "cannot write the header of %s: %s", c->log.path,
-                         strerror(e));
-        }
-        free(head.p);
-    }
-    if (!e && appendlog_write(&c->log, row.p, row.n) < 0) {
-        e = errno;
-        nd_doc_error(doc, "cannot append to %s: %s", c->log.path, strerror(e));
+    if (appendlog_stage(&c->log, id, row.p, row.n) < 0) {
+        free(row.p);
+        nd_doc_error(doc, "out of memory");
+        return ND_RETRY;
     }
     free(row.p);
-    if (e)
-        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
+    if (nd_host_abi_minor() < 2) /* a host that never confirms */
+        appendlog_confirm(&c->log, id);
+    return ND_OK;
+}
+
+static void csv_confirm(void *state, nd_doc_t *doc)
+{
+    struct csv_out *c = state;
+    appendlog_confirm(&c->log, nd_doc_id(doc));
+}
+
+static nd_status_t csv_withdraw(void *state, nd_doc_t *doc)
+{
+    struct csv_out *c = state;
+    if (appendlog_unstage(&c->log, nd_doc_id(doc)))
+        nd_counter_add(c->self, "withdrawn", 1);
+    return ND_OK;
+}
+
+/* Every file starts with the header; a new one holds none of the ids of
+ * the one rotated away. */
+static int start_file(struct appendlog *l, int rotated, void *ctx)
+{
+    struct csv_out *c = ctx;
+    if (rotated)
+        idset_clear(&c->ids);
+    struct strbuf head = {0};
+    if (header_row(c, &head) < 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = appendlog_write(l, head.p, head.n);
+    free(head.p);
+    return rc;
+}
+
+static void wrote(const char *id, void *ctx)
+{
+    struct csv_out *c = ctx;
     idset_add(&c->ids, id);
     nd_counter_add(c->self, "written", 1);
-    return ND_OK;
 }
 
 static nd_status_t csv_flush(void *state, int sync, char *err, size_t errlen)
 {
     struct csv_out *c = state;
+    struct appendlog_hooks h = {start_file, wrote, c};
+    if (appendlog_commit(&c->log, &h) < 0) {
+        int e = errno;
+        snprintf(err, errlen, "cannot append to %s: %s", c->log.path, strerror(e));
+        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
+    }
     if (appendlog_flush(&c->log, sync) < 0) {
         int e = errno;
         snprintf(err, errlen, "cannot sync %s: %s", c->log.path, strerror(e));
@@ -380,6 +408,8 @@ static const nd_plugin_t csv_plugin = {
     .process = csv_process,
     .flush = csv_flush,
     .fini = csv_fini,
+    .withdraw = csv_withdraw,
+    .confirm = csv_confirm,
 };
 
 ND_PLUGIN(csv_plugin)

@@ -8,7 +8,13 @@
  * file is opened and a document whose id is already in the current file is
  * not written again (a retry after a failed flush, or a re-run after a
  * crash). A document retried after its file was rotated away is written to
- * the new file; readers of several files dedupe by `id`. */
+ * the new file; readers of several files dedupe by `id`.
+ *
+ * A line is written at the flush that follows its document's confirmation
+ * (the document went through the whole chain), not when the document
+ * passes this step: a document that fails at a later step is withdrawn
+ * and never appears in the file. Rotation is decided as lines are
+ * written. */
 #include <errno.h>
 #include <newsdesk/plugin.h>
 #include <stdio.h>
@@ -90,45 +96,67 @@ static nd_status_t jsonl_process(void *state, nd_doc_t *doc)
 {
     struct jsonl *j = state;
     const char *id = nd_doc_id(doc);
-    if (idset_has(&j->ids, id)) {
+    if (idset_has(&j->ids, id) || appendlog_staged(&j->log, id)) {
         nd_counter_add(j->self, "already_there", 1);
-        return ND_OK;
+        return ND_SKIP;
     }
     size_t len;
     const char *json = nd_doc_json(doc, &len);
     char *line = json ? malloc(len + 1) : NULL;
-    if (!line) {
+    if (!line || (memcpy(line, json, len), line[len] = '\n',
+                  appendlog_stage(&j->log, id, line, len + 1) < 0)) {
+        free(line);
         nd_doc_error(doc, "out of memory");
         return ND_RETRY;
     }
-    memcpy(line, json, len);
-    line[len] = '\n';
-    int rc = appendlog_rotate_if_due(&j->log, len + 1);
-    if (rc == 1)
-        idset_clear(&j->ids);
-    if (rc < 0) {
-        int e = errno;
-        free(line);
-        nd_doc_error(doc, "cannot rotate %s: %s", j->log.path, strerror(e));
-        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
-    }
-    if (appendlog_write(&j->log, line, len + 1) < 0) {
-        int e = errno;
-        free(line);
-        nd_doc_error(doc, "cannot append to %s: %s", j->log.path, strerror(e));
-        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
-    }
     free(line);
-    if (idset_add(&j->ids, id) < 0)
-        nd_doc_log(doc, ND_LOG_WARNING, "out of memory: a retry of this "
-                   "document may be appended twice");
-    nd_counter_add(j->self, "written", 1);
+    if (nd_host_abi_minor() < 2) /* a host that never confirms */
+        appendlog_confirm(&j->log, id);
     return ND_OK;
+}
+
+static void jsonl_confirm(void *state, nd_doc_t *doc)
+{
+    struct jsonl *j = state;
+    appendlog_confirm(&j->log, nd_doc_id(doc));
+}
+
+static nd_status_t jsonl_withdraw(void *state, nd_doc_t *doc)
+{
+    struct jsonl *j = state;
+    if (appendlog_unstage(&j->log, nd_doc_id(doc)))
+        nd_counter_add(j->self, "withdrawn", 1);
+    return ND_OK;
+}
+
+/* A new file holds none of the ids of the one rotated away. */
+static int start_file(struct appendlog *l, int rotated, void *ctx)
+{
+    struct jsonl *j = ctx;
+    (void)l;
+    if (rotated)
+        idset_clear(&j->ids);
+    return 0;
+}
+
+static void wrote(const char *id, void *ctx)
+{
+    struct jsonl *j = ctx;
+    if (idset_add(&j->ids, id) < 0)
+        nd_log(j->self, ND_LOG_WARNING, "out of memory: document %.16s may "
+               "be appended again if it is exported again", id);
+    nd_counter_add(j->self, "written", 1);
 }
 
 static nd_status_t jsonl_flush(void *state, int sync, char *err, size_t errlen)
 {
     struct jsonl *j = state;
+    struct appendlog_hooks h = {start_file, wrote, j};
+    if (appendlog_commit(&j->log, &h) < 0) {
+        int e = errno;
+        snprintf(err, errlen, "cannot append to %s: %s", j->log.path, strerror(e));
+        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
+    }
     if (appendlog_flush(&j->log, sync) < 0) {
         int e = errno;
         snprintf(err, errlen, "cannot sync %s: %s", j->log.path, strerror(e));
@@ -172,6 +200,8 @@ static const nd_plugin_t jsonl_plugin = {
     .process = jsonl_process,
     .flush = jsonl_flush,
     .fini = jsonl_fini,
+    .withdraw = jsonl_withdraw,
+    .confirm = jsonl_confirm,
 };
 
 ND_PLUGIN(jsonl_plugin)
