@@ -717,16 +717,17 @@ static void start_job(struct daemon *dm, struct job *j)
  * -1 on a memory shortage. */
 static int claim(struct daemon *dm, const char *name)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], q[LOG_QUOTE_MAX];
     if (inbox_file(&dm->inbox, name, path, sizeof path) < 0)
         return 0;
+    log_quote(name, q);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ELOOP)
             log_notice("inbox: ignoring \"%s\": a symbolic link (never "
-                       "followed)", name);
+                       "followed)", q);
         else if (errno != ENOENT)
-            log_warning("inbox: cannot open \"%s\": %s", name, strerror(errno));
+            log_warning("inbox: cannot open \"%s\": %s", q, strerror(errno));
         return 0;
     }
     struct stat st;
@@ -736,7 +737,7 @@ static int claim(struct daemon *dm, const char *name)
     if (!ok)
         return 0;
     if (busy) {
-        log_debug("inbox: \"%s\" is still open for writing; waiting", name);
+        log_debug("inbox: \"%s\" is still open for writing; waiting", q);
         inbox_later(&dm->inbox, name);
         return 0;
     }
@@ -754,13 +755,13 @@ static int claim(struct daemon *dm, const char *name)
             inbox_later(&dm->inbox, name);
         } else if (rc != -ENOENT) {
             log_error("inbox: cannot claim \"%s\" (move it into %s/work): %s",
-                      name, dm->store.state, strerror(-rc));
+                      q, dm->store.state, strerror(-rc));
             inbox_later(&dm->inbox, name);
         }
         return 0;
     }
     dm->n.claimed++;
-    log_debug("id=- file=\"%s\" plugin=-: claimed", name);
+    log_debug("id=- file=\"%s\" plugin=-: claimed", q);
     start_job(dm, j);
     return 0;
 }

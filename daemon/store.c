@@ -62,6 +62,7 @@ static void sweep_tmp(int dirfd)
             close(fd);
         return;
     }
+    rewinddir(d); /* a dup shares the offset of the folder's descriptor */
     struct dirent *e;
     while ((e = readdir(d)))
         if (!strncmp(e->d_name, ".tmp-", 5))
@@ -389,6 +390,7 @@ size_t store_running_read(struct store *s, char ***names)
             close(fd);
         return 0;
     }
+    rewinddir(d); /* a dup shares the offset of the folder's descriptor */
     size_t n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
@@ -430,6 +432,7 @@ int store_running_open(struct store *s, unsigned nslots)
     int fd = dup(s->runningfd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (d) {
+        rewinddir(d); /* a dup shares the offset of the folder's descriptor */
         struct dirent *e;
         while ((e = readdir(d)))
             if (!strncmp(e->d_name, "slot-", 5))

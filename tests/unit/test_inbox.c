@@ -174,6 +174,39 @@ static void test_ignored_entries_are_never_handed_out(void **state)
     assert_true(known);
 }
 
+/* The inbox keeps its own copy of its settings: the configuration they
+ * came from may be freed by a reload while the inbox runs on. */
+static void test_settings_are_copied(void **state)
+{
+    struct fixture *f = *state;
+    char *path = strdup(f->dir), *glob = strdup("*.bak");
+    const char *ignore[] = {glob};
+    struct inbox_settings set = {
+        .path = path, .settle_ms = 50, .settle_slow_ms = 200,
+        .rescan_ms = 3600000, .poll_ms = 100, .watch = INBOX_WATCH_INOTIFY,
+        .ignore = ignore, .nignore = 1, .max_candidates = 64,
+    };
+    char err[512];
+    assert_int_equal(inbox_start(&f->in, &f->loop, &set, on_ready, f, err,
+                                 sizeof err), 0);
+    f->started = 1;
+    /* What the caller lent is gone, and the bytes say something else. */
+    memset(path, 'x', strlen(path));
+    memcpy(glob, "*.txt", 5);
+    free(path);
+    free(glob);
+    put(f->dir, "kept.bak", "x");
+    put(f->dir, "story.txt", "x");
+    char name[NAME_MAX + 1] = "";
+    for (int i = 0; i < 100 && !inbox_take(&f->in, name); i++)
+        spin(f, 50);
+    assert_string_equal(name, "story.txt");
+    assert_int_equal(inbox_take(&f->in, name), 0);
+    char p[PATH_MAX];
+    assert_int_equal(inbox_file(&f->in, "story.txt", p, sizeof p), 0);
+    assert_true(strncmp(p, f->dir, strlen(f->dir)) == 0);
+}
+
 static void test_small_table_large_folder(void **state)
 {
     struct fixture *f = *state;
@@ -211,6 +244,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_written_in_place_waits_for_settle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ignored_entries_are_never_handed_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_table_large_folder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settings_are_copied, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -154,6 +154,27 @@ static void long_lines_are_cut_not_split(void **s)
     assert_true(strlen(w) > 1000);
 }
 
+static void no_raw_control_bytes_or_forged_fields(void **s)
+{
+    (void)s;
+    set_journal_stream(STDERR_FILENO);
+    log_init();
+    log_set_level(ND_LOG_DEBUG);
+    const char *name = "a\"b\\c\x1b[2J\r\n\x07\xff\xc3\xa9.txt";
+    char q[LOG_QUOTE_MAX];
+    assert_string_equal(log_quote(name, q),
+                        "a\\\"b\\\\c\\e[2J\\r\\n\\x07\\xFF\xc3\xa9.txt");
+    log_info("file=\"%s\" plugin=x", q);
+    char dash[LOG_QUOTE_MAX];
+    assert_string_equal(log_quote(NULL, dash), "-");
+    /* A message is checked as a whole too: what a plugin writes cannot
+     * reach the terminal or the journal raw. */
+    log_info("plugin says \x1b]0;title\x07 and \xfe");
+    assert_string_equal(written(),
+        "<6>file=\"a\\\"b\\\\c\\e[2J\\r\\n\\x07\\xFF\xc3\xa9.txt\" plugin=x\n"
+        "<6>plugin says \\e]0;title\\x07 and \\xFE\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +187,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(levels_and_one_event_per_line,
                                         redirect, restore),
         cmocka_unit_test_setup_teardown(long_lines_are_cut_not_split,
+                                        redirect, restore),
+        cmocka_unit_test_setup_teardown(no_raw_control_bytes_or_forged_fields,
                                         redirect, restore),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

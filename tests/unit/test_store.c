@@ -11,7 +11,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -160,6 +162,75 @@ static void test_fail_writes_a_record(void **state)
     assert_true(json_is_null(json_object_get(o, "plugin")));
     json_decref(o);
     assert_string_equal(slurp(f->state, "failed", "bad.txt"), "");
+}
+
+/* Names in `sub`, hidden ones included, other than . and .. */
+static int count_entries(const char *dir, const char *sub)
+{
+    char cmd[PATH_MAX * 2 + 64];
+    snprintf(cmd, sizeof cmd, "ls -A '%s/%s' | wc -l", dir, sub);
+    FILE *p = popen(cmd, "r");
+    int n = -1;
+    assert_non_null(p);
+    assert_int_equal(fscanf(p, "%d", &n), 1);
+    pclose(p);
+    return n;
+}
+
+/* The record cannot be written (here: a file size limit, as a full disk
+ * would): the file stays in work/, and failed/ holds neither it nor a
+ * record, so "the file stays in work/" is true. */
+static void test_fail_keeps_the_file_in_work_when_the_record_cannot_be_written(void **state)
+{
+    struct fixture *f = *state;
+    put(f->inbox, "bad.txt", "some bytes");
+    assert_int_equal(claim(f, "bad.txt"), 0);
+    struct failure fl = {.file = "bad.txt", .stage = "text",
+                         .message = "a reason long enough for a record",
+                         .attempts = 1};
+    struct rlimit old, tiny = {8, 8};
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    tiny.rlim_max = old.rlim_max;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+    char final[NAME_MAX + 1];
+    int rc = store_fail(&f->s, "bad.txt", &fl, final, sizeof final);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_true(rc < 0);
+    assert_string_equal(slurp(f->state, "work", "bad.txt"), "some bytes");
+    assert_int_equal(count_entries(f->state, "failed"), 0);
+
+    /* With room again, both arrive together. */
+    assert_int_equal(store_fail(&f->s, "bad.txt", &fl, final, sizeof final), 0);
+    assert_null(slurp(f->state, "work", "bad.txt"));
+    assert_string_equal(slurp(f->state, "failed", "bad.txt"), "some bytes");
+    assert_non_null(slurp(f->state, "failed", "bad.txt.error.json"));
+    assert_int_equal(count_entries(f->state, "failed"), 2);
+}
+
+/* What the workers noted is read back once, each name once, and a fresh
+ * start clears it. */
+static void test_running_notes(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(store_running_open(&f->s, 3), 0);
+    store_running_note(&f->s, 0, "a-rather-long-name.txt");
+    store_running_note(&f->s, 0, "b.txt"); /* shorter over longer */
+    store_running_note(&f->s, 2, "c.txt");
+    store_running_note(&f->s, 1, "c.txt");
+    store_running_note(&f->s, 1, "");
+    char **names;
+    size_t n = store_running_read(&f->s, &names);
+    assert_int_equal(n, 2);
+    int b = !strcmp(names[0], "b.txt") || !strcmp(names[1], "b.txt");
+    int c = !strcmp(names[0], "c.txt") || !strcmp(names[1], "c.txt");
+    assert_true(b && c);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    assert_int_equal(store_running_open(&f->s, 2), 0);
+    assert_int_equal(store_running_read(&f->s, &names), 0);
+    free(names);
 }
 
 static void test_fail_bytes_for_a_child(void **state)
@@ -362,6 +433,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_done_names_never_collide, setup, teardown),
         cmocka_unit_test_setup_teardown(test_done_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fail_writes_a_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fail_keeps_the_file_in_work_when_the_record_cannot_be_written, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_running_notes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fail_bytes_for_a_child, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_names_leave_room_for_the_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_counters, setup, teardown),
