@@ -16,6 +16,7 @@
 
 #include "build_config.h"
 #include "options.h"
+#include "paths.h"
 
 void registry_init(struct registry *r) { memset(r, 0, sizeof *r); }
 
@@ -235,9 +236,18 @@ size_t registry_load_dir(struct registry *r, const char *dir)
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
         return 0;
     if (st.st_mode & S_IWOTH) {
-        record(r, dir, "", "the plugin directory is writable by others "
-                           "(mode %04o); refusing to load from it",
-               (unsigned)(st.st_mode & 07777));
+        /* Named by its absolute path: "." in a world-writable /tmp says
+         * nothing of which folder that was. */
+        char abs[PATH_MAX], given[PATH_MAX + 64] = "";
+        if (path_is_relative(dir))
+            snprintf(given, sizeof given, " (\"%s\" is %s)", dir,
+                     !strcmp(dir, ".") || !strcmp(dir, "./")
+                         ? "the current directory"
+                         : "taken from the current directory");
+        record(r, path_absolute(dir, abs, sizeof abs) ? abs : dir, "",
+               "the plugin directory is writable by others (mode %04o); "
+               "refusing to load from it%s",
+               (unsigned)(st.st_mode & 07777), given);
         return 0;
     }
     DIR *dp = opendir(dir);
