@@ -1,7 +1,10 @@
 """Relative paths in a configuration are taken from the current directory
-of the newsdesk process, in every command, and the messages about them
-say where that is and why (`search` of an archive that is elsewhere, a
-`plugin_path` of "." refused in a world-writable folder)."""
+of the newsdesk process, in every command: `check` prints where they
+lead, `process --export`, `run` and `search` use the same files, and the
+messages about them say where that is and why (`search` of an archive
+that is elsewhere, a `plugin_path` of "." refused in a world-writable
+folder)."""
+import hashlib
 import os
 
 import ndtest
@@ -9,6 +12,25 @@ import ndtest
 
 STORY = ("Harbour tolls rise again\n\nThe port authority raised harbour tolls "
          "for the third time this year, citing inflation.\n")
+
+
+def check_paths(out):
+    """From `newsdesk check` output: {(section, key): resolved} for every
+    line of the form "  key: value ...  -> resolved", the section being
+    "inbox", "service" or a step's name."""
+    got, section = {}, None
+    for line in out.splitlines():
+        if not line.startswith(" "):
+            section = line.rstrip(":")
+            continue
+        s = line.strip()
+        if s[0].isdigit() and ". " in s:
+            section = s.split(". ", 1)[1].split()[0]
+            continue
+        if "  -> " in line and ": " in s:
+            key = s.split(": ", 1)[0]
+            got[(section, key)] = line.split("  -> ", 1)[1]
+    return got
 
 
 class SearchFromElsewhere(ndtest.TempDirTest):
@@ -66,6 +88,60 @@ class PluginPathDot(ndtest.TempDirTest):
         self.assertIn("plugin_path: there is no folder ./nope (%s/nope; "
                       "relative paths in %s are taken from the current "
                       "directory, %s)" % (here, cfg, here), err)
+
+
+class CheckAgreesWithTheDaemon(ndtest.TempDirTest):
+    CONFIG = ("inbox:\n  path: ./inbox\n  state: ./var\n  settle: 100ms\n"
+              "  settle_slow: 500ms\n"
+              "pipeline:\n  - plugin: text\n"
+              "  - plugin: json\n    dir: ./outbox\n"
+              "  - plugin: sqlite\n")
+
+    def test_check_prints_where_process_and_run_write(self):
+        # The configuration lives in a subfolder; its paths still lead
+        # from the current directory, for `check` as for the daemon.
+        d = ndtest.Daemon(self, self.CONFIG)
+        self.addCleanup(d.stop)
+        cfg = self.path("conf", "nd.yaml")
+        os.makedirs(self.path("conf"))
+        os.rename(d.cfg, cfg)
+        d.cfg = cfg
+        r = self.nd("check", "-c", cfg)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode()
+        here = os.path.realpath(self.dir)
+        self.assertIn("relative paths: from the current directory, %s" % here, out)
+        self.assertIn("path: ./inbox  -> ", out)
+        self.assertIn("path: ./var/newsdesk.db  (default)  -> ", out)
+        paths = check_paths(out)
+        inbox = paths[("inbox", "path")]
+        state = paths[("inbox", "state")]
+        outbox = paths[("json", "dir")]
+        archive = paths[("sqlite", "path")]
+        self.assertEqual(inbox, os.path.join(here, "inbox"))
+        self.assertEqual(state, os.path.join(here, "var"))
+        self.assertEqual(outbox, os.path.join(here, "outbox"))
+        self.assertEqual(archive, os.path.join(here, "var", "newsdesk.db"))
+
+        article = self.write("story.txt", STORY)
+        r = self.nd("process", "-c", cfg, "--export", article)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ident = hashlib.sha256(STORY.encode()).hexdigest()
+        self.assertTrue(os.path.exists(os.path.join(outbox, ident + ".json")))
+        self.assertTrue(os.path.exists(archive))
+        self.assertFalse(os.path.exists(self.path("conf", "outbox")))
+
+        d.start()
+        other = STORY.replace("third", "fourth")
+        self.write("stage/next.txt", other)
+        os.rename(self.path("stage", "next.txt"), os.path.join(inbox, "next.txt"))
+        d.wait(lambda: os.path.exists(os.path.join(state, "done", "next.txt")),
+               30, "the dropped file did not reach done/")
+        ident = hashlib.sha256(other.encode()).hexdigest()
+        self.assertTrue(os.path.exists(os.path.join(outbox, ident + ".json")))
+        r = self.nd("search", "-c", cfg, "--json", "harbour")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(ndtest.lines_json(r.stdout)), 2)
 
 
 if __name__ == "__main__":
