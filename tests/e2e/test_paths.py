@@ -3,7 +3,7 @@ of the newsdesk process, in every command: `check` prints where they
 lead, `process --export`, `run` and `search` use the same files, and the
 messages about them say where that is and why (`search` of an archive
 that is elsewhere, a `plugin_path` of "." refused in a world-writable
-folder)."""
+folder, a step that cannot start)."""
 import hashlib
 import os
 
@@ -132,6 +132,8 @@ class CheckAgreesWithTheDaemon(ndtest.TempDirTest):
         self.assertFalse(os.path.exists(self.path("conf", "outbox")))
 
         d.start()
+        self.assertIn("running: inbox ./inbox (%s), state ./var (%s)"
+                      % (inbox, state), d.log())
         other = STORY.replace("third", "fourth")
         self.write("stage/next.txt", other)
         os.rename(self.path("stage", "next.txt"), os.path.join(inbox, "next.txt"))
@@ -142,6 +144,28 @@ class CheckAgreesWithTheDaemon(ndtest.TempDirTest):
         r = self.nd("search", "-c", cfg, "--json", "harbour")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(len(ndtest.lines_json(r.stdout)), 2)
+
+    def test_what_cannot_start_says_where_its_paths_lead(self):
+        self.write("afile", "not a folder\n")
+        cfg = self.write("conf/nd.yaml", "pipeline:\n  - plugin: text\n"
+                         "  - plugin: json\n    dir: afile/out\n")
+        r = self.nd("process", "-c", cfg, "--export", "-", stdin=b"hi\n")
+        self.assertEqual(r.returncode, 78)
+        here = os.path.realpath(self.dir)
+        self.assertIn("cannot create the folder afile/out: Not a directory "
+                      "(dir afile/out is %s/afile/out; relative paths in %s "
+                      "are taken from the current directory, %s)"
+                      % (here, cfg, here), r.stderr.decode())
+        # The daemon's own folders too.
+        cfg = self.write("conf/nd.yaml", "inbox:\n  path: afile/inbox\n"
+                         "service:\n  http: \"\"\n")
+        r = self.nd("run", "-c", cfg, timeout=30)
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("cannot create the inbox afile/inbox: Not a directory "
+                      "(inbox.path afile/inbox is %s/afile/inbox, inbox.state "
+                      "./var is %s/var; relative paths in %s are taken from "
+                      "the current directory, %s)" % (here, here, cfg, here),
+                      r.stderr.decode())
 
 
 if __name__ == "__main__":
