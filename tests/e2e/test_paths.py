@@ -5,7 +5,10 @@ messages about them say where that is and why (`search` of an archive
 that is elsewhere, a `plugin_path` of "." refused in a world-writable
 folder, a step that cannot start)."""
 import hashlib
+import json
 import os
+import re
+import urllib.request
 
 import ndtest
 
@@ -134,6 +137,10 @@ class CheckAgreesWithTheDaemon(ndtest.TempDirTest):
         d.start()
         self.assertIn("running: inbox ./inbox (%s), state ./var (%s)"
                       % (inbox, state), d.log())
+        # /status says which folder that is, for `status` run elsewhere.
+        port = re.search(r"/status on http://127\.0\.0\.1:(\d+)", d.log()).group(1)
+        with urllib.request.urlopen("http://127.0.0.1:%s/status" % port) as f:
+            self.assertEqual(json.load(f)["directory"], here)
         other = STORY.replace("third", "fourth")
         self.write("stage/next.txt", other)
         os.rename(self.path("stage", "next.txt"), os.path.join(inbox, "next.txt"))
