@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import urllib.request
 
 import ndtest
@@ -151,6 +152,27 @@ class CheckAgreesWithTheDaemon(ndtest.TempDirTest):
         r = self.nd("search", "-c", cfg, "--json", "harbour")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(len(ndtest.lines_json(r.stdout)), 2)
+
+    def test_a_reload_takes_relative_paths_from_the_same_folder(self):
+        d = ndtest.Daemon(self, self.CONFIG)
+        self.addCleanup(d.stop)
+        cfg = self.path("conf", "nd.yaml")
+        os.makedirs(self.path("conf"))
+        with open(d.cfg) as f:
+            text = f.read()
+        os.remove(d.cfg)
+        d.cfg = cfg
+        self.write("conf/nd.yaml", text)
+        d.start()
+        self.write("conf/nd.yaml", text.replace("dir: ./outbox", "dir: ./after"))
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait(lambda: "reloaded" in d.log(), 30, "no reload")
+        self.write("stage/late.txt", STORY)
+        os.rename(self.path("stage", "late.txt"), self.path("inbox", "late.txt"))
+        ident = hashlib.sha256(STORY.encode()).hexdigest()
+        d.wait(lambda: os.path.exists(self.path("after", ident + ".json")),
+               30, "the reloaded step did not write into ./after")
+        self.assertFalse(os.path.exists(self.path("conf", "after")))
 
     def test_what_cannot_start_says_where_its_paths_lead(self):
         self.write("afile", "not a folder\n")
