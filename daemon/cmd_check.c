@@ -30,11 +30,13 @@ static void print_value(const nd_option_t *opt, const struct opt_value *v)
 static void print_resolved(const nd_opts_t *o, size_t i)
 {
     const struct opt_value *v = &o->v[i];
+    if (!opt_is_path(o, i))
+        return;
     int list = o->table[i].type == ND_OPT_STRLIST;
     int relative = list ? 0 : path_is_relative(v->str);
     for (size_t k = 0; list && k < v->nlist; k++)
         relative |= path_is_relative(v->list[k]);
-    if (!opt_is_path(o, i) || !relative)
+    if (!relative)
         return;
     char abs[PATH_MAX];
     printf("  -> ");
