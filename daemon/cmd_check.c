@@ -1,14 +1,18 @@
 /* `newsdesk check`: read the configuration and the plugins it names, report
- * every problem (not just the first), and print the resolved pipeline. It
- * starts nothing: no plugin's init runs, no folder is created. Secrets in
- * the values it prints are redacted (redact.h): its output ends up in
- * tickets and chat. */
+ * every problem (not just the first), and print the resolved pipeline,
+ * with the absolute path beside each relative one (taken from the current
+ * directory, as the daemon takes it). It starts nothing: no plugin's init
+ * runs, no folder is created. Secrets in the values it prints are
+ * redacted (redact.h): its output ends up in tickets and chat. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "options.h"
+#include "paths.h"
 #include "pipeline.h"
 #include "redact.h"
 
@@ -34,15 +38,56 @@ static void print_value(const nd_option_t *opt, const struct opt_value *v)
     }
 }
 
+/* After a path setting with a relative path in it: "  -> " and the
+ * absolute path (or list of them) that it leads to. */
+static void print_resolved(const nd_opts_t *o, size_t i)
+{
+    const struct opt_value *v = &o->v[i];
+    if (!opt_is_path(o, i))
+        return;
+    int list = o->table[i].type == ND_OPT_STRLIST;
+    int relative = list ? 0 : path_is_relative(v->str);
+    for (size_t k = 0; list && k < v->nlist; k++)
+        relative |= path_is_relative(v->list[k]);
+    if (!relative)
+        return;
+    char abs[PATH_MAX];
+    printf("  -> ");
+    if (!list) {
+        printf("%s", path_absolute(v->str, abs, sizeof abs) ? abs : "?");
+        return;
+    }
+    printf("[");
+    for (size_t k = 0; k < v->nlist; k++)
+        printf("%s\"%s\"", k ? ", " : "",
+               path_absolute(v->list[k], abs, sizeof abs) ? abs : "?");
+    printf("]");
+}
+
+/* Every option when `all`, else those the user set and the paths (a
+ * default path is where a step writes, and worth seeing). */
 static void print_options(const nd_opts_t *o, const char *indent, int all)
 {
     for (size_t i = 0; i < o->n; i++) {
-        if (!o->v[i].set || (!all && !o->v[i].user_set))
+        if (!o->v[i].set || (!all && !o->v[i].user_set && !opt_is_path(o, i)))
             continue;
         printf("%s%s: ", indent, o->table[i].name);
         print_value(&o->table[i], &o->v[i]);
-        printf("%s\n", o->v[i].user_set ? "" : "  (default)");
+        printf("%s", o->v[i].user_set ? "" : "  (default)");
+        print_resolved(o, i);
+        printf("\n");
     }
+}
+
+/* Are relative paths shown, so that the folder they lead from is worth
+ * a line? */
+static int any_relative(const struct pipeline *p)
+{
+    int any = opts_have_relative_path(p->cfg.inbox) ||
+              opts_have_relative_path(p->cfg.service);
+    for (size_t i = 0; i < p->n && !any; i++)
+        any = opts_have_relative_path(p->cfg.steps[i].opts);
+    return any;
 }
 
 int cmd_check(int argc, char **argv)
@@ -80,6 +125,10 @@ int cmd_check(int argc, char **argv)
         return EXIT_CONFIG;
     }
     printf("configuration: %s\n", file ? file : "(built-in defaults)");
+    char cwd[PATH_MAX];
+    if (any_relative(p))
+        printf("relative paths: from the current directory, %s\n",
+               getcwd(cwd, sizeof cwd) ? cwd : "(which cannot be read)");
     printf("inbox:\n");
     print_options(p->cfg.inbox, "  ", 1);
     printf("service:\n");

@@ -196,7 +196,26 @@ static int print_reference(void)
            "Every key is optional. Values may use `${VAR}` and "
            "`${VAR:-default}` from the environment; sizes take `KiB`, `MiB`, "
            "`GiB`; durations `ms`, `s`, `m`, `h`. `newsdesk check` validates "
-           "a file against the tables below.\n\n");
+           "a file against the tables below.\n\n"
+           "**Relative paths** (`inbox.path`, `inbox.state`, the folders of "
+           "`service.plugin_path` and every option of type path below, "
+           "defaults included) are taken from the current directory of the "
+           "newsdesk process, not from the folder of the configuration "
+           "file. That holds for every command (`run`, `process`, `check`, "
+           "`search`, `status`, `plugins`) and for a reload. The systemd "
+           "unit starts the daemon in `/var/lib/newsdesk` "
+           "(`WorkingDirectory=`), so `./inbox` in the installed "
+           "configuration is `/var/lib/newsdesk/inbox`: run other commands "
+           "on that file from the same folder, or write absolute paths. "
+           "`newsdesk check` prints the absolute path beside each relative "
+           "one, and messages about a relative path say where it led. The "
+           "defaults `./var/newsdesk.db` (sqlite) and `./var/dedupe.index` "
+           "(dedupe) are under the current directory too, wherever "
+           "`inbox.state` points. Two paths have another base on purpose: "
+           "without `taxonomy:`, the topics plugin reads the taxonomy "
+           "installed with newsdesk (the source tree's when it runs from "
+           "the build tree), and an `include:` inside a taxonomy file is "
+           "taken from that file's folder.\n\n");
     printf("## `inbox`\n\nThe watched folder and what happens to files.\n\n");
     md_options(config_inbox_options);
     printf("## `service`\n\nThe daemon itself.\n\n");

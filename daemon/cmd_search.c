@@ -4,11 +4,14 @@
  * and date range; a table for people or JSON Lines for programs.
  *
  * The archive is the `path` of the configuration's first `sqlite` step,
- * or --db PATH. It is opened read-only, so searching never blocks the
- * daemon that writes it (WAL mode). */
+ * or --db PATH. A relative `path` is taken from the current directory, as
+ * the daemon takes it from its own: messages say where it leads. It is
+ * opened read-only, so searching never blocks the daemon that writes it
+ * (WAL mode). */
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 
 #include "commands.h"
 #include "options.h"
+#include "paths.h"
 #include "pipeline.h"
 
 #define MAX_FILTERS 16
@@ -130,12 +134,15 @@ static int parse_args(struct search *s, int argc, char **argv)
     return 0;
 }
 
-/* The archive's path from the configuration's first `sqlite` step. */
-static int archive_from_config(struct search *s, char **out)
+/* The archive's path from the configuration's first `sqlite` step, and
+ * the configuration file it is from (borrowed from config_find). */
+static int archive_from_config(struct search *s, char **out,
+                               const char **from)
 {
     struct errlist errs = {0}, warns = {0};
     struct pipeline *p;
     const char *file = config_find(s->config);
+    *from = file;
     int rc = pipeline_load(&p, file, &errs, &warns);
     if (rc < 0) {
         print_errors(&errs, "newsdesk: ");
@@ -377,11 +384,12 @@ int cmd_search(int argc, char **argv)
         return EXIT_USAGE;
     }
     char *path = NULL;
+    const char *config = NULL;
     int rc = 0;
     if (s.db)
         path = strdup(s.db);
     else
-        rc = archive_from_config(&s, &path);
+        rc = archive_from_config(&s, &path, &config);
     if (rc || !path) {
         free(s.query);
         return rc ? rc : EXIT_CONFIG;
@@ -389,27 +397,45 @@ int cmd_search(int argc, char **argv)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     char *sql = NULL;
+    /* A path from the configuration, in messages: where a relative one
+     * leads, and why. */
+    char shown[3 * PATH_MAX];
+    if (config)
+        path_explained(path, config, shown, sizeof shown);
+    else
+        snprintf(shown, sizeof shown, "%s", path);
     if (access(path, F_OK) < 0) {
-        fprintf(stderr, "newsdesk search: no archive at %s yet: nothing has "
-                "been exported to it\n", path);
+        if (errno != ENOENT)
+            fprintf(stderr, "newsdesk search: cannot open %s: %s\n", shown,
+                    strerror(errno));
+        else if (!config)
+            fprintf(stderr, "newsdesk search: no archive at %s: no such "
+                    "file\n", shown);
+        else
+            fprintf(stderr, "newsdesk search: no archive at %s: the sqlite "
+                    "step creates it with its first export%s\n", shown,
+                    path_is_relative(path)
+                        ? "; if the daemon runs in another folder, search "
+                          "from that folder or make the path absolute"
+                        : "");
         rc = EXIT_CONFIG;
         goto out;
     }
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "newsdesk search: cannot open %s: %s\n", path,
+        fprintf(stderr, "newsdesk search: cannot open %s: %s\n", shown,
                 db ? sqlite3_errmsg(db) : "out of memory");
         rc = EXIT_CONFIG;
         goto out;
     }
     sqlite3_busy_timeout(db, 5000);
-    if (check_archive(db, path) < 0) {
+    if (check_archive(db, shown) < 0) {
         rc = EXIT_CONFIG;
         goto out;
     }
     int color = !s.json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     sql = build_sql(&s, color);
     if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "newsdesk search: %s: %s\n", path, sqlite3_errmsg(db));
+        fprintf(stderr, "newsdesk search: %s: %s\n", shown, sqlite3_errmsg(db));
         rc = EXIT_CONFIG;
         goto out;
     }
@@ -429,7 +455,7 @@ int cmd_search(int argc, char **argv)
                     "syntax (%s); put words with punctuation in double quotes, "
                     "as in '\"US-China\" talks'\n", s.query, msg);
         else
-            fprintf(stderr, "newsdesk search: %s: %s\n", path, msg);
+            fprintf(stderr, "newsdesk search: %s: %s\n", shown, msg);
         rc = strstr(msg, "fts5") || strstr(msg, "no such column") ? EXIT_USAGE
                                                                   : EXIT_CONFIG;
         goto out;

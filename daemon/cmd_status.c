@@ -127,6 +127,9 @@ static void print_status(json_t *j)
     printf("config:     %s\n", json_is_string(json_object_get(j, "config"))
                                    ? jstr(j, "config", NULL)
                                    : "(built-in defaults)");
+    if (*jstr(j, "directory", NULL))
+        printf("directory:  %s (the daemon's current directory: its "
+               "relative paths lead from here)\n", jstr(j, "directory", NULL));
     printf("inbox:      %lld pending, %lld in flight", jint(j, "inbox", "pending"),
            jint(j, "inbox", "inflight"));
     if (*jstr(j, "watch", NULL))

@@ -4,10 +4,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -16,6 +18,7 @@
 #include "http.h"
 #include "options.h"
 #include "redact.h"
+#include "paths.h"
 
 /* ---- errors ----------------------------------------------------------- */
 
@@ -374,12 +377,23 @@ static void add_builtin_dir(const char *dir, void *ctx)
     registry_load_dir(ctx, dir);
 }
 
-static void load_plugins(struct config *c, struct registry *reg)
+/* A plugin_path folder that is not there is worth a warning: the plugins
+ * it was meant to hold are "unknown" otherwise, with no word of where
+ * they were looked for. */
+static void load_plugins(struct config *c, struct registry *reg,
+                         struct errlist *warns)
 {
     const char *const *dirs;
     size_t n = config_list(c, "service", "plugin_path", &dirs);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        char shown[3 * PATH_MAX];
+        if (stat(dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
+            errs_add(warns, "%s: service: plugin_path: there is no folder %s",
+                     c->file ? c->file : "the built-in configuration",
+                     path_explained(dirs[i], c->file, shown, sizeof shown));
         registry_load_dir(reg, dirs[i]);
+    }
     registry_builtin_dirs(add_builtin_dir, reg);
 }
 
@@ -401,9 +415,17 @@ static const struct plugin *resolve(struct reader *r, struct registry *reg,
                  AT(r, at), name, le->path, le->reason);
         return NULL;
     }
-    char names[2048];
-    errs_add(r->errs, "%s:%d:%d: unknown plugin \"%s\"; plugins found: %s",
-             AT(r, at), name, registry_names(reg, names, sizeof names));
+    /* A refused folder may be the one meant to hold it. */
+    char names[2048], refused[2048] = "";
+    size_t o = 0;
+    for (size_t i = 0; i < reg->nerrors && o < sizeof refused; i++)
+        if (reg->errors[i].name && !*reg->errors[i].name)
+            o += (size_t)snprintf(refused + o, sizeof refused - o,
+                                  "; not searched: %s: %s",
+                                  reg->errors[i].path, reg->errors[i].reason);
+    errs_add(r->errs, "%s:%d:%d: unknown plugin \"%s\"; plugins found: %s%s",
+             AT(r, at), name, registry_names(reg, names, sizeof names),
+             refused);
     return NULL;
 }
 
@@ -546,7 +568,7 @@ int config_load(struct config *c, const char *file, struct registry *reg,
     c->service = opts_new(config_service_options);
     size_t before = errs->n;
     if (!file) {
-        load_plugins(c, reg);
+        load_plugins(c, reg, warns);
         use_default_chain(c, reg, errs);
         return errs->n > before ? -1 : 0;
     }
@@ -614,7 +636,7 @@ int config_load(struct config *c, const char *file, struct registry *reg,
         read_options(&r, v, o, key, NULL);
     }
 
-    load_plugins(c, reg);
+    load_plugins(c, reg, warns);
     if (!pipeline || (pipeline->type == YAML_SCALAR_NODE &&
                       !*(char *)pipeline->data.scalar.value)) {
         use_default_chain(c, reg, errs);

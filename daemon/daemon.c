@@ -41,6 +41,7 @@
 #include "fileio.h"
 #include "hostapi.h"
 #include "log.h"
+#include "paths.h"
 #include "sniff.h"
 
 enum outcome {
@@ -941,6 +942,18 @@ static unsigned cpu_count(void)
     return n > 0 ? (unsigned)n : 1;
 }
 
+/* A folder that cannot be set up may be the wrong one: say where the
+ * relative inbox paths lead, and why. Returns -1. */
+static int folder_failed(const struct config *c, char *err, size_t errlen)
+{
+    char note[4 * PATH_MAX];
+    size_t n = strlen(err);
+    paths_note(c->inbox, "inbox.", c->file, note, sizeof note);
+    if (n < errlen)
+        snprintf(err + n, errlen - n, "%s", note);
+    return -1;
+}
+
 int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
                  char *err, size_t errlen)
 {
@@ -979,19 +992,19 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
         snprintf(err, errlen, "cannot create the inbox %s: %s", path,
                  strerror(rc < 0 ? -rc : errno));
         free(dm->slot_busy);
-        return -1;
+        return folder_failed(c, err, errlen);
     }
     char serr[1024];
     if (store_open(&dm->store, state, (uint64_t)st.st_dev, dm->sync, serr,
                    sizeof serr) < 0) {
         snprintf(err, errlen, "%s", serr);
         free(dm->slot_busy);
-        return -1;
+        return folder_failed(c, err, errlen);
     }
     if (list_work(dm, err, errlen) < 0) {
         store_close(&dm->store);
         free(dm->slot_busy);
-        return -1;
+        return folder_failed(c, err, errlen);
     }
     find_suspects(dm);
     rc = store_running_open(&dm->store, dm->workers);
@@ -1003,7 +1016,7 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
         free(dm->recover);
         store_close(&dm->store);
         free(dm->slot_busy);
-        return -1;
+        return folder_failed(c, err, errlen);
     }
 
     const char *watch = config_str(c, "inbox", "watch");
@@ -1032,7 +1045,7 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
         free(dm->recover);
         store_close(&dm->store);
         free(dm->slot_busy);
-        return -1;
+        return folder_failed(c, err, errlen);
     }
     uv_timer_init(loop, &dm->flush_timer);
     dm->flush_timer.data = dm;
@@ -1043,8 +1056,11 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
     dm->sigterm.data = dm->sigint.data = dm;
     uv_signal_start(&dm->sigterm, on_signal, SIGTERM);
     uv_signal_start(&dm->sigint, on_signal, SIGINT);
+    char shown_path[2 * PATH_MAX + 8], shown_state[2 * PATH_MAX + 8];
     log_info("running: inbox %s, state %s, %u workers, at most %zu documents "
-             "in flight, durable: %s, %zu pipeline steps", path, state,
+             "in flight, durable: %s, %zu pipeline steps",
+             path_shown(path, shown_path, sizeof shown_path),
+             path_shown(state, shown_state, sizeof shown_state),
              dm->workers, dm->max_inflight,
              config_str(c, "service", "durable"), p->n);
     pump(dm);

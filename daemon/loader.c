@@ -16,6 +16,7 @@
 
 #include "build_config.h"
 #include "options.h"
+#include "paths.h"
 #include "safepath.h"
 
 void registry_init(struct registry *r) { memset(r, 0, sizeof *r); }
@@ -232,9 +233,18 @@ size_t registry_load_dir(struct registry *r, const char *dir)
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
         return 0;
     /* A folder that others could change refuses each of its plugins, by
-     * name, so that a configuration using one says why it is missing. */
+     * name, so that a configuration using one says why it is missing. The
+     * reason names the folder by its absolute path: "." in a world-writable
+     * /tmp says nothing of which folder that was. */
     char why[1024];
     int refused = safepath_check(dir, why, sizeof why) < 0;
+    if (refused && path_is_relative(dir)) {
+        size_t o = strlen(why);
+        snprintf(why + o, sizeof why - o, " (\"%s\" is %s)", dir,
+                 !strcmp(dir, ".") || !strcmp(dir, "./")
+                     ? "the current directory"
+                     : "taken from the current directory");
+    }
     DIR *dp = opendir(dir);
     if (!dp)
         return 0;

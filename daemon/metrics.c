@@ -179,12 +179,13 @@ json_t *status_json(const struct pipeline *p, const struct service_stats *st)
     const char *state = st->stopping ? "stopping"
                         : st->ready ? "running" : "starting";
     json_t *j = json_pack(
-        "{s:s, s:i, s:s, s:o, s:I, s:s?, s:s?, s:{s:b, s:s}, s:{s:I, s:I},"
-        " s:{s:I, s:I, s:I, s:I}, s:I, s:I}",
+        "{s:s, s:i, s:s, s:o, s:I, s:s?, s:s?, s:s?, s:{s:b, s:s},"
+        " s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:I, s:I}",
         "version", ND_VERSION, "pid", (int)getpid(), "state", state,
         "started", time_json(st->started),
         "uptime_s", (json_int_t)(st->started ? time(NULL) - st->started : 0),
-        "config", st->config_file, "watch", st->watch,
+        "config", st->config_file, "directory", st->directory,
+        "watch", st->watch,
         "health", "ok", code == 200, "reason", reason,
         "inbox", "pending", (json_int_t)st->inbox_pending,
         "inflight", (json_int_t)st->inflight,

@@ -29,6 +29,8 @@ struct service_stats {
     int watch_lost;           /* the inbox watch is gone and being re-added */
     const char *watch;        /* "inotify" or "poll"; borrowed */
     const char *config_file;  /* borrowed; NULL: built-in defaults */
+    const char *directory;    /* the current directory, which relative paths
+                                 lead from; borrowed; NULL: unknown */
     char last_reload_error[512]; /* "" when the last reload worked */
 };
 

@@ -3,6 +3,7 @@
 #include "pipeline.h"
 
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "log.h"
 #include "hostapi.h"
 #include "options.h"
+#include "paths.h"
 
 const double latency_bounds_us[LATENCY_BUCKETS] = {
     10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000,
@@ -64,11 +66,15 @@ int pipeline_start(struct pipeline *p, struct errlist *errs)
             continue;
         }
         if (s->plugin->desc.init(s, s->cfg->opts, &s->state, err, sizeof err) < 0) {
-            errs_add(errs, "%s%s%d%s step %s (plugin %s): cannot start: %s",
+            /* A plugin names its paths as written; where a relative one
+             * leads may be what went wrong. */
+            char note[4 * PATH_MAX];
+            errs_add(errs, "%s%s%d%s step %s (plugin %s): cannot start: %s%s",
                      p->cfg.file ? p->cfg.file : "",
                      p->cfg.file ? ":" : "", s->cfg->line,
                      p->cfg.file ? ":" : "", s->cfg->name, s->cfg->plugin,
-                     *err ? err : "init failed");
+                     *err ? err : "init failed",
+                     paths_note(s->cfg->opts, "", p->cfg.file, note, sizeof note));
             continue;
         }
         s->ready = 1;

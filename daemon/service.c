@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "options.h"
@@ -113,6 +114,11 @@ int service_init(struct service *sv, uv_loop_t *loop, const char *config_file,
     sv->config_file = config_file ? strdup(config_file) : NULL;
     sv->stats.started = (int64_t)time(NULL);
     sv->stats.config_file = sv->config_file;
+    /* The config file and its relative paths mean something only with
+     * the folder they are taken from; `newsdesk status` may run in
+     * another. */
+    sv->directory = getcwd(NULL, 0);
+    sv->stats.directory = sv->directory;
     sv->view.pipeline = p;
     sv->view.stats = &sv->stats;
     char nerr[512];
@@ -397,4 +403,6 @@ void service_close(struct service *sv)
     notify_close(&sv->notify);
     free(sv->config_file);
     sv->config_file = NULL;
+    free(sv->directory);
+    sv->directory = NULL;
 }

@@ -17,6 +17,7 @@ struct service {
     uv_loop_t *loop;
     struct daemon *dm;        /* NULL until service_ready */
     char *config_file;        /* what a reload reads again; NULL: defaults */
+    char *directory;          /* the current directory at start; NULL: unknown */
     struct notifier notify;
     struct http_server *http; /* NULL while not listening */
     char *http_addr;          /* service.http, or NULL: off */

@@ -96,7 +96,9 @@ typedef enum nd_opt_type {
     ND_OPT_ENUM,     /* one of `choices` */
     ND_OPT_STRLIST,  /* a YAML sequence of strings (a lone string is a list
                         of one) */
-    ND_OPT_PATH      /* a file system path; relative paths are kept as given */
+    ND_OPT_PATH      /* a file system path; relative paths are kept as given
+                        and mean the process's current directory, for the
+                        host and the plugin alike */
 } nd_opt_type_t;
 
 #define ND_OPT_REQUIRED 0x1u   /* must be set: there is no default */

@@ -12,7 +12,8 @@ import ndtest
 STATUS = {
     "version": "0.1.0", "pid": 4242, "state": "running",
     "started": "2026-11-28T16:00:00Z", "uptime_s": 3723,
-    "config": "/etc/newsdesk/newsdesk.yaml", "watch": "inotify",
+    "config": "/etc/newsdesk/newsdesk.yaml", "directory": "/var/lib/newsdesk",
+    "watch": "inotify",
     "health": {"ok": True, "reason": "ok"},
     "inbox": {"pending": 17, "inflight": 4},
     "documents": {"claimed": 1021, "done": 1000, "failed": 2, "retried": 5},
@@ -76,6 +77,8 @@ class StatusTest(ndtest.TempDirTest):
         self.assertIn("newsdesk 0.1.0, pid 4242: running since "
                       "2026-11-28T16:00:00Z (up 1h 2m)", out)
         self.assertIn("health:     ok\n", out)
+        self.assertIn("directory:  /var/lib/newsdesk (the daemon's current "
+                      "directory: its relative paths lead from here)\n", out)
         self.assertIn("inbox:      17 pending, 4 in flight (watched by "
                       "inotify)\n", out)
         self.assertIn("documents:  1021 claimed, 1000 done, 2 failed, "
