@@ -272,8 +272,10 @@ size_t registry_load_dir(struct registry *r, const char *dir)
      * without plugins (plugins/common holds a static library) has none. */
     if (n)
         qsort(names, n, sizeof *names, by_name);
+    char abs[PATH_MAX];
     if (refused && !n)
-        record(r, dir, "", "%s; refusing to load plugins from it", why);
+        record(r, path_absolute(dir, abs, sizeof abs) ? abs : dir, "",
+               "%s; refusing to load plugins from it", why);
     size_t loaded = 0;
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX];

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,18 @@ static int open_sub(const char *state, const char *sub, uint64_t dev,
     return fd;
 }
 
+/* Nonzero when the temporary file `name` (.tmp-<pid>-<n>) belongs to a
+ * process that is gone: a daemon and a `newsdesk retry` may share the
+ * folders, and one must not take the other's file in the making. */
+static int stale_tmp(const char *name)
+{
+    char *end;
+    long pid = strtol(name + 5, &end, 10);
+    if (end == name + 5 || *end != '-' || pid <= 0)
+        return 0;
+    return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
 /* Remove the hidden temporary files that a process killed half-way
  * through writing a record or a counter left in `dirfd`. */
 static void sweep_tmp(int dirfd)
@@ -65,7 +78,7 @@ static void sweep_tmp(int dirfd)
     rewinddir(d); /* a dup shares the offset of the folder's descriptor */
     struct dirent *e;
     while ((e = readdir(d)))
-        if (!strncmp(e->d_name, ".tmp-", 5))
+        if (!strncmp(e->d_name, ".tmp-", 5) && stale_tmp(e->d_name))
             unlinkat(dirfd, e->d_name, 0);
     closedir(d);
 }
