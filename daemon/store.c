@@ -104,6 +104,16 @@ int store_open(struct store *s, const char *state, uint64_t inbox_dev,
     return 0;
 }
 
+static void close_slots(struct store *s)
+{
+    for (unsigned i = 0; i < s->nslots; i++)
+        if (s->slots[i] >= 0)
+            close(s->slots[i]);
+    free(s->slots);
+    s->slots = NULL;
+    s->nslots = 0;
+}
+
 void store_close(struct store *s)
 {
     int *fds[] = {&s->workfd, &s->donefd, &s->failedfd, &s->attemptsfd,
@@ -113,12 +123,7 @@ void store_close(struct store *s)
             close(*fds[i]);
             *fds[i] = -1;
         }
-    for (unsigned i = 0; i < s->nslots; i++)
-        if (s->slots[i] >= 0)
-            close(s->slots[i]);
-    free(s->slots);
-    s->slots = NULL;
-    s->nslots = 0;
+    close_slots(s);
     free(s->state);
     s->state = NULL;
 }
@@ -441,6 +446,7 @@ size_t store_running_read(struct store *s, char ***names)
 
 int store_running_open(struct store *s, unsigned nslots)
 {
+    close_slots(s);
     /* Slots of an earlier run with more workers go: they were read. */
     int fd = dup(s->runningfd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
