@@ -227,20 +227,26 @@ class FaultTest(ndtest.TempDirTest):
 
     # ---- tmpfs ------------------------------------------------------
 
-    def mount_tmpfs(self, path, size):
-        """A tmpfs of `size` (mount's syntax: 2m) on path, or skip the test
-        with the reason when this process may not mount."""
+    def try_mount_tmpfs(self, path, size):
+        """Mount a tmpfs of `size` (mount's syntax: 2m) on path. Returns
+        None, or why this process may not mount."""
         os.makedirs(path, exist_ok=True)
         if os.geteuid() != 0:
-            self.skipTest("skipping: mounting a small tmpfs needs root (or "
-                          "CAP_SYS_ADMIN), and this test runs as uid %d"
-                          % os.geteuid())
+            return ("mounting a tmpfs needs root (or CAP_SYS_ADMIN), and this "
+                    "test runs as uid %d" % os.geteuid())
         r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0755" % size,
                             "newsdesk-fault", path], capture_output=True, text=True)
         if r.returncode != 0:
-            self.skipTest("skipping: cannot mount a tmpfs here (%s)"
-                          % (r.stderr.strip() or "mount exited %d" % r.returncode))
+            return "cannot mount a tmpfs here (%s)" % (
+                r.stderr.strip() or "mount exited %d" % r.returncode)
         self._mounts.append(path)
+        return None
+
+    def mount_tmpfs(self, path, size):
+        """A tmpfs of `size` on path, or skip the test with the reason."""
+        why = self.try_mount_tmpfs(path, size)
+        if why:
+            self.skipTest("skipping: " + why)
         return path
 
     def remount(self, path, size):
