@@ -94,7 +94,8 @@ class Figures:
             "%s=%s" % (k, v) for k, v in self.items.items()))
 
     def show(self):
-        print(self.line(), file=sys.stderr, flush=True)
+        # On a line of its own: unittest's verbose "name ... " is open.
+        print("\n" + self.line(), file=sys.stderr, flush=True)
 
 
 class FaultDaemon(ndtest.Daemon):
@@ -203,7 +204,7 @@ class FaultTest(ndtest.TempDirTest):
             pg.destroy()
         for m in reversed(self._mounts):
             subprocess.run(["umount", "-l", m], capture_output=True)
-        print("TIME %s: %.1f s (seed %d)" % (self.id().split(".")[-1],
+        print("\nTIME %s: %.1f s (seed %d)" % (self.id().split(".")[-1],
               time.monotonic() - self._t0, SEED), file=sys.stderr, flush=True)
         super().tearDown()
 
