@@ -132,7 +132,6 @@ class Kill9(faultlib.FaultTest):
             d.drop(n, t)
         d.wait(lambda: len(d.done()) == len(before), 60, "the first documents were not done")
         d.drop("poison.txt", poison)
-        want_signal = -signal.SIGSEGV if how == "segv" else -signal.SIGABRT
         crashes = 0
         for _ in range(6):
             d.proc.wait(timeout=60)
@@ -140,8 +139,12 @@ class Kill9(faultlib.FaultTest):
             d.stop()
             if rc == 0:
                 break
-            self.assertEqual(rc, want_signal, "the daemon should have died of "
-                             "the plugin's %s\n%s" % (how, d.log()[-3000:]))
+            # Killed by the signal, or exited by a handler of it; not a
+            # refused configuration.
+            self.assertNotEqual(rc, 78, d.log()[-3000:])
+            if rc < 0:
+                self.assertIn(-rc, (signal.SIGSEGV, signal.SIGABRT), "the daemon "
+                              "should have died of the plugin's %s" % how)
             crashes += 1
             self.assertEqual(d.work(), ["poison.txt"],
                              "after crash %d the poison file should be in work/" % crashes)
