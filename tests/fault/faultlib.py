@@ -208,6 +208,16 @@ class FaultTest(ndtest.TempDirTest):
               time.monotonic() - self._t0, SEED), file=sys.stderr, flush=True)
         super().tearDown()
 
+    def assert_no_problems(self, problems, what, limit=15):
+        """Fail with the figures and the first `limit` problems, one a
+        line, when there are any."""
+        if problems:
+            more = len(problems) - limit
+            self.fail("%s: %d problems\n%s\n  %s%s" % (
+                what, len(problems), self.figures.line(),
+                "\n  ".join(problems[:limit]),
+                "\n  ... and %d more" % more if more > 0 else ""))
+
     def track(self, daemon):
         self._daemons.append(daemon)
 

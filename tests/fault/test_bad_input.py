@@ -91,11 +91,12 @@ class BadInput(faultlib.FaultTest):
         csv_ids = self.csv_ids(os.path.join(root, "out", "docs.csv"))
         ob, tmps = self.outbox(os.path.join(root, "outbox"))
         problems = []
-        for what, ids in (("sqlite row", sq), ("csv row", csv_ids), ("json file", ob)):
-            leaked = sorted(set(ids) & set(failed_ids.values()))
-            for i in leaked:
-                names = [n for n, v in failed_ids.items() if v == i]
-                problems.append("failed %r left a %s" % (names, what))
+        sinks = (("a sqlite row", sq), ("a csv row", csv_ids), ("a json file", ob))
+        for n, i in sorted(failed_ids.items()):
+            left = [what for what, ids in sinks if i in ids]
+            if left:
+                problems.append("failed %r left %s" % (n, ", ".join(left)))
+        for what, ids in sinks:
             m, dup, _ = self.once_figures(ids, set(done_ids.values()))
             if m or dup:
                 problems.append("%s: %d done documents missing, %d twice" % (what, m, dup))
@@ -170,7 +171,7 @@ class BadInput(faultlib.FaultTest):
         for n, r in sorted(records.items()):
             print("failed: %r stage=%s: %s" % (n, r and r.get("stage"),
                                                 r and r.get("message")), flush=True)
-        self.assertEqual(problems, [], "%s\n%s" % (f.line(), "\n".join(problems)))
+        self.assert_no_problems(problems, "bad inputs not filed as they should be")
 
     def test_failed_document_leaves_no_trace_in_any_sink_under_run(self):
         d, texts, problems, hwm = self.run_corpus()
@@ -182,7 +183,7 @@ class BadInput(faultlib.FaultTest):
         f = self.figures
         f.set(inputs=len(texts), done=len(done), failed=len(failed), trace_problems=len(leaks))
         f.show()
-        self.assertEqual(leaks, [], "%s\n%s" % (f.line(), "\n".join(leaks)))
+        self.assert_no_problems(leaks, "failed documents left traces in the sinks (run)")
 
     def test_failed_document_leaves_no_trace_in_any_sink_under_process_export(self):
         rng = random.Random(faultlib.SEED)
@@ -200,7 +201,8 @@ class BadInput(faultlib.FaultTest):
         f.show()
         self.assertEqual(r.returncode, 1, "some documents fail: the exit status is 1\n"
                          + r.stderr.decode("utf-8", "replace")[-2000:])
-        self.assertEqual(leaks, [], "%s\n%s" % (f.line(), "\n".join(leaks)))
+        self.assert_no_problems(leaks, "failed documents left traces in the sinks "
+                                "(process --export)")
 
     def test_giant_single_line_peak_memory_is_bounded(self):
         """A 30 MiB text with no line break: filed (done, or failed with its
@@ -228,7 +230,7 @@ class BadInput(faultlib.FaultTest):
             leaks = self.traces(self.dir, {"giant-line.txt": sha(data)}, {})
         else:
             leaks = self.traces(self.dir, {}, {"giant-line.txt": sha(data)})
-        self.assertEqual(leaks, [], "%s\n%s" % (f.line(), "\n".join(leaks)))
+        self.assert_no_problems(leaks, "the giant line's exports")
         self.assertLess(after, bound_kib, "peak RSS %d MiB for a %d MiB single line: "
                         "over the bound of %d MiB (%s)" % (
                             after // 1024, len(data) // (1024 * 1024), bound_kib // 1024,
@@ -292,7 +294,7 @@ class BadInput(faultlib.FaultTest):
         f = self.figures
         f.set(names=len(forged), log_lines=len(lines), problems=len(problems))
         f.show()
-        self.assertEqual(problems, [], "%s\n%s" % (f.line(), "\n".join(problems[:12])))
+        self.assert_no_problems(problems, "file names reach the log unescaped")
 
 
 if __name__ == "__main__":
