@@ -8,6 +8,7 @@ stage "crash" after inbox.max_attempts runs, so that it cannot crash-loop
 the daemon."""
 import os
 import signal
+import sys
 import time
 
 import faultlib
@@ -98,8 +99,8 @@ class Kill9(faultlib.FaultTest):
             fig = self.one_trial(t, texts)
             per_trial.append(fig)
             f.add(**fig)
-            print("trial %d: %s" % (t, " ".join("%s=%s" % kv for kv in fig.items())),
-                  flush=True)
+            print("\ntrial %d: %s" % (t, " ".join("%s=%s" % kv for kv in fig.items())),
+                  file=sys.stderr, flush=True)
         f.show()
         bad = {k: v for k, v in f.items.items()
                if k not in ("seed", "trials", "documents", "kills", "attempts_left") and v}
