@@ -8,7 +8,6 @@ with bounded memory, and file names cannot forge log lines."""
 import os
 import random
 import re
-import time
 
 import faultlib
 from faultlib import FaultDaemon, article, config, log_lines, sha

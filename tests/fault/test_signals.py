@@ -4,7 +4,6 @@ of SIGHUPs while documents flow loses and doubles nothing; and SIGTERM
 with a webhook that hangs returns within service.stop_timeout, with the
 files in flight back in the inbox or in work/, none lost."""
 import json
-import os
 import signal
 import subprocess
 import threading

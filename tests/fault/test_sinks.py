@@ -4,9 +4,7 @@ down across a kill -9 of the daemon. Files wait in work/ (RETRY), none is
 failed, and once the sink is back every document reaches it exactly
 once."""
 import json
-import os
 import time
-from collections import Counter
 
 import faultlib
 from faultlib import FaultDaemon, article, config, free_port, sha
