@@ -4,8 +4,12 @@ as scripted (status codes, delays) and records what it received.
     sink = HTTPSink()                 # listens on 127.0.0.1, ephemeral port
     sink.script(503, 503)             # the next two requests get 503
     sink.script(("slow", 2.0))        # then one that waits 2 s, then 200
-    ...                               # afterwards: 200
+    ...                               # afterwards: sink.default (200)
+    sink.default = "hang"             # from now on: never answer (until
+                                      # sink.release() or sink.stop())
     sink.requests                     # [(headers dict, body bytes), ...]
+    sink.answers                      # what each request got: a status
+                                      # code, or "hang"
     sink.stop()
 
 Standard library only.
@@ -33,8 +37,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n)
         with sink.lock:
-            action = sink.plan.pop(0) if sink.plan else 200
+            action = sink.plan.pop(0) if sink.plan else sink.default
             sink.requests.append((dict(self.headers.items()), body))
+            sink.answers.append(200 if isinstance(action, tuple) else action)
+        if action == "hang":
+            # A peer that accepted the request and went silent: the client
+            # has to give up on its own (its timeout).
+            sink.released.wait()
+            self.close_connection = True
+            return
         if isinstance(action, tuple) and action[0] == "slow":
             time.sleep(action[1])
             action = 200
@@ -55,7 +66,10 @@ class HTTPSink:
     def __init__(self, port=0):
         self.lock = threading.Lock()
         self.plan = []
+        self.default = 200
         self.requests = []
+        self.answers = []
+        self.released = threading.Event()
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self.server.daemon_threads = True
         self.server.sink = self
@@ -65,7 +79,8 @@ class HTTPSink:
         self.thread.start()
 
     def script(self, *actions):
-        """Answers for the next requests: a status code or ("slow", seconds)."""
+        """Answers for the next requests: a status code, ("slow", seconds)
+        or "hang"."""
         with self.lock:
             self.plan.extend(actions)
 
@@ -73,7 +88,12 @@ class HTTPSink:
         with self.lock:
             return [b for _, b in self.requests]
 
+    def release(self):
+        """Requests left hanging end now, unanswered."""
+        self.released.set()
+
     def stop(self):
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
