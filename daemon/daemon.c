@@ -62,6 +62,7 @@ struct job {
     char name[NAME_MAX + 1]; /* in work/ */
     int fd;                 /* open until the worker has read it */
     unsigned crashes;       /* daemon deaths with this file being processed */
+    int counted;            /* it has a crash counter in attempts/ */
     unsigned slot;          /* its note in running/ while on the pool */
     int exported;           /* exports durable: only the move to done/ is
                                left (it failed once) */
@@ -144,7 +145,7 @@ static void file_failed(struct job *j)
         return;
     }
     j->filing_error[0] = '\0';
-    if (j->crashes)
+    if (j->counted)
         store_clear_crashes(&dm->store, j->name);
     j->out = OUT_FAILED;
 }
@@ -187,7 +188,7 @@ static void file_done(struct job *j)
         return;
     }
     j->filing_error[0] = '\0';
-    if (j->crashes)
+    if (j->counted)
         store_clear_crashes(&dm->store, j->name);
     j->out = OUT_DONE;
 }
@@ -382,6 +383,8 @@ static void give_back(struct job *j)
         return;
     }
     dm->n.returned++;
+    if (j->counted) /* the file is a new arrival when it is claimed again */
+        store_clear_crashes(&dm->store, j->name);
     job_log(j, ND_LOG_INFO, "returned to the inbox as \"%s\" at shutdown",
             log_quote(back, q));
 }
@@ -458,23 +461,24 @@ static void report(struct job *j)
         dm->n.done++;
         dm->n.failed_children += j->failed_children;
         if (j->failed_children)
-            job_log(j, ND_LOG_INFO, "done in %lld ms: %s; %zu of its %zu "
-                    "documents failed (see failed/)", (long long)ms,
-                    dm->delete_done ? "deleted" : log_quote(j->final, q),
+            job_log(j, ND_LOG_INFO, "done in %lld ms: \"%s%s\"; %zu of its "
+                    "%zu documents failed (see failed/)", (long long)ms,
+                    dm->delete_done ? "deleted" : "done/",
+                    dm->delete_done ? "" : log_quote(j->final, q),
                     j->failed_children, j->doc->nchildren);
         else if (dm->delete_done)
             job_log(j, ND_LOG_INFO, "done in %lld ms; deleted "
                     "(on_success: delete)", (long long)ms);
         else
-            job_log(j, ND_LOG_INFO, "done in %lld ms: done/%s", (long long)ms,
+            job_log(j, ND_LOG_INFO, "done in %lld ms: \"done/%s\"", (long long)ms,
                     log_quote(j->final, q));
     } else {
         dm->n.failed++;
         const char *why = j->stage || !j->doc || !j->doc->error ? j->msg
                                                                 : j->doc->error;
         log_quote(j->final, q);
-        job_log(j, ND_LOG_WARNING, "failed: %s; moved to failed/%s with "
-                "failed/%s.error.json", why, q, q);
+        job_log(j, ND_LOG_WARNING, "failed: %s; moved to \"failed/%s\" with "
+                "\"failed/%s.error.json\"", why, q, q);
     }
 }
 
@@ -779,6 +783,7 @@ static void recover(struct daemon *dm, const char *name, int suspect)
     dm->n.recovered++;
     unsigned crashes = store_crashes(&dm->store, name);
     j->crashes = crashes;
+    j->counted = crashes > 0;
     char q[LOG_QUOTE_MAX];
     log_quote(name, q);
     if (crashes >= dm->max_attempts) {

@@ -112,6 +112,7 @@ class FaultDaemon(ndtest.Daemon):
             f.write(config_text)
         self.env = dict(env or {})
         self.journal = journal
+        self.preexec_fn = None
         self.proc = None
         self.starts = 0
         test.track(self)

@@ -94,7 +94,7 @@ class FullDisk(faultlib.FaultTest):
                 if "stays in work/" in last and "work" not in places:
                     violation("log_lies", n, "the log says %s stays in work/ but it is "
                               "in %s: %s" % (n, places, last))
-                m = re.search(r"moved to failed/(\S+?)[; ]", last)
+                m = re.search(r'moved to "?failed/((?:[^"\\]|\\.)+?)"?[; ]', last)
                 if m and not os.path.exists(os.path.join(st, "failed", m.group(1))):
                     violation("log_lies", n, "the log says %s moved to failed/ but it "
                               "is in %s: %s" % (n, places, last))
