@@ -124,7 +124,7 @@ static void file_done(struct job *j)
     nd_doc_t *d = j->doc;
     for (size_t i = 0; i < d->nchildren; i++) {
         nd_doc_t *c = d->children[i];
-        if (c->state != DOC_FAILED)
+        if (!c || c->state != DOC_FAILED)
             continue;
         struct failure f = {
             .file = c->name, .id = c->id,
@@ -342,7 +342,8 @@ static void schedule_retry(struct job *j)
     if (j->doc && j->doc->error)
         why = j->doc->error;
     for (size_t i = 0; j->doc && i < j->doc->nchildren; i++)
-        if (j->doc->children[i]->state == DOC_PENDING && j->doc->children[i]->error)
+        if (j->doc->children[i] && j->doc->children[i]->state == DOC_PENDING &&
+            j->doc->children[i]->error)
             why = j->doc->children[i]->error;
     job_log(j, ND_LOG_NOTICE, "%s; retrying in %lld ms (attempt %u), the file "
             "stays in work/", why, (long long)wait, runs_of(j) + 1);

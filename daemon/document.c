@@ -115,6 +115,28 @@ void doc_free(nd_doc_t *d)
     free(d);
 }
 
+void doc_release_child(nd_doc_t *parent, size_t i)
+{
+    nd_doc_t *c = parent->children[i];
+    if (!c || c->state == DOC_PENDING)
+        return;
+    if (c->state == DOC_DONE) {
+        doc_free(c);
+        parent->children[i] = NULL;
+        return;
+    }
+    free(c->text);
+    free(c->json);
+    free(c->path);
+    free(c->media_type);
+    free(c->stopped);
+    json_decref(c->fields);
+    json_decref(c->timings);
+    c->text = c->json = c->path = c->media_type = c->stopped = NULL;
+    c->fields = c->timings = NULL;
+    c->text_len = c->json_len = 0;
+}
+
 static void invalidate(nd_doc_t *d)
 {
     free(d->json);

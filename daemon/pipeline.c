@@ -131,20 +131,34 @@ static void observe(struct nd_instance *s, nd_status_t st, int64_t us)
     atomic_fetch_add(&s->latency_sum_us, (unsigned long long)us);
 }
 
+/* Run child i of container d. One that has finished is let go of at once
+ * (after child_done has seen it). One that asks to be retried stays whole,
+ * and no more children run until the container runs again: while a sink
+ * is down, every later child would ask the same and be held whole too. */
+static void run_child(struct pipeline *p, nd_doc_t *d, size_t i)
+{
+    if (pipeline_run(p, d->children[i]) == ND_RETRY) {
+        d->child_waits = 1;
+        return;
+    }
+    if (p->child_done)
+        p->child_done(p->child_done_ctx, d, i);
+    doc_release_child(d, i);
+}
+
+/* Run a container's pending children, in order; the next run of the
+ * container resumes at the first one still pending. */
 static nd_status_t run_children(struct pipeline *p, nd_doc_t *d)
 {
-    nd_status_t worst = ND_OK;
-    for (size_t i = 0; i < d->nchildren; i++) {
-        nd_doc_t *c = d->children[i];
-        if (c->state != DOC_PENDING)
-            continue;
-        if (pipeline_run(p, c) == ND_RETRY)
-            worst = ND_RETRY;
-    }
-    if (worst == ND_OK)
+    for (size_t i = 0; i < d->nchildren && !d->child_waits; i++)
+        if (d->children[i] && d->children[i]->state == DOC_PENDING)
+            run_child(p, d, i);
+    nd_status_t st = d->child_waits ? ND_RETRY : ND_OK;
+    d->child_waits = 0;
+    if (st == ND_OK)
         d->state = DOC_DONE;
-    d->last = worst;
-    return worst;
+    d->last = st;
+    return st;
 }
 
 nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)

@@ -48,6 +48,12 @@ struct pipeline {
     int run_exporters;      /* `process` without --export leaves them out */
     int started;
     enum durable_mode durable;
+    /* When set, called for each spawned document once it has finished
+     * (done, or failed for good), on the thread that ran it, just before
+     * the pipeline lets go of it (doc_release_child): the last moment its
+     * JSON can be read. */
+    void (*child_done)(void *ctx, nd_doc_t *parent, size_t index);
+    void *child_done_ctx;
 };
 
 /* Load the config (NULL: built-in defaults) and the plugins it names.
@@ -64,9 +70,13 @@ int pipeline_start(struct pipeline *p, struct errlist *errs);
 /* Finalise every initialised step (fini) and free the pipeline. */
 void pipeline_free(struct pipeline *p);
 
-/* Run `d` from d->next_step to the end of the chain. Returns:
+/* Run `d` from d->next_step to the end of the chain. A container's
+ * children run one after the other, each let go of as soon as it has
+ * finished, so that a feed of many items never holds them all in full;
+ * the first that asks to be retried stops the rest until the container
+ * runs again. Returns:
  *   ND_OK     done (d->state DOC_DONE); for a container, every child is
- *             done or failed on its own (see d->children)
+ *             done (its slot NULL) or failed on its own (see d->children)
  *   ND_RETRY  a step asked to be retried: d->next_step is that step, and
  *             calling pipeline_run again resumes there
  *   ND_FAIL   failed for good: d->error, d->error_step, d->error_plugin

@@ -1,5 +1,6 @@
 /* A test processor that misbehaves on request, for the daemon's tests:
- * asks for retries while a file exists, kills the daemon on a marker word,
+ * asks for retries while a file exists (of every document, or of those
+ * holding a word), kills the daemon on a marker word,
  * and can be slow. */
 #include <newsdesk/plugin.h>
 #include <signal.h>
@@ -8,7 +9,7 @@
 #include <unistd.h>
 
 struct faulty {
-    const char *retry_while, *crash_on;
+    const char *retry_while, *retry_on, *crash_on;
     int64_t delay_ms;
 };
 
@@ -19,6 +20,7 @@ static int faulty_init(nd_instance_t *self, const nd_opts_t *opts,
 {
     (void)self, (void)err, (void)errlen;
     cfg.retry_while = nd_opt_isset(opts, "retry_while") ? nd_opt_str(opts, "retry_while") : NULL;
+    cfg.retry_on = nd_opt_isset(opts, "retry_on") ? nd_opt_str(opts, "retry_on") : NULL;
     cfg.crash_on = nd_opt_isset(opts, "crash_on") ? nd_opt_str(opts, "crash_on") : NULL;
     cfg.delay_ms = nd_opt_int(opts, "delay");
     *state = &cfg;
@@ -36,7 +38,8 @@ static nd_status_t faulty_process(void *st, nd_doc_t *doc)
     }
     if (f->crash_on && text && strstr(text, f->crash_on))
         raise(SIGKILL);
-    if (f->retry_while && access(f->retry_while, F_OK) == 0) {
+    if (f->retry_while && access(f->retry_while, F_OK) == 0 &&
+        (!f->retry_on || (text && strstr(text, f->retry_on)))) {
         nd_doc_error(doc, "the test sink is down");
         return ND_RETRY;
     }
@@ -45,6 +48,8 @@ static nd_status_t faulty_process(void *st, nd_doc_t *doc)
 
 static const nd_option_t options[] = {
     {"retry_while", ND_OPT_PATH, NULL, 0, 0, 0, NULL, "retry while this file exists"},
+    {"retry_on", ND_OPT_STRING, NULL, 0, 0, 0, NULL,
+     "with retry_while: retry only documents whose text holds this"},
     {"crash_on", ND_OPT_STRING, NULL, 0, 0, 0, NULL, "kill the process on this text"},
     {"delay", ND_OPT_DURATION, "0ms", 0, 0, 0, NULL, "sleep per document"},
     {0},
