@@ -331,6 +331,7 @@ nd_doc_t *doc_spawn(nd_doc_t *parent, const void *raw, size_t len,
     c->depth = parent->depth + 1;
     c->received = parent->received;
     c->parent_id = strdup(parent->id);
+    c->parent = parent;
     parent->children[parent->nchildren++] = c;
     return c;
 }

@@ -17,6 +17,7 @@ struct nd_doc {
     uint8_t *raw;
     size_t raw_len;
     char *name, *path, *media_type, *parent_id;
+    struct nd_doc *parent;  /* the container, for a spawned document */
     int64_t received;
 
     char *text;
@@ -39,6 +40,8 @@ struct nd_doc {
 
     struct nd_doc **children; /* NULL once done and let go (doc_release_child) */
     size_t nchildren, children_cap;
+    int64_t children_us;    /* time this step spent running children handed
+                               over by the reader (nd_doc_spawn_done) */
     int child_waits;        /* a child asked to be retried: no more of
                                them run until the container runs again */
     size_t max_children;    /* spawn limit */

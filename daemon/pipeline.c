@@ -131,6 +131,18 @@ static void observe(struct nd_instance *s, nd_status_t st, int64_t us)
     atomic_fetch_add(&s->latency_sum_us, (unsigned long long)us);
 }
 
+/* The chain this thread is running, for nd_doc_spawn_done. */
+static _Thread_local struct pipeline *running;
+
+/* Time spent in a step since t0, less the children it ran on the way
+ * (nd_doc_spawn_done): they count in their own steps. */
+static int64_t own_time(nd_doc_t *d, int64_t t0)
+{
+    int64_t us = now_us() - t0 - d->children_us;
+    d->children_us = 0;
+    return us;
+}
+
 /* Run child i of container d. One that has finished is let go of at once
  * (after child_done has seen it). One that asks to be retried stays whole,
  * and no more children run until the container runs again: while a sink
@@ -161,8 +173,41 @@ static nd_status_t run_children(struct pipeline *p, nd_doc_t *d)
     return st;
 }
 
+static const struct nd_instance *step_named(const struct pipeline *p,
+                                            const char *name)
+{
+    for (size_t i = 0; name && i < p->n; i++)
+        if (!strcmp(p->steps[i].cfg->name, name))
+            return &p->steps[i];
+    return NULL;
+}
+
+int pipeline_spawn_done(nd_doc_t *child)
+{
+    struct pipeline *p = running;
+    nd_doc_t *d = child ? child->parent : NULL;
+    if (!p || !d)
+        return -1;
+    size_t i = d->nchildren;
+    while (i > 0 && d->children[i - 1] != child)
+        i--;
+    const struct nd_instance *s = step_named(p, d->step);
+    if (i-- == 0 || !s)
+        return -1;
+    /* A serial reader holds its instance's lock for itself, and a child
+     * may need the same reader: its children run after it returns. */
+    if ((s->plugin->desc.flags & ND_PLUGIN_SERIAL) || d->child_waits ||
+        child->state != DOC_PENDING)
+        return 0;
+    int64_t t0 = now_us();
+    run_child(p, d, i);
+    d->children_us += now_us() - t0;
+    return 0;
+}
+
 nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
 {
+    running = p;
     if (d->nchildren)
         return run_children(p, d);
     for (size_t i = d->next_step; i < p->n; i++) {
@@ -187,7 +232,7 @@ nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
             pthread_rwlock_rdlock(&s->lock);
         nd_status_t st = desc->process(s->state, d);
         pthread_rwlock_unlock(&s->lock);
-        int64_t us = now_us() - t0;
+        int64_t us = own_time(d, t0);
         doc_add_timing(d, s->cfg->name, us);
         observe(s, st, us);
         if (d->stopped && st != ND_OK && st != ND_SKIP) {

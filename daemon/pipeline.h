@@ -71,10 +71,11 @@ int pipeline_start(struct pipeline *p, struct errlist *errs);
 void pipeline_free(struct pipeline *p);
 
 /* Run `d` from d->next_step to the end of the chain. A container's
- * children run one after the other, each let go of as soon as it has
- * finished, so that a feed of many items never holds them all in full;
- * the first that asks to be retried stops the rest until the container
- * runs again. Returns:
+ * children run one after the other (those its reader hands over with
+ * nd_doc_spawn_done while it reads, the others after it), each let go of
+ * as soon as it has finished, so that a feed of many items never holds
+ * them all; the first that asks to be retried stops the rest until the
+ * container runs again. Returns:
  *   ND_OK     done (d->state DOC_DONE); for a container, every child is
  *             done (its slot NULL) or failed on its own (see d->children)
  *   ND_RETRY  a step asked to be retried: d->next_step is that step, and
@@ -82,6 +83,10 @@ void pipeline_free(struct pipeline *p);
  *   ND_FAIL   failed for good: d->error, d->error_step, d->error_plugin
  * Thread-safe: different documents may run at once. */
 nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d);
+
+/* nd_doc_spawn_done (the host function): the reader running on this
+ * thread has finished with `child`; run it now and let go of it. */
+int pipeline_spawn_done(nd_doc_t *child);
 
 /* Flush every exporter (`sync`: make durable). Returns ND_OK, or the worst
  * status with the failing step and its reason in err. */

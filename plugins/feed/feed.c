@@ -7,7 +7,8 @@
  * description are set here from the item. An item with no content but a
  * title becomes a one-line text. An item with neither is spawned as its
  * own XML and fails on its own, with a clear message, while the other
- * items go on.
+ * items go on. Each item is handed over (nd_doc_spawn_done) as soon as it
+ * is made, so the host runs it while the next ones are made.
  *
  * Safety: libxml2 parses with XML_PARSE_NONET and without entity
  * substitution or DTD loading, so external entities are never fetched
@@ -235,8 +236,8 @@ static int blank(const struct rbuf *b)
     return 1;
 }
 
-/* Make the child document for one item. Returns 0, or -1 when the
- * container cannot take more children. */
+/* Make the child document for one item and hand it over. Returns 0, or
+ * -1 when the container cannot take more children. */
 static int spawn_item(nd_doc_t *doc, const xmlNode *n, size_t index)
 {
     struct item it = {0};
@@ -262,6 +263,8 @@ static int spawn_item(nd_doc_t *doc, const xmlNode *n, size_t index)
         if (x)
             xmlBufferFree(x);
         item_free(&it);
+        if (c)
+            nd_doc_spawn_done(c);
         return c ? 0 : -1;
     }
     if (c) {
@@ -277,6 +280,7 @@ static int spawn_item(nd_doc_t *doc, const xmlNode *n, size_t index)
         else if (it.date.n)
             nd_doc_log(doc, ND_LOG_INFO, "item %zu: \"%.64s\" is not a date newsdesk "
                        "can read; published left out", index, it.date.p);
+        nd_doc_spawn_done(c);
     }
     item_free(&it);
     return c ? 0 : -1;
