@@ -50,6 +50,70 @@ static int print_doc(nd_doc_t *d)
     return 0;
 }
 
+/* A container's documents are printed once it is done (and, with
+ * --export, flushed), in their order; but the pipeline lets go of each as
+ * soon as it has finished, so their lines wait here, in a temporary file,
+ * with where each one is. */
+struct spool {
+    FILE *f;
+    struct spooled {
+        off_t at;
+        size_t len;
+    } *line;                /* by child index; len 0: not kept (no memory,
+                               no temporary file) */
+    size_t cap;
+};
+
+static void spool_child(void *ctx, nd_doc_t *parent, size_t i)
+{
+    struct spool *s = ctx;
+    nd_doc_t *c = parent->children[i];
+    if (c->state != DOC_DONE)
+        return; /* a failure is reported from the child itself */
+    if (i >= s->cap) {
+        size_t cap = s->cap ? s->cap : 64;
+        while (cap <= i)
+            cap *= 2;
+        struct spooled *l = realloc(s->line, cap * sizeof *l);
+        if (!l)
+            return;
+        memset(l + s->cap, 0, (cap - s->cap) * sizeof *l);
+        s->line = l;
+        s->cap = cap;
+    }
+    size_t len;
+    const char *json = doc_to_json(c, &len);
+    if (!json || (!s->f && !(s->f = tmpfile())) || fseeko(s->f, 0, SEEK_END) < 0)
+        return;
+    s->line[i].at = ftello(s->f);
+    if (fwrite(json, 1, len, s->f) == len)
+        s->line[i].len = len;
+}
+
+/* Copy child i's line from the spool to stdout. */
+static int spool_print(struct spool *s, size_t i)
+{
+    if (i >= s->cap || !s->line[i].len || fseeko(s->f, s->line[i].at, SEEK_SET) < 0)
+        return -1;
+    char buf[65536];
+    for (size_t left = s->line[i].len; left;) {
+        size_t n = fread(buf, 1, left < sizeof buf ? left : sizeof buf, s->f);
+        if (!n)
+            return -1;
+        fwrite(buf, 1, n, stdout);
+        left -= n;
+    }
+    fputc('\n', stdout);
+    return 0;
+}
+
+static void spool_free(struct spool *s)
+{
+    if (s->f)
+        fclose(s->f);
+    free(s->line);
+}
+
 /* Run one document to the end, retrying as the steps ask. A document
  * that keeps asking is given up on: it fails, and what the steps accepted
  * of it is taken back (retried the same way). */
@@ -150,7 +214,11 @@ static int process_one(struct pipeline *p, const char *path, size_t max_bytes)
         return -1;
     }
     int failed = 0;
+    struct spool spool = {0};
+    p->child_done = spool_child;
+    p->child_done_ctx = &spool;
     nd_status_t st = run_with_retries(p, d, path);
+    p->child_done = NULL;
     if (st == ND_OK && p->run_exporters && pipeline_has_flush(p)) {
         char err[1024];
         nd_status_t fs = flush_with_retries(p, path, err, sizeof err);
@@ -175,16 +243,19 @@ static int process_one(struct pipeline *p, const char *path, size_t max_bytes)
     } else if (!failed && d->nchildren) {
         for (size_t i = 0; i < d->nchildren; i++) {
             nd_doc_t *c = d->children[i];
-            if (c->state == DOC_DONE) {
-                print_doc(c);
-            } else {
+            if (c && c->state != DOC_DONE) {
                 report_failure(c->name, c);
+                failed = 1;
+            } else if (spool_print(&spool, i) < 0) {
+                fprintf(stderr, "newsdesk: %s#%zu: its output was lost (cannot "
+                        "write a temporary file)\n", path, i + 1);
                 failed = 1;
             }
         }
     } else if (!failed) {
         print_doc(d);
     }
+    spool_free(&spool);
     doc_free(d);
     return failed ? -1 : 0;
 }

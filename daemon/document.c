@@ -117,6 +117,32 @@ void doc_free(nd_doc_t *d)
     free(d);
 }
 
+void doc_release_child(nd_doc_t *parent, size_t i)
+{
+    nd_doc_t *c = parent->children[i];
+    if (!c || c->state == DOC_PENDING)
+        return;
+    if (c->state == DOC_DONE) {
+        doc_free(c);
+        parent->children[i] = NULL;
+        return;
+    }
+    if (c->nkept)
+        return; /* what steps accepted of it is still to be taken back */
+    free(c->text);
+    free(c->json);
+    free(c->path);
+    free(c->media_type);
+    free(c->stopped);
+    free(c->kept);
+    c->kept = NULL;
+    json_decref(c->fields);
+    json_decref(c->timings);
+    c->text = c->json = c->path = c->media_type = c->stopped = NULL;
+    c->fields = c->timings = NULL;
+    c->text_len = c->json_len = 0;
+}
+
 static void invalidate(nd_doc_t *d)
 {
     free(d->json);
@@ -311,6 +337,7 @@ nd_doc_t *doc_spawn(nd_doc_t *parent, const void *raw, size_t len,
     c->depth = parent->depth + 1;
     c->received = parent->received;
     c->parent_id = strdup(parent->id);
+    c->parent = parent;
     parent->children[parent->nchildren++] = c;
     return c;
 }
@@ -333,6 +360,67 @@ static int is_in(const char *const *list, const char *key)
     return 0;
 }
 
+/* The JSON string form of text (valid UTF-8), as jansson writes it with
+ * JSON_COMPACT: '"' and '\\' escaped, control characters as \b \f \n \r
+ * \t or \u00XX, everything else as it is. With out == NULL, only the
+ * length. */
+static size_t escape_text(const char *s, size_t n, char *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char e = c == '"' ? '"' : c == '\\' ? '\\' : c == '\b' ? 'b'
+                 : c == '\f' ? 'f' : c == '\n' ? 'n' : c == '\r' ? 'r'
+                 : c == '\t' ? 't' : 0;
+        if (c >= 0x20 && !e) {
+            if (out)
+                out[o] = (char)c;
+            o++;
+        } else if (e) {
+            if (out)
+                out[o] = '\\', out[o + 1] = e;
+            o += 2;
+        } else {
+            if (out)
+                memcpy(out + o, "\\u00", 4), out[o + 4] = hex[c >> 4],
+                    out[o + 5] = hex[c & 15];
+            o += 6;
+        }
+    }
+    return o;
+}
+
+/* Join `{head}` and `{tail}` (compact JSON objects, neither empty) with
+ * "text": text between them, into one exactly sized string. */
+static char *splice_text(const char *head, const char *text, size_t text_len,
+                         const char *tail, size_t *len)
+{
+    static const char key[] = ",\"text\":\"";
+    size_t hn = strlen(head) - 1, tn = strlen(tail) - 1; /* less '}', '{' */
+    size_t en = text ? escape_text(text, text_len, NULL) : 0;
+    size_t n = hn + (text ? sizeof key - 1 + en + 1 : 0) + 1 + tn;
+    char *out = malloc(n + 1), *o = out;
+    if (!out)
+        return NULL;
+    memcpy(o, head, hn);
+    o += hn;
+    if (text) {
+        memcpy(o, key, sizeof key - 1);
+        o += sizeof key - 1;
+        o += escape_text(text, text_len, o);
+        *o++ = '"';
+    }
+    *o++ = ',';
+    memcpy(o, tail + 1, tn + 1);
+    *len = n;
+    return out;
+}
+
+/* The fields before "text" go into one object, the rest into another, and
+ * the text is written between their serialisations by hand: through
+ * jansson it would be copied into a string, escaped into a growing buffer
+ * and copied out again, four times the size of a large text at once. */
 const char *doc_to_json(nd_doc_t *d, size_t *len)
 {
     if (d->json) {
@@ -342,15 +430,17 @@ const char *doc_to_json(nd_doc_t *d, size_t *len)
     }
     char received[32];
     format_utc(d->received, received);
-    json_t *out = json_object();
+    json_t *head = json_object();
+    json_t *tail = json_object();
     json_t *src = json_object();
-    if (!out || !src) {
-        json_decref(out);
+    if (!head || !tail || !src) {
+        json_decref(head);
+        json_decref(tail);
         json_decref(src);
         return NULL;
     }
-    json_object_set_new(out, "schema", json_string("newsdesk/1"));
-    json_object_set_new(out, "id", json_string(d->id));
+    json_object_set_new(head, "schema", json_string("newsdesk/1"));
+    json_object_set_new(head, "id", json_string(d->id));
     json_object_set_new(src, "name", val_string(d->name, (size_t)-1));
     json_object_set_new(src, "bytes", json_integer((json_int_t)d->raw_len));
     json_object_set_new(src, "media_type",
@@ -358,13 +448,12 @@ const char *doc_to_json(nd_doc_t *d, size_t *len)
     json_object_set_new(src, "received", json_string(received));
     if (d->parent_id)
         json_object_set_new(src, "parent", json_string(d->parent_id));
-    json_object_set_new(out, "source", src);
+    json_object_set_new(head, "source", src);
+    json_t *out = head;
     for (size_t i = 0; canonical[i]; i++) {
         const char *k = canonical[i];
         if (!strcmp(k, "text")) {
-            if (d->text)
-                json_object_set_new(out, "text",
-                                    json_stringn_nocheck(d->text, d->text_len));
+            out = tail;
             continue;
         }
         json_t *v = json_object_get(d->fields, k);
@@ -379,12 +468,19 @@ const char *doc_to_json(nd_doc_t *d, size_t *len)
     {
         if (!is_in(canonical, k) && strcmp(k, "pipeline") && strcmp(k, "schema") &&
             strcmp(k, "id") && strcmp(k, "source"))
-            json_object_set(out, k, v);
+            json_object_set(tail, k, v);
     }
-    json_object_set(out, "pipeline", d->timings);
-    d->json = json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(12));
-    json_decref(out);
-    d->json_len = d->json ? strlen(d->json) : 0;
+    json_object_set(tail, "pipeline", d->timings);
+    size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(12);
+    char *h = json_dumps(head, flags), *t = json_dumps(tail, flags);
+    json_decref(head);
+    json_decref(tail);
+    d->json = h && t ? splice_text(h, d->text, d->text_len, t, &d->json_len)
+                     : NULL;
+    free(h);
+    free(t);
+    if (!d->json)
+        d->json_len = 0;
     if (len)
         *len = d->json_len;
     return d->json;

@@ -17,6 +17,7 @@ struct nd_doc {
     uint8_t *raw;
     size_t raw_len;
     char *name, *path, *media_type, *parent_id;
+    struct nd_doc *parent;  /* the container, for a spawned document */
     int64_t received;
 
     char *text;
@@ -44,8 +45,12 @@ struct nd_doc {
     char *withdraw_error;   /* why taking it back must be retried */
     const char *withdraw_step; /* by which step (borrowed from the chain) */
 
-    struct nd_doc **children;
+    struct nd_doc **children; /* NULL once done and let go (doc_release_child) */
     size_t nchildren, children_cap;
+    int64_t children_us;    /* time this step spent running children handed
+                               over by the reader (nd_doc_spawn_done) */
+    int child_waits;        /* a child asked to be retried: no more of
+                               them run until the container runs again */
     size_t max_children;    /* spawn limit */
 
     char *json;             /* cached serialisation */
@@ -57,6 +62,13 @@ struct nd_doc {
 nd_doc_t *doc_new(uint8_t *raw, size_t len, const char *name,
                   const char *path, const char *media_type);
 void doc_free(nd_doc_t *d);
+
+/* The pipeline has finished with child i of `parent` (done, or failed for
+ * good): keep only what the container still needs of it. A done child is
+ * freed and its slot set to NULL; a failed one keeps its id, name, bytes,
+ * attempts and error (what failed/ needs) and loses its text, fields and
+ * JSON. A pending child (to be retried) is left as it is. */
+void doc_release_child(nd_doc_t *parent, size_t i);
 
 /* Record the failure reason for the current step (format as printf). */
 void doc_set_error(nd_doc_t *d, const char *fmt, ...)

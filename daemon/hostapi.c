@@ -150,4 +150,5 @@ const nd_host_api_t host_api = {
     .doc_json = doc_json,
     .durable = api_durable,
     .doc_stop = doc_stop,
+    .doc_spawn_done = pipeline_spawn_done,
 };

@@ -137,20 +137,80 @@ static void observe(struct nd_instance *s, nd_status_t st, int64_t us)
     atomic_fetch_add(&s->latency_sum_us, (unsigned long long)us);
 }
 
+/* The chain this thread is running, for nd_doc_spawn_done. */
+static _Thread_local struct pipeline *running;
+
+/* Time spent in a step since t0, less the children it ran on the way
+ * (nd_doc_spawn_done): they count in their own steps. */
+static int64_t own_time(nd_doc_t *d, int64_t t0)
+{
+    int64_t us = now_us() - t0 - d->children_us;
+    d->children_us = 0;
+    return us;
+}
+
+/* Run child i of container d. One that has finished is let go of at once
+ * (after child_done has seen it). One that asks to be retried stays whole,
+ * and no more children run until the container runs again: while a sink
+ * is down, every later child would ask the same and be held whole too. */
+static void run_child(struct pipeline *p, nd_doc_t *d, size_t i)
+{
+    if (pipeline_run(p, d->children[i]) == ND_RETRY) {
+        d->child_waits = 1;
+        return;
+    }
+    if (p->child_done)
+        p->child_done(p->child_done_ctx, d, i);
+    doc_release_child(d, i);
+}
+
+/* Run a container's pending children, in order; the next run of the
+ * container resumes at the first one still pending. */
 static nd_status_t run_children(struct pipeline *p, nd_doc_t *d)
 {
-    nd_status_t worst = ND_OK;
-    for (size_t i = 0; i < d->nchildren; i++) {
-        nd_doc_t *c = d->children[i];
-        if (c->state == DOC_DONE || (c->state == DOC_FAILED && !c->nkept))
-            continue;
-        if (pipeline_run(p, c) == ND_RETRY)
-            worst = ND_RETRY;
-    }
-    if (worst == ND_OK)
+    for (size_t i = 0; i < d->nchildren && !d->child_waits; i++)
+        if (d->children[i] && (d->children[i]->state == DOC_PENDING ||
+                               (d->children[i]->state == DOC_FAILED &&
+                                d->children[i]->nkept)))
+            run_child(p, d, i);
+    nd_status_t st = d->child_waits ? ND_RETRY : ND_OK;
+    d->child_waits = 0;
+    if (st == ND_OK)
         d->state = DOC_DONE;
-    d->last = worst;
-    return worst;
+    d->last = st;
+    return st;
+}
+
+static const struct nd_instance *step_named(const struct pipeline *p,
+                                            const char *name)
+{
+    for (size_t i = 0; name && i < p->n; i++)
+        if (!strcmp(p->steps[i].cfg->name, name))
+            return &p->steps[i];
+    return NULL;
+}
+
+int pipeline_spawn_done(nd_doc_t *child)
+{
+    struct pipeline *p = running;
+    nd_doc_t *d = child ? child->parent : NULL;
+    if (!p || !d)
+        return -1;
+    size_t i = d->nchildren;
+    while (i > 0 && d->children[i - 1] != child)
+        i--;
+    const struct nd_instance *s = step_named(p, d->step);
+    if (i-- == 0 || !s)
+        return -1;
+    /* A serial reader holds its instance's lock for itself, and a child
+     * may need the same reader: its children run after it returns. */
+    if ((s->plugin->desc.flags & ND_PLUGIN_SERIAL) || d->child_waits ||
+        child->state != DOC_PENDING)
+        return 0;
+    int64_t t0 = now_us();
+    run_child(p, d, i);
+    d->children_us += now_us() - t0;
+    return 0;
 }
 
 /* Note that step i accepted `d` and wants to hear how it ends (withdraw
@@ -262,6 +322,7 @@ static nd_status_t fail_unread(struct pipeline *p, nd_doc_t *d)
 
 nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
 {
+    running = p;
     if (d->nchildren)
         return run_children(p, d);
     if (d->state == DOC_FAILED) /* decided: only the withdrawing is left */
@@ -290,7 +351,7 @@ nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
             pthread_rwlock_rdlock(&s->lock);
         nd_status_t st = desc->process(s->state, d);
         pthread_rwlock_unlock(&s->lock);
-        int64_t us = now_us() - t0;
+        int64_t us = own_time(d, t0);
         doc_add_timing(d, s->cfg->name, us);
         observe(s, st, us);
         if (d->stopped && st != ND_OK && st != ND_SKIP) {
@@ -356,7 +417,9 @@ nd_status_t pipeline_run(struct pipeline *p, nd_doc_t *d)
 const char *pipeline_retry_reason(const nd_doc_t *d, const char **step)
 {
     for (size_t i = 0; i < d->nchildren; i++) {
-        const char *why = pipeline_retry_reason(d->children[i], step);
+        const char *why = d->children[i]
+                              ? pipeline_retry_reason(d->children[i], step)
+                              : NULL;
         if (why)
             return why;
     }
@@ -376,7 +439,8 @@ nd_status_t pipeline_give_up(struct pipeline *p, nd_doc_t *d, int done_too)
     if (d->nchildren) {
         nd_status_t worst = ND_FAIL;
         for (size_t i = 0; i < d->nchildren; i++)
-            if (pipeline_give_up(p, d->children[i], done_too) == ND_RETRY)
+            if (d->children[i] &&
+                pipeline_give_up(p, d->children[i], done_too) == ND_RETRY)
                 worst = ND_RETRY;
         return worst;
     }

@@ -48,6 +48,12 @@ struct pipeline {
     int run_exporters;      /* `process` without --export leaves them out */
     int started;
     enum durable_mode durable;
+    /* When set, called for each spawned document once it has finished
+     * (done, or failed for good), on the thread that ran it, just before
+     * the pipeline lets go of it (doc_release_child): the last moment its
+     * JSON can be read. */
+    void (*child_done)(void *ctx, nd_doc_t *parent, size_t index);
+    void *child_done_ctx;
 };
 
 /* Load the config (NULL: built-in defaults) and the plugins it names.
@@ -64,9 +70,14 @@ int pipeline_start(struct pipeline *p, struct errlist *errs);
 /* Finalise every initialised step (fini) and free the pipeline. */
 void pipeline_free(struct pipeline *p);
 
-/* Run `d` from d->next_step to the end of the chain. Returns:
+/* Run `d` from d->next_step to the end of the chain. A container's
+ * children run one after the other (those its reader hands over with
+ * nd_doc_spawn_done while it reads, the others after it), each let go of
+ * as soon as it has finished, so that a feed of many items never holds
+ * them all; the first that asks to be retried stops the rest until the
+ * container runs again. Returns:
  *   ND_OK     done (d->state DOC_DONE); for a container, every child is
- *             done or failed on its own (see d->children)
+ *             done (its slot NULL) or failed on its own (see d->children)
  *   ND_RETRY  a step asked to be retried: d->next_step is that step, and
  *             calling pipeline_run again resumes there; or the document
  *             has failed (DOC_FAILED) but a step that accepted it could
@@ -92,6 +103,10 @@ nd_status_t pipeline_give_up(struct pipeline *p, nd_doc_t *d, int done_too);
  * yet; *step gets that step's name (or NULL). Both borrowed; NULL when no
  * reason was given. */
 const char *pipeline_retry_reason(const nd_doc_t *d, const char **step);
+
+/* nd_doc_spawn_done (the host function): the reader running on this
+ * thread has finished with `child`; run it now and let go of it. */
+int pipeline_spawn_done(nd_doc_t *child);
 
 /* Flush every exporter (`sync`: make durable). Returns ND_OK, or the worst
  * status with the failing step and its reason in err. */

@@ -233,6 +233,9 @@ typedef struct nd_host_api {
 
     /* ABI 1.1: ending the chain early */
     int (*doc_stop)(nd_doc_t *, const char *reason);
+
+    /* ABI 1.2: handing spawned documents over one at a time */
+    int (*doc_spawn_done)(nd_doc_t *child);
 } nd_host_api_t;
 
 /* ---- the descriptor ------------------------------------------------------- */
@@ -518,6 +521,20 @@ static inline const char *nd_doc_json(nd_doc_t *d, size_t *len)
  * than ABI 1.1. */
 static inline int nd_doc_stop(nd_doc_t *d, const char *reason)
 { return ND_HAS(doc_stop) ? nd__api->doc_stop(d, reason) : -1; }
+
+/* ABI 1.2. Readers only, optional: the reader has finished with `child`,
+ * a document it spawned in this call, and sets nothing more on it. The
+ * host may then run the child through the pipeline at once, before the
+ * reader returns, and let go of it: do not use `child` after this call.
+ * A reader of many items (a feed of 100,000) calls it after each one so
+ * that the items are not all in memory at once; children not handed over
+ * run after the reader returns, as nd_doc_spawn says. A child that has
+ * run this way stays run (exported) even if the reader then fails.
+ * Returns 0, or -1 when `child` is not a document spawned by the reader
+ * running now or the host is older than ABI 1.2 (nothing is lost: the
+ * child then runs after the reader returns). */
+static inline int nd_doc_spawn_done(nd_doc_t *child)
+{ return ND_HAS(doc_spawn_done) ? nd__api->doc_spawn_done(child) : -1; }
 
 #ifdef __cplusplus
 }

@@ -12,8 +12,8 @@
  *
  * The header is written once, when a file is started. Rows are whole or
  * absent (common/appendlog.c); when `id` is a column, the ids already in
- * the file are read at start-up and a document already there is not
- * appended again.
+ * the file are read at start-up and a document among the last
+ * `recent_ids` written is not appended again (as in jsonl).
  *
  * A row is written at the flush that follows its document's confirmation
  * (it went through the whole chain): a document that fails at a later
@@ -35,7 +35,7 @@ struct csv_out {
     size_t ncolumns;
     int id_column;     /* index of the `id` column, or -1 */
     const char *join;
-    struct idset ids;  /* documents in the current file (or this run) */
+    struct idset ids;  /* the documents written last to the current file */
 };
 
 /* ---- reading back: complete records and the ids in them ---------------- */
@@ -248,6 +248,7 @@ static int csv_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
         if (!strcmp(p, "id"))
             c->id_column = (int)i;
     }
+    idset_init(&c->ids, (size_t)nd_opt_int(opts, "recent_ids"));
     c->log.fd = -1;
     c->log.path = strdup(nd_opt_str(opts, "path"));
     c->log.rotate_bytes = nd_opt_int(opts, "rotate_size");
@@ -391,6 +392,7 @@ static const nd_option_t options[] = {
     {"fsync", ND_OPT_STRING, "auto", 0, 0, 0, NULL,
      "auto (follow service.durable), flush, always, never, or an interval "
      "such as 1s"},
+    IDSET_OPTION,
     {0},
 };
 

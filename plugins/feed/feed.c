@@ -9,6 +9,13 @@
  * own XML and fails on its own, with a clear message, while the other
  * items go on.
  *
+ * Memory: a feed is parsed a chunk at a time (libxml2's push parser); the
+ * items finished so far are made into children and handed over
+ * (nd_doc_spawn_done), so the host runs each while the next ones are
+ * parsed, and their nodes are freed. Neither the whole tree nor all the
+ * children are ever in memory: a 100,000-item feed costs little more
+ * than its own bytes.
+ *
  * Safety: libxml2 parses with XML_PARSE_NONET and without entity
  * substitution or DTD loading, so external entities are never fetched
  * and an entity-expansion bomb stops at libxml2's amplification check;
@@ -235,8 +242,8 @@ static int blank(const struct rbuf *b)
     return 1;
 }
 
-/* Make the child document for one item. Returns 0, or -1 when the
- * container cannot take more children. */
+/* Make the child document for one item and hand it over. Returns 0, or
+ * -1 when the container cannot take more children. */
 static int spawn_item(nd_doc_t *doc, const xmlNode *n, size_t index)
 {
     struct item it = {0};
@@ -262,6 +269,8 @@ static int spawn_item(nd_doc_t *doc, const xmlNode *n, size_t index)
         if (x)
             xmlBufferFree(x);
         item_free(&it);
+        if (c)
+            nd_doc_spawn_done(c);
         return c ? 0 : -1;
     }
     if (c) {
@@ -277,6 +286,7 @@ static int spawn_item(nd_doc_t *doc, const xmlNode *n, size_t index)
         else if (it.date.n)
             nd_doc_log(doc, ND_LOG_INFO, "item %zu: \"%.64s\" is not a date newsdesk "
                        "can read; published left out", index, it.date.p);
+        nd_doc_spawn_done(c);
     }
     item_free(&it);
     return c ? 0 : -1;
@@ -305,6 +315,21 @@ static long spawn_items(nd_doc_t *doc, const xmlNode *root)
     return count;
 }
 
+/* The parser's last error, for a person: where, and what. */
+static void describe_error(xmlParserCtxtPtr ctxt, char *err, size_t errlen)
+{
+    const xmlError *e = xmlCtxtGetLastError(ctxt);
+    if (e && e->message) {
+        size_t n = strlen(e->message);
+        while (n && e->message[n - 1] == '\n')
+            n--;
+        snprintf(err, errlen, "malformed XML at line %d, column %d: %.*s", e->line,
+                 e->int2, (int)n, e->message);
+    } else {
+        snprintf(err, errlen, "malformed XML");
+    }
+}
+
 static xmlDocPtr parse(const uint8_t *raw, size_t len, int options, char *err,
                        size_t errlen)
 {
@@ -316,20 +341,177 @@ static xmlDocPtr parse(const uint8_t *raw, size_t len, int options, char *err,
     xmlDocPtr d = len <= INT32_MAX ? xmlCtxtReadMemory(ctxt, (const char *)raw, (int)len,
                                                        NULL, NULL, options)
                                    : NULL;
-    if (!d || !ctxt->wellFormed) {
-        const xmlError *e = xmlCtxtGetLastError(ctxt);
-        if (e && e->message) {
-            size_t n = strlen(e->message);
-            while (n && e->message[n - 1] == '\n')
-                n--;
-            snprintf(err, errlen, "malformed XML at line %d, column %d: %.*s", e->line,
-                     e->int2, (int)n, e->message);
-        } else {
-            snprintf(err, errlen, "malformed XML");
-        }
-    }
+    if (!d || !ctxt->wellFormed)
+        describe_error(ctxt, err, errlen);
     xmlFreeParserCtxt(ctxt);
     return d;
+}
+
+static int is_feed_root(const xmlNode *root)
+{
+    return is_plain(root, "rss") || is_el(root, "RDF", NULL) || is_plain(root, "feed");
+}
+
+/* What is left to say once the whole input has been parsed: the root and
+ * how many items were spawned (-1: the container took no more). */
+static nd_status_t finish(nd_doc_t *doc, const xmlNode *root, long items,
+                          const char *err)
+{
+    if (!root) {
+        nd_doc_error(doc, "%s", *err ? err : "not a feed: no root element");
+        return ND_FAIL;
+    }
+    if (is_item(root)) {
+        if (nd_doc_source(doc, "parent")) {
+            /* An item the container could not read: say why. */
+            nd_doc_error(doc, "the feed item has no title, link or content to read");
+            return ND_FAIL;
+        }
+        if (spawn_item(doc, root, 1) < 0) {
+            nd_doc_error(doc, "cannot make a document for the item");
+            return ND_FAIL;
+        }
+        return ND_OK;
+    }
+    if (!is_feed_root(root)) {
+        nd_doc_error(doc, "not a feed: the root element is <%s>, not <rss>, <rdf:RDF> "
+                     "or <feed>", (const char *)root->name);
+        return ND_FAIL;
+    }
+    if (nd_doc_source(doc, "parent")) {
+        nd_doc_error(doc, "a feed inside a feed item is not read");
+        return ND_FAIL;
+    }
+    if (items < 0) {
+        nd_doc_error(doc, "cannot make a document for every item (out of memory, "
+                     "or more items than one file may hold)");
+        return ND_FAIL;
+    }
+    if (items == 0) {
+        nd_doc_error(doc, "the feed has no items");
+        return ND_FAIL;
+    }
+    return ND_OK;
+}
+
+/* The whole tree at once: for a feed item read on its own, and for a file
+ * that declares entities, which is read strictly or not at all (it never
+ * gets the second, recovering parse). */
+static nd_status_t read_whole(nd_doc_t *doc, const uint8_t *raw, size_t len)
+{
+    char err[512] = "";
+    xmlDocPtr d = parse(raw, len, parse_options, err, sizeof err);
+    if (*err && d) {
+        /* Not well-formed (an unescaped & in a title is common): read what
+         * libxml2 recovered, unless the file declares entities. */
+        xmlFreeDoc(d);
+        d = NULL;
+    }
+    if (!d && !memmem(raw, len, "<!ENTITY", 8)) {
+        char err2[512];
+        d = parse(raw, len, parse_options | XML_PARSE_RECOVER, err2, sizeof err2);
+        if (d)
+            nd_doc_log(doc, ND_LOG_NOTICE, "%s; read what could be recovered", err);
+    }
+    const xmlNode *root = d ? xmlDocGetRootElement(d) : NULL;
+    long n = root && is_feed_root(root) && !nd_doc_source(doc, "parent")
+                 ? spawn_items(doc, root)
+                 : 0;
+    nd_status_t rc = finish(doc, root, n, err);
+    xmlFreeDoc(d);
+    return rc;
+}
+
+/* ---- streaming: items spawned while the feed is parsed ----------------- */
+
+#define CHUNK 65536
+
+struct stream {
+    xmlParserCtxtPtr ctxt;
+    nd_doc_t *doc;
+    xmlNode *chan; /* the first <channel>: its items are read too */
+    long items;    /* spawned so far; -1 when the container took no more */
+};
+
+/* Nonzero while the parser is inside n (n is still being built). */
+static int is_open(const struct stream *s, const xmlNode *n)
+{
+    for (const xmlNode *o = s->ctxt->node; o; o = o->parent)
+        if (o == n)
+            return 1;
+    return 0;
+}
+
+/* Spawn the items among n's finished children, in order, and free every
+ * finished child but `keep`. While n is open its last child is left
+ * alone: it may still be growing, and the parser appends text to it. */
+static void harvest(struct stream *s, xmlNode *n, const xmlNode *keep, int closed)
+{
+    xmlNode *c = n->children;
+    while (c && s->items >= 0) {
+        xmlNode *next = c->next;
+        if (!next && !closed)
+            break;
+        if (c != keep) {
+            if (is_item(c))
+                s->items = spawn_item(s->doc, c, (size_t)s->items + 1) < 0 ? -1
+                                                                           : s->items + 1;
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+        }
+        c = next;
+    }
+}
+
+/* Harvest the feed's root, then its first channel (as spawn_items reads
+ * them: the items of both, the root's first within each chunk). */
+static void harvest_feed(struct stream *s, int final)
+{
+    xmlNode *root = s->ctxt->myDoc ? xmlDocGetRootElement(s->ctxt->myDoc) : NULL;
+    if (!root || !is_feed_root(root))
+        return;
+    if (!s->chan)
+        s->chan = (xmlNode *)child(root, "channel", NULL);
+    harvest(s, root, s->chan, final || !is_open(s, root));
+    if (s->chan)
+        harvest(s, s->chan, NULL, final || !is_open(s, s->chan));
+}
+
+/* A feed read with libxml2's push parser in recovering mode, one chunk at
+ * a time: after each chunk the items finished so far are spawned (and so
+ * handed over) and their nodes freed, so that the tree never holds more
+ * than the item being read. For a well-formed feed the result is that of
+ * a strict parse; for a malformed one, what libxml2 recovered, as
+ * read_whole gives it. */
+static nd_status_t read_streaming(nd_doc_t *doc, const uint8_t *raw, size_t len)
+{
+    size_t first = len < 4 ? len : 4; /* the encoding is told from these */
+    struct stream s = {
+        .ctxt = xmlCreatePushParserCtxt(NULL, NULL, (const char *)raw, (int)first, NULL),
+        .doc = doc,
+    };
+    if (!s.ctxt) {
+        nd_doc_error(doc, "out of memory");
+        return ND_FAIL;
+    }
+    xmlCtxtUseOptions(s.ctxt, parse_options | XML_PARSE_RECOVER);
+    for (size_t at = first; at < len && s.items >= 0; at += CHUNK) {
+        size_t n = len - at < CHUNK ? len - at : CHUNK;
+        xmlParseChunk(s.ctxt, (const char *)raw + at, (int)n, 0);
+        harvest_feed(&s, 0);
+    }
+    xmlParseChunk(s.ctxt, NULL, 0, 1);
+    harvest_feed(&s, 1);
+    char err[512] = "";
+    if (!s.ctxt->wellFormed)
+        describe_error(s.ctxt, err, sizeof err);
+    const xmlNode *root = s.ctxt->myDoc ? xmlDocGetRootElement(s.ctxt->myDoc) : NULL;
+    if (*err && root)
+        nd_doc_log(doc, ND_LOG_NOTICE, "%s; read what could be recovered", err);
+    nd_status_t rc = finish(doc, root, s.items, err);
+    xmlFreeDoc(s.ctxt->myDoc);
+    xmlFreeParserCtxt(s.ctxt);
+    return rc;
 }
 
 static nd_status_t feed_process(void *state, nd_doc_t *doc)
@@ -341,57 +523,9 @@ static nd_status_t feed_process(void *state, nd_doc_t *doc)
         nd_doc_error(doc, "empty file: there is no feed to read");
         return ND_FAIL;
     }
-    char err[512] = "";
-    xmlDocPtr d = parse(raw, len, parse_options, err, sizeof err);
-    if (*err && d) {
-        /* Not well-formed (an unescaped & in a title is common): read what
-         * libxml2 recovered, unless the file declares entities, which are
-         * never given a second chance. */
-        xmlFreeDoc(d);
-        d = NULL;
-    }
-    if (!d && !memmem(raw, len, "<!ENTITY", 8)) {
-        char err2[512];
-        d = parse(raw, len, parse_options | XML_PARSE_RECOVER, err2, sizeof err2);
-        if (d)
-            nd_doc_log(doc, ND_LOG_NOTICE, "%s; read what could be recovered", err);
-    }
-    const xmlNode *root = d ? xmlDocGetRootElement(d) : NULL;
-    if (!root) {
-        nd_doc_error(doc, "%s", *err ? err : "not a feed: no root element");
-        xmlFreeDoc(d);
-        return ND_FAIL;
-    }
-    nd_status_t rc = ND_OK;
-    if (is_item(root)) {
-        if (nd_doc_source(doc, "parent")) {
-            /* An item the container could not read: say why. */
-            nd_doc_error(doc, "the feed item has no title, link or content to read");
-            rc = ND_FAIL;
-        } else if (spawn_item(doc, root, 1) < 0) {
-            nd_doc_error(doc, "cannot make a document for the item");
-            rc = ND_FAIL;
-        }
-    } else if (is_plain(root, "rss") || is_el(root, "RDF", NULL) || is_plain(root, "feed")) {
-        long n = nd_doc_source(doc, "parent") ? -2 : spawn_items(doc, root);
-        if (n == -2) {
-            nd_doc_error(doc, "a feed inside a feed item is not read");
-            rc = ND_FAIL;
-        } else if (n < 0) {
-            nd_doc_error(doc, "cannot make a document for every item (out of memory, "
-                         "or more items than one file may hold)");
-            rc = ND_FAIL;
-        } else if (n == 0) {
-            nd_doc_error(doc, "the feed has no items");
-            rc = ND_FAIL;
-        }
-    } else {
-        nd_doc_error(doc, "not a feed: the root element is <%s>, not <rss>, <rdf:RDF> "
-                     "or <feed>", (const char *)root->name);
-        rc = ND_FAIL;
-    }
-    xmlFreeDoc(d);
-    return rc;
+    if (len > INT32_MAX || nd_doc_source(doc, "parent") || memmem(raw, len, "<!ENTITY", 8))
+        return read_whole(doc, raw, len);
+    return read_streaming(doc, raw, len);
 }
 
 static int feed_init(nd_instance_t *self, const nd_opts_t *opts, void **state,

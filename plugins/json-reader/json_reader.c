@@ -13,7 +13,9 @@
  * the html or text reader reads it there, keeping the title, byline,
  * published and url set here. An element that is not a readable article
  * is spawned as its own JSON so that it fails on its own with a clear
- * message while the others go on.
+ * message while the others go on. The elements of a collection are handed
+ * over (nd_doc_spawn_done) as they are made, so the host runs each while
+ * the next are read and never holds them all.
  *
  * Named json-reader because "json" is the exporter that writes <id>.json
  * files (the configuration names plugins, and a reader and an exporter
@@ -227,6 +229,8 @@ static nd_status_t read_article(const struct json_state *st, json_t *obj,
         }
         set_meta(st, obj, target);
         rbuf_free(&body);
+        if (as_child) /* one of many: let the host run it now */
+            nd_doc_spawn_done(target);
         return ND_OK;
     }
 in_place:
@@ -279,6 +283,7 @@ static int spawn_element(const struct json_state *st, json_t *el, const char *ra
                      "or more elements than one file may hold)");
         return -1;
     }
+    nd_doc_spawn_done(c);
     return 0;
 }
 

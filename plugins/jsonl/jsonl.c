@@ -5,10 +5,12 @@
  * back, and a partial last line left by a crash is removed when the file is
  * opened again (common/appendlog.c). The file is an append log, so
  * idempotency comes from the ids it already holds: they are read when the
- * file is opened and a document whose id is already in the current file is
- * not written again (a retry after a failed flush, or a re-run after a
- * crash). A document retried after its file was rotated away is written to
- * the new file; readers of several files dedupe by `id`.
+ * file is opened and a document whose id is among the last `recent_ids`
+ * written to the current file is not written again (a retry after a failed
+ * flush, or a re-run after a crash). The set is bounded so that a file
+ * never rotated does not make it grow for ever: a document written again
+ * after more than `recent_ids` others, or after its file was rotated away,
+ * is appended again; readers of the files dedupe by `id`.
  *
  * A line is written at the flush that follows its document's confirmation
  * (the document went through the whole chain), not when the document
@@ -27,7 +29,7 @@
 struct jsonl {
     nd_instance_t *self;
     struct appendlog log;
-    struct idset ids; /* documents in the current file */
+    struct idset ids; /* the documents written last to the current file */
 };
 
 /* Every line starts {"schema":"newsdesk/1","id":"<64 hex>": the id sits at
@@ -65,6 +67,7 @@ static int jsonl_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
         return -1;
     }
     j->self = self;
+    idset_init(&j->ids, (size_t)nd_opt_int(opts, "recent_ids"));
     j->log.fd = -1;
     j->log.path = strdup(nd_opt_str(opts, "path"));
     j->log.rotate_bytes = nd_opt_int(opts, "rotate_size");
@@ -183,6 +186,7 @@ static const nd_option_t options[] = {
     {"fsync", ND_OPT_STRING, "auto", 0, 0, 0, NULL,
      "auto (follow service.durable), flush, always, never, or an interval "
      "such as 1s"},
+    IDSET_OPTION,
     {0},
 };
 

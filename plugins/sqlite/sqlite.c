@@ -89,23 +89,29 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
-/* ?1 is the document's JSON; ?2 its row id once the upsert gave it. */
-enum { ST_UPSERT, ST_DEL_ENT, ST_DEL_TOP, ST_ENT, ST_TOP, ST_MARK, ST_WITHDRAW,
-       ST_N };
+/* ?1 is the document's JSON; ?2 its row id once the upsert gave it; ?3
+ * the JSON without its text, which every field but the text is taken
+ * from; ?4 the text. SQLite keeps a copy of a JSON argument for each call
+ * site of json_extract in a statement: on the whole document, a 30 MiB
+ * text would be copied a dozen times. */
+enum { ST_HEAD, ST_TEXT, ST_UPSERT, ST_DEL_ENT, ST_DEL_TOP, ST_ENT, ST_TOP,
+       ST_MARK, ST_WITHDRAW, ST_N };
 static const char *const statements[ST_N] = {
+    [ST_HEAD] = "SELECT json_remove(?1, '$.text')",
+    [ST_TEXT] = "SELECT json_extract(?1, '$.text')",
     [ST_UPSERT] =
         "INSERT INTO documents (id, name, media_type, bytes, received, "
         "  published, title, byline, url, language, text, json, exported) "
-        "SELECT json_extract(?1, '$.id'), json_extract(?1, '$.source.name'), "
-        "  json_extract(?1, '$.source.media_type'), "
-        "  json_extract(?1, '$.source.bytes'), "
-        "  json_extract(?1, '$.source.received'), "
-        "  json_extract(?1, '$.published'), json_extract(?1, '$.title'), "
-        "  json_extract(?1, '$.byline'), json_extract(?1, '$.url'), "
-        "  CASE json_type(?1, '$.language') "
-        "    WHEN 'object' THEN json_extract(?1, '$.language.code') "
-        "    WHEN 'text' THEN json_extract(?1, '$.language') END, "
-        "  json_extract(?1, '$.text'), ?1, "
+        "SELECT json_extract(?3, '$.id'), json_extract(?3, '$.source.name'), "
+        "  json_extract(?3, '$.source.media_type'), "
+        "  json_extract(?3, '$.source.bytes'), "
+        "  json_extract(?3, '$.source.received'), "
+        "  json_extract(?3, '$.published'), json_extract(?3, '$.title'), "
+        "  json_extract(?3, '$.byline'), json_extract(?3, '$.url'), "
+        "  CASE json_type(?3, '$.language') "
+        "    WHEN 'object' THEN json_extract(?3, '$.language.code') "
+        "    WHEN 'text' THEN json_extract(?3, '$.language') END, "
+        "  ?4, ?1, "
         "  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
         "WHERE true " /* tells the parser ON CONFLICT is not a join's ON */
         "ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
@@ -124,14 +130,14 @@ static const char *const statements[ST_N] = {
                "SELECT ?2, json_extract(e.value, '$.type'), "
                "  json_extract(e.value, '$.text'), json_extract(e.value, '$.count'), "
                "  json_extract(e.value, '$.value') "
-               "FROM json_each(?1, '$.entities') e "
+               "FROM json_each(?3, '$.entities') e "
                "WHERE json_type(e.value, '$.type') = 'text' "
                "  AND json_type(e.value, '$.text') = 'text'",
     [ST_TOP] = "INSERT INTO topics (doc, list, topic, label, score) "
                "SELECT ?2, l.list, json_extract(t.value, '$.id'), "
                "  json_extract(t.value, '$.label'), json_extract(t.value, '$.score') "
                "FROM (SELECT 'topics' AS list UNION ALL SELECT 'labels') l, "
-               "  json_each(?1, '$.' || l.list) t "
+               "  json_each(?3, '$.' || l.list) t "
                "WHERE json_type(t.value, '$.id') = 'text'",
     [ST_MARK] = "UPDATE newsdesk_flush "
                 "SET flushed = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1",
@@ -292,28 +298,76 @@ static int step_done(sqlite3_stmt *s)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
-/* Write one document from its JSON. Returns an SQLite result code. */
-static int write_json(struct archive *a, const char *json, size_t len)
+/* One text value of `st` run on `json`, copied (NULL for SQL NULL), so
+ * that the statement, reset, lets go of its copies of the JSON. */
+static int json_part(struct archive *a, int st, const char *json, size_t len,
+                     char **out, size_t *outlen)
 {
-    sqlite3_stmt *s = a->st[ST_UPSERT];
+    sqlite3_stmt *s = a->st[st];
     sqlite3_bind_text(s, 1, json, (int)len, SQLITE_STATIC);
     int rc = sqlite3_step(s);
+    *out = NULL;
+    *outlen = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+        const unsigned char *v = sqlite3_column_text(s, 0);
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        if (v && (*out = malloc(n + 1))) {
+            memcpy(*out, v, n + 1);
+            *outlen = n;
+        } else {
+            rc = SQLITE_NOMEM;
+        }
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Write one document from its JSON, and its text when the caller has it
+ * (NULL: taken from the JSON). Returns an SQLite result code. */
+static int write_json(struct archive *a, const char *json, size_t len,
+                      const char *text, size_t tlen)
+{
+    char *head, *own = NULL;
+    size_t hlen;
+    int rc = json_part(a, ST_HEAD, json, len, &head, &hlen);
+    if (rc == SQLITE_OK && !text)
+        rc = json_part(a, ST_TEXT, json, len, &own, &tlen);
+    if (rc == SQLITE_OK && !head)
+        rc = SQLITE_MISMATCH; /* not a JSON object */
+    if (rc != SQLITE_OK) {
+        free(head);
+        free(own);
+        return rc;
+    }
+    if (!text)
+        text = own;
+    sqlite3_stmt *s = a->st[ST_UPSERT];
+    sqlite3_bind_text(s, 1, json, (int)len, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, head, (int)hlen, SQLITE_STATIC);
+    if (text)
+        sqlite3_bind_text(s, 4, text, (int)tlen, SQLITE_STATIC);
+    rc = sqlite3_step(s);
     sqlite3_int64 rid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     if (rc == SQLITE_ROW)
         rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE)
+    free(own);
+    if (rc != SQLITE_DONE) {
+        free(head);
         return rc;
+    }
     rc = SQLITE_OK;
     for (int i = ST_DEL_ENT; i <= ST_TOP && rc == SQLITE_OK; i++) {
         s = a->st[i];
-        if (sqlite3_bind_parameter_index(s, "?1"))
-            sqlite3_bind_text(s, 1, json, (int)len, SQLITE_STATIC);
+        if (sqlite3_bind_parameter_index(s, "?3"))
+            sqlite3_bind_text(s, 3, head, (int)hlen, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, rid);
         rc = step_done(s);
         sqlite3_clear_bindings(s);
     }
+    free(head);
     return rc;
 }
 
@@ -325,12 +379,13 @@ static void drop_pending(struct archive *a)
 
 /* One transaction: BEGIN IMMEDIATE (a locked database shows up here, as a
  * retry, not half-way through), the document, COMMIT; undone on error. */
-static int write_one(struct archive *a, const char *json, size_t len)
+static int write_one(struct archive *a, const char *json, size_t len,
+                     const char *text, size_t tlen)
 {
     int rc = noted(a, sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
     if (rc != SQLITE_OK)
         return rc;
-    rc = noted(a, write_json(a, json, len));
+    rc = noted(a, write_json(a, json, len, text, tlen));
     if (rc == SQLITE_OK)
         rc = noted(a, sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL));
     if (rc != SQLITE_OK && !sqlite3_get_autocommit(a->db))
@@ -355,7 +410,9 @@ static nd_status_t sqlite_process(void *state, nd_doc_t *doc)
         nd_doc_error(doc, "out of memory");
         return ND_RETRY;
     }
-    int rc = write_one(a, json, len);
+    size_t tlen;
+    const char *text = nd_doc_text(doc, &tlen);
+    int rc = write_one(a, json, len, text, tlen);
     if (rc != SQLITE_OK)
         return failed(a, doc, "cannot write the document to", rc);
     if (a->mode == MODE_BATCH && replay_keep(&a->pending, json, len) < 0) {
@@ -382,7 +439,8 @@ static nd_status_t sqlite_flush(void *state, int sync, char *err, size_t errlen)
     int rc = noted(a, sqlite3_exec(a->db, "PRAGMA synchronous = FULL; BEGIN IMMEDIATE",
                                    NULL, NULL, NULL));
     for (size_t i = 0; rc == SQLITE_OK && a->replay && i < a->pending.n; i++)
-        rc = noted(a, write_json(a, a->pending.json[i], strlen(a->pending.json[i])));
+        rc = noted(a, write_json(a, a->pending.json[i],
+                                 strlen(a->pending.json[i]), NULL, 0));
     if (rc == SQLITE_OK)
         rc = noted(a, step_done(a->st[ST_MARK]));
     if (rc == SQLITE_OK)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nlp.h"
+#include "nlpstep.h"
 
 /* Sentences with fewer words are datelines or fragments. */
 #define MIN_WORDS 6
@@ -21,9 +22,7 @@ struct summary {
 static const nd_option_t options[] = {
     {"sentences", ND_OPT_INT, "3", ND_OPT_RANGE, 1, 50, NULL,
      "how many sentences the summary has"},
-    {"max_text", ND_OPT_SIZE, "1MiB", ND_OPT_RANGE, 1024, 1073741824.0, NULL,
-     "only this much of the text, from its start, is analysed (cut at a line "
-     "break), so huge documents stay cheap"},
+    MAX_TEXT_OPTION,
     {0},
 };
 

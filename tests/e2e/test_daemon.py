@@ -314,6 +314,35 @@ class Faults(DaemonTest):
         self.assertIsNotNone(self.exported("First story line"))
         self.assertIsNotNone(self.exported("Third story line"))
 
+    def test_a_child_retrying_holds_the_container_and_the_rest(self):
+        """A child whose sink is down keeps its container in work/; the
+        children after it wait (rather than each being run and held while
+        the sink is down) and run once it is back; the ones before it are
+        exported and not again."""
+        marker = self.write("sink-down", "")
+        # durable: none, so that an export shows before its container is done.
+        d = self.daemon(service="  plugin_path: [%s]\n  durable: none\n" % self.plugin_dir(),
+                        pipeline="  - plugin: splitter\n  - plugin: text\n"
+                                 "  - plugin: faulty\n    retry_while: %s\n"
+                                 "    retry_on: Second\n"
+                                 "  - plugin: json\n    dir: ./outbox\n" % marker).start()
+        lines = ["First story line", "Second story line", "Third story line"]
+        d.drop("three.batch", "\n".join(lines))
+        d.wait(lambda: d.log().count("retrying in") >= 2, 30, "no retries logged")
+        self.assertEqual(d.ls("var", "work"), ["three.batch"])
+        self.assertIsNotNone(self.exported(lines[0]))
+        self.assertIsNone(self.exported(lines[1]))
+        self.assertIsNone(self.exported(lines[2]))
+        first = os.stat(self.path("outbox", sha(lines[0]) + ".json")).st_mtime_ns
+        os.unlink(marker)
+        d.wait(lambda: d.done() == ["three.batch"], 30, "not done once the sink was back")
+        for line in lines:
+            self.assertIsNotNone(self.exported(line), line)
+        self.assertEqual(os.stat(self.path("outbox", sha(lines[0]) + ".json")).st_mtime_ns,
+                         first)
+        self.assertEqual(d.failed(), [])
+        self.assertEqual(d.stop(), 0)
+
     def test_state_on_another_file_system_is_refused(self):
         if not os.path.isdir("/dev/shm") or os.stat("/dev/shm").st_dev == os.stat(self.dir).st_dev:
             self.skipTest("no second file system to put the state on")

@@ -15,6 +15,14 @@
 
 static struct pipeline *chain;
 
+/* Each child is serialised as it finishes, before the pipeline lets go of
+ * it. */
+static void serialise_child(void *ctx, nd_doc_t *parent, size_t i)
+{
+    (void)ctx;
+    doc_to_json(parent->children[i], NULL);
+}
+
 static void setup(void)
 {
     char path[] = "/tmp/newsdesk-fuzz-XXXXXX.yaml";
@@ -42,6 +50,7 @@ static void setup(void)
     }
     errs_free(&errs);
     errs_free(&warns);
+    chain->child_done = serialise_child;
     log_set_level(ND_LOG_ERROR);
 }
 
@@ -59,7 +68,5 @@ void fuzz_read(const uint8_t *data, size_t size, const char *media_type,
         return;
     pipeline_run(chain, d);
     doc_to_json(d, NULL);
-    for (size_t i = 0; i < d->nchildren; i++)
-        doc_to_json(d->children[i], NULL);
     doc_free(d);
 }

@@ -1,6 +1,7 @@
 /* A test processor that misbehaves on request, for the daemon's tests:
- * asks for retries while a file exists, kills the daemon on a marker word,
- * fails documents holding another, and can be slow. */
+ * asks for retries while a file exists (of every document, or of those
+ * holding a word), kills the daemon on a marker word, fails documents
+ * holding another, and can be slow. */
 #include <newsdesk/plugin.h>
 #include <signal.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 #include <unistd.h>
 
 struct faulty {
-    const char *retry_while, *crash_on, *fail_on;
+    const char *retry_while, *retry_on, *crash_on, *fail_on;
     int64_t delay_ms;
 };
 
@@ -19,6 +20,7 @@ static int faulty_init(nd_instance_t *self, const nd_opts_t *opts,
 {
     (void)self, (void)err, (void)errlen;
     cfg.retry_while = nd_opt_isset(opts, "retry_while") ? nd_opt_str(opts, "retry_while") : NULL;
+    cfg.retry_on = nd_opt_isset(opts, "retry_on") ? nd_opt_str(opts, "retry_on") : NULL;
     cfg.crash_on = nd_opt_isset(opts, "crash_on") ? nd_opt_str(opts, "crash_on") : NULL;
     cfg.fail_on = nd_opt_isset(opts, "fail_on") ? nd_opt_str(opts, "fail_on") : NULL;
     cfg.delay_ms = nd_opt_int(opts, "delay");
@@ -41,7 +43,8 @@ static nd_status_t faulty_process(void *st, nd_doc_t *doc)
         nd_doc_error(doc, "the test step refuses this document");
         return ND_FAIL;
     }
-    if (f->retry_while && access(f->retry_while, F_OK) == 0) {
+    if (f->retry_while && access(f->retry_while, F_OK) == 0 &&
+        (!f->retry_on || (text && strstr(text, f->retry_on)))) {
         nd_doc_error(doc, "the test sink is down");
         return ND_RETRY;
     }
@@ -50,6 +53,8 @@ static nd_status_t faulty_process(void *st, nd_doc_t *doc)
 
 static const nd_option_t options[] = {
     {"retry_while", ND_OPT_PATH, NULL, 0, 0, 0, NULL, "retry while this file exists"},
+    {"retry_on", ND_OPT_STRING, NULL, 0, 0, 0, NULL,
+     "with retry_while: retry only documents whose text holds this"},
     {"crash_on", ND_OPT_STRING, NULL, 0, 0, 0, NULL, "kill the process on this text"},
     {"fail_on", ND_OPT_STRING, NULL, 0, 0, 0, NULL, "fail documents holding this text"},
     {"delay", ND_OPT_DURATION, "0ms", 0, 0, 0, NULL, "sleep per document"},

@@ -186,6 +186,74 @@ static void test_idset(void **st)
     assert_false(idset_has(&s, id));
 }
 
+/* Ids whose first 8 bytes (the hash) are all the same or fall into a few
+ * values: long probe chains, for the evictions to shift. */
+static void clustered_id(unsigned n, char out[65])
+{
+    hex_id(n, out);
+    memcpy(out, n % 3 ? "00000000000000a1" : "00000000000003ff", 16);
+}
+
+/* Bounded: the set remembers the last `max` ids added, exactly, through
+ * evictions that shift the hash table's slots back; checked against a
+ * plain list of the most recent ids. */
+static void keeps_the_most_recent(void (*make)(unsigned, char[65]))
+{
+    enum { MAX = 37, IDS = 300, ADDS = 20000 };
+    struct idset s;
+    idset_init(&s, MAX);
+    unsigned recent[MAX]; /* what the set should hold, oldest first */
+    size_t nrecent = 0;
+    unsigned seed = 12345;
+    char id[65];
+    for (unsigned op = 0; op < ADDS; op++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned k = (seed >> 8) % IDS + 1;
+        make(k, id);
+        int there = 0;
+        for (size_t i = 0; i < nrecent; i++)
+            there |= recent[i] == k;
+        assert_int_equal(idset_has(&s, id), there);
+        assert_int_equal(idset_add(&s, id), there ? 0 : 1);
+        if (!there) {
+            if (nrecent == MAX)
+                memmove(recent, recent + 1, --nrecent * sizeof *recent);
+            recent[nrecent++] = k;
+        }
+        assert_int_equal(s.n, nrecent);
+    }
+    for (unsigned k = 1; k <= IDS; k++) {
+        int there = 0;
+        for (size_t i = 0; i < nrecent; i++)
+            there |= recent[i] == k;
+        make(k, id);
+        assert_int_equal(idset_has(&s, id), there);
+    }
+    /* Never more than the bound, whatever is added. */
+    for (unsigned k = 100000; k < 150000; k++) {
+        make(k, id);
+        assert_int_equal(idset_add(&s, id), 1);
+    }
+    assert_int_equal(s.n, MAX);
+    assert_true(s.ring_cap <= MAX);
+    assert_int_equal(s.cap, 1024); /* its first size: it never grew */
+    make(149999, id);
+    assert_true(idset_has(&s, id));
+    make(149999 - MAX, id);
+    assert_false(idset_has(&s, id));
+    idset_clear(&s);
+    assert_false(idset_has(&s, id));
+    idset_free(&s);
+    assert_int_equal(s.max, MAX);
+}
+
+static void test_idset_keeps_the_most_recent(void **st)
+{
+    (void)st;
+    keeps_the_most_recent(hex_id);
+    keeps_the_most_recent(clustered_id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_rotation_by_size),
         cmocka_unit_test(test_parse_sync),
         cmocka_unit_test(test_idset),
+        cmocka_unit_test(test_idset_keeps_the_most_recent),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -100,6 +100,54 @@ static void field_order_is_stable(void **st)
     doc_free(d);
 }
 
+/* The text is written into the JSON by document.c, not by jansson: the
+ * line must be the very one jansson would write, for every byte the text
+ * may hold, with and without text. */
+static void text_is_written_as_jansson_writes_it(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("w");
+    char text[160];
+    size_t n = 0;
+    for (int c = 1; c < 0x80; c++)
+        text[n++] = (char)c;
+    static const char more[] = "\xc3\xa9\xe2\x80\xa8\xf0\x9f\x93\xb0/\"\\";
+    memcpy(text + n, more, sizeof more);
+    n += sizeof more - 1;
+    free(d->text); /* as the reader left it, control characters included */
+    d->text = malloc(n + 1);
+    memcpy(d->text, text, n + 1);
+    d->text_len = n;
+    doc_set(d, "title", val_str("T", 1));
+    doc_set(d, "keywords", val_list());
+    doc_set(d, "custom", val_str("c", 1));
+    doc_add_timing(d, "text", 3);
+    for (int with_text = 1; with_text >= 0; with_text--) {
+        size_t len;
+        const char *json = doc_to_json(d, &len);
+        assert_non_null(json);
+        assert_int_equal(strlen(json), len);
+        json_t *j = json_loads(json, 0, NULL);
+        assert_non_null(j);
+        char *again = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
+        assert_string_equal(json, again);
+        if (with_text) {
+            size_t tn = json_string_length(json_object_get(j, "text"));
+            assert_int_equal(tn, n);
+            assert_memory_equal(json_string_value(json_object_get(j, "text")), text, n);
+        } else {
+            assert_null(json_object_get(j, "text"));
+        }
+        free(again);
+        json_decref(j);
+        free(d->text);
+        d->text = NULL;
+        d->text_len = 0;
+        doc_set(d, "custom", val_str("d", 1)); /* drops the cached line */
+    }
+    doc_free(d);
+}
+
 static void entities_and_topics(void **st)
 {
     (void)st;
@@ -179,6 +227,7 @@ int main(void)
         cmocka_unit_test(sha256_standard_vectors),
         cmocka_unit_test(output_is_valid_json_and_utf8),
         cmocka_unit_test(field_order_is_stable),
+        cmocka_unit_test(text_is_written_as_jansson_writes_it),
         cmocka_unit_test(entities_and_topics),
         cmocka_unit_test(spawned_children),
         cmocka_unit_test(values),

@@ -1,0 +1,243 @@
+/* Containers through the pipeline, with the test reader `splitter` (one
+ * child per line of a *.batch file): each child is let go of as soon as
+ * it has finished (done: freed; failed: only what failed/ needs), a
+ * reader may hand children over while it reads (nd_doc_spawn_done), and
+ * a child asking to be retried holds the rest until the container runs
+ * again. */
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pipeline.h"
+
+static char dir[64], cfgpath[128], marker[128];
+
+static void copy(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+static int setup(void **st)
+{
+    (void)st;
+    snprintf(dir, sizeof dir, "/tmp/nd-containers-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    const char *tp = getenv("NEWSDESK_TEST_PLUGINS");
+    char from[512], to[512];
+    snprintf(to, sizeof to, "%s/plugins", dir);
+    if (!tp || mkdir(to, 0755) < 0)
+        return -1;
+    const char *names[] = {"splitter.so", "faulty.so"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(from, sizeof from, "%s/%s", tp, names[i]);
+        snprintf(to, sizeof to, "%s/plugins/%s", dir, names[i]);
+        copy(from, to);
+    }
+    snprintf(cfgpath, sizeof cfgpath, "%s/nd.yaml", dir);
+    snprintf(marker, sizeof marker, "%s/sink-down", dir);
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* What child_done saw: the index of each finished child, and how many
+ * children the container had by then. */
+struct seen {
+    size_t index[16], spawned[16];
+    int state[16];
+    size_t n;
+};
+
+static void record(void *ctx, nd_doc_t *parent, size_t i)
+{
+    struct seen *s = ctx;
+    assert_true(s->n < 16);
+    s->index[s->n] = i;
+    s->spawned[s->n] = parent->nchildren;
+    s->state[s->n++] = parent->children[i]->state;
+}
+
+static struct pipeline *start(int hand_over, const char *delay, struct seen *seen)
+{
+    const char *build = getenv("NEWSDESK_BUILD");
+    assert_non_null(build);
+    FILE *f = fopen(cfgpath, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "service:\n"
+            "  plugin_path: [\"%s/plugins\", \"%s/plugins/text\"]\n"
+            "pipeline:\n"
+            "  - plugin: splitter\n"
+            "    hand_over: %s\n"
+            "  - plugin: text\n"
+            "  - plugin: faulty\n"
+            "    retry_while: %s\n"
+            "    retry_on: Two\n"
+            "    delay: %s\n",
+            dir, build, hand_over ? "true" : "false", marker, delay);
+    fclose(f);
+    struct pipeline *p;
+    struct errlist errs = {0}, warns = {0};
+    int rc = pipeline_load(&p, cfgpath, &errs, &warns);
+    if (rc == 0)
+        rc = pipeline_start(p, &errs);
+    for (size_t i = 0; i < errs.n; i++)
+        fprintf(stderr, "%s\n", errs.msgs[i]);
+    assert_int_equal(rc, 0);
+    errs_free(&errs);
+    errs_free(&warns);
+    p->child_done = record;
+    p->child_done_ctx = seen;
+    return p;
+}
+
+static nd_doc_t *batch(const char *lines)
+{
+    size_t n = strlen(lines);
+    uint8_t *raw = malloc(n);
+    memcpy(raw, lines, n);
+    return doc_new(raw, n, "four.batch", NULL, "text/plain");
+}
+
+static void finished_children_are_let_go_of(int hand_over)
+{
+    struct seen seen = {0};
+    struct pipeline *p = start(hand_over, "0ms", &seen);
+    nd_doc_t *d = batch("One line\nTwo line\n \nFour line");
+    assert_int_equal(pipeline_run(p, d), ND_OK);
+    assert_int_equal(d->nchildren, 4);
+    assert_int_equal(seen.n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(seen.index[i], i);
+        /* Handed over: run while the reader was still making the rest. */
+        assert_int_equal(seen.spawned[i], hand_over ? i + 1 : 4);
+    }
+    /* Done children are gone; the failed one keeps what failed/ needs. */
+    assert_null(d->children[0]);
+    assert_null(d->children[1]);
+    assert_null(d->children[3]);
+    const nd_doc_t *bad = d->children[2];
+    assert_non_null(bad);
+    assert_int_equal(bad->state, DOC_FAILED);
+    assert_int_equal(bad->raw_len, 1);
+    assert_memory_equal(bad->raw, " ", 1);
+    assert_non_null(bad->error);
+    assert_string_equal(bad->error_step, "text");
+    assert_string_equal(bad->name, "four.batch#3");
+    assert_null(bad->text);
+    assert_null(bad->fields);
+    assert_null(bad->json);
+    doc_free(d);
+    pipeline_free(p);
+}
+
+static void children_run_after_the_reader(void **st)
+{
+    (void)st;
+    finished_children_are_let_go_of(0);
+}
+
+static void children_handed_over_run_at_once(void **st)
+{
+    (void)st;
+    finished_children_are_let_go_of(1);
+}
+
+static void retrying_child_holds_the_rest(int hand_over)
+{
+    struct seen seen = {0};
+    struct pipeline *p = start(hand_over, "0ms", &seen);
+    FILE *m = fopen(marker, "w");
+    assert_non_null(m);
+    fclose(m);
+    nd_doc_t *d = batch("One line\nTwo line\nThree line");
+    assert_int_equal(pipeline_run(p, d), ND_RETRY);
+    assert_int_equal(d->state, DOC_PENDING);
+    assert_null(d->children[0]);
+    nd_doc_t *two = d->children[1];
+    assert_int_equal(two->state, DOC_PENDING);
+    assert_non_null(two->text); /* whole, to resume at its step */
+    assert_non_null(strstr(two->error, "sink is down"));
+    assert_int_equal(d->children[2]->state, DOC_PENDING);
+    assert_int_equal(d->children[2]->read, 0); /* not run at all */
+    assert_int_equal(seen.n, 1);
+    /* Still down: nothing more runs. */
+    assert_int_equal(pipeline_run(p, d), ND_RETRY);
+    assert_int_equal(d->children[2]->read, 0);
+    assert_int_equal(two->attempts, 2);
+    unlink(marker);
+    assert_int_equal(pipeline_run(p, d), ND_OK);
+    assert_int_equal(d->state, DOC_DONE);
+    assert_int_equal(seen.n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(seen.index[i], i);
+        assert_int_equal(seen.state[i], DOC_DONE);
+        assert_null(d->children[i]);
+    }
+    doc_free(d);
+    pipeline_free(p);
+}
+
+static void retry_after_the_reader(void **st)
+{
+    (void)st;
+    retrying_child_holds_the_rest(0);
+}
+
+static void retry_while_handed_over(void **st)
+{
+    (void)st;
+    retrying_child_holds_the_rest(1);
+}
+
+/* The reader's step time is its own: the children it ran on the way
+ * count in their steps. */
+static void reader_time_leaves_out_its_children(void **st)
+{
+    (void)st;
+    struct seen seen = {0};
+    struct pipeline *p = start(1, "40ms", &seen);
+    nd_doc_t *d = batch("One line\nThree line\nFive line");
+    assert_int_equal(pipeline_run(p, d), ND_OK);
+    assert_int_equal(seen.n, 3);
+    json_t *t = json_array_get(d->timings, 0);
+    assert_string_equal(json_string_value(json_object_get(t, "step")), "splitter");
+    assert_true(json_integer_value(json_object_get(t, "us")) < 40000);
+    doc_free(d);
+    pipeline_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(children_run_after_the_reader),
+        cmocka_unit_test(children_handed_over_run_at_once),
+        cmocka_unit_test(retry_after_the_reader),
+        cmocka_unit_test(retry_while_handed_over),
+        cmocka_unit_test(reader_time_leaves_out_its_children),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
