@@ -119,7 +119,7 @@ class FaultDaemon(ndtest.Daemon):
 
     def start(self, wait_ready=True):
         if self.journal:
-            # daemon/log.c prefixes <N> when $JOURNAL_STREAM names the
+            # daemon/core/log.c prefixes <N> when $JOURNAL_STREAM names the
             # device and inode of stderr: make the next log file first (the
             # start opens it again with truncation: same inode).
             nxt = os.path.join(self.dir, "daemon.%d.log" % (self.starts + 1))

@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "expo.h"
+#include "addr.h"
 #include "http.h"
 #include "metrics.h"
 
@@ -121,18 +122,18 @@ static void addresses(void **st)
     (void)st;
     struct sockaddr_storage ss;
     char err[256];
-    assert_int_equal(http_parse_addr("127.0.0.1:9321", &ss, err, sizeof err), 0);
+    assert_int_equal(addr_parse("127.0.0.1:9321", &ss, err, sizeof err), 0);
     assert_int_equal(ss.ss_family, AF_INET);
     assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9321);
-    assert_int_equal(http_parse_addr("[::1]:80", &ss, err, sizeof err), 0);
+    assert_int_equal(addr_parse("[::1]:80", &ss, err, sizeof err), 0);
     assert_int_equal(ss.ss_family, AF_INET6);
-    assert_int_equal(http_parse_addr("0.0.0.0:0", &ss, err, sizeof err), 0);
+    assert_int_equal(addr_parse("0.0.0.0:0", &ss, err, sizeof err), 0);
     static const char *const bad[] = {"localhost:9321", "127.0.0.1",
                                       "127.0.0.1:", "127.0.0.1:70000",
                                       "127.0.0.1:12ab", "::1:80", "[::1]80",
                                       ":9321", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        if (http_parse_addr(bad[i], &ss, err, sizeof err) != -1)
+        if (addr_parse(bad[i], &ss, err, sizeof err) != -1)
             fail_msg("\"%s\" was accepted", bad[i]);
         assert_non_null(strstr(err, "expected IP:PORT"));
     }

@@ -15,7 +15,7 @@
 
 #include "build_config.h"
 #include "cond.h"
-#include "http.h"
+#include "addr.h"
 #include "options.h"
 #include "redact.h"
 #include "paths.h"
@@ -323,7 +323,7 @@ static void set_option(struct reader *r, nd_opts_t *o, int idx,
     char why[512];
     if (rc == 0 && o->table == config_service_options &&
         !strcmp(opt->name, "http") && *o->v[idx].str &&
-        http_parse_addr(o->v[idx].str, &ss, why, sizeof why) < 0) {
+        addr_parse(o->v[idx].str, &ss, why, sizeof why) < 0) {
         snprintf(err, sizeof err, "%s: %s, or \"\" to turn it off",
                  opt->name, why);
         rc = -1;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "addr.h"
 #include "http.h"
 #include "pipeline.h"
 
@@ -24,7 +25,7 @@ static int http_get(const char *addr, const char *path, char **out, char *err,
                     size_t errlen)
 {
     struct sockaddr_storage ss;
-    if (http_parse_addr(addr, &ss, err, errlen) < 0)
+    if (addr_parse(addr, &ss, err, errlen) < 0)
         return -1;
     /* A daemon listening on every address is reached on loopback. */
     if (ss.ss_family == AF_INET) {

@@ -84,11 +84,6 @@ void http_unref(struct http_server *s);
  * libuv has closed every handle (run the loop until then). */
 void http_stop(struct http_server *s);
 
-/* Split "HOST:PORT" / "[V6]:PORT" into a socket address. Returns 0 or -1
- * with what was expected in err. */
-int http_parse_addr(const char *addr, struct sockaddr_storage *ss, char *err,
-                    size_t errlen);
-
 /* The reason phrase for a status code. */
 const char *http_reason(int status);
 
