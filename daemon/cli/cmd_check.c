@@ -13,7 +13,7 @@
 #include "commands.h"
 #include "options.h"
 #include "paths.h"
-#include "pipeline.h"
+#include "chain.h"
 #include "redact.h"
 
 static void print_redacted(const nd_option_t *opt, const char *value)
@@ -81,12 +81,12 @@ static void print_options(const nd_opts_t *o, const char *indent, int all)
 
 /* Are relative paths shown, so that the folder they lead from is worth
  * a line? */
-static int any_relative(const struct pipeline *p)
+static int any_relative(const struct chain *p)
 {
-    int any = opts_have_relative_path(p->cfg.inbox) ||
-              opts_have_relative_path(p->cfg.service);
-    for (size_t i = 0; i < p->n && !any; i++)
-        any = opts_have_relative_path(p->cfg.steps[i].opts);
+    int any = opts_have_relative_path(chain_config(p)->inbox) ||
+              opts_have_relative_path(chain_config(p)->service);
+    for (size_t i = 0; i < chain_length(p) && !any; i++)
+        any = opts_have_relative_path(chain_step(p, i)->opts);
     return any;
 }
 
@@ -103,15 +103,15 @@ int cmd_check(int argc, char **argv)
     }
     const char *file = config_find(config);
     struct errlist errs = {0}, warns = {0};
-    struct pipeline *p;
-    int rc = pipeline_load(&p, file, &errs, &warns);
+    struct chain *p;
+    int rc = chain_load(&p, file, &errs, &warns);
     print_errors(&warns, "warning: ");
     /* Plugins that failed to load but are not used are worth a warning. */
-    for (size_t i = 0; i < p->reg.nerrors; i++) {
-        const struct load_error *e = &p->reg.errors[i];
+    for (size_t i = 0; i < registry_nerrors(chain_registry(p)); i++) {
+        const struct load_error *e = registry_error(chain_registry(p), i);
         int used = 0;
-        for (size_t s = 0; s < p->cfg.nsteps; s++)
-            used |= e->name && !strcmp(p->cfg.steps[s].plugin, e->name);
+        for (size_t s = 0; s < chain_length(p); s++)
+            used |= e->name && !strcmp(chain_step(p, s)->plugin, e->name);
         if (!used)
             fprintf(stderr, "warning: %s: %s\n", e->path, e->reason);
     }
@@ -121,7 +121,7 @@ int cmd_check(int argc, char **argv)
                 file ? file : "the built-in configuration");
         errs_free(&errs);
         errs_free(&warns);
-        pipeline_free(p);
+        chain_free(p);
         return EXIT_CONFIG;
     }
     printf("configuration: %s\n", file ? file : "(built-in defaults)");
@@ -130,12 +130,12 @@ int cmd_check(int argc, char **argv)
         printf("relative paths: from the current directory, %s\n",
                getcwd(cwd, sizeof cwd) ? cwd : "(which cannot be read)");
     printf("inbox:\n");
-    print_options(p->cfg.inbox, "  ", 1);
+    print_options(chain_config(p)->inbox, "  ", 1);
     printf("service:\n");
-    print_options(p->cfg.service, "  ", 1);
-    printf("pipeline%s:\n", p->cfg.default_chain ? " (the default chain)" : "");
-    for (size_t i = 0; i < p->n; i++) {
-        const struct step_config *s = &p->cfg.steps[i];
+    print_options(chain_config(p)->service, "  ", 1);
+    printf("pipeline%s:\n", chain_config(p)->default_chain ? " (the default chain)" : "");
+    for (size_t i = 0; i < chain_length(p); i++) {
+        const struct step_config *s = chain_step(p, i);
         const nd_plugin_t *d = &s->p->desc;
         printf("  %zu. %s", i + 1, s->name);
         if (strcmp(s->name, s->plugin))
@@ -154,6 +154,6 @@ int cmd_check(int argc, char **argv)
     printf("ok\n");
     errs_free(&errs);
     errs_free(&warns);
-    pipeline_free(p);
+    chain_free(p);
     return 0;
 }

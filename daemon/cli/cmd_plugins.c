@@ -10,7 +10,7 @@
 
 #include "commands.h"
 #include "options.h"
-#include "pipeline.h"
+#include "chain.h"
 #include "redact.h"
 
 static json_t *option_json(const nd_option_t *o)
@@ -171,16 +171,16 @@ static int by_plugin_name(const void *a, const void *b)
 static int print_reference(void)
 {
     struct errlist errs = {0}, warns = {0};
-    struct pipeline *p;
+    struct chain *p;
     /* The built-in plugins only: a user's plugin_path has no place in the
      * shipped reference. */
-    pipeline_load(&p, NULL, &errs, &warns);
+    chain_load(&p, NULL, &errs, &warns);
     errs_free(&warns);
     int rc = 0;
-    if (p->reg.nerrors) {
-        for (size_t i = 0; i < p->reg.nerrors; i++)
-            fprintf(stderr, "newsdesk: %s: %s\n", p->reg.errors[i].path,
-                    p->reg.errors[i].reason);
+    if (registry_nerrors(chain_registry(p))) {
+        for (size_t i = 0; i < registry_nerrors(chain_registry(p)); i++)
+            fprintf(stderr, "newsdesk: %s: %s\n", registry_error(chain_registry(p), i)->path,
+                    registry_error(chain_registry(p), i)->reason);
         rc = EXIT_CONFIG;
     }
     print_errors(&errs, "newsdesk: ");
@@ -233,12 +233,12 @@ static int print_reference(void)
            "| `on_error` | `fail` (default): the document fails; `skip`: the "
            "step is skipped and the document goes on |\n\n");
     printf("## Plugins\n\n");
-    const struct plugin **sorted = calloc(p->reg.n + 1, sizeof *sorted);
-    for (size_t i = 0; sorted && i < p->reg.n; i++)
-        sorted[i] = &p->reg.plugins[i];
+    const struct plugin **sorted = calloc(registry_count(chain_registry(p)) + 1, sizeof *sorted);
+    for (size_t i = 0; sorted && i < registry_count(chain_registry(p)); i++)
+        sorted[i] = registry_plugin(chain_registry(p), i);
     if (sorted)
-        qsort(sorted, p->reg.n, sizeof *sorted, by_plugin_name);
-    for (size_t i = 0; sorted && i < p->reg.n; i++) {
+        qsort(sorted, registry_count(chain_registry(p)), sizeof *sorted, by_plugin_name);
+    for (size_t i = 0; sorted && i < registry_count(chain_registry(p)); i++) {
         const nd_plugin_t *d = &sorted[i]->desc;
         printf("### %s\n\n", d->name);
         if (d->description) {
@@ -259,7 +259,7 @@ static int print_reference(void)
         md_options(d->options);
     }
     free(sorted);
-    pipeline_free(p);
+    chain_free(p);
     return rc;
 }
 
@@ -285,15 +285,15 @@ int cmd_plugins(int argc, char **argv)
     /* Only the plugin_path of the configuration matters here; its other
      * problems are `check`'s business. */
     struct errlist errs = {0}, warns = {0};
-    struct pipeline *p;
-    pipeline_load(&p, config_find(config), &errs, &warns);
+    struct chain *p;
+    chain_load(&p, config_find(config), &errs, &warns);
     errs_free(&errs);
     errs_free(&warns);
     int rc = 0;
     if (name) {
-        const struct plugin *pl = registry_find(&p->reg, name);
+        const struct plugin *pl = registry_find(chain_registry(p), name);
         if (!pl) {
-            const struct load_error *le = registry_error_for(&p->reg, name);
+            const struct load_error *le = registry_error_for(chain_registry(p), name);
             char names[2048];
             if (le)
                 fprintf(stderr, "newsdesk: plugin %s cannot be used: %s: %s\n",
@@ -301,7 +301,7 @@ int cmd_plugins(int argc, char **argv)
             else
                 fprintf(stderr, "newsdesk: no plugin named \"%s\"; plugins "
                         "found: %s\n", name,
-                        registry_names(&p->reg, names, sizeof names));
+                        registry_names(chain_registry(p), names, sizeof names));
             rc = EXIT_USAGE;
         } else if (as_json) {
             json_t *j = plugin_json(pl);
@@ -326,21 +326,21 @@ int cmd_plugins(int argc, char **argv)
         }
     } else if (as_json) {
         json_t *all = json_array();
-        for (size_t i = 0; i < p->reg.n; i++)
-            json_array_append_new(all, plugin_json(&p->reg.plugins[i]));
+        for (size_t i = 0; i < registry_count(chain_registry(p)); i++)
+            json_array_append_new(all, plugin_json(registry_plugin(chain_registry(p), i)));
         json_dumpf(all, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
         putchar('\n');
         json_decref(all);
     } else {
-        for (size_t i = 0; i < p->reg.n; i++) {
-            const nd_plugin_t *d = &p->reg.plugins[i].desc;
+        for (size_t i = 0; i < registry_count(chain_registry(p)); i++) {
+            const nd_plugin_t *d = &registry_plugin(chain_registry(p), i)->desc;
             printf("%-12s %-9s %-8s %s\n", d->name, plugin_role_name(d->role),
                    d->version ? d->version : "", d->description ? d->description : "");
         }
-        for (size_t i = 0; i < p->reg.nerrors; i++)
-            fprintf(stderr, "warning: %s: %s\n", p->reg.errors[i].path,
-                    p->reg.errors[i].reason);
+        for (size_t i = 0; i < registry_nerrors(chain_registry(p)); i++)
+            fprintf(stderr, "warning: %s: %s\n", registry_error(chain_registry(p), i)->path,
+                    registry_error(chain_registry(p), i)->reason);
     }
-    pipeline_free(p);
+    chain_free(p);
     return rc;
 }

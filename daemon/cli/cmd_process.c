@@ -12,7 +12,7 @@
 #include "commands.h"
 #include "fileio.h"
 #include "log.h"
-#include "pipeline.h"
+#include "chain.h"
 #include "sniff.h"
 
 /* `process` is interactive: a step that keeps asking for retries gives up
@@ -26,17 +26,18 @@ static void sleep_ms(int64_t ms)
         ;
 }
 
-static void report_failure(const char *file, const nd_doc_t *d)
+static void report_failure(const char *file, const struct chain_run *run)
 {
-    if (d->error_step && d->error_plugin && strcmp(d->error_step, d->error_plugin))
+    const struct run_error *e = &run->error;
+    if (e->step && e->plugin && strcmp(e->step, e->plugin))
         fprintf(stderr, "newsdesk: %s: step %s (plugin %s): %s\n", file,
-                d->error_step, d->error_plugin, d->error);
-    else if (d->error_plugin)
-        fprintf(stderr, "newsdesk: %s: plugin %s: %s\n", file, d->error_plugin,
-                d->error);
+                e->step, e->plugin, e->message);
+    else if (e->plugin)
+        fprintf(stderr, "newsdesk: %s: plugin %s: %s\n", file, e->plugin,
+                e->message);
     else
         fprintf(stderr, "newsdesk: %s: %s\n", file,
-                d->error ? d->error : "failed");
+                e->message ? e->message : "failed");
 }
 
 static int print_doc(nd_doc_t *d)
@@ -64,11 +65,12 @@ struct spool {
     size_t cap;
 };
 
-static void spool_child(void *ctx, nd_doc_t *parent, size_t i)
+static void spool_child(void *ctx, nd_doc_t *parent,
+                        const struct chain_run *run, size_t i)
 {
     struct spool *s = ctx;
     nd_doc_t *c = parent->children[i];
-    if (c->state != DOC_DONE)
+    if (run->children[i]->state != RUN_DONE)
         return; /* a failure is reported from the child itself */
     if (i >= s->cap) {
         size_t cap = s->cap ? s->cap : 64;
@@ -117,20 +119,20 @@ static void spool_free(struct spool *s)
 /* Run one document to the end, retrying as the steps ask. A document
  * that keeps asking is given up on: it fails, and what the steps accepted
  * of it is taken back (retried the same way). */
-static nd_status_t run_with_retries(struct pipeline *p, nd_doc_t *d,
-                                    const char *file)
+static nd_status_t run_with_retries(struct chain *c, nd_doc_t *d,
+                                    struct chain_run *r, const char *file)
 {
-    int64_t min = config_int(&p->cfg, "service", "retry_min");
-    int64_t max = config_int(&p->cfg, "service", "retry_max");
+    int64_t min = config_int(chain_config(c), "service", "retry_min");
+    int64_t max = config_int(chain_config(c), "service", "retry_max");
     if (max > 10000)
         max = 10000;
     int giving_up = 0;
     for (unsigned run = 1;; run++) {
-        nd_status_t st = giving_up ? pipeline_give_up(p, d, 0) : pipeline_run(p, d);
+        nd_status_t st = giving_up ? chain_give_up(c, d, r, 0) : chain_run(c, d, r);
         if (st != ND_RETRY)
             return giving_up ? ND_FAIL : st;
         const char *step;
-        const char *why = pipeline_retry_reason(d, &step);
+        const char *why = chain_retry_reason(r, &step);
         if (!why)
             why = "retry";
         if (run >= PROCESS_MAX_RUNS) {
@@ -139,7 +141,10 @@ static nd_status_t run_with_retries(struct pipeline *p, nd_doc_t *d,
                         "back: %s\n", file, why);
                 return ND_FAIL;
             }
-            doc_set_error(d, "still failing after %u attempts: %s", run, why);
+            char msg[1024];
+            snprintf(msg, sizeof msg, "still failing after %u attempts: %s",
+                     run, why);
+            run_set_error(r, "%s", msg);
             giving_up = 1;
             run = 0;
             continue;
@@ -153,16 +158,16 @@ static nd_status_t run_with_retries(struct pipeline *p, nd_doc_t *d,
 
 /* Make the exports durable, retrying a sink that asks for it as
  * run_with_retries does. */
-static nd_status_t flush_with_retries(struct pipeline *p, const char *file,
+static nd_status_t flush_with_retries(struct chain *c, const char *file,
                                       char *err, size_t errlen)
 {
-    int64_t min = config_int(&p->cfg, "service", "retry_min");
-    int64_t max = config_int(&p->cfg, "service", "retry_max");
+    int64_t min = config_int(chain_config(c), "service", "retry_min");
+    int64_t max = config_int(chain_config(c), "service", "retry_max");
     if (max > 10000)
         max = 10000;
     for (unsigned run = 1;; run++) {
         char e[1024] = "";
-        nd_status_t st = pipeline_flush(p, p->durable != DURABLE_NONE, e, sizeof e);
+        nd_status_t st = chain_flush(c, chain_sync(c), e, sizeof e);
         if (st != ND_RETRY) {
             snprintf(err, errlen, "%s", e);
             return st;
@@ -178,7 +183,7 @@ static nd_status_t flush_with_retries(struct pipeline *p, const char *file,
     }
 }
 
-static int process_one(struct pipeline *p, const char *path, size_t max_bytes)
+static int process_one(struct chain *c, const char *path, size_t max_bytes)
 {
     int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
     if (fd < 0) {
@@ -215,36 +220,37 @@ static int process_one(struct pipeline *p, const char *path, size_t max_bytes)
     }
     int failed = 0;
     struct spool spool = {0};
-    p->child_done = spool_child;
-    p->child_done_ctx = &spool;
-    nd_status_t st = run_with_retries(p, d, path);
-    p->child_done = NULL;
-    if (st == ND_OK && p->run_exporters && pipeline_has_flush(p)) {
+    struct chain_run run = {0};
+    chain_on_child_done(c, spool_child, &spool);
+    nd_status_t st = run_with_retries(c, d, &run, path);
+    chain_on_child_done(c, NULL, NULL);
+    if (st == ND_OK && chain_has_flush(c)) {
         char err[1024];
-        nd_status_t fs = flush_with_retries(p, path, err, sizeof err);
+        nd_status_t fs = flush_with_retries(c, path, err, sizeof err);
         if (fs != ND_OK) {
             fprintf(stderr, "newsdesk: %s: export not completed: %s\n", path, err);
             failed = 1;
-            doc_set_error(d, "export not completed: %s", err);
-            for (unsigned run = 1; pipeline_give_up(p, d, 1) == ND_RETRY; run++) {
-                if (run >= PROCESS_MAX_RUNS) {
-                    const char *step, *why = pipeline_retry_reason(d, &step);
-                fprintf(stderr, "newsdesk: %s: its export could not be "
-                        "taken back: %s\n", path, why ? why : "retry");
+            run_set_error(&run, "export not completed: %s", err);
+            for (unsigned n = 1; chain_give_up(c, d, &run, 1) == ND_RETRY; n++) {
+                if (n >= PROCESS_MAX_RUNS) {
+                    const char *step, *why = chain_retry_reason(&run, &step);
+                    fprintf(stderr, "newsdesk: %s: its export could not be "
+                            "taken back: %s\n", path, why ? why : "retry");
                     break;
                 }
-                sleep_ms(backoff_ms(run, 100, 2000));
+                sleep_ms(backoff_ms(n, 100, 2000));
             }
         }
     }
     if (st == ND_FAIL) {
-        report_failure(path, d);
+        report_failure(path, &run);
         failed = 1;
     } else if (!failed && d->nchildren) {
         for (size_t i = 0; i < d->nchildren; i++) {
-            nd_doc_t *c = d->children[i];
-            if (c && c->state != DOC_DONE) {
-                report_failure(c->name, c);
+            nd_doc_t *ch = d->children[i];
+            const struct chain_run *cr = i < run.nchildren ? run.children[i] : NULL;
+            if (ch && cr && cr->state != RUN_DONE) {
+                report_failure(ch->name, cr);
                 failed = 1;
             } else if (spool_print(&spool, i) < 0) {
                 fprintf(stderr, "newsdesk: %s#%zu: its output was lost (cannot "
@@ -255,6 +261,7 @@ static int process_one(struct pipeline *p, const char *path, size_t max_bytes)
     } else if (!failed) {
         print_doc(d);
     }
+    run_free(&run);
     spool_free(&spool);
     doc_free(d);
     return failed ? -1 : 0;
@@ -292,30 +299,32 @@ int cmd_process(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct errlist errs = {0}, warns = {0};
-    struct pipeline *p;
-    int rc = pipeline_load(&p, config_find(config), &errs, &warns);
+    struct chain *c;
+    int rc = chain_load(&c, config_find(config), &errs, &warns);
     print_errors(&warns, "newsdesk: warning: ");
     if (rc == 0) {
-        p->run_exporters = export;
+        if (!export)
+            chain_skip_exporters(c);
         nd_log_level_t lv;
-        if (log_parse_level(config_str(&p->cfg, "service", "log_level"), &lv) == 0)
+        if (log_parse_level(config_str(chain_config(c), "service", "log_level"),
+                            &lv) == 0)
             log_set_level(lv < ND_LOG_WARNING ? lv : ND_LOG_WARNING);
-        rc = pipeline_start(p, &errs);
+        rc = chain_start(c, &errs);
     }
     if (rc < 0) {
         print_errors(&errs, "newsdesk: ");
         errs_free(&errs);
         errs_free(&warns);
-        pipeline_free(p);
+        chain_free(c);
         free(files);
         return EXIT_CONFIG;
     }
-    size_t max_bytes = (size_t)config_int(&p->cfg, "inbox", "max_bytes");
+    size_t max_bytes = (size_t)config_int(chain_config(c), "inbox", "max_bytes");
     int any_failed = 0;
     for (int i = 0; i < nfiles; i++)
-        any_failed |= process_one(p, files[i], max_bytes) < 0;
+        any_failed |= process_one(c, files[i], max_bytes) < 0;
     fflush(stdout);
-    pipeline_free(p);
+    chain_free(c);
     errs_free(&errs);
     errs_free(&warns);
     free(files);

@@ -11,7 +11,7 @@
 
 #include "commands.h"
 #include "fileio.h"
-#include "pipeline.h"
+#include "chain.h"
 #include "store.h"
 
 static const char usage[] =
@@ -120,22 +120,22 @@ int cmd_retry(int argc, char **argv)
 
     const char *file = config_find(config);
     struct errlist errs = {0}, warns = {0};
-    struct pipeline *p;
-    if (pipeline_load(&p, file, &errs, &warns) < 0) {
+    struct chain *p;
+    if (chain_load(&p, file, &errs, &warns) < 0) {
         print_errors(&errs, "");
         fprintf(stderr, "%zu error%s in %s\n", errs.n, errs.n == 1 ? "" : "s",
                 file ? file : "the built-in configuration");
         errs_free(&errs);
         errs_free(&warns);
-        pipeline_free(p);
+        chain_free(p);
         return EXIT_CONFIG;
     }
     errs_free(&warns);
-    const char *inbox = config_str(&p->cfg, "inbox", "path");
-    const char *state = config_str(&p->cfg, "inbox", "state");
+    const char *inbox = config_str(chain_config(p), "inbox", "path");
+    const char *state = config_str(chain_config(p), "inbox", "state");
     struct store s;
     if (open_store(&s, inbox, state) < 0) {
-        pipeline_free(p);
+        chain_free(p);
         return EXIT_DOC_FAILED;
     }
 
@@ -158,6 +158,6 @@ int cmd_retry(int argc, char **argv)
             failed |= retry_one(&s, inbox, state, argv[1 + i]) < 0;
     }
     store_close(&s);
-    pipeline_free(p);
+    chain_free(p);
     return failed ? EXIT_DOC_FAILED : 0;
 }

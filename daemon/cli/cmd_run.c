@@ -5,9 +5,9 @@
 #include <uv.h>
 
 #include "commands.h"
+#include "chain.h"
 #include "daemon.h"
 #include "log.h"
-#include "pipeline.h"
 #include "service.h"
 
 int cmd_run(int argc, char **argv)
@@ -23,21 +23,29 @@ int cmd_run(int argc, char **argv)
         }
     }
     struct errlist errs = {0}, warns = {0};
-    struct pipeline *p;
+    struct chain *chain;
+    struct daemon_settings set = {0};
     const char *file = config_find(config);
-    int rc = pipeline_load(&p, file, &errs, &warns);
+    int rc = chain_load(&chain, file, &errs, &warns);
     print_errors(&warns, "newsdesk: warning: ");
     if (rc == 0) {
         nd_log_level_t lv;
-        if (log_parse_level(config_str(&p->cfg, "service", "log_level"), &lv) == 0)
+        if (log_parse_level(config_str(chain_config(chain), "service",
+                                       "log_level"), &lv) == 0)
             log_set_level(lv);
-        rc = pipeline_start(p, &errs);
+        if (settings_from_config(&set, chain_config(chain)) < 0) {
+            errs_add(&errs, "out of memory");
+            rc = -1;
+        }
     }
+    if (rc == 0)
+        rc = chain_start(chain, &errs);
     if (rc < 0) {
         print_errors(&errs, "newsdesk: ");
         errs_free(&errs);
         errs_free(&warns);
-        pipeline_free(p);
+        settings_free(&set);
+        chain_free(chain);
         return EXIT_CONFIG;
     }
     errs_free(&errs);
@@ -50,10 +58,11 @@ int cmd_run(int argc, char **argv)
     struct service sv;
     char err[2048];
     int status = 0;
-    if (service_init(&sv, &loop, file, p, err, sizeof err) < 0) {
+    if (service_init(&sv, &loop, file, chain, err, sizeof err) < 0) {
         log_error("cannot start: %s", err);
+        settings_free(&set);
         status = EXIT_CONFIG;
-    } else if (daemon_start(&dm, &loop, p, err, sizeof err) < 0) {
+    } else if (daemon_start(&dm, &loop, chain, &set, err, sizeof err) < 0) {
         log_error("cannot start: %s", err);
         status = EXIT_CONFIG;
     } else {
@@ -68,14 +77,14 @@ int cmd_run(int argc, char **argv)
             _exit(0);
         }
         /* A reload may have replaced the chain this function loaded. */
-        p = dm.p;
+        chain = dm.chain;
     }
     service_close(&sv);
     /* Handles from a failed start, and the service's, are closed by this
      * last run. */
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
-    pipeline_free(p);
+    chain_free(chain);
     /* Join the worker threads now, so that what libraries keep per
      * thread (OpenSSL's digest state) is released before exit. */
     uv_library_shutdown();

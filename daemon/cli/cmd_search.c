@@ -21,7 +21,7 @@
 #include "commands.h"
 #include "options.h"
 #include "paths.h"
-#include "pipeline.h"
+#include "chain.h"
 
 #define MAX_FILTERS 16
 #define ARCHIVE_SCHEMA 2 /* the newest schema version this reader knows */
@@ -140,17 +140,17 @@ static int archive_from_config(struct search *s, char **out,
                                const char **from)
 {
     struct errlist errs = {0}, warns = {0};
-    struct pipeline *p;
+    struct chain *p;
     const char *file = config_find(s->config);
     *from = file;
-    int rc = pipeline_load(&p, file, &errs, &warns);
+    int rc = chain_load(&p, file, &errs, &warns);
     if (rc < 0) {
         print_errors(&errs, "newsdesk: ");
         rc = EXIT_CONFIG;
     } else {
         rc = EXIT_CONFIG;
-        for (size_t i = 0; i < p->cfg.nsteps; i++) {
-            const struct step_config *st = &p->cfg.steps[i];
+        for (size_t i = 0; i < chain_length(p); i++) {
+            const struct step_config *st = chain_step(p, i);
             int idx = strcmp(st->plugin, "sqlite") ? -1 : opts_find(st->opts, "path");
             if (idx >= 0 && st->opts->v[idx].str) {
                 *out = strdup(st->opts->v[idx].str);
@@ -163,7 +163,7 @@ static int archive_from_config(struct search *s, char **out,
                     "is no archive to search; add one or give --db PATH\n",
                     file ? file : "the built-in configuration");
     }
-    pipeline_free(p);
+    chain_free(p);
     errs_free(&errs);
     errs_free(&warns);
     return rc;

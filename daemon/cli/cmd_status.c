@@ -15,7 +15,7 @@
 #include "commands.h"
 #include "addr.h"
 #include "http.h"
-#include "pipeline.h"
+#include "chain.h"
 
 #define STATUS_TIMEOUT_S 5
 
@@ -197,13 +197,13 @@ int cmd_status(int argc, char **argv)
     /* A file with errors may well be on disk while the daemon runs the
      * previous one (a failed reload): that is when status matters most. */
     struct errlist errs = {0}, warns = {0};
-    struct pipeline *p;
-    pipeline_load(&p, file, &errs, &warns);
+    struct chain *p;
+    chain_load(&p, file, &errs, &warns);
     errs_free(&warns);
     errs_free(&errs);
-    char *addr = strdup(p->cfg.service ? config_str(&p->cfg, "service", "http")
+    char *addr = strdup(chain_config(p)->service ? config_str(chain_config(p), "service", "http")
                                        : "127.0.0.1:9321");
-    pipeline_free(p);
+    chain_free(p);
     if (!addr)
         return 1;
     if (!*addr) {

@@ -107,38 +107,27 @@ void doc_free(nd_doc_t *d)
     free(d->text);
     json_decref(d->fields);
     json_decref(d->timings);
-    free(d->error);
-    free(d->stopped);
-    free(d->error_step);
-    free(d->error_plugin);
-    free(d->kept);
-    free(d->withdraw_error);
     free(d->json);
     free(d);
 }
 
-void doc_release_child(nd_doc_t *parent, size_t i)
+void doc_release_child(nd_doc_t *parent, size_t i, int done)
 {
     nd_doc_t *c = parent->children[i];
-    if (!c || c->state == DOC_PENDING)
+    if (!c)
         return;
-    if (c->state == DOC_DONE) {
+    if (done) {
         doc_free(c);
         parent->children[i] = NULL;
         return;
     }
-    if (c->nkept)
-        return; /* what steps accepted of it is still to be taken back */
     free(c->text);
     free(c->json);
     free(c->path);
     free(c->media_type);
-    free(c->stopped);
-    free(c->kept);
-    c->kept = NULL;
     json_decref(c->fields);
     json_decref(c->timings);
-    c->text = c->json = c->path = c->media_type = c->stopped = NULL;
+    c->text = c->json = c->path = c->media_type = NULL;
     c->fields = c->timings = NULL;
     c->text_len = c->json_len = 0;
 }
@@ -147,34 +136,6 @@ static void invalidate(nd_doc_t *d)
 {
     free(d->json);
     d->json = NULL;
-}
-
-void doc_set_errorv(nd_doc_t *d, const char *fmt, va_list ap)
-{
-    char buf[1024];
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    free(d->error);
-    d->error = utf8_clean(buf, strlen(buf), UTF8_TEXT, NULL);
-    free(d->error_step);
-    free(d->error_plugin);
-    d->error_step = d->step ? strdup(d->step) : NULL;
-    d->error_plugin = d->plugin ? strdup(d->plugin) : NULL;
-}
-
-void doc_set_error(nd_doc_t *d, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    doc_set_errorv(d, fmt, ap);
-    va_end(ap);
-}
-
-void doc_clear_error(nd_doc_t *d)
-{
-    free(d->error);
-    free(d->error_step);
-    free(d->error_plugin);
-    d->error = d->error_step = d->error_plugin = NULL;
 }
 
 void doc_add_timing(nd_doc_t *d, const char *step, int64_t us)
@@ -488,12 +449,3 @@ const char *doc_to_json(nd_doc_t *d, size_t *len)
 
 const char *doc_json(nd_doc_t *d, size_t *len) { return doc_to_json(d, len); }
 
-int doc_stop(nd_doc_t *d, const char *reason)
-{
-    char *r = strdup(reason && *reason ? reason : "no reason given");
-    if (!r)
-        return -1;
-    free(d->stopped);
-    d->stopped = r;
-    return 0;
-}

@@ -19,7 +19,11 @@
 #include "paths.h"
 #include "safepath.h"
 
-void registry_init(struct registry *r) { memset(r, 0, sizeof *r); }
+void registry_init(struct registry *r, const nd_host_api_t *api)
+{
+    memset(r, 0, sizeof *r);
+    r->api = api;
+}
 
 void registry_free(struct registry *r)
 {
@@ -151,7 +155,7 @@ static int load_file(struct registry *r, const char *path, const char *refusal)
         dlclose(h);
         return -1;
     }
-    const nd_plugin_t *d = entry(&host_api);
+    const nd_plugin_t *d = entry(r->api);
     if (!d) {
         record(r, real, NULL, "its %s returned no descriptor",
                ND_PLUGIN_ENTRY_NAME);
@@ -285,6 +289,19 @@ size_t registry_load_dir(struct registry *r, const char *dir)
     }
     free(names);
     return loaded;
+}
+
+size_t registry_count(const struct registry *r) { return r->n; }
+size_t registry_nerrors(const struct registry *r) { return r->nerrors; }
+
+const struct plugin *registry_plugin(const struct registry *r, size_t i)
+{
+    return i < r->n ? &r->plugins[i] : NULL;
+}
+
+const struct load_error *registry_error(const struct registry *r, size_t i)
+{
+    return i < r->nerrors ? &r->errors[i] : NULL;
 }
 
 const struct plugin *registry_find(const struct registry *r, const char *name)

@@ -20,16 +20,17 @@ struct load_error {
 };
 
 struct registry {
+    const nd_host_api_t *api; /* handed to every plugin's entry point */
     struct plugin *plugins;
     size_t n, cap;
     struct load_error *errors;
     size_t nerrors, errors_cap;
 };
 
-/* The function table handed to every plugin. */
-extern const nd_host_api_t host_api;
-
-void registry_init(struct registry *r);
+/* An empty registry whose plugins will be given `api` (borrowed: it must
+ * outlive the registry). The loader knows nothing of what the table does:
+ * the chain provides it. */
+void registry_init(struct registry *r, const nd_host_api_t *api);
 void registry_free(struct registry *r);
 
 /* Load every *.so in dir (not recursing). A directory that does not exist
@@ -43,6 +44,13 @@ size_t registry_load_dir(struct registry *r, const char *dir);
  * it. Returns 0, 1 when that file is loaded already, or -1 after recording
  * the reason (once per file). */
 int registry_load_file(struct registry *r, const char *path);
+
+/* The plugins loaded, and the files refused with why, by index (in the
+ * order they were met). Borrowed until registry_free. */
+size_t registry_count(const struct registry *r);
+const struct plugin *registry_plugin(const struct registry *r, size_t i);
+size_t registry_nerrors(const struct registry *r);
+const struct load_error *registry_error(const struct registry *r, size_t i);
 
 /* The plugin named `name`, or NULL. */
 const struct plugin *registry_find(const struct registry *r, const char *name);

@@ -1,7 +1,8 @@
-/* The daemon's loop: claims ready files from the inbox, runs them through
- * the pipeline on the libuv thread pool, retries, group-commits exports and
- * files every outcome. All its state is in struct daemon, counters
- * included, so that status, metrics and reloads can be added beside it. */
+/* The daemon's loop: takes documents from a source (the inbox), runs them
+ * through the chain on the libuv thread pool, retries, group-commits
+ * exports and records every outcome with the source. All its state is in
+ * struct daemon, counters included, so that status, metrics and reloads
+ * can be added beside it. */
 #ifndef ND_DAEMON_H
 #define ND_DAEMON_H
 
@@ -9,21 +10,21 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "inbox.h"
+#include "chain.h"
 #include "outage.h"
-#include "pipeline.h"
-#include "store.h"
+#include "settings.h"
+#include "source.h"
 
 /* What the loop has done since it started. Touched on the loop thread
  * only. */
 struct daemon_counters {
-    uint64_t claimed;    /* files taken from the inbox */
-    uint64_t recovered;  /* files found in work/ at start-up */
-    uint64_t done;       /* files moved to done/ (or deleted) */
-    uint64_t failed;     /* files moved to failed/, poison ones included */
+    uint64_t claimed;    /* items taken from the source */
+    uint64_t recovered;  /* of those, left over by a daemon that died */
+    uint64_t done;       /* recorded done (moved to done/, or deleted) */
+    uint64_t failed;     /* recorded failed, poison ones included */
     uint64_t failed_children; /* failed documents split out of a container */
     uint64_t retried;    /* runs that ended in RETRY and were rescheduled */
-    uint64_t returned;   /* files given back to the inbox at shutdown */
+    uint64_t returned;   /* given back to the source at shutdown */
     uint64_t flushes;    /* group commits */
     uint64_t flush_errors;
     uint64_t abandoned;  /* given back when stop_timeout passed */
@@ -35,7 +36,7 @@ struct job;
  * it have finished: documents switch chains between, never during,
  * processing. */
 struct retired_chain {
-    struct pipeline *p;
+    struct chain *chain;
     size_t jobs;
     struct retired_chain *next;
 };
@@ -47,42 +48,28 @@ struct job_list {
 
 struct daemon {
     uv_loop_t *loop;
-    struct pipeline *p;     /* the chain new documents go through; the
+    struct chain *chain;    /* the chain new documents go through; the
                                caller's, freed by the caller after the
                                loop (daemon_reload replaces it) */
-    size_t p_jobs;          /* documents on p */
+    size_t chain_jobs;      /* documents on it */
     struct retired_chain *retired; /* owned; freed once drained */
     int switching;          /* after a reload: no claims until the old
                                chains are idle */
-    struct inbox inbox;
-    struct store store;
-
-    /* settings, from the config */
-    size_t max_inflight;
-    unsigned workers;
-    unsigned max_attempts;
-    size_t max_bytes;
-    int delete_done;        /* on_success: delete */
-    int sync;               /* durable is batch or always */
-    int64_t retry_min, retry_max;
-    int64_t stop_timeout_ms; /* 0: wait for every step */
+    struct source *source;  /* owned; where documents come from */
+    struct daemon_settings set; /* owned */
 
     /* the work in hand */
-    size_t inflight;        /* claimed and not yet filed: the RAM bound */
+    size_t inflight;        /* taken and not yet recorded: the RAM bound */
     size_t running;         /* of those, on the thread pool now */
-    unsigned char *slot_busy; /* `workers` flags: running/ notes in use */
+    unsigned char *slot_busy; /* set.workers flags: which running notes */
     struct job_list on_pool;        /* on the thread pool now */
-    struct job_list runnable;       /* claimed, waiting for a worker */
+    struct job_list runnable;       /* taken, waiting for a worker */
     struct job_list waiting_retry;  /* on a backoff timer */
     struct job_list waiting_flush;  /* exported, waiting for a group commit */
     struct job_list flushing;       /* in the group commit running now */
     int flush_running;
     unsigned flush_attempt; /* failed group commits in a row */
     uv_timer_t flush_timer; /* backoff after a failed group commit */
-    char **recover;         /* names found in work/ at start-up; the
-                               first nsuspects were being processed when
-                               the daemon died */
-    size_t nrecover, recover_next, nsuspects;
     struct job *isolated;   /* a suspect running alone */
     struct outages outages;
 
@@ -96,31 +83,34 @@ struct daemon {
     struct daemon_counters n;
 };
 
-/* Check the folders, add the watch and start everything (the pipeline must
- * be started). Returns 0, or -1 with a reason for a person in err (the
- * daemon then owns nothing). */
-int daemon_start(struct daemon *dm, uv_loop_t *loop, struct pipeline *p,
-                 char *err, size_t errlen);
+/* Open the source (the inbox and its folders, with what a previous run
+ * left in work/) and start everything; `chain` must be started and `set`
+ * taken from its configuration (the daemon takes `set`). Returns 0, or -1
+ * with a reason for a person in err (the daemon then owns nothing; `set`
+ * is freed). */
+int daemon_start(struct daemon *dm, uv_loop_t *loop, struct chain *chain,
+                 struct daemon_settings *set, char *err, size_t errlen);
 
-/* Stop claiming; finish or give back what is in flight; close every
- * handle, after which uv_run returns. Safe to call more than once. When
- * documents are still in a step after service.stop_timeout, their files go
- * back to the inbox anyway and dm->abandoned is set: the worker threads
- * are then still busy, and the caller must exit the process (_exit)
- * without finalising the pipeline they use. */
+/* Stop taking; finish or give back what is in flight; close every handle,
+ * after which uv_run returns. Safe to call more than once. When documents
+ * are still in a step after service.stop_timeout, they are given back
+ * anyway and dm->abandoned is set: the worker threads are then still busy,
+ * and the caller must exit the process (_exit) without finalising the
+ * chain they use. */
 void daemon_stop(struct daemon *dm, const char *why);
 
-/* Send documents claimed from now on through `np` (loaded and started),
- * and apply the service settings that can change while running
- * (max_inflight, retry_min, retry_max, stop_timeout); the inbox keeps
- * the settings it started with (it owns copies of them), and the step
- * metrics move over (pipeline_move_metrics). Documents already claimed finish
- * on the chain they started with; that chain is finalised and freed once
- * the last of them is filed. The daemon takes `np`; the caller frees
- * whatever dm->p is after the loop. */
-void daemon_reload(struct daemon *dm, struct pipeline *np);
+/* Send documents taken from now on through `chain` (loaded and started),
+ * and apply from `set` the settings that can change while running
+ * (max_inflight, retry_min, retry_max, stop_timeout); the source keeps
+ * the settings it started with, and the step metrics move over
+ * (chain_move_metrics). Documents already taken finish on the chain they
+ * started with; that chain is finalised and freed once the last of them
+ * is recorded. The daemon takes `chain` and frees `set`; the caller frees
+ * whatever dm->chain is after the loop. */
+void daemon_reload(struct daemon *dm, struct chain *chain,
+                   struct daemon_settings *set);
 
-/* Files known to be waiting in the inbox; *known as inbox_pending. */
-size_t daemon_pending(const struct daemon *dm, int *known);
+/* What the source says of itself (pending items, watch, ...). */
+void daemon_source_stats(const struct daemon *dm, struct source_stats *st);
 
 #endif

@@ -36,18 +36,18 @@ static void single(FILE *f, const char *name, const char *type,
     fprintf(f, "%s %llu\n", name, value);
 }
 
-static void step_labels(FILE *f, const struct nd_instance *s)
+static void step_labels(FILE *f, const struct step_stats *s)
 {
     fputs("step=\"", f);
-    label(f, s->cfg->name);
+    label(f, s->name);
     fputs("\",plugin=\"", f);
-    label(f, s->plugin->desc.name);
+    label(f, s->plugin);
     fputc('"', f);
 }
 
-void metrics_write(FILE *f, const struct pipeline *p,
-                   const struct service_stats *st)
+void metrics_write(FILE *f, const struct service_view *v)
 {
+    const struct service_stats *st = v->stats;
     family(f, "newsdesk_build_info", "gauge", "Version of the running daemon.");
     fprintf(f, "newsdesk_build_info{version=\"%s\"} 1\n", ND_VERSION);
     family(f, "newsdesk_start_time_seconds", "gauge",
@@ -88,7 +88,7 @@ void metrics_write(FILE *f, const struct pipeline *p,
             (unsigned long long)(st->reloads - st->reload_failures));
     fprintf(f, "newsdesk_reloads_total{result=\"failed\"} %llu\n",
             (unsigned long long)st->reload_failures);
-    if (!p || !p->n)
+    if (!v->nsteps)
         return;
 
     /* Per step, of the running chain. A reload carries the counts of the
@@ -98,25 +98,22 @@ void metrics_write(FILE *f, const struct pipeline *p,
            "Documents through each pipeline step, by outcome.");
     static const char *const outcomes[] = {"ok", "skipped", "failed",
                                            "retried"};
-    for (size_t i = 0; i < p->n; i++) {
-        const struct nd_instance *s = &p->steps[i];
-        unsigned long long v[4] = {atomic_load(&s->n_ok),
-                                   atomic_load(&s->n_skip),
-                                   atomic_load(&s->n_fail),
-                                   atomic_load(&s->n_retry)};
+    for (size_t i = 0; i < v->nsteps; i++) {
+        const struct step_stats *s = &v->steps[i];
+        unsigned long long n[4] = {s->ok, s->skip, s->fail, s->retry};
         for (int k = 0; k < 4; k++) {
             fputs("newsdesk_step_documents_total{", f);
             step_labels(f, s);
-            fprintf(f, ",outcome=\"%s\"} %llu\n", outcomes[k], v[k]);
+            fprintf(f, ",outcome=\"%s\"} %llu\n", outcomes[k], n[k]);
         }
     }
     family(f, "newsdesk_step_latency_seconds", "histogram",
            "Time each pipeline step took per document.");
-    for (size_t i = 0; i < p->n; i++) {
-        const struct nd_instance *s = &p->steps[i];
+    for (size_t i = 0; i < v->nsteps; i++) {
+        const struct step_stats *s = &v->steps[i];
         unsigned long long cum = 0;
         for (int b = 0; b <= LATENCY_BUCKETS; b++) {
-            cum += atomic_load(&s->latency[b]);
+            cum += s->latency[b];
             fputs("newsdesk_step_latency_seconds_bucket{", f);
             step_labels(f, s);
             if (b < LATENCY_BUCKETS)
@@ -127,16 +124,15 @@ void metrics_write(FILE *f, const struct pipeline *p,
         }
         fputs("newsdesk_step_latency_seconds_sum{", f);
         step_labels(f, s);
-        fprintf(f, "} %.6f\n", (double)atomic_load(&s->latency_sum_us) / 1e6);
+        fprintf(f, "} %.6f\n", (double)s->latency_sum_us / 1e6);
         fputs("newsdesk_step_latency_seconds_count{", f);
         step_labels(f, s);
         fprintf(f, "} %llu\n", cum);
     }
     int any = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        struct nd_instance *s = (struct nd_instance *)&p->steps[i];
-        int n = atomic_load(&s->ncounters);
-        for (int k = 0; k < n; k++) {
+    for (size_t i = 0; i < v->nsteps; i++) {
+        const struct step_stats *s = &v->steps[i];
+        for (size_t k = 0; k < s->ncounters; k++) {
             if (!any++)
                 family(f, "newsdesk_plugin_counter_total", "counter",
                        "Counters kept by plugins (nd_counter_add).");
@@ -144,7 +140,7 @@ void metrics_write(FILE *f, const struct pipeline *p,
             step_labels(f, s);
             fputs(",counter=\"", f);
             label(f, s->counters[k].name);
-            fprintf(f, "\"} %lld\n", (long long)atomic_load(&s->counters[k].value));
+            fprintf(f, "\"} %lld\n", s->counters[k].value);
         }
     }
 }
@@ -172,8 +168,9 @@ static json_t *time_json(int64_t t)
     return json_string(buf);
 }
 
-json_t *status_json(const struct pipeline *p, const struct service_stats *st)
+json_t *status_json(const struct service_view *v)
 {
+    const struct service_stats *st = v->stats;
     char reason[128];
     int code = health_check(st, reason, sizeof reason);
     const char *state = st->stopping ? "stopping"
@@ -201,20 +198,15 @@ json_t *status_json(const struct pipeline *p, const struct service_stats *st)
         "last_error", st->last_reload_error[0] ? st->last_reload_error
                                                : NULL));
     json_t *steps = json_array();
-    for (size_t i = 0; p && i < p->n; i++) {
-        const struct nd_instance *s = &p->steps[i];
-        unsigned long long ok = atomic_load(&s->n_ok),
-                           skip = atomic_load(&s->n_skip),
-                           fail = atomic_load(&s->n_fail),
-                           retry = atomic_load(&s->n_retry),
-                           sum = atomic_load(&s->latency_sum_us);
-        unsigned long long calls = ok + skip + fail + retry;
+    for (size_t i = 0; i < v->nsteps; i++) {
+        const struct step_stats *s = &v->steps[i];
+        unsigned long long calls = s->ok + s->skip + s->fail + s->retry;
         json_array_append_new(steps, json_pack(
-            "{s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "step", s->cfg->name,
-            "plugin", s->plugin->desc.name, "ok", (json_int_t)ok,
-            "skipped", (json_int_t)skip, "failed", (json_int_t)fail,
-            "retried", (json_int_t)retry,
-            "mean_us", calls ? (double)sum / (double)calls : 0.0));
+            "{s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "step", s->name,
+            "plugin", s->plugin, "ok", (json_int_t)s->ok,
+            "skipped", (json_int_t)s->skip, "failed", (json_int_t)s->fail,
+            "retried", (json_int_t)s->retry,
+            "mean_us", calls ? (double)s->latency_sum_us / (double)calls : 0.0));
     }
     json_object_set_new(j, "pipeline", steps);
     return j;
@@ -229,7 +221,7 @@ void service_http_handler(void *ctx, const struct http_request *req,
     if (!strcmp(req->path, "/metrics")) {
         FILE *f = open_memstream(&body, &len);
         if (f) {
-            metrics_write(f, v->pipeline, v->stats);
+            metrics_write(f, v);
             fclose(f);
         }
         res->content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -238,7 +230,7 @@ void service_http_handler(void *ctx, const struct http_request *req,
         res->status = health_check(v->stats, reason, sizeof reason);
         len = (size_t)asprintf(&body, "%s\n", reason);
     } else if (!strcmp(req->path, "/status")) {
-        json_t *j = status_json(v->pipeline, v->stats);
+        json_t *j = status_json(v);
         body = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
         json_decref(j);
         len = body ? strlen(body) : 0;

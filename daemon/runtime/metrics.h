@@ -1,6 +1,7 @@
 /* What the daemon tells about itself: Prometheus metrics, health and the
- * status document, built from the running pipeline's per-step counters and
- * the daemon's own figures (struct service_stats). Served over HTTP by
+ * status document, built from a copy of the running chain's per-step
+ * counters (struct step_stats) and the daemon's own figures (struct
+ * service_stats). Served over HTTP by
  * service_http_handler and read by `newsdesk status`. */
 #ifndef ND_METRICS_H
 #define ND_METRICS_H
@@ -10,7 +11,7 @@
 #include <stdio.h>
 
 #include "http.h"
-#include "pipeline.h"
+#include "chain.h"
 
 /* The daemon's own figures. Written and read on the loop thread only. */
 struct service_stats {
@@ -34,23 +35,24 @@ struct service_stats {
     char last_reload_error[512]; /* "" when the last reload worked */
 };
 
-/* What the HTTP handler reads. The daemon keeps `pipeline` pointing at the
- * chain new documents go through (it changes on reload). */
+/* What the HTTP handler reads, refreshed on the loop thread before each
+ * answer (service_refresh): the steps of the chain new documents go
+ * through, and the daemon's figures. */
 struct service_view {
-    const struct pipeline *pipeline;
+    const struct step_stats *steps;
+    size_t nsteps;
     const struct service_stats *stats;
 };
 
-/* Write the Prometheus text exposition (format 0.0.4) of p and st to f. */
-void metrics_write(FILE *f, const struct pipeline *p,
-                   const struct service_stats *st);
+/* Write the Prometheus text exposition (format 0.0.4) to f. */
+void metrics_write(FILE *f, const struct service_view *v);
 
 /* 200 when the daemon is watching and claiming, else 503 with the reason
  * (starting, stopping, inbox watch lost) written into reason. */
 int health_check(const struct service_stats *st, char *reason, size_t len);
 
 /* The status document (/status, `newsdesk status`); a new reference. */
-json_t *status_json(const struct pipeline *p, const struct service_stats *st);
+json_t *status_json(const struct service_view *v);
 
 /* http_handler_fn for /metrics, /health and /status; ctx is a
  * struct service_view. */

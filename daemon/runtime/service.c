@@ -29,19 +29,33 @@ void service_refresh(struct service *sv)
     struct daemon *dm = sv->dm;
     if (!dm)
         return;
-    int known;
-    st->inbox_pending = daemon_pending(dm, &known);
+    struct source_stats ss;
+    daemon_source_stats(dm, &ss);
+    st->inbox_pending = ss.pending;
     st->inflight = dm->inflight;
     st->claimed = dm->n.claimed + dm->n.recovered;
     st->done = dm->n.done;
     st->failed = dm->n.failed;
     st->retried = dm->n.retried;
-    st->rescans = dm->inbox.rescans;
-    st->overflows = dm->inbox.overflows;
-    st->watch = dm->inbox.polling ? "polling" : "inotify";
-    st->watch_lost = dm->inbox.lost;
+    st->rescans = ss.rescans;
+    st->overflows = ss.overflows;
+    st->watch = ss.watch;
+    st->watch_lost = ss.lost;
     st->stopping = dm->stopping;
-    sv->view.pipeline = dm->p;
+    size_t n = chain_length(dm->chain);
+    if (n > sv->steps_cap) {
+        struct step_stats *g = realloc(sv->steps, n * sizeof *g);
+        if (!g) {
+            sv->view.nsteps = 0;
+            return;
+        }
+        sv->steps = g;
+        sv->steps_cap = n;
+    }
+    for (size_t i = 0; i < n; i++)
+        chain_step_stats(dm->chain, i, &sv->steps[i]);
+    sv->view.steps = sv->steps;
+    sv->view.nsteps = n;
 }
 
 static void on_http(void *ctx, const struct http_request *req,
@@ -107,7 +121,7 @@ static void http_listen(struct service *sv, int first)
 static void on_http_timer(uv_timer_t *t) { http_listen(t->data, 0); }
 
 int service_init(struct service *sv, uv_loop_t *loop, const char *config_file,
-                 const struct pipeline *p, char *err, size_t errlen)
+                 const struct chain *chain, char *err, size_t errlen)
 {
     memset(sv, 0, sizeof *sv);
     sv->loop = loop;
@@ -119,7 +133,6 @@ int service_init(struct service *sv, uv_loop_t *loop, const char *config_file,
      * another. */
     sv->directory = getcwd(NULL, 0);
     sv->stats.directory = sv->directory;
-    sv->view.pipeline = p;
     sv->view.stats = &sv->stats;
     char nerr[512];
     if (notify_init(&sv->notify, nerr, sizeof nerr) < 0)
@@ -127,7 +140,7 @@ int service_init(struct service *sv, uv_loop_t *loop, const char *config_file,
          * it; a Type=notify unit then times out, which is what it should
          * do. */
         log_warning("cannot notify the service manager: %s", nerr);
-    const char *addr = config_str(&p->cfg, "service", "http");
+    const char *addr = config_str(chain_config(chain), "service", "http");
     if (addr && *addr) {
         sv->http_addr = strdup(addr);
         uv_timer_init(loop, &sv->http_timer);
@@ -185,7 +198,8 @@ struct reload {
     uv_work_t work;
     struct service *sv;
     const char *file;
-    struct pipeline *p;
+    struct chain *chain;
+    struct daemon_settings set;
     struct errlist errs, warns;
     int rc;
     int running_default_chain; /* what runs now: the built-in chain */
@@ -200,23 +214,27 @@ struct reload {
 static void reload_work(uv_work_t *w)
 {
     struct reload *r = w->data;
-    r->rc = pipeline_load(&r->p, r->file, &r->errs, &r->warns);
-    if (r->rc == 0 && r->p->cfg.empty) {
+    r->rc = chain_load(&r->chain, r->file, &r->errs, &r->warns);
+    const struct config *c = chain_config(r->chain);
+    if (r->rc == 0 && c->empty) {
         errs_add(&r->errs, "%s is empty (caught half-written?): a reload "
                  "does not replace the running configuration with the "
                  "built-in defaults; restart newsdesk to run on the "
                  "defaults", r->file);
         r->rc = -1;
-    } else if (r->rc == 0 && r->p->cfg.default_chain &&
-               !r->running_default_chain) {
+    } else if (r->rc == 0 && c->default_chain && !r->running_default_chain) {
         errs_add(&r->errs, "%s has no pipeline section: a reload does not "
                  "replace the configured chain of %zu steps with the "
                  "built-in one; write the steps out, or restart newsdesk "
                  "to run the built-in chain", r->file, r->running_steps);
         r->rc = -1;
     }
+    if (r->rc == 0 && settings_from_config(&r->set, c) < 0) {
+        errs_add(&r->errs, "out of memory");
+        r->rc = -1;
+    }
     if (r->rc == 0)
-        r->rc = pipeline_start(r->p, &r->errs);
+        r->rc = chain_start(r->chain, &r->errs);
 }
 
 /* Nonzero when option `name` differs between two value sets of one table. */
@@ -273,7 +291,7 @@ static void reload_done(uv_work_t *w, int status)
         log_warning("reload: %s", r->warns.msgs[i]);
     if (r->rc < 0 || dm->stopping) {
         if (dm->stopping) {
-            pipeline_free(r->p);
+            chain_free(r->chain);
         } else {
             st->reload_failures++;
             for (size_t i = 0; i < r->errs.n; i++)
@@ -285,18 +303,20 @@ static void reload_done(uv_work_t *w, int status)
                       "error%s; the running pipeline stays",
                       r->file ? r->file : "(built-in defaults)", r->errs.n,
                       r->errs.n == 1 ? "" : "s");
-            pipeline_free(r->p);
+            chain_free(r->chain);
         }
+        settings_free(&r->set);
     } else {
-        warn_fixed(&dm->p->cfg, &r->p->cfg);
+        warn_fixed(chain_config(dm->chain), chain_config(r->chain));
         nd_log_level_t lv;
-        if (log_parse_level(config_str(&r->p->cfg, "service", "log_level"),
-                            &lv) == 0)
+        if (log_parse_level(config_str(chain_config(r->chain), "service",
+                                       "log_level"), &lv) == 0)
             log_set_level(lv);
         st->last_reload_error[0] = '\0';
-        daemon_reload(dm, r->p);
+        daemon_reload(dm, r->chain, &r->set);
         log_notice("reloaded %s: %zu pipeline steps",
-                   r->file ? r->file : "the built-in defaults", dm->p->n);
+                   r->file ? r->file : "the built-in defaults",
+                   chain_length(dm->chain));
     }
     errs_free(&r->errs);
     errs_free(&r->warns);
@@ -325,8 +345,8 @@ static void start_reload(struct service *sv)
     }
     r->sv = sv;
     r->file = sv->config_file;
-    r->running_default_chain = sv->dm->p->cfg.default_chain;
-    r->running_steps = sv->dm->p->n;
+    r->running_default_chain = chain_config(sv->dm->chain)->default_chain;
+    r->running_steps = chain_length(sv->dm->chain);
     r->work.data = r;
     sv->reloading = 1;
     notify_reloading(&sv->notify);
@@ -405,4 +425,9 @@ void service_close(struct service *sv)
     sv->config_file = NULL;
     free(sv->directory);
     sv->directory = NULL;
+    free(sv->steps);
+    sv->steps = NULL;
+    sv->steps_cap = 0;
+    sv->view.steps = NULL;
+    sv->view.nsteps = 0;
 }

@@ -25,6 +25,8 @@ struct service {
     int http_timer_open;
     struct service_stats stats;
     struct service_view view;
+    struct step_stats *steps; /* the view's copy of the chain's counters */
+    size_t steps_cap;
     uv_timer_t status_timer, watchdog_timer;
     uv_signal_t sighup, sigterm, sigint;
     int started;              /* the handles above are initialised */
@@ -33,11 +35,11 @@ struct service {
 };
 
 /* Before the daemon starts: open the notification socket and start
- * listening on service.http of p's configuration (answering 503 "starting"
+ * listening on service.http of the chain's configuration (answering 503 "starting"
  * until service_ready; an address in use is logged and tried again
  * later). Returns 0, or -1 with the reason in err (out of memory). */
 int service_init(struct service *sv, uv_loop_t *loop, const char *config_file,
-                 const struct pipeline *p, char *err, size_t errlen);
+                 const struct chain *chain, char *err, size_t errlen);
 
 /* The daemon has checked its folders and added its watch: send READY=1
  * and start the status and watchdog timers and the signal handlers. */

@@ -11,23 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "failure.h"
+
 struct store {
     char *state;       /* the state directory, as configured */
     int workfd, donefd, failedfd, attemptsfd, runningfd;
     int *slots;        /* running/slot-<n>, one per worker */
     unsigned nslots;
     int sync;          /* fsync error records and counters */
-};
-
-/* Why a document failed, for its error record. Strings are borrowed;
- * NULL ones are written as null. */
-struct failure {
-    const char *file;     /* the name it arrived under */
-    const char *id;       /* SHA-256 of its bytes, when they were read */
-    const char *stage;    /* the step (or "claim", "read", "crash") */
-    const char *plugin;
-    const char *message;
-    unsigned attempts;    /* runs so far, counting crashes */
 };
 
 /* Create state/{work,done,failed,attempts,running} as needed and open them. Refuses

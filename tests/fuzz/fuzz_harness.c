@@ -11,15 +11,16 @@
 
 #include "build_config.h"
 #include "log.h"
-#include "pipeline.h"
+#include "chain.h"
 
-static struct pipeline *chain;
+static struct chain *chain;
 
-/* Each child is serialised as it finishes, before the pipeline lets go of
+/* Each child is serialised as it finishes, before the chain lets go of
  * it. */
-static void serialise_child(void *ctx, nd_doc_t *parent, size_t i)
+static void serialise_child(void *ctx, nd_doc_t *parent,
+                            const struct chain_run *run, size_t i)
 {
-    (void)ctx;
+    (void)ctx, (void)run;
     doc_to_json(parent->children[i], NULL);
 }
 
@@ -39,10 +40,10 @@ static void setup(void)
         fprintf(f, "  - plugin: %s\n", readers[i]);
     fclose(f);
     struct errlist errs = {0}, warns = {0};
-    int rc = pipeline_load(&chain, path, &errs, &warns);
+    int rc = chain_load(&chain, path, &errs, &warns);
     unlink(path);
     if (rc == 0)
-        rc = pipeline_start(chain, &errs);
+        rc = chain_start(chain, &errs);
     if (rc < 0) {
         for (size_t i = 0; i < errs.n; i++)
             fprintf(stderr, "fuzz: %s\n", errs.msgs[i]);
@@ -50,7 +51,7 @@ static void setup(void)
     }
     errs_free(&errs);
     errs_free(&warns);
-    chain->child_done = serialise_child;
+    chain_on_child_done(chain, serialise_child, NULL);
     log_set_level(ND_LOG_ERROR);
 }
 
@@ -66,7 +67,9 @@ void fuzz_read(const uint8_t *data, size_t size, const char *media_type,
     nd_doc_t *d = doc_new(copy, size, name, NULL, media_type);
     if (!d)
         return;
-    pipeline_run(chain, d);
+    struct chain_run run = {0};
+    chain_run(chain, d, &run);
     doc_to_json(d, NULL);
+    run_free(&run);
     doc_free(d);
 }

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "chain.h"
 #include "config.h"
 #include "options.h"
 
@@ -47,7 +48,7 @@ static int load(const char *yaml, struct config *c, struct registry *reg,
         }
     }
     fclose(f);
-    registry_init(reg);
+    registry_init(reg, chain_host());
     memset(errs, 0, sizeof *errs);
     memset(warns, 0, sizeof *warns);
     return config_load(c, path, reg, errs, warns);

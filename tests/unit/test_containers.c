@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "pipeline.h"
+#include "chain.h"
 
 static char dir[64], cfgpath[128], marker[128];
 
@@ -71,16 +71,17 @@ struct seen {
     size_t n;
 };
 
-static void record(void *ctx, nd_doc_t *parent, size_t i)
+static void record(void *ctx, nd_doc_t *parent, const struct chain_run *run,
+                   size_t i)
 {
     struct seen *s = ctx;
     assert_true(s->n < 16);
     s->index[s->n] = i;
     s->spawned[s->n] = parent->nchildren;
-    s->state[s->n++] = parent->children[i]->state;
+    s->state[s->n++] = (int)run->children[i]->state;
 }
 
-static struct pipeline *start(int hand_over, const char *delay, struct seen *seen)
+static struct chain *start(int hand_over, const char *delay, struct seen *seen)
 {
     const char *build = getenv("NEWSDESK_BUILD");
     assert_non_null(build);
@@ -99,18 +100,17 @@ static struct pipeline *start(int hand_over, const char *delay, struct seen *see
             "    delay: %s\n",
             dir, build, hand_over ? "true" : "false", marker, delay);
     fclose(f);
-    struct pipeline *p;
+    struct chain *p;
     struct errlist errs = {0}, warns = {0};
-    int rc = pipeline_load(&p, cfgpath, &errs, &warns);
+    int rc = chain_load(&p, cfgpath, &errs, &warns);
     if (rc == 0)
-        rc = pipeline_start(p, &errs);
+        rc = chain_start(p, &errs);
     for (size_t i = 0; i < errs.n; i++)
         fprintf(stderr, "%s\n", errs.msgs[i]);
     assert_int_equal(rc, 0);
     errs_free(&errs);
     errs_free(&warns);
-    p->child_done = record;
-    p->child_done_ctx = seen;
+    chain_on_child_done(p, record, seen);
     return p;
 }
 
@@ -125,9 +125,10 @@ static nd_doc_t *batch(const char *lines)
 static void finished_children_are_let_go_of(int hand_over)
 {
     struct seen seen = {0};
-    struct pipeline *p = start(hand_over, "0ms", &seen);
+    struct chain *p = start(hand_over, "0ms", &seen);
     nd_doc_t *d = batch("One line\nTwo line\n \nFour line");
-    assert_int_equal(pipeline_run(p, d), ND_OK);
+    struct chain_run run = {0};
+    assert_int_equal(chain_run(p, d, &run), ND_OK);
     assert_int_equal(d->nchildren, 4);
     assert_int_equal(seen.n, 4);
     for (size_t i = 0; i < 4; i++) {
@@ -140,18 +141,20 @@ static void finished_children_are_let_go_of(int hand_over)
     assert_null(d->children[1]);
     assert_null(d->children[3]);
     const nd_doc_t *bad = d->children[2];
+    const struct chain_run *bad_run = run.children[2];
     assert_non_null(bad);
-    assert_int_equal(bad->state, DOC_FAILED);
+    assert_int_equal(bad_run->state, RUN_FAILED);
     assert_int_equal(bad->raw_len, 1);
     assert_memory_equal(bad->raw, " ", 1);
-    assert_non_null(bad->error);
-    assert_string_equal(bad->error_step, "text");
+    assert_non_null(bad_run->error.message);
+    assert_string_equal(bad_run->error.step, "text");
     assert_string_equal(bad->name, "four.batch#3");
     assert_null(bad->text);
     assert_null(bad->fields);
     assert_null(bad->json);
+    run_free(&run);
     doc_free(d);
-    pipeline_free(p);
+    chain_free(p);
 }
 
 static void children_run_after_the_reader(void **st)
@@ -169,36 +172,39 @@ static void children_handed_over_run_at_once(void **st)
 static void retrying_child_holds_the_rest(int hand_over)
 {
     struct seen seen = {0};
-    struct pipeline *p = start(hand_over, "0ms", &seen);
+    struct chain *p = start(hand_over, "0ms", &seen);
     FILE *m = fopen(marker, "w");
     assert_non_null(m);
     fclose(m);
     nd_doc_t *d = batch("One line\nTwo line\nThree line");
-    assert_int_equal(pipeline_run(p, d), ND_RETRY);
-    assert_int_equal(d->state, DOC_PENDING);
+    struct chain_run run = {0};
+    assert_int_equal(chain_run(p, d, &run), ND_RETRY);
+    assert_int_equal(run.state, RUN_PENDING);
     assert_null(d->children[0]);
     nd_doc_t *two = d->children[1];
-    assert_int_equal(two->state, DOC_PENDING);
+    const struct chain_run *two_run = run.children[1];
+    assert_int_equal(two_run->state, RUN_PENDING);
     assert_non_null(two->text); /* whole, to resume at its step */
-    assert_non_null(strstr(two->error, "sink is down"));
-    assert_int_equal(d->children[2]->state, DOC_PENDING);
-    assert_int_equal(d->children[2]->read, 0); /* not run at all */
+    assert_non_null(strstr(two_run->error.message, "sink is down"));
+    assert_true(run.nchildren < 3 || !run.children[2]); /* not run at all */
+    assert_int_equal(d->children[2]->read, 0);
     assert_int_equal(seen.n, 1);
     /* Still down: nothing more runs. */
-    assert_int_equal(pipeline_run(p, d), ND_RETRY);
+    assert_int_equal(chain_run(p, d, &run), ND_RETRY);
     assert_int_equal(d->children[2]->read, 0);
-    assert_int_equal(two->attempts, 2);
+    assert_int_equal(two_run->attempts, 2);
     unlink(marker);
-    assert_int_equal(pipeline_run(p, d), ND_OK);
-    assert_int_equal(d->state, DOC_DONE);
+    assert_int_equal(chain_run(p, d, &run), ND_OK);
+    assert_int_equal(run.state, RUN_DONE);
     assert_int_equal(seen.n, 3);
     for (size_t i = 0; i < 3; i++) {
         assert_int_equal(seen.index[i], i);
-        assert_int_equal(seen.state[i], DOC_DONE);
+        assert_int_equal(seen.state[i], RUN_DONE);
         assert_null(d->children[i]);
     }
+    run_free(&run);
     doc_free(d);
-    pipeline_free(p);
+    chain_free(p);
 }
 
 static void retry_after_the_reader(void **st)
@@ -219,15 +225,17 @@ static void reader_time_leaves_out_its_children(void **st)
 {
     (void)st;
     struct seen seen = {0};
-    struct pipeline *p = start(1, "40ms", &seen);
+    struct chain *p = start(1, "40ms", &seen);
     nd_doc_t *d = batch("One line\nThree line\nFive line");
-    assert_int_equal(pipeline_run(p, d), ND_OK);
+    struct chain_run run = {0};
+    assert_int_equal(chain_run(p, d, &run), ND_OK);
     assert_int_equal(seen.n, 3);
     json_t *t = json_array_get(d->timings, 0);
     assert_string_equal(json_string_value(json_object_get(t, "step")), "splitter");
     assert_true(json_integer_value(json_object_get(t, "us")) < 40000);
+    run_free(&run);
     doc_free(d);
-    pipeline_free(p);
+    chain_free(p);
 }
 
 int main(void)

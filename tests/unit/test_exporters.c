@@ -1,5 +1,5 @@
-/* The exporter contract, driven through the pipeline as the daemon drives
- * it (pipeline_run, then pipeline_flush): the sqlite exporter makes a
+/* The exporter contract, driven through the chain as the daemon drives
+ * it (chain_run, then chain_flush): the sqlite exporter makes a
  * batch durable at the flush, holds no lock between documents, commits
  * each document in `always` mode, turns a database locked by someone else
  * into a RETRY that resumes at its own step and writes the document once,
@@ -18,7 +18,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "pipeline.h"
+#include "chain.h"
 
 static char dir[64], cfgpath[128], dbpath[128];
 
@@ -41,7 +41,7 @@ static int teardown(void **st)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static struct pipeline *start(const char *durable)
+static struct chain *start(const char *durable)
 {
     const char *build = getenv("NEWSDESK_BUILD");
     assert_non_null(build);
@@ -59,19 +59,47 @@ static struct pipeline *start(const char *durable)
             "    busy_timeout: 20ms\n",
             durable, build, build, dbpath);
     fclose(f);
-    struct pipeline *p;
+    struct chain *p;
     struct errlist errs = {0}, warns = {0};
-    int rc = pipeline_load(&p, cfgpath, &errs, &warns);
-    if (rc == 0) {
-        p->run_exporters = 1;
-        rc = pipeline_start(p, &errs);
-    }
+    int rc = chain_load(&p, cfgpath, &errs, &warns);
+    if (rc == 0)
+        rc = chain_start(p, &errs);
     for (size_t i = 0; i < errs.n; i++)
         fprintf(stderr, "%s\n", errs.msgs[i]);
     assert_int_equal(rc, 0);
     errs_free(&errs);
     errs_free(&warns);
     return p;
+}
+
+/* Each document's run, kept beside it as a daemon's job keeps it. */
+static struct held {
+    nd_doc_t *d;
+    struct chain_run run;
+} held[16];
+
+static struct chain_run *run_of(nd_doc_t *d)
+{
+    size_t i = 0;
+    while (i < 16 && held[i].d && held[i].d != d)
+        i++;
+    assert_true(i < 16);
+    held[i].d = d;
+    return &held[i].run;
+}
+
+static nd_status_t run(struct chain *p, nd_doc_t *d)
+{
+    return chain_run(p, d, run_of(d));
+}
+
+static void drop(nd_doc_t *d)
+{
+    struct chain_run *r = run_of(d);
+    run_free(r);
+    struct held *h = (struct held *)((char *)r - offsetof(struct held, run));
+    h->d = NULL;
+    doc_free(d);
 }
 
 static nd_doc_t *story(int i)
@@ -115,40 +143,40 @@ static void last_flush(char *out, size_t len)
 static void batch_is_made_durable_at_the_flush(void **st)
 {
     (void)st;
-    struct pipeline *p = start("batch");
+    struct chain *p = start("batch");
     nd_doc_t *d[3];
     for (int i = 0; i < 3; i++) {
         d[i] = story(i);
-        assert_int_equal(pipeline_run(p, d[i]), ND_OK);
+        assert_int_equal(run(p, d[i]), ND_OK);
     }
     char when[64];
     last_flush(when, sizeof when);
     assert_string_equal(when, "");
     char err[256];
-    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+    assert_int_equal(chain_flush(p, 1, err, sizeof err), ND_OK);
     assert_int_equal(rows(), 3);
     last_flush(when, sizeof when);
     assert_true(strlen(when) > 10);
     /* The same documents again (a retry, a re-run after a crash):
      * replaced, not added. */
     for (int i = 0; i < 3; i++) {
-        d[i]->next_step = 0;
+        run_free(run_of(d[i]));
         d[i]->read = 0;
-        assert_int_equal(pipeline_run(p, d[i]), ND_OK);
+        assert_int_equal(run(p, d[i]), ND_OK);
     }
-    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+    assert_int_equal(chain_flush(p, 1, err, sizeof err), ND_OK);
     assert_int_equal(rows(), 3);
     for (int i = 0; i < 3; i++)
-        doc_free(d[i]);
-    pipeline_free(p);
+        drop(d[i]);
+    chain_free(p);
 }
 
 static void no_lock_is_held_between_documents(void **st)
 {
     (void)st;
-    struct pipeline *p = start("batch");
+    struct chain *p = start("batch");
     nd_doc_t *d = story(5);
-    assert_int_equal(pipeline_run(p, d), ND_OK);
+    assert_int_equal(run(p, d), ND_OK);
     /* Before the flush, another writer gets the database at once. */
     sqlite3 *other;
     assert_int_equal(sqlite3_open(dbpath, &other), SQLITE_OK);
@@ -156,57 +184,57 @@ static void no_lock_is_held_between_documents(void **st)
                      SQLITE_OK);
     sqlite3_close(other);
     char err[256];
-    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
-    doc_free(d);
-    pipeline_free(p);
+    assert_int_equal(chain_flush(p, 1, err, sizeof err), ND_OK);
+    drop(d);
+    chain_free(p);
 }
 
 static void always_commits_each_document(void **st)
 {
     (void)st;
-    struct pipeline *p = start("always");
+    struct chain *p = start("always");
     nd_doc_t *d = story(7);
-    assert_int_equal(pipeline_run(p, d), ND_OK);
+    assert_int_equal(run(p, d), ND_OK);
     assert_int_equal(rows(), 1);
-    doc_free(d);
-    pipeline_free(p);
+    drop(d);
+    chain_free(p);
 }
 
 static void locked_database_is_a_retry_at_that_step(void **st)
 {
     (void)st;
-    struct pipeline *p = start("batch");
+    struct chain *p = start("batch");
     sqlite3 *other;
     assert_int_equal(sqlite3_open(dbpath, &other), SQLITE_OK);
     assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
     nd_doc_t *d = story(9);
-    assert_int_equal(pipeline_run(p, d), ND_RETRY);
-    assert_non_null(d->error);
-    assert_non_null(strstr(d->error, "locked"));
-    assert_int_equal(d->next_step, 1); /* resumes at sqlite, not at text */
+    assert_int_equal(run(p, d), ND_RETRY);
+    assert_non_null(run_of(d)->error.message);
+    assert_non_null(strstr(run_of(d)->error.message, "locked"));
+    assert_int_equal(run_of(d)->next_step, 1); /* resumes at sqlite, not at text */
     assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(other);
-    assert_int_equal(pipeline_run(p, d), ND_OK);
+    assert_int_equal(run(p, d), ND_OK);
     char err[256];
-    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+    assert_int_equal(chain_flush(p, 1, err, sizeof err), ND_OK);
     assert_int_equal(rows(), 1);
-    doc_free(d);
-    pipeline_free(p);
+    drop(d);
+    chain_free(p);
 }
 
 static void failed_flush_writes_the_batch_again(void **st)
 {
     (void)st;
-    struct pipeline *p = start("batch");
+    struct chain *p = start("batch");
     char err[256];
     nd_doc_t *first = story(20);
-    assert_int_equal(pipeline_run(p, first), ND_OK);
-    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+    assert_int_equal(run(p, first), ND_OK);
+    assert_int_equal(chain_flush(p, 1, err, sizeof err), ND_OK);
 
     nd_doc_t *d[3];
     for (int i = 0; i < 3; i++) {
         d[i] = story(21 + i);
-        assert_int_equal(pipeline_run(p, d[i]), ND_OK);
+        assert_int_equal(run(p, d[i]), ND_OK);
     }
     /* A full disk: move the WAL into the database and truncate it, then
      * let no file grow. The flush's commit cannot go in. (Limiting files to
@@ -228,26 +256,26 @@ static void failed_flush_writes_the_batch_again(void **st)
     lim = old;
     lim.rlim_cur = 0;
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-    nd_status_t fs = pipeline_flush(p, 1, err, sizeof err);
+    nd_status_t fs = chain_flush(p, 1, err, sizeof err);
     /* A document that arrives meanwhile cannot be written either. */
     nd_doc_t *late = story(30);
-    nd_status_t ls = pipeline_run(p, late);
+    nd_status_t ls = run(p, late);
     setrlimit(RLIMIT_FSIZE, &old);
     assert_int_equal(fs, ND_RETRY);
     assert_non_null(strstr(err, "cannot make 3 documents durable"));
     assert_int_equal(ls, ND_RETRY);
     /* The host tries the flush again: the three are written again and
      * synced; the late one goes in on its retry. */
-    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+    assert_int_equal(chain_flush(p, 1, err, sizeof err), ND_OK);
     assert_int_equal(rows(), 4);
-    assert_int_equal(pipeline_run(p, late), ND_OK);
-    assert_int_equal(pipeline_flush(p, 1, err, sizeof err), ND_OK);
+    assert_int_equal(run(p, late), ND_OK);
+    assert_int_equal(chain_flush(p, 1, err, sizeof err), ND_OK);
     assert_int_equal(rows(), 5);
-    doc_free(late);
+    drop(late);
     for (int i = 0; i < 3; i++)
-        doc_free(d[i]);
-    doc_free(first);
-    pipeline_free(p);
+        drop(d[i]);
+    drop(first);
+    chain_free(p);
 }
 
 int main(void)

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "chain.h"
 #include "loader.h"
 
 static const char *dir(void)
@@ -39,7 +40,7 @@ static void loads_the_good_and_names_the_bad(void **st)
 {
     (void)st;
     struct registry r;
-    registry_init(&r);
+    registry_init(&r, chain_host());
     size_t n = registry_load_dir(&r, dir());
     /* good, upper, the first twin, and the valid plugins other tests use */
     assert_int_equal(n, r.n);
@@ -109,7 +110,7 @@ static void refuses_what_others_can_write(void **st)
 
     struct registry r;
     chmod(dst, 0666);
-    registry_init(&r);
+    registry_init(&r, chain_host());
     assert_int_equal(registry_load_file(&r, dst), -1);
     assert_int_equal(r.nerrors, 1);
     assert_non_null(strstr(r.errors[0].reason, "writable by others"));
@@ -118,7 +119,7 @@ static void refuses_what_others_can_write(void **st)
 
     chmod(dst, 0644);
     chmod(tmp, 0777);
-    registry_init(&r);
+    registry_init(&r, chain_host());
     assert_int_equal(registry_load_dir(&r, tmp), 0);
     assert_int_equal(r.nerrors, 1);
     assert_non_null(strstr(r.errors[0].reason, "the plugin directory"));
@@ -127,7 +128,7 @@ static void refuses_what_others_can_write(void **st)
     registry_free(&r);
 
     chmod(tmp, 0755);
-    registry_init(&r);
+    registry_init(&r, chain_host());
     assert_int_equal(registry_load_dir(&r, tmp), 1);
     assert_non_null(registry_find(&r, "good"));
     registry_free(&r);
@@ -171,7 +172,7 @@ static void remove_tree(struct tree *t)
 static size_t load_tree(const struct tree *t, char *why, size_t len)
 {
     struct registry r;
-    registry_init(&r);
+    registry_init(&r, chain_host());
     size_t n = registry_load_dir(&r, t->plugins);
     assert_int_equal(n + r.nerrors, 1);
     snprintf(why, len, "%s", r.nerrors ? r.errors[0].reason : "");
@@ -196,7 +197,7 @@ static void refuses_folders_above_that_others_can_write(void **st)
     assert_non_null(strstr(why, "could replace"));
     assert_non_null(strstr(why, "chmod o-w"));
     struct registry r;
-    registry_init(&r);
+    registry_init(&r, chain_host());
     assert_int_equal(registry_load_file(&r, t.so), -1);
     assert_non_null(strstr(r.errors[0].reason, "not sticky"));
     registry_free(&r);
@@ -218,7 +219,7 @@ static void refuses_folders_above_that_others_can_write(void **st)
     snprintf(link, sizeof link, "%s/link", t.tmp);
     assert_int_equal(symlink(t.plugins, link), 0);
     chmod(t.sub, 0777);
-    registry_init(&r);
+    registry_init(&r, chain_host());
     assert_int_equal(registry_load_dir(&r, link), 0);
     assert_int_equal(r.nerrors, 1);
     assert_non_null(strstr(r.errors[0].reason, "not sticky"));
@@ -303,7 +304,7 @@ static void missing_folder_is_no_error(void **st)
 {
     (void)st;
     struct registry r;
-    registry_init(&r);
+    registry_init(&r, chain_host());
     assert_int_equal(registry_load_dir(&r, "/nonexistent/newsdesk/plugins"), 0);
     assert_int_equal(r.nerrors, 0);
     assert_int_equal(registry_load_file(&r, "/nonexistent/x.so"), -1);

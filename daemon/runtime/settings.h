@@ -1,0 +1,38 @@
+/* The daemon's settings as plain values: taken from a configuration at
+ * start and at each reload, with every string copied, so that nothing of
+ * the running daemon borrows from a configuration a reload frees. */
+#ifndef ND_SETTINGS_H
+#define ND_SETTINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "inbox.h"
+
+struct daemon_settings {
+    /* the inbox and its folders (fixed at start) */
+    char *inbox_path;          /* owned */
+    char *state;               /* owned */
+    struct inbox_settings inbox; /* its path and ignore globs point into
+                                    inbox_path and ignore */
+    char **ignore;             /* owned copies of inbox.ignore */
+    size_t max_bytes;
+    unsigned max_attempts;
+    int delete_done;           /* on_success: delete */
+    /* the worker pool and durability (fixed at start) */
+    unsigned workers;          /* 0 in the configuration: the CPUs */
+    int sync;                  /* durable is batch or always */
+    const char *durable;       /* "batch", "always" or "none" (static) */
+    /* what a reload changes */
+    size_t max_inflight;
+    int64_t retry_min, retry_max;
+    int64_t stop_timeout_ms;   /* 0: wait for every step */
+};
+
+/* Take the settings out of `c`. Returns 0, or -1 when out of memory
+ * (nothing to free then). */
+int settings_from_config(struct daemon_settings *s, const struct config *c);
+void settings_free(struct daemon_settings *s);
+
+#endif
