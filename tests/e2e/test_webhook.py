@@ -2,11 +2,31 @@
 secrets, retries on 5xx and timeouts, no retry on 4xx, a sink that is down
 and comes back (every document arrives exactly once, by id)."""
 import json
-import threading
-import time
+import os
+import subprocess
 
 import ndtest
 from httpsink import HTTPSink, free_port
+
+
+def process_with_late_sink(test, cfg, files, port):
+    """`newsdesk process --export` whose webhook sink comes up once the
+    first document has been refused (a fixed delay would race a slow
+    start-up). Returns (exit status, stdout, stderr, the sink)."""
+    env = dict(os.environ)
+    env.pop("NEWSDESK_CONFIG", None)
+    p = subprocess.Popen([ndtest.BIN, "process", "-c", cfg, "--export", *files],
+                         cwd=test.dir, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    err = b""
+    while b"retrying" not in err:
+        line = p.stderr.readline()
+        if not line:
+            break
+        err += line
+    sink = HTTPSink(port)
+    out, rest = p.communicate(timeout=120)
+    return p.returncode, out, err + rest, sink
 
 
 class Webhook(ndtest.TempDirTest):
@@ -97,18 +117,11 @@ class Webhook(ndtest.TempDirTest):
         url = f"http://127.0.0.1:{port}/hook"
         cfg = self.config(url, "    retries: 0\n", service="  retry_min: 300ms\n")
         files = self.articles(4)
-
-        def start_later():
-            time.sleep(0.5)
-            self.sink = HTTPSink(port)
-        t = threading.Thread(target=start_later)
-        t.start()
-        r = self.nd("process", "-c", cfg, "--export", *files)
-        t.join()
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("retrying", r.stderr.decode())
+        rc, out, err, self.sink = process_with_late_sink(self, cfg, files, port)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("retrying", err.decode())
         ids = [json.loads(b)["id"] for b in self.sink.bodies()]
-        self.assertEqual(sorted(ids), sorted(d["id"] for d in ndtest.lines_json(r.stdout)))
+        self.assertEqual(sorted(ids), sorted(d["id"] for d in ndtest.lines_json(out)))
         self.assertEqual(len(ids), len(set(ids)), "no document sent twice")
 
     def test_down_for_good_fails_after_the_retries(self):
@@ -159,19 +172,12 @@ class SeveralExporters(ndtest.TempDirTest):
             f"  - plugin: webhook\n    url: http://127.0.0.1:{port}/hook\n"
             "    retries: 0\n"))
         files = [self.write(f"c{i}.txt", f"Chained story {i}\n\nBody {i}.\n") for i in range(4)]
-        sink = []
-
-        def start_later():
-            time.sleep(0.5)
-            sink.append(HTTPSink(port))
-        t = threading.Thread(target=start_later)
-        t.start()
-        r = self.nd("process", "-c", cfg, "--export", *files)
-        t.join()
+        rc, out, err, late = process_with_late_sink(self, cfg, files, port)
+        sink = [late]
         try:
-            self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertIn("retrying", r.stderr.decode())
-            ids = sorted(d["id"] for d in ndtest.lines_json(r.stdout))
+            self.assertEqual(rc, 0, err)
+            self.assertIn("retrying", err.decode())
+            ids = sorted(d["id"] for d in ndtest.lines_json(out))
             self.assertEqual(len(ids), 4)
             posted = [json.loads(b)["id"] for b in sink[0].bodies()]
             self.assertEqual(sorted(posted), ids)
