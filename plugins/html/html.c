@@ -21,11 +21,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "reader.h"
+#include "html_int.h"
 
-/* Deeper nesting than this is flattened: real pages stay far below it
- * (browsers themselves stop laying out past a few hundred levels). */
-#define MAX_DEPTH 512
 #define TITLE_MAX 300
 /* Paragraphs shorter than this do not vote for their parents. */
 #define MIN_PARAGRAPH 25
@@ -172,129 +169,6 @@ static void declared_charset(const uint8_t *p, size_t n, char out[48])
             }
         }
     }
-}
-
-/* ---- flattening very deep nesting ---------------------------------------------- */
-
-static int is_void_tag(const char *name, size_t n)
-{
-    static const char *const voids[] = {
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link",
-        "meta", "source", "track", "wbr", "param", "keygen", "basefont",
-        "frame", "!doctype", NULL,
-    };
-    for (size_t i = 0; voids[i]; i++)
-        if (strlen(voids[i]) == n && !strncasecmp(name, voids[i], n))
-            return 1;
-    return 0;
-}
-
-/* Elements whose end tag is optional (a new one closes the last): they
- * do not deepen the tree when left open. */
-static int is_self_closing_kind(const char *name, size_t n)
-{
-    static const char *const kinds[] = {
-        "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th",
-        "tbody", "thead", "tfoot", "rb", "rt", "rp", "colgroup", "a", NULL,
-    };
-    for (size_t i = 0; kinds[i]; i++)
-        if (strlen(kinds[i]) == n && !strncasecmp(name, kinds[i], n))
-            return 1;
-    return 0;
-}
-
-/* Estimate the nesting depth of html[0..n) from its tags; when it passes
- * MAX_DEPTH, return a copy without the start tags (and as many end tags)
- * beyond it, so the text stays and the tree stays shallow. Returns NULL
- * with *flattened = 0 when nothing needed to change. */
-static char *flatten_deep(const char *s, size_t n, int *flattened, int *oom)
-{
-    *flattened = 0;
-    *oom = 0;
-    /* Fewer tags than MAX_DEPTH cannot nest deeper: most pages stop here. */
-    size_t tags = 0;
-    for (const char *p = s; tags <= MAX_DEPTH && (p = memchr(p, '<', n - (size_t)(p - s)));
-         p++)
-        tags++;
-    if (tags <= MAX_DEPTH)
-        return NULL;
-    size_t depth = 0, max = 0;
-    struct rbuf out = {0};
-    size_t copied = 0, excess = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        depth = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (s[i] != '<')
-                continue;
-            if (i + 4 <= n && !strncmp(s + i, "<!--", 4)) {
-                const char *end = memmem(s + i + 4, n - i - 4, "-->", 3);
-                i = end ? (size_t)(end - s) + 2 : n;
-                continue;
-            }
-            int closing = i + 1 < n && s[i + 1] == '/';
-            size_t a = i + 1 + (size_t)closing, b = a;
-            while (b < n && ((s[b] >= 'a' && s[b] <= 'z') || (s[b] >= 'A' && s[b] <= 'Z') ||
-                             (s[b] >= '0' && s[b] <= '9') || s[b] == '!'))
-                b++;
-            if (b == a)
-                continue;
-            const char *gt = memchr(s + b, '>', n - b);
-            size_t end = gt ? (size_t)(gt - s) + 1 : n;
-            int selfclose = gt && gt > s + b && gt[-1] == '/';
-            if (is_void_tag(s + a, b - a) || is_self_closing_kind(s + a, b - a) || selfclose) {
-                i = end - 1;
-                continue;
-            }
-            /* Raw text elements: their content is not markup. */
-            static const char *const raw[] = {"script", "style", "textarea",
-                                              "title", "xmp", NULL};
-            int is_raw = 0;
-            for (size_t k = 0; raw[k] && !closing; k++)
-                if (strlen(raw[k]) == b - a && !strncasecmp(s + a, raw[k], b - a))
-                    is_raw = 1;
-            if (closing) {
-                if (pass == 1 && excess) {
-                    excess--;
-                    if (rbuf_put(&out, s + copied, i - copied) < 0)
-                        goto oom;
-                    copied = end;
-                }
-                if (depth)
-                    depth--;
-            } else if (++depth > MAX_DEPTH && pass == 1) {
-                depth--;
-                excess++;
-                if (rbuf_put(&out, s + copied, i - copied) < 0)
-                    goto oom;
-                copied = end;
-            }
-            if (depth > max)
-                max = depth;
-            i = end - 1;
-            if (is_raw) {
-                char close[16] = "</";
-                memcpy(close + 2, s + a, b - a);
-                close[2 + b - a] = '\0';
-                size_t cl = strlen(close);
-                size_t k = end;
-                while (k + cl <= n && strncasecmp(s + k, close, cl))
-                    k++;
-                if (depth)
-                    depth--;
-                i = k + cl <= n ? k + cl - 1 : n;
-            }
-        }
-        if (max <= MAX_DEPTH)
-            return NULL;
-    }
-    if (rbuf_put(&out, s + copied, n - copied) < 0)
-        goto oom;
-    *flattened = 1;
-    return out.p;
-oom:
-    rbuf_free(&out);
-    *oom = 1;
-    return NULL;
 }
 
 /* ---- metadata -------------------------------------------------------------- */
@@ -1062,14 +936,13 @@ static nd_status_t html_process(void *state, nd_doc_t *doc)
             return ND_FAIL;
         }
     }
-    int flattened, oom;
-    char *flat = flatten_deep(html, n, &flattened, &oom);
-    if (oom) {
+    char *flat;
+    if (flatten_deep(html, n, &flat) < 0) {
         free(html);
         nd_doc_error(doc, "out of memory");
         return ND_FAIL;
     }
-    if (flattened) {
+    if (flat) {
         nd_doc_log(doc, ND_LOG_NOTICE, "tags nested deeper than %d levels were "
                    "flattened", MAX_DEPTH);
         free(html);
