@@ -133,44 +133,6 @@ static int set_byline(nd_doc_t *doc, const char *s)
     return done;
 }
 
-/* ---- charset ------------------------------------------------------------------- */
-
-/* The charset a page declares in its first 1024 bytes (<meta charset>,
- * <meta http-equiv content="...; charset=...">, <?xml encoding>), as the
- * HTML standard's prescan does; written into out, or "" if none. */
-static void declared_charset(const uint8_t *p, size_t n, char out[48])
-{
-    out[0] = '\0';
-    if (n > 1024)
-        n = 1024;
-    static const char *const keys[] = {"charset=", "encoding=", NULL};
-    for (size_t i = 0; i + 8 < n; i++) {
-        if ((p[i] | 0x20) != 'c' && (p[i] | 0x20) != 'e')
-            continue;
-        for (size_t k = 0; keys[k]; k++) {
-            size_t kl = strlen(keys[k]);
-            if (i + kl >= n || strncasecmp((const char *)p + i, keys[k], kl))
-                continue;
-            size_t j = i + kl;
-            while (j < n && (p[j] == '"' || p[j] == '\'' || p[j] == ' '))
-                j++;
-            size_t o = 0;
-            while (j < n && o < 47 &&
-                   ((p[j] >= 'a' && p[j] <= 'z') || (p[j] >= 'A' && p[j] <= 'Z') ||
-                    (p[j] >= '0' && p[j] <= '9') || strchr("-_.:", p[j])))
-                out[o++] = (char)p[j++];
-            out[o] = '\0';
-            if (o) {
-                /* A page that says UTF-16 but got this far in ASCII is
-                 * not UTF-16 (the standard reads it as UTF-8). */
-                if (!strncasecmp(out, "utf-16", 6))
-                    strcpy(out, "utf-8");
-                return;
-            }
-        }
-    }
-}
-
 /* ---- metadata -------------------------------------------------------------- */
 
 struct meta {
@@ -918,24 +880,13 @@ static nd_status_t html_process(void *state, nd_doc_t *doc)
 {
     struct html_state *st = state;
     size_t rawlen;
-    const uint8_t *raw = nd_doc_raw(doc, &rawlen);
-    char declared[48];
-    declared_charset(raw, rawlen, declared);
-    const char *cs = st->charset && strcasecmp(st->charset, "auto") ? st->charset
-                     : *declared                                     ? declared
-                                                                     : NULL;
-    char *html;
-    size_t n;
-    const char *used;
-    char err[256];
-    if (cs_to_utf8(raw, rawlen, cs, NULL, &html, &n, &used, err, sizeof err) < 0) {
-        /* A page that declares a charset nobody knows: detect instead. */
-        nd_doc_log(doc, ND_LOG_INFO, "%s; detecting the charset instead", err);
-        if (cs_to_utf8(raw, rawlen, NULL, NULL, &html, &n, &used, err, sizeof err) < 0) {
-            nd_doc_error(doc, "cannot convert the page to UTF-8: %s", err);
-            return ND_FAIL;
-        }
-    }
+    nd_doc_raw(doc, &rawlen);
+    struct utf8_page pg;
+    if (charset_decode(&pg, doc, st->charset) < 0)
+        return ND_FAIL;
+    char *html = pg.html;
+    size_t n = pg.n;
+    const char *used = pg.charset;
     char *flat;
     if (flatten_deep(html, n, &flat) < 0) {
         free(html);
