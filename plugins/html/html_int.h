@@ -1,7 +1,10 @@
 /* What the parts of the html reader share; private to plugins/html.
  *
- * html.c runs the parts in order: charset.c converts the bytes to UTF-8,
- * flatten.c flattens very deep nesting, and gumbo parses the page. */
+ * html.c runs the parts in order: charset.c (bytes to UTF-8), flatten.c
+ * (very deep nesting), gumbo, the metadata (html.c itself), content.c
+ * (the main content block) and text.c (its text). Nodes and
+ * strings from the gumbo tree are borrowed and valid until html.c
+ * destroys the tree, after the text is built. */
 #ifndef ND_HTML_INT_H
 #define ND_HTML_INT_H
 
@@ -15,6 +18,16 @@
  * (browsers themselves stop laying out past a few hundred levels). Walks
  * of the tree stop at twice this depth. */
 #define MAX_DEPTH 512
+
+/* The value of attribute `name` of element n (borrowed from the tree), or
+ * NULL when n is not an element or has no such attribute. */
+static inline const char *html_attr(const GumboNode *n, const char *name)
+{
+    if (n->type != GUMBO_NODE_ELEMENT)
+        return NULL;
+    const GumboAttribute *a = gumbo_get_attribute(&n->v.element.attributes, name);
+    return a ? a->value : NULL;
+}
 
 /* ---- charset.c ------------------------------------------------------------- */
 
@@ -42,5 +55,83 @@ int charset_decode(struct utf8_page *pg, nd_doc_t *doc, const char *configured);
  * (and as many end tags), so the text stays and the tree stays shallow;
  * else set *out to NULL. Returns 0, or -1 when out of memory. */
 int flatten_deep(const char *s, size_t n, char **out);
+
+/* ---- content.c ------------------------------------------------------------- */
+
+struct node_info;
+
+/* The scores of a page's elements and the best block. Only content.c
+ * touches the fields; they are here so a caller can keep it on its stack. */
+struct content {
+    struct node_info *slots; /* by node address: open addressing */
+    size_t cap, used;
+    const GumboNode *best;
+    double best_score;
+    int oom;
+};
+
+/* Score the elements under body (a tree that must outlive c). Returns 0,
+ * or -1 when out of memory; content_free(c) in either case. */
+int content_score(struct content *c, const GumboNode *body);
+void content_free(struct content *c);
+
+/* The block that scored best, or NULL when no paragraph scored. */
+const GumboNode *content_best(const struct content *c);
+
+/* Call fn, in document order, with the nodes that make the article: the
+ * best block and those of its siblings that score nearly as well or are
+ * good paragraphs of their own. Only when content_best(c) is not NULL. */
+void content_each_chosen(const struct content *c,
+                         void (*fn)(const GumboNode *n, void *ctx), void *ctx);
+
+/* Bytes of text (white space aside) under element n, 0 if not scored. */
+size_t content_text_len(const struct content *c, const GumboNode *n);
+
+/* Is element n navigation, hidden, or (by c's lengths) mostly links, and
+ * so never text? */
+int content_is_chrome(const struct content *c, const GumboNode *n);
+
+/* Does a t element make a block of its own (a paragraph break)? */
+int content_is_block(GumboTag t);
+
+/* ---- text.c ---------------------------------------------------------------- */
+
+/* Text being built from nodes. Only text.c touches the fields. */
+struct text_out {
+    struct rbuf out;
+    const struct content *c; /* borrowed: which elements are chrome */
+    const char *title;       /* borrowed: a headline equal to it is skipped */
+    int pre, failed, heading_checked;
+    size_t par_start; /* where the current paragraph began in out */
+};
+
+/* Start empty text. c and title must stay valid while nodes are added. */
+void text_start(struct text_out *t, const struct content *c, const char *title);
+
+/* Add the text of n and what is under it, chrome left out. */
+void text_node(struct text_out *t, const GumboNode *n);
+
+/* End the paragraph being written, if it has any text. */
+void text_end_paragraph(struct text_out *t);
+
+/* Bytes written so far. */
+size_t text_len(const struct text_out *t);
+
+/* Has adding text run out of memory? (Then text_take fails.) */
+int text_failed(const struct text_out *t);
+
+/* Drop what was written and start again, keeping the buffer. */
+void text_restart(struct text_out *t);
+
+/* Hand the text over without trailing white space: *n bytes at *s, which
+ * is malloc'd (free it; NULL when nothing was written) and holds no NUL at
+ * s[*n]. Returns 0, or -1 when out of memory at some point (then there is
+ * nothing to free). */
+int text_take(struct text_out *t, char **s, size_t *n);
+
+/* The text under n, white space collapsed, as a malloc'd string (free it),
+ * its length in *len when len is not NULL; NULL when there is none or out
+ * of memory. */
+char *text_plain(const GumboNode *n, size_t *len);
 
 #endif
