@@ -1,8 +1,8 @@
 /* What the parts of the html reader share; private to plugins/html.
  *
  * html.c runs the parts in order: charset.c (bytes to UTF-8), flatten.c
- * (very deep nesting), gumbo, the metadata (html.c itself), content.c
- * (the main content block) and text.c (its text). Nodes and
+ * (very deep nesting), gumbo, meta.c with jsonld.c (metadata fields),
+ * content.c (the main content block) and text.c (its text). Nodes and
  * strings from the gumbo tree are borrowed and valid until html.c
  * destroys the tree, after the text is built. */
 #ifndef ND_HTML_INT_H
@@ -55,6 +55,41 @@ int charset_decode(struct utf8_page *pg, nd_doc_t *doc, const char *configured);
  * (and as many end tags), so the text stays and the tree stays shallow;
  * else set *out to NULL. Returns 0, or -1 when out of memory. */
 int flatten_deep(const char *s, size_t n, char **out);
+
+/* ---- meta.c ---------------------------------------------------------------- */
+
+/* Set the metadata fields of doc (title, byline, published, url,
+ * description) from the page's tree, keeping fields already set. */
+void meta_read(nd_doc_t *doc, const GumboNode *root);
+
+/* Set doc's title to s[0..n), cut at a word near 300 bytes, unless a title
+ * is set already. */
+void meta_set_title(nd_doc_t *doc, const char *s, size_t n);
+
+/* ---- jsonld.c -------------------------------------------------------------- */
+
+#define JSONLD_MAX 8 /* scripts parsed at most */
+
+/* The parsed JSON-LD scripts of a page; only jsonld.c touches the fields. */
+struct jsonld {
+    nd_val_t *parsed[JSONLD_MAX];
+    size_t n;
+};
+
+/* Parse the scripts in scripts[0..len) (each ending in '\0') until one
+ * holds an article object, and return that object, or NULL. The object
+ * belongs to j: valid until jsonld_free(j), which must be called in
+ * either case. */
+const nd_val_t *jsonld_article(struct jsonld *j, const char *scripts, size_t len);
+void jsonld_free(struct jsonld *j);
+
+/* A schema.org value as a name: a string, or an object's name or @id.
+ * Borrowed from v; NULL when it is neither. */
+const char *jsonld_name(const nd_val_t *v);
+
+/* The authors as one string, "A, B" from a list (the first 20): malloc'd
+ * (free it), or NULL when there is no name. */
+char *jsonld_authors(const nd_val_t *author);
 
 /* ---- content.c ------------------------------------------------------------- */
 
