@@ -1,0 +1,395 @@
+/* Finding the main content, the way readability-style extractors do:
+ * paragraphs score their parent and grandparent by length and commas,
+ * class and id names push blocks up ("article", "content") or down
+ * ("comment", "share", "related"), link density pulls them down, and the
+ * best block is chosen with the siblings that score nearly as well.
+ * Navigation, menus, forms, hidden elements and the like never count. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "html_int.h"
+
+/* Paragraphs shorter than this do not vote for their parents. */
+#define MIN_PARAGRAPH 25
+
+/* ---- scores and lengths by node address ---------------------------------- */
+
+struct node_info {
+    const GumboNode *node;
+    double score;       /* content score as a candidate */
+    size_t text, links; /* bytes of text, and of text inside links */
+};
+
+static size_t hash_ptr(const void *p)
+{
+    uintptr_t x = (uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x;
+}
+
+/* The slot of n, or the empty slot where it would go; NULL while the
+ * table is empty. */
+static struct node_info *table_slot(const struct content *c, const GumboNode *n)
+{
+    if (!c->cap)
+        return NULL;
+    size_t h = hash_ptr(n) & (c->cap - 1);
+    while (c->slots[h].node && c->slots[h].node != n)
+        h = (h + 1) & (c->cap - 1);
+    return &c->slots[h];
+}
+
+static const struct node_info *table_find(const struct content *c, const GumboNode *n)
+{
+    const struct node_info *s = table_slot(c, n);
+    return s && s->node ? s : NULL;
+}
+
+/* Double the table (or make it), keeping it at most half full. */
+static int table_grow(struct content *c)
+{
+    size_t cap = c->cap ? c->cap * 2 : 1024;
+    struct node_info *s = calloc(cap, sizeof *s);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < c->cap; i++) {
+        if (!c->slots[i].node)
+            continue;
+        size_t h = hash_ptr(c->slots[i].node) & (cap - 1);
+        while (s[h].node)
+            h = (h + 1) & (cap - 1);
+        s[h] = c->slots[i];
+    }
+    free(c->slots);
+    c->slots = s, c->cap = cap;
+    return 0;
+}
+
+/* The entry of n, made when missing; NULL when out of memory. */
+static struct node_info *table_add(struct content *c, const GumboNode *n)
+{
+    if ((c->used + 1) * 2 > c->cap && table_grow(c) < 0)
+        return NULL;
+    struct node_info *s = table_slot(c, n);
+    if (!s->node) {
+        s->node = n;
+        c->used++;
+    }
+    return s;
+}
+
+/* ---- what is never content, and what weighs -------------------------------- */
+
+static int matches_any(const char *s, const char *const *words)
+{
+    for (size_t i = 0; s && words[i]; i++)
+        if (strcasestr(s, words[i]))
+            return 1;
+    return 0;
+}
+
+static const char *const unlikely_words[] = {
+    "-ad-", "ad-slot", "ad-container", "advert", "agegate", "banner",
+    "breadcrumb", "combx", "comment", "community", "cookie", "disqus", "footer",
+    "gdpr", "header", "legends", "menu", "modal", "most-read", "mostread",
+    "newsletter", "nav", "outbrain", "pagination", "pager", "popup", "promo",
+    "recirc", "related", "remark", "replies", "rss", "share", "sharing",
+    "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "subscribe",
+    "supplemental", "taboola", "trending", "byline", "tags", "toolbar", NULL,
+};
+static const char *const maybe_words[] = {
+    "and", "article", "body", "column", "content", "main", "shadow", "story", NULL,
+};
+static const char *const positive_words[] = {
+    "article", "body", "content", "entry", "hentry", "h-entry", "main", "page",
+    "post", "text", "blog", "story", NULL,
+};
+static const char *const negative_words[] = {
+    "-ad-", "hidden", "banner", "combx", "comment", "com-", "contact", "foot",
+    "footnote", "gdpr", "masthead", "media", "meta", "outbrain", "promo",
+    "related", "scroll", "share", "shoutbox", "sidebar", "skyscraper", "sponsor",
+    "shopping", "tags", "tool", "widget", NULL,
+};
+
+/* Elements that are never article text, whatever they hold. */
+static int dropped_tag(GumboTag t)
+{
+    switch (t) {
+    case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_NOSCRIPT:
+    case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_NAV: case GUMBO_TAG_ASIDE:
+    case GUMBO_TAG_FOOTER: case GUMBO_TAG_FORM: case GUMBO_TAG_BUTTON:
+    case GUMBO_TAG_SELECT: case GUMBO_TAG_INPUT: case GUMBO_TAG_TEXTAREA:
+    case GUMBO_TAG_IFRAME: case GUMBO_TAG_SVG: case GUMBO_TAG_CANVAS:
+    case GUMBO_TAG_OBJECT: case GUMBO_TAG_EMBED: case GUMBO_TAG_MENU:
+    case GUMBO_TAG_HEAD: case GUMBO_TAG_FIGURE:
+    case GUMBO_TAG_MATH: case GUMBO_TAG_AUDIO: case GUMBO_TAG_VIDEO:
+    case GUMBO_TAG_MAP: case GUMBO_TAG_HEADER:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Hidden by an attribute, or a role that is not the article. */
+static int hidden_or_chrome_role(const GumboNode *n)
+{
+    if (html_attr(n, "hidden"))
+        return 1;
+    const char *aria = html_attr(n, "aria-hidden");
+    if (aria && !strcasecmp(aria, "true"))
+        return 1;
+    const char *style = html_attr(n, "style");
+    if (style && (strcasestr(style, "display:none") || strcasestr(style, "display: none") ||
+                  strcasestr(style, "visibility:hidden")))
+        return 1;
+    const char *role = html_attr(n, "role");
+    static const char *const roles[] = {"navigation", "complementary", "banner",
+                                        "contentinfo", "menu", "menubar", "dialog",
+                                        "alert", "search", NULL};
+    for (size_t i = 0; role && roles[i]; i++)
+        if (!strcasecmp(role, roles[i]))
+            return 1;
+    return 0;
+}
+
+/* Is this element navigation, chrome or hidden, and never content? */
+static int unlikely(const GumboNode *n)
+{
+    if (n->type != GUMBO_NODE_ELEMENT)
+        return 0;
+    GumboTag t = n->v.element.tag;
+    if (dropped_tag(t) || hidden_or_chrome_role(n))
+        return 1;
+    if (t == GUMBO_TAG_BODY || t == GUMBO_TAG_ARTICLE || t == GUMBO_TAG_MAIN ||
+        t == GUMBO_TAG_A)
+        return 0;
+    const char *cls = html_attr(n, "class"), *id = html_attr(n, "id");
+    const char *ip = html_attr(n, "itemprop");
+    if (ip && strcasestr(ip, "articleBody"))
+        return 0;
+    int bad = matches_any(cls, unlikely_words) || matches_any(id, unlikely_words);
+    int maybe = matches_any(cls, maybe_words) || matches_any(id, maybe_words);
+    return bad && !maybe;
+}
+
+static double class_weight(const GumboNode *n)
+{
+    double w = 0;
+    const char *names[2] = {html_attr(n, "class"), html_attr(n, "id")};
+    for (int i = 0; i < 2; i++) {
+        if (matches_any(names[i], negative_words))
+            w -= 25;
+        if (matches_any(names[i], positive_words))
+            w += 25;
+    }
+    const char *ip = html_attr(n, "itemprop");
+    if (ip && strcasestr(ip, "articleBody"))
+        w += 50;
+    return w;
+}
+
+static double tag_weight(GumboTag t)
+{
+    switch (t) {
+    case GUMBO_TAG_ARTICLE: case GUMBO_TAG_MAIN: return 10;
+    case GUMBO_TAG_DIV: return 5;
+    case GUMBO_TAG_PRE: case GUMBO_TAG_TD: case GUMBO_TAG_BLOCKQUOTE: return 3;
+    case GUMBO_TAG_ADDRESS: case GUMBO_TAG_OL: case GUMBO_TAG_UL: case GUMBO_TAG_DL:
+    case GUMBO_TAG_DD: case GUMBO_TAG_DT: case GUMBO_TAG_LI: case GUMBO_TAG_FORM:
+        return -3;
+    case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3: case GUMBO_TAG_H4:
+    case GUMBO_TAG_H5: case GUMBO_TAG_H6: case GUMBO_TAG_TH:
+        return -5;
+    default: return 0;
+    }
+}
+
+int content_is_block(GumboTag t)
+{
+    switch (t) {
+    case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_SECTION: case GUMBO_TAG_ARTICLE:
+    case GUMBO_TAG_MAIN: case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3:
+    case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6: case GUMBO_TAG_LI:
+    case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_PRE:
+    case GUMBO_TAG_TABLE: case GUMBO_TAG_TR: case GUMBO_TAG_TD: case GUMBO_TAG_TH:
+    case GUMBO_TAG_DL: case GUMBO_TAG_DT: case GUMBO_TAG_DD: case GUMBO_TAG_FIGCAPTION:
+    case GUMBO_TAG_ADDRESS: case GUMBO_TAG_HR: case GUMBO_TAG_CENTER: case GUMBO_TAG_BODY:
+    case GUMBO_TAG_CAPTION: case GUMBO_TAG_DETAILS: case GUMBO_TAG_SUMMARY:
+    case GUMBO_TAG_TBODY: case GUMBO_TAG_THEAD: case GUMBO_TAG_TFOOT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ---- scoring --------------------------------------------------------------- */
+
+struct visit {
+    size_t text, links, commas;
+    double pscore;    /* what this node gives its parent as a paragraph */
+    double child_sum; /* the pscores of its children (half go up two) */
+    int has_block;
+};
+
+/* Letters and commas of a text node. */
+static struct visit score_text(const GumboNode *n, int in_link)
+{
+    struct visit v = {0};
+    const char *s = n->v.text.text;
+    for (const char *p = s; *p; p++) {
+        v.commas += *p == ',';
+        v.text += *p != ' ' && *p != '\n' && *p != '\t';
+    }
+    if (in_link)
+        v.links = v.text;
+    return v;
+}
+
+/* Record element n's lengths and, when its children's paragraphs scored,
+ * its own score as a candidate, remembering the best. */
+static void score_element(struct content *c, const GumboNode *n, const struct visit *v,
+                          double score)
+{
+    struct node_info *info = table_add(c, n);
+    if (!info) {
+        c->oom = 1;
+        return;
+    }
+    info->text = v->text;
+    info->links = v->links;
+    if (score > 0) {
+        score += class_weight(n) + tag_weight(n->v.element.tag);
+        double density = v->text ? (double)v->links / (double)v->text : 0;
+        score *= 1.0 - density;
+        info->score = score;
+        if (score > c->best_score) {
+            c->best_score = score;
+            c->best = n;
+        }
+    }
+}
+
+/* Post-order: lengths and link lengths of every element, paragraph
+ * scores added to parents and (halved) grandparents, the best candidate
+ * remembered. */
+static struct visit score_node(struct content *c, const GumboNode *n, int depth, int in_link)
+{
+    struct visit v = {0};
+    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA)
+        return score_text(n, in_link);
+    if (n->type != GUMBO_NODE_ELEMENT || depth > MAX_DEPTH * 2 || unlikely(n))
+        return v;
+    GumboTag t = n->v.element.tag;
+    int link = in_link || t == GUMBO_TAG_A;
+    const GumboVector *ch = &n->v.element.children;
+    double child_scores = 0, grand_scores = 0;
+    for (unsigned i = 0; i < ch->length; i++) {
+        struct visit k = score_node(c, ch->data[i], depth + 1, link);
+        v.text += k.text;
+        v.links += k.links;
+        v.commas += k.commas;
+        v.has_block |= k.has_block;
+        child_scores += k.pscore;
+        grand_scores += k.child_sum;
+        const GumboNode *cn = ch->data[i];
+        if (cn->type == GUMBO_NODE_ELEMENT && content_is_block(cn->v.element.tag))
+            v.has_block = 1;
+    }
+    v.child_sum = child_scores;
+    /* Paragraphs: <p>, <pre>, <td>, and blocks holding only inline text. */
+    int para = t == GUMBO_TAG_P || t == GUMBO_TAG_PRE || t == GUMBO_TAG_TD ||
+               t == GUMBO_TAG_BLOCKQUOTE ||
+               ((t == GUMBO_TAG_DIV || t == GUMBO_TAG_SECTION) && !v.has_block);
+    if (para && v.text >= MIN_PARAGRAPH) {
+        double len = (double)v.text / 100.0;
+        v.pscore = 1.0 + (double)v.commas + (len > 3 ? 3 : len);
+    }
+    score_element(c, n, &v, child_scores + grand_scores / 2.0);
+    return v;
+}
+
+int content_score(struct content *c, const GumboNode *body)
+{
+    *c = (struct content){0};
+    score_node(c, body, 0, 0);
+    return c->oom ? -1 : 0;
+}
+
+void content_free(struct content *c)
+{
+    free(c->slots);
+    c->slots = NULL;
+}
+
+/* ---- choosing ---------------------------------------------------------------- */
+
+const GumboNode *content_best(const struct content *c)
+{
+    return c->best;
+}
+
+size_t content_text_len(const struct content *c, const GumboNode *n)
+{
+    const struct node_info *info = table_find(c, n);
+    return info ? info->text : 0;
+}
+
+/* Inside the chosen content, blocks that are mostly links (share bars,
+ * lists of related stories, tag clouds) are chrome too. */
+static int link_heavy(const struct content *c, const GumboNode *n)
+{
+    GumboTag t = n->v.element.tag;
+    if (!content_is_block(t) || t == GUMBO_TAG_BODY)
+        return 0;
+    const struct node_info *info = table_find(c, n);
+    if (!info || !info->text)
+        return 0;
+    double density = (double)info->links / (double)info->text;
+    if (t == GUMBO_TAG_P)
+        return density > 0.8 && info->text < 120;
+    return density > 0.5;
+}
+
+int content_is_chrome(const struct content *c, const GumboNode *n)
+{
+    return unlikely(n) || link_heavy(c, n);
+}
+
+/* Does sibling s of the best block belong to the article: does it score
+ * nearly as well, or is it a good paragraph of its own? */
+static int keeps_sibling(const struct content *c, const GumboNode *s, double threshold)
+{
+    if (s->type != GUMBO_NODE_ELEMENT || unlikely(s))
+        return 0;
+    const struct node_info *info = table_find(c, s);
+    if (!info)
+        return 0;
+    int keep = info->score >= threshold;
+    if (!keep && s->v.element.tag == GUMBO_TAG_P && info->text) {
+        double density = (double)info->links / (double)info->text;
+        keep = (info->text > 80 && density < 0.25) ||
+               (info->text > 0 && density == 0 && info->text >= MIN_PARAGRAPH);
+    }
+    return keep;
+}
+
+void content_each_chosen(const struct content *c,
+                         void (*fn)(const GumboNode *n, void *ctx), void *ctx)
+{
+    const GumboNode *top = c->best;
+    const GumboNode *parent = top->parent;
+    if (!parent || parent->type != GUMBO_NODE_ELEMENT) {
+        fn(top, ctx);
+        return;
+    }
+    double threshold = c->best_score * 0.2 > 10 ? c->best_score * 0.2 : 10;
+    const GumboVector *sib = &parent->v.element.children;
+    for (unsigned i = 0; i < sib->length; i++) {
+        const GumboNode *s = sib->data[i];
+        if (s == top || keeps_sibling(c, s, threshold))
+            fn(s, ctx);
+    }
+}
