@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "commands.h"
-#include "fileio.h"
 #include "log.h"
 #include "pipeline.h"
 #include "sniff.h"

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/io.h"
 #include "commands.h"
-#include "fileio.h"
 #include "pipeline.h"
 #include "store.h"
 

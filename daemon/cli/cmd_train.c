@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "classify.h"
 #include "commands.h"
-#include "fileio.h"
 
 #define MAX_TRAIN_INPUT ((size_t)1 << 30)
 

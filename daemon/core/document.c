@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/utf8.h"
 #include "sniff.h"
-#include "utf8.h"
 #include "value.h"
 
 /* A reader may split one input into at most this many documents. */

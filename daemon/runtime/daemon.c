@@ -39,7 +39,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "base/io.h"
 #include "hostapi.h"
 #include "log.h"
 #include "paths.h"

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "base/io.h"
 #include "log.h"
 
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | \

@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "document.h"
-#include "fileio.h"
 
 #define ERROR_SUFFIX ".error.json"
 

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "utf8.h"
+#include "base/utf8.h"
 
 static void check(const char *in, size_t n, int mode, const char *want)
 {

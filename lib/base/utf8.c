@@ -1,4 +1,5 @@
-/* UTF-8 validation and repair for everything that enters a document. */
+/* UTF-8: validation and repair of everything that enters a document,
+ * decoding, encoding and counting. */
 #include "utf8.h"
 
 #include <stdlib.h>
@@ -134,4 +135,28 @@ size_t utf8_count(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         count += ((uint8_t)s[i] & 0xC0) != 0x80;
     return count;
+}
+
+size_t utf8_encode(char *o, uint32_t cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
 }

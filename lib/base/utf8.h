@@ -1,6 +1,7 @@
-/* UTF-8 validation and repair for everything that enters a document. */
-#ifndef ND_UTF8_H
-#define ND_UTF8_H
+/* UTF-8: validation and repair of everything that enters a document,
+ * decoding, encoding and counting. */
+#ifndef ND_BASE_UTF8_H
+#define ND_BASE_UTF8_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -23,5 +24,9 @@ size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
 
 /* Number of code points in a valid UTF-8 string. */
 size_t utf8_count(const char *s, size_t n);
+
+/* Write code point cp (at most U+10FFFF) as UTF-8 at o, which must have
+ * room for 4 bytes. Returns the number of bytes written. */
+size_t utf8_encode(char *o, uint32_t cp);
 
 #endif

@@ -1,10 +1,8 @@
-/* Small file helpers shared by the commands and the inbox. */
-#include "fileio.h"
+/* File helpers: whole reads and writes, folders, durable names. */
+#include "io.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -84,23 +82,47 @@ int fsync_dir(const char *path)
     return rc;
 }
 
+int fsync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path))
+                      : strdup(".");
+    if (!dir)
+        return -ENOMEM;
+    int rc = fsync_dir(dir);
+    free(dir);
+    return rc;
+}
+
+int mkdir_parents(const char *path)
+{
+    char *p = strdup(path);
+    if (!p)
+        return -ENOMEM;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
+        *s = '/';
+        if (rc < 0) {
+            free(p);
+            return rc;
+        }
+    }
+    free(p);
+    return 0;
+}
+
 int mkdir_p(const char *path)
 {
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -ENAMETOOLONG;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+    int rc = mkdir_parents(path);
+    if (rc < 0)
+        return rc;
+    if (mkdir(path, 0755) < 0 && errno != EEXIST)
         return -errno;
     struct stat st;
-    if (stat(buf, &st) < 0)
+    if (stat(path, &st) < 0)
         return -errno;
     return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
