@@ -282,7 +282,7 @@ static char *from_iconv(const uint8_t *s, size_t n, const char *cs,
         snprintf(err, errlen, "unknown charset \"%s\"", cs);
         return NULL;
     }
-    struct rbuf b = {0};
+    struct buf b = {0};
     char chunk[16384];
     char *in = (char *)s;
     size_t left = n;
@@ -291,13 +291,13 @@ static char *from_iconv(const uint8_t *s, size_t n, const char *cs,
         char *o = chunk;
         size_t room = sizeof chunk;
         size_t r = iconv(cd, &in, &left, &o, &room);
-        if (rbuf_put(&b, chunk, (size_t)(o - chunk)) < 0)
+        if (buf_put(&b, chunk, (size_t)(o - chunk)) < 0)
             failed = 1;
         if (r == (size_t)-1) {
             if (errno == E2BIG)
                 continue;
             /* EILSEQ: skip one byte; EINVAL: the input ends mid-sequence. */
-            if (rbuf_put(&b, "\xEF\xBF\xBD", 3) < 0)
+            if (buf_put(&b, "\xEF\xBF\xBD", 3) < 0)
                 failed = 1;
             if (errno == EINVAL) {
                 left = 0;
@@ -309,12 +309,12 @@ static char *from_iconv(const uint8_t *s, size_t n, const char *cs,
     }
     iconv_close(cd);
     if (failed) {
-        rbuf_free(&b);
+        buf_free(&b);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     char *clean = from_utf8((const uint8_t *)(b.p ? b.p : ""), b.n, outlen);
-    rbuf_free(&b);
+    buf_free(&b);
     if (!clean)
         snprintf(err, errlen, "out of memory");
     return clean;
@@ -480,8 +480,8 @@ char *cs_nfc(const char *src, size_t n, size_t *outlen)
         *outlen = n;
         return (char *)src;
     }
-    struct rbuf b = {0};
-    if (rbuf_put(&b, src, 0) < 0)
+    struct buf b = {0};
+    if (buf_put(&b, src, 0) < 0)
         return NULL;
     size_t start = 0;
     while (start < n) {
@@ -495,7 +495,7 @@ char *cs_nfc(const char *src, size_t n, size_t *outlen)
                 end++; /* never cut inside a sequence */
         }
         if (all_safe(s + start, end - start)) {
-            if (rbuf_put(&b, src + start, end - start) < 0)
+            if (buf_put(&b, src + start, end - start) < 0)
                 goto oom;
         } else {
             utf8proc_uint8_t *dst = NULL;
@@ -503,7 +503,7 @@ char *cs_nfc(const char *src, size_t n, size_t *outlen)
                                               &dst, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
             if (m < 0) {
                 /* Only valid UTF-8 comes here; keep the slice as it is. */
-                if (rbuf_put(&b, src + start, end - start) < 0)
+                if (buf_put(&b, src + start, end - start) < 0)
                     goto oom;
             } else {
                 /* Drop U+FEFF (EF BB BF) while copying. */
@@ -513,12 +513,12 @@ char *cs_nfc(const char *src, size_t n, size_t *outlen)
                 for (; k + 2 < (size_t)m; k++) {
                     if ((uint8_t)d[k] == 0xEF && (uint8_t)d[k + 1] == 0xBB &&
                         (uint8_t)d[k + 2] == 0xBF) {
-                        bad |= rbuf_put(&b, d + from, k - from) < 0;
+                        bad |= buf_put(&b, d + from, k - from) < 0;
                         from = k + 3;
                         k += 2;
                     }
                 }
-                bad |= rbuf_put(&b, d + from, (size_t)m - from) < 0;
+                bad |= buf_put(&b, d + from, (size_t)m - from) < 0;
                 free(dst);
                 if (bad)
                     goto oom;
@@ -529,6 +529,6 @@ char *cs_nfc(const char *src, size_t n, size_t *outlen)
     *outlen = b.n;
     return b.p;
 oom:
-    rbuf_free(&b);
+    buf_free(&b);
     return NULL;
 }

@@ -1,4 +1,4 @@
-/* Helpers the built-in readers share: a growing buffer, charset detection
+/* Helpers the built-in readers share: charset detection
  * and conversion to clean NFC UTF-8, dates as ISO 8601, and the text
  * statistics every reader reports. A static library linked into each
  * reader plugin; it uses no host functions, so unit tests and fuzz
@@ -9,21 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- buffer --------------------------------------------------------------- */
-
-/* A NUL-terminated byte buffer that grows by doubling. Zero-initialise it;
- * free p when done (rbuf_free). */
-struct rbuf {
-    char *p;
-    size_t n, cap;
-};
-
-/* Append s[0..n). Returns 0, or -1 when out of memory (the buffer is
- * unchanged). */
-int rbuf_put(struct rbuf *b, const char *s, size_t n);
-int rbuf_puts(struct rbuf *b, const char *s);
-int rbuf_putc(struct rbuf *b, char c);
-void rbuf_free(struct rbuf *b);
+#include "base/buf.h"
 
 /* ---- charsets ------------------------------------------------------------- */
 

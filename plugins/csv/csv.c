@@ -82,7 +82,7 @@ static size_t scan_records(const char *data, size_t len, void *ctx)
 /* ---- field paths ---------------------------------------------------------- */
 
 /* A scalar as people read it; containers as JSON; null as nothing. */
-static int put_value(struct strbuf *b, const nd_val_t *v)
+static int put_value(struct buf *b, const nd_val_t *v)
 {
     char tmp[64];
     size_t n;
@@ -90,33 +90,33 @@ static int put_value(struct strbuf *b, const nd_val_t *v)
     case ND_VAL_NULL:
         return 0;
     case ND_VAL_BOOL:
-        return strbuf_str(b, nd_val_as_bool(v) ? "true" : "false");
+        return buf_puts(b, nd_val_as_bool(v) ? "true" : "false");
     case ND_VAL_INT:
         snprintf(tmp, sizeof tmp, "%lld", (long long)nd_val_as_int(v));
-        return strbuf_str(b, tmp);
+        return buf_puts(b, tmp);
     case ND_VAL_NUM:
         snprintf(tmp, sizeof tmp, "%.12g", nd_val_as_num(v));
-        return strbuf_str(b, tmp);
+        return buf_puts(b, tmp);
     case ND_VAL_STR: {
         const char *s = nd_val_as_str(v, &n);
-        return strbuf_add(b, s, n);
+        return buf_put(b, s, n);
     }
     default:
-        return strbuf_json(b, v);
+        return valjson_put(b, v);
     }
 }
 
 /* Follow `path` from `v`, appending what it reaches to b (several values
  * joined by c->join). Returns the number of values written, or -1. */
 static int follow(const struct csv_out *c, const nd_val_t *v, const char *path,
-                  struct strbuf *b, int written)
+                  struct buf *b, int written)
 {
     if (!v)
         return written;
     if (!*path) {
         if (nd_val_type(v) == ND_VAL_NULL)
             return written;
-        if (written && strbuf_str(b, c->join) < 0)
+        if (written && buf_puts(b, c->join) < 0)
             return -1;
         return put_value(b, v) < 0 ? -1 : written + 1;
     }
@@ -159,7 +159,7 @@ static int follow(const struct csv_out *c, const nd_val_t *v, const char *path,
 
 /* The value a column names in the document. */
 static int column_value(const struct csv_out *c, nd_doc_t *doc, const char *path,
-                        struct strbuf *b)
+                        struct buf *b)
 {
     size_t flen = strcspn(path, ".[");
     char field[128];
@@ -168,40 +168,40 @@ static int column_value(const struct csv_out *c, nd_doc_t *doc, const char *path
     memcpy(field, path, flen);
     field[flen] = '\0';
     if (!strcmp(field, "id"))
-        return strbuf_str(b, nd_doc_id(doc));
+        return buf_puts(b, nd_doc_id(doc));
     if (!strcmp(field, "text")) {
         size_t n;
         const char *t = nd_doc_text(doc, &n);
-        return t ? strbuf_add(b, t, n) : 0;
+        return t ? buf_put(b, t, n) : 0;
     }
     if (!strcmp(field, "source")) {
         const char *key = path[flen] == '.' ? path + flen + 1 : "name";
         const char *s = nd_doc_source(doc, key);
-        return s ? strbuf_str(b, s) : 0;
+        return s ? buf_puts(b, s) : 0;
     }
     return follow(c, nd_doc_get(doc, field), path + flen, b, 0) < 0 ? -1 : 0;
 }
 
 /* Append `s` as one RFC 4180 field. */
-static int put_field(struct strbuf *row, const char *s, size_t n)
+static int put_field(struct buf *row, const char *s, size_t n)
 {
     if (!strpbrk(s, ",\"\r\n"))
-        return strbuf_add(row, s, n);
-    if (strbuf_str(row, "\"") < 0)
+        return buf_put(row, s, n);
+    if (buf_puts(row, "\"") < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if ((s[i] == '"' && strbuf_str(row, "\"") < 0) || strbuf_add(row, s + i, 1) < 0)
+        if ((s[i] == '"' && buf_puts(row, "\"") < 0) || buf_put(row, s + i, 1) < 0)
             return -1;
-    return strbuf_str(row, "\"");
+    return buf_puts(row, "\"");
 }
 
-static int header_row(const struct csv_out *c, struct strbuf *row)
+static int header_row(const struct csv_out *c, struct buf *row)
 {
     for (size_t i = 0; i < c->ncolumns; i++)
-        if ((i && strbuf_str(row, ",") < 0) ||
+        if ((i && buf_puts(row, ",") < 0) ||
             put_field(row, c->columns[i], strlen(c->columns[i])) < 0)
             return -1;
-    return strbuf_str(row, "\r\n");
+    return buf_puts(row, "\r\n");
 }
 
 /* ---- the plugin --------------------------------------------------------- */
@@ -284,20 +284,18 @@ static nd_status_t csv_process(void *state, nd_doc_t *doc)
         nd_counter_add(c->self, "already_there", 1);
         return ND_SKIP;
     }
-    struct strbuf row = {0}, cell = {0};
+    struct buf row = {0}, cell = {0};
     int rc = 0;
     for (size_t i = 0; i < c->ncolumns && rc == 0; i++) {
-        cell.n = 0;
-        if (cell.p)
-            cell.p[0] = '\0';
+        buf_clear(&cell);
         rc = column_value(c, doc, c->columns[i], &cell);
         if (rc == 0 && i)
-            rc = strbuf_str(&row, ",");
+            rc = buf_puts(&row, ",");
         if (rc == 0)
             rc = put_field(&row, cell.p ? cell.p : "", cell.n);
     }
     if (rc == 0)
-        rc = strbuf_str(&row, "\r\n");
+        rc = buf_puts(&row, "\r\n");
     free(cell.p);
     if (rc < 0) {
         free(row.p);
@@ -336,7 +334,7 @@ static int start_file(struct appendlog *l, int rotated, void *ctx)
     struct csv_out *c = ctx;
     if (rotated)
         idset_clear(&c->ids);
-    struct strbuf head = {0};
+    struct buf head = {0};
     if (header_row(c, &head) < 0) {
         errno = ENOMEM;
         return -1;

@@ -53,11 +53,11 @@ static int ci_contains(const char *hay, const char *needle)
 }
 
 /* Append the text under n to b, white space collapsed later. */
-static int text_of(const GumboNode *n, struct rbuf *b, int depth)
+static int text_of(const GumboNode *n, struct buf *b, int depth)
 {
     if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE ||
         n->type == GUMBO_NODE_CDATA)
-        return rbuf_puts(b, n->v.text.text);
+        return buf_puts(b, n->v.text.text);
     if (n->type != GUMBO_NODE_ELEMENT || depth > MAX_DEPTH * 2)
         return 0;
     GumboTag t = n->v.element.tag;
@@ -65,7 +65,7 @@ static int text_of(const GumboNode *n, struct rbuf *b, int depth)
         t == GUMBO_TAG_TEMPLATE)
         return 0;
     if (t == GUMBO_TAG_BR)
-        return rbuf_putc(b, ' ');
+        return buf_putc(b, ' ');
     const GumboVector *c = &n->v.element.children;
     for (unsigned i = 0; i < c->length; i++)
         if (text_of(c->data[i], b, depth + 1) < 0)
@@ -76,9 +76,9 @@ static int text_of(const GumboNode *n, struct rbuf *b, int depth)
 /* The collapsed text under n as a new string (free it), or NULL. */
 static char *plain_text(const GumboNode *n, size_t *len)
 {
-    struct rbuf b = {0};
+    struct buf b = {0};
     if (text_of(n, &b, 0) < 0 || !b.p) {
-        rbuf_free(&b);
+        buf_free(&b);
         return NULL;
     }
     b.n = squeeze_space(b.p, b.n);
@@ -219,7 +219,7 @@ static char *flatten_deep(const char *s, size_t n, int *flattened, int *oom)
     if (tags <= MAX_DEPTH)
         return NULL;
     size_t depth = 0, max = 0;
-    struct rbuf out = {0};
+    struct buf out = {0};
     size_t copied = 0, excess = 0;
     for (int pass = 0; pass < 2; pass++) {
         depth = 0;
@@ -255,7 +255,7 @@ static char *flatten_deep(const char *s, size_t n, int *flattened, int *oom)
             if (closing) {
                 if (pass == 1 && excess) {
                     excess--;
-                    if (rbuf_put(&out, s + copied, i - copied) < 0)
+                    if (buf_put(&out, s + copied, i - copied) < 0)
                         goto oom;
                     copied = end;
                 }
@@ -264,7 +264,7 @@ static char *flatten_deep(const char *s, size_t n, int *flattened, int *oom)
             } else if (++depth > MAX_DEPTH && pass == 1) {
                 depth--;
                 excess++;
-                if (rbuf_put(&out, s + copied, i - copied) < 0)
+                if (buf_put(&out, s + copied, i - copied) < 0)
                     goto oom;
                 copied = end;
             }
@@ -287,12 +287,12 @@ static char *flatten_deep(const char *s, size_t n, int *flattened, int *oom)
         if (max <= MAX_DEPTH)
             return NULL;
     }
-    if (rbuf_put(&out, s + copied, n - copied) < 0)
+    if (buf_put(&out, s + copied, n - copied) < 0)
         goto oom;
     *flattened = 1;
     return out.p;
 oom:
-    rbuf_free(&out);
+    buf_free(&out);
     *oom = 1;
     return NULL;
 }
@@ -303,7 +303,7 @@ struct meta {
     const char *og_title, *og_url, *og_desc, *og_site, *desc, *author;
     const char *article_author, *published, *other_date, *canonical;
     const GumboNode *title, *h1, *time, *time_marked, *rel_author, *byline_el;
-    struct rbuf jsonld; /* every JSON-LD script, each ending in '\0' */
+    struct buf jsonld; /* every JSON-LD script, each ending in '\0' */
 };
 
 static int class_has(const GumboNode *n, const char *word)
@@ -388,9 +388,9 @@ static void meta_visit(const GumboNode *n, struct meta *m, int depth)
             for (unsigned i = 0; i < c->length; i++) {
                 const GumboNode *k = c->data[i];
                 if (k->type == GUMBO_NODE_TEXT || k->type == GUMBO_NODE_WHITESPACE)
-                    rbuf_puts(&m->jsonld, k->v.text.text);
+                    buf_puts(&m->jsonld, k->v.text.text);
             }
-            rbuf_put(&m->jsonld, "", 1); /* keeps its NUL as a separator */
+            buf_put(&m->jsonld, "", 1); /* keeps its NUL as a separator */
         }
         return;
     }
@@ -467,18 +467,18 @@ static void jsonld_byline(nd_doc_t *doc, const nd_val_t *author)
         set_byline(doc, str_or_name(author));
         return;
     }
-    struct rbuf b = {0};
+    struct buf b = {0};
     for (size_t i = 0; i < nd_val_len(author) && i < 20; i++) {
         const char *s = str_or_name(nd_val_at(author, i));
         if (s && *s) {
             if (b.n)
-                rbuf_put(&b, ", ", 2);
-            rbuf_puts(&b, s);
+                buf_put(&b, ", ", 2);
+            buf_puts(&b, s);
         }
     }
     if (b.p)
         set_byline(doc, b.p);
-    rbuf_free(&b);
+    buf_free(&b);
 }
 
 /* ---- metadata into fields ------------------------------------------------ */
@@ -872,7 +872,7 @@ static struct visit score_node(struct scorer *sc, const GumboNode *n, int depth,
 }
 
 struct emitter {
-    struct rbuf out;
+    struct buf out;
     struct table *t;
     const char *title;
     int pre, failed, heading_checked;
@@ -881,7 +881,7 @@ struct emitter {
 
 static void emit_put(struct emitter *e, const char *s, size_t n)
 {
-    if (!e->failed && rbuf_put(&e->out, s, n) < 0)
+    if (!e->failed && buf_put(&e->out, s, n) < 0)
         e->failed = 1;
 }
 
@@ -1090,7 +1090,7 @@ static nd_status_t html_process(void *state, nd_doc_t *doc)
     struct meta m = {0};
     meta_visit(g->root, &m, 0);
     apply_meta(doc, &m);
-    rbuf_free(&m.jsonld);
+    buf_free(&m.jsonld);
 
     struct scorer sc = {0};
     struct emitter e = {0};
@@ -1120,14 +1120,14 @@ static nd_status_t html_process(void *state, nd_doc_t *doc)
     gumbo_destroy_output(&opts, g);
     free(sc.t.slots);
     if (e.failed) {
-        rbuf_free(&e.out);
+        buf_free(&e.out);
         nd_doc_error(doc, "out of memory");
         return ND_FAIL;
     }
     while (e.out.n && (e.out.p[e.out.n - 1] == '\n' || e.out.p[e.out.n - 1] == ' '))
         e.out.n--;
     if (!e.out.n) {
-        rbuf_free(&e.out);
+        buf_free(&e.out);
         nd_doc_error(doc, rawlen ? "no text: the page has no readable text"
                                  : "empty file: there is no page to read");
         return ND_FAIL;
@@ -1138,7 +1138,7 @@ static nd_status_t html_process(void *state, nd_doc_t *doc)
         set_title(doc, e.out.p, nl ? (size_t)(nl - e.out.p) : e.out.n);
     }
     int rc = nd_doc_set_text(doc, e.out.p, e.out.n);
-    rbuf_free(&e.out);
+    buf_free(&e.out);
     if (rc < 0) {
         nd_doc_error(doc, "out of memory");
         return ND_FAIL;

@@ -1,21 +1,23 @@
-/* The growing buffer the readers build their text in. */
-#include "reader.h"
+/* buf: the growing byte buffer. */
+#include "buf.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-int rbuf_put(struct rbuf *b, const char *s, size_t n)
+int buf_put(struct buf *b, const void *s, size_t n)
 {
     if (n >= b->cap - b->n || !b->p) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap - b->n <= n) {
             if (cap > SIZE_MAX / 2)
-                return -1;
+                return -ENOMEM;
             cap *= 2;
         }
         char *g = realloc(b->p, cap);
         if (!g)
-            return -1;
+            return -ENOMEM;
         b->p = g, b->cap = cap;
     }
     if (n)
@@ -25,17 +27,24 @@ int rbuf_put(struct rbuf *b, const char *s, size_t n)
     return 0;
 }
 
-int rbuf_puts(struct rbuf *b, const char *s)
+int buf_puts(struct buf *b, const char *s)
 {
-    return rbuf_put(b, s, strlen(s));
+    return buf_put(b, s, strlen(s));
 }
 
-int rbuf_putc(struct rbuf *b, char c)
+int buf_putc(struct buf *b, char c)
 {
-    return rbuf_put(b, &c, 1);
+    return buf_put(b, &c, 1);
 }
 
-void rbuf_free(struct rbuf *b)
+void buf_clear(struct buf *b)
+{
+    b->n = 0;
+    if (b->p)
+        b->p[0] = '\0';
+}
+
+void buf_free(struct buf *b)
 {
     free(b->p);
     b->p = NULL;
