@@ -13,7 +13,7 @@
 #include "commands.h"
 #include "log.h"
 #include "pipeline.h"
-#include "sniff.h"
+#include "text/sniff.h"
 
 /* `process` is interactive: a step that keeps asking for retries gives up
  * after this many runs instead of waiting for ever. */

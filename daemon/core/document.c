@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "base/utf8.h"
-#include "sniff.h"
+#include "text/sniff.h"
 #include "value.h"
 
 /* A reader may split one input into at most this many documents. */

@@ -43,7 +43,7 @@
 #include "hostapi.h"
 #include "log.h"
 #include "paths.h"
-#include "sniff.h"
+#include "text/sniff.h"
 
 /* Documents at least this large are followed by a malloc_trim. */
 #define TRIM_AFTER_BYTES (1u << 20)

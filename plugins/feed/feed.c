@@ -29,7 +29,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "reader.h"
+#include "base/buf.h"
+#include "text/dates.h"
+#include "text/markup.h"
+#include "text/stats.h"
 
 #define NS_CONTENT "http://purl.org/rss/1.0/modules/content/"
 #define NS_DC "http://purl.org/dc/elements/1.1/"

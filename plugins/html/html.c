@@ -21,7 +21,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "reader.h"
+#include "base/buf.h"
+#include "text/charset.h"
+#include "text/dates.h"
+#include "text/docstats.h"
+#include "text/stats.h"
 
 /* Deeper nesting than this is flattened: real pages stay far below it
  * (browsers themselves stop laying out past a few hundred levels). */
@@ -1145,13 +1149,7 @@ static nd_status_t html_process(void *state, nd_doc_t *doc)
     }
     if (strcmp(used, "UTF-8"))
         nd_doc_set_str(doc, "charset", used);
-    const char *t = nd_doc_text(doc, &n);
-    struct text_stats ts = text_stats(t, n);
-    nd_val_t *stats = nd_val_obj();
-    nd_val_put(stats, "words", nd_val_int((int64_t)ts.words));
-    nd_val_put(stats, "sentences", nd_val_int((int64_t)ts.sentences));
-    nd_val_put(stats, "paragraphs", nd_val_int((int64_t)ts.paragraphs));
-    return nd_doc_set(doc, "stats", stats) < 0 ? ND_FAIL : ND_OK;
+    return text_set_stats(doc) < 0 ? ND_FAIL : ND_OK;
 }
 
 static int html_init(nd_instance_t *self, const nd_opts_t *opts, void **state,

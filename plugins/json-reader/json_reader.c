@@ -27,7 +27,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "reader.h"
+#include "base/buf.h"
+#include "text/charset.h"
+#include "text/dates.h"
+#include "text/docstats.h"
+#include "text/markup.h"
+#include "text/stats.h"
 
 #define TITLE_MAX 300
 
@@ -252,14 +257,7 @@ in_place:
         nd_doc_error(doc, "out of memory");
         return ND_FAIL;
     }
-    size_t n;
-    const char *t = nd_doc_text(doc, &n);
-    struct text_stats ts = text_stats(t, n);
-    nd_val_t *stats = nd_val_obj();
-    nd_val_put(stats, "words", nd_val_int((int64_t)ts.words));
-    nd_val_put(stats, "sentences", nd_val_int((int64_t)ts.sentences));
-    nd_val_put(stats, "paragraphs", nd_val_int((int64_t)ts.paragraphs));
-    return nd_doc_set(doc, "stats", stats) < 0 ? ND_FAIL : ND_OK;
+    return text_set_stats(doc) < 0 ? ND_FAIL : ND_OK;
 }
 
 /* One element of a collection: a child of its own, good or bad. */

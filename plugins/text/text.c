@@ -1,7 +1,7 @@
 /* text: the reader for plain text and Markdown articles.
  *
  * The bytes are converted to NFC UTF-8 first (BOMs, UTF-16, legacy 8-bit
- * charsets; see plugins/common/charset.c). The first non-empty line is the
+ * charsets; see lib/text/charset.c). The first non-empty line is the
  * title (without Markdown heading marks) unless a container or front
  * matter already gave one; the rest is the body. Paragraphs are blocks
  * separated by blank lines, or, in files without blank lines (common in
@@ -21,7 +21,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "reader.h"
+#include "base/buf.h"
+#include "text/charset.h"
+#include "text/dates.h"
+#include "text/docstats.h"
 
 /* A title longer than this (a file that is one giant line) is cut at a
  * word boundary. */
@@ -692,13 +695,7 @@ static nd_status_t text_process(void *state, nd_doc_t *doc)
     buf_free(&b.out);
     if (strcmp(used, "UTF-8"))
         nd_doc_set_str(doc, "charset", used);
-    const char *t = nd_doc_text(doc, &n);
-    struct text_stats ts = text_stats(t, n);
-    nd_val_t *stats = nd_val_obj();
-    nd_val_put(stats, "words", nd_val_int((int64_t)ts.words));
-    nd_val_put(stats, "sentences", nd_val_int((int64_t)ts.sentences));
-    nd_val_put(stats, "paragraphs", nd_val_int((int64_t)ts.paragraphs));
-    return nd_doc_set(doc, "stats", stats) < 0 ? ND_FAIL : ND_OK;
+    return text_set_stats(doc) < 0 ? ND_FAIL : ND_OK;
 oom:
     free(text);
     buf_free(&b.out);

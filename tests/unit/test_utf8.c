@@ -1,4 +1,4 @@
-/* utf8.c: repair of invalid UTF-8 and the text-mode cleaning rules. */
+/* lib/base/utf8.c: repair of invalid UTF-8 and the text-mode cleaning rules. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* Media type sniffing: what a file holds, by its bytes first and its name
  * second, so an HTML page saved as .txt is still read as HTML. */
-#ifndef ND_SNIFF_H
-#define ND_SNIFF_H
+#ifndef ND_TEXT_SNIFF_H
+#define ND_TEXT_SNIFF_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,6 @@
-/* The readers' shared helpers (plugins/common): charset conversion, NFC,
- * dates, statistics. */
+/* libndtext, the readers' shared helpers: charset conversion, NFC, dates,
+ * statistics. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +10,9 @@
 
 #include <cmocka.h>
 
-#include "reader.h"
+#include "text/charset.h"
+#include "text/dates.h"
+#include "text/stats.h"
 
 static char *conv(const char *raw, size_t n, const char *cs, const char **used)
 {
@@ -83,7 +86,7 @@ static void unknown_charset(void **state)
     char *out = NULL, err[128];
     size_t len;
     assert_int_equal(cs_to_utf8((const uint8_t *)"x", 1, "no-such-charset", NULL,
-                                &out, &len, NULL, err, sizeof err), -1);
+                                &out, &len, NULL, err, sizeof err), -EINVAL);
     assert_non_null(strstr(err, "no-such-charset"));
 }
 
@@ -113,7 +116,7 @@ static void dates(void **state)
     static const char *const bad[] = {"", "yesterday", "2026-13-01", "2026-02-30",
                                       "Nov 2026", "not a date at all 12"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        assert_int_equal(date_to_iso(bad[i], strlen(bad[i]), out), -1);
+        assert_int_equal(date_to_iso(bad[i], strlen(bad[i]), out), -EINVAL);
 }
 
 static void stats(void **state)

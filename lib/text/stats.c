@@ -1,6 +1,7 @@
 /* Text statistics and white-space helpers shared by the readers. */
-#include "reader.h"
+#include "stats.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* Byte classes for the counts below, so each byte costs one lookup. */

@@ -1,10 +1,14 @@
 /* Removing markup from short metadata values: a feed title of type html,
  * a WordPress "rendered" title, an excerpt. Whole pages go through the
  * html reader instead. */
-#include "reader.h"
+#include "markup.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/utf8.h"
+#include "stats.h"
 
 static const struct {
     const char *name;
@@ -69,7 +73,7 @@ size_t strip_markup(char *s, size_t n)
         size_t len;
         if (s[i] == '&' && (len = entity(s + i, n - i, &cp)) > 0) {
             /* An entity is never shorter than the UTF-8 it stands for. */
-            o += cs_put_utf8(s + o, cp);
+            o += utf8_encode(s + o, cp);
             i += len;
             continue;
         }

@@ -3,7 +3,7 @@
  * arrives, and doing them by hand keeps the text reader fast and lets a
  * truncated UTF-16 file end in U+FFFD instead of an error); every other
  * charset goes through iconv. */
-#include "reader.h"
+#include "charset.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -13,6 +13,10 @@
 #include <strings.h>
 #include <utf8proc.h>
 
+#include "base/buf.h"
+#include "base/utf8.h"
+#include "utf16.h"
+
 /* Windows-1252 bytes 0x80..0x9F; 0 marks the five it leaves undefined. */
 static const uint16_t cp1252_hi[32] = {
     0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
@@ -20,30 +24,6 @@ static const uint16_t cp1252_hi[32] = {
     0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
     0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0,
 };
-
-size_t cs_put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 /* How many bytes at s are printable ASCII (0x20..0x7E), eight at a time:
  * most text is, and this is the loop every input goes through. */
@@ -223,7 +203,7 @@ static char *from_utf16(const uint8_t *s, size_t n, int be, size_t *outlen)
             uint32_t v = be ? (uint32_t)(s[i + 2] << 8 | s[i + 3])
                             : (uint32_t)(s[i + 3] << 8 | s[i + 2]);
             if (v >= 0xDC00 && v <= 0xDFFF) {
-                o += cs_put_utf8(out + o, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
+                o += utf8_encode(out + o, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
                 i += 2;
                 continue;
             }
@@ -242,10 +222,10 @@ static char *from_utf16(const uint8_t *s, size_t n, int be, size_t *outlen)
             o += put_ascii(out + o, pair, 0, pair[1] ? 2 : 1);
             continue;
         }
-        o += cs_put_utf8(out + o, u);
+        o += utf8_encode(out + o, u);
     }
     if (i < n) /* a truncated last unit */
-        o += cs_put_utf8(out + o, 0xFFFD);
+        o += utf8_encode(out + o, 0xFFFD);
     out[o] = '\0';
     *outlen = o;
     return out;
@@ -262,9 +242,9 @@ static char *from_cp1252(const uint8_t *s, size_t n, size_t *outlen)
         if (c < 0x80)
             o += put_ascii(out + o, s, i, n);
         else if (c < 0xA0)
-            o += cs_put_utf8(out + o, cp1252_hi[c - 0x80] ? cp1252_hi[c - 0x80] : 0xFFFD);
+            o += utf8_encode(out + o, cp1252_hi[c - 0x80] ? cp1252_hi[c - 0x80] : 0xFFFD);
         else
-            o += cs_put_utf8(out + o, c);
+            o += utf8_encode(out + o, c);
     }
     out[o] = '\0';
     *outlen = o;
@@ -273,14 +253,15 @@ static char *from_cp1252(const uint8_t *s, size_t n, size_t *outlen)
 
 /* Any other charset, through iconv. Bytes it cannot convert become U+FFFD;
  * a truncated sequence at the end does too. The result is then cleaned as
- * UTF-8 (line ends, BOM). */
-static char *from_iconv(const uint8_t *s, size_t n, const char *cs,
-                        size_t *outlen, char *err, size_t errlen)
+ * UTF-8 (line ends, BOM). Returns 0 with the result in *out, -EINVAL for
+ * a charset iconv does not know, or -ENOMEM; a reason in err. */
+static int from_iconv(const uint8_t *s, size_t n, const char *cs, char **out,
+                      size_t *outlen, char *err, size_t errlen)
 {
     iconv_t cd = iconv_open("UTF-8", cs);
     if (cd == (iconv_t)-1) {
         snprintf(err, errlen, "unknown charset \"%s\"", cs);
-        return NULL;
+        return -EINVAL;
     }
     struct buf b = {0};
     char chunk[16384];
@@ -308,32 +289,12 @@ static char *from_iconv(const uint8_t *s, size_t n, const char *cs,
         }
     }
     iconv_close(cd);
-    if (failed) {
-        buf_free(&b);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    char *clean = from_utf8((const uint8_t *)(b.p ? b.p : ""), b.n, outlen);
+    *out = failed ? NULL : from_utf8((const uint8_t *)(b.p ? b.p : ""), b.n, outlen);
     buf_free(&b);
-    if (!clean)
+    if (!*out) {
         snprintf(err, errlen, "out of memory");
-    return clean;
-}
-
-/* UTF-16 without a BOM: NUL bytes in one half of the units and almost
- * none in the other. Returns 1 for LE, 2 for BE, 0 otherwise. */
-static int utf16_guess(const uint8_t *s, size_t n)
-{
-    size_t m = n < 4096 ? n : 4096, zero[2] = {0, 0};
-    if (m < 4)
-        return 0;
-    for (size_t i = 0; i + 1 < m; i += 2)
-        zero[0] += s[i] == 0, zero[1] += s[i + 1] == 0;
-    size_t units = m / 2;
-    if (zero[1] * 10 > units * 4 && zero[0] * 20 < units)
-        return 1;
-    if (zero[0] * 10 > units * 4 && zero[1] * 20 < units)
-        return 2;
+        return -ENOMEM;
+    }
     return 0;
 }
 
@@ -378,8 +339,8 @@ int cs_to_utf8(const uint8_t *raw, size_t n, const char *charset,
         cs = "UTF-16BE";
     } else if (!cs) {
         int w = utf16_guess(raw, n);
-        if (w)
-            cs = w == 1 ? "UTF-16LE" : "UTF-16BE";
+        if (w != UTF16_NO)
+            cs = w == UTF16_LE ? "UTF-16LE" : "UTF-16BE";
         else if (mostly_utf8(raw, n))
             cs = "UTF-8";
         else
@@ -395,13 +356,13 @@ int cs_to_utf8(const uint8_t *raw, size_t n, const char *charset,
     } else if (is_cp1252(cs)) {
         u = from_cp1252(raw, n, &un);
     } else {
-        u = from_iconv(raw, n, cs, &un, err, errlen);
-        if (!u)
-            return -1;
+        int rc = from_iconv(raw, n, cs, &u, &un, err, errlen);
+        if (rc < 0)
+            return rc;
     }
     if (!u) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return -ENOMEM;
     }
     size_t nn;
     char *nfc = cs_nfc(u, un, &nn);
@@ -409,7 +370,7 @@ int cs_to_utf8(const uint8_t *raw, size_t n, const char *charset,
         free(u);
     if (!nfc) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return -ENOMEM;
     }
     *out = nfc;
     *outlen = nn;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf16.h"
+
 #define WINDOW 4096
 
 struct magic {
@@ -139,23 +141,6 @@ static size_t utf16_ascii(const uint8_t *data, size_t len, int be,
     return o;
 }
 
-/* UTF-16 without a byte order mark: NULs in one half of the byte pairs
- * and almost none in the other. 1 little-endian, 2 big-endian, else 0. */
-static int utf16_guess(const uint8_t *s, size_t n)
-{
-    size_t m = n < WINDOW ? n : WINDOW, zero[2] = {0, 0};
-    if (m < 4)
-        return 0;
-    for (size_t i = 0; i + 1 < m; i += 2)
-        zero[0] += s[i] == 0, zero[1] += s[i + 1] == 0;
-    size_t units = m / 2;
-    if (zero[1] * 10 > units * 4 && zero[0] * 20 < units)
-        return 1;
-    if (zero[0] * 10 > units * 4 && zero[1] * 20 < units)
-        return 2;
-    return 0;
-}
-
 static const char *sniff_text(const uint8_t *data, size_t len,
                               const char *name);
 
@@ -168,17 +153,17 @@ const char *sniff_media_type(const uint8_t *data, size_t len,
             !memcmp(data + m->offset, m->bytes, m->len))
             return m->type;
     }
-    int u16 = 0;
+    int u16;
     if (len >= 2 && data[0] == 0xFF && data[1] == 0xFE)
-        u16 = 1;
+        u16 = UTF16_LE;
     else if (len >= 2 && data[0] == 0xFE && data[1] == 0xFF)
-        u16 = 2;
+        u16 = UTF16_BE;
     else
         u16 = utf16_guess(data, len);
-    if (u16) {
+    if (u16 != UTF16_NO) {
         /* UTF-16: sniff its ASCII view; the readers convert it. */
         uint8_t ascii[WINDOW];
-        size_t n = utf16_ascii(data, len, u16 == 2, ascii, sizeof ascii);
+        size_t n = utf16_ascii(data, len, u16 == UTF16_BE, ascii, sizeof ascii);
         const char *t = sniff_text(ascii, n, name);
         return strcmp(t, "application/octet-stream") ? t : "text/plain";
     }

@@ -1,7 +1,8 @@
 /* Dates as articles and feeds write them, normalised to ISO 8601. */
-#include "reader.h"
+#include "dates.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -198,7 +199,7 @@ int date_to_iso(const char *s, size_t n, char out[32])
     while (n && isspace((unsigned char)s[n - 1]))
         n--;
     if (!n || n > 64)
-        return -1;
+        return -EINVAL;
     struct parsed p = {0};
     size_t k = 0;
     while (k < n && isdigit((unsigned char)s[k]))
@@ -210,20 +211,20 @@ int date_to_iso(const char *s, size_t n, char out[32])
             t = t * 10 + (s[i] - '0');
         struct tm tm;
         if (!gmtime_r(&t, &tm))
-            return -1;
+            return -EINVAL;
         strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
         return 0;
     }
     if (!parse_iso(s, n, &p)) {
         memset(&p, 0, sizeof p);
         if (!parse_words(s, n, &p))
-            return -1;
+            return -EINVAL;
     }
     if (p.y < 1800 || p.y > 2200 || p.mo < 1 || p.mo > 12 || p.d < 1 || p.d > 31)
-        return -1;
+        return -EINVAL;
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (p.d > mdays[p.mo - 1])
-        return -1;
+        return -EINVAL;
     if (!p.has_time) {
         snprintf(out, 32, "%04d-%02d-%02d", p.y, p.mo, p.d);
         return 0;
@@ -233,7 +234,7 @@ int date_to_iso(const char *s, size_t n, char out[32])
     time_t t = timegm(&tm) - (time_t)p.zone_min * 60;
     struct tm u;
     if (!gmtime_r(&t, &u))
-        return -1;
+        return -EINVAL;
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &u);
     return 0;
 }
