@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "nlp.h"
+#include "nlp/nlp.h"
 
 static char *slurp(const char *path, size_t *len)
 {

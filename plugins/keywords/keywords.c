@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlpstep.h"
-#include "nlp.h"
+#include "base/utf8.h"
+#include "nlp/nlp.h"
+#include "nlp/nlpstep.h"
 
 #define MAX_PHRASE 3
 
@@ -132,7 +133,7 @@ static int stem_of(struct sb_stemmer *st, const char *s, size_t n, char *out, si
     for (size_t i = 0; i < n;) {
         uint32_t cp = nlp_utf8_next(s, n, &i);
         char b[4];
-        size_t bl = nlp_utf8_put(b, nlp_cp_lower(cp));
+        size_t bl = utf8_encode(b, nlp_cp_lower(cp));
         if (o + bl >= sizeof low)
             return -1;
         memcpy(low + o, b, bl);
@@ -282,7 +283,7 @@ static char *surface(const nlp_doc_t *d, const struct ctx *c, const struct word 
         size_t n = t->end - t->start;
         for (size_t j = 0; j < n;) {
             uint32_t cp = nlp_utf8_next(s, n, &j);
-            o += nlp_utf8_put(out + o, proper ? cp : nlp_cp_lower(cp));
+            o += utf8_encode(out + o, proper ? cp : nlp_cp_lower(cp));
         }
     }
     out[o] = '\0';

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlpstep.h"
-#include "nlp.h"
+#include "nlp/nlp.h"
+#include "nlp/nlpstep.h"
 
 /* Rules and word lists are English: documents that the language step
  * found to be in a language not listed are skipped. */

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlp.h"
-#include "nlpstep.h"
+#include "nlp/nlp.h"
+#include "nlp/nlpstep.h"
 
 /* Sentences with fewer words are datelines or fragments. */
 #define MIN_WORDS 6

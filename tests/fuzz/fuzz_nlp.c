@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "nlp.h"
+#include "nlp/nlp.h"
 
 /* 2026-11-28T00:00:00Z: relative dates need a document date. */
 #define DOC_DATE 1795824000

@@ -91,8 +91,6 @@ NLP_API int nlp_cp_letter(uint32_t c);
 NLP_API int nlp_cp_upper(uint32_t c);
 /* Lower-case ASCII and Latin-1/Latin Extended-A/Greek/Cyrillic letters. */
 NLP_API uint32_t nlp_cp_lower(uint32_t c);
-/* Append the UTF-8 of c to out (room for 4 bytes); returns bytes written. */
-NLP_API size_t nlp_utf8_put(char *out, uint32_t c);
 
 /* Function words of English (lower-case, n bytes). */
 NLP_API int nlp_is_stopword(const char *s, size_t n);
