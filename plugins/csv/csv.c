@@ -11,7 +11,7 @@
  * Lists and objects left at the end of a path are written as JSON.
  *
  * The header is written once, when a file is started. Rows are whole or
- * absent (common/appendlog.c); when `id` is a column, the ids already in
+ * absent (lib/export/appendlog.c); when `id` is a column, the ids already in
  * the file are read at start-up and a document among the last
  * `recent_ids` written is not appended again (as in jsonl).
  *
@@ -24,9 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/appendlog.h"
-#include "../common/idset.h"
-#include "../common/valjson.h"
+#include "export/appendlog.h"
+#include "export/idset.h"
+#include "export/transient.h"
+#include "export/valjson.h"
 
 struct csv_out {
     nd_instance_t *self;
@@ -335,10 +336,8 @@ static int start_file(struct appendlog *l, int rotated, void *ctx)
     if (rotated)
         idset_clear(&c->ids);
     struct buf head = {0};
-    if (header_row(c, &head) < 0) {
-        errno = ENOMEM;
-        return -1;
-    }
+    if (header_row(c, &head) < 0)
+        return -ENOMEM;
     int rc = appendlog_write(l, head.p, head.n);
     free(head.p);
     return rc;
@@ -355,15 +354,15 @@ static nd_status_t csv_flush(void *state, int sync, char *err, size_t errlen)
 {
     struct csv_out *c = state;
     struct appendlog_hooks h = {start_file, wrote, c};
-    if (appendlog_commit(&c->log, &h) < 0) {
-        int e = errno;
-        snprintf(err, errlen, "cannot append to %s: %s", c->log.path, strerror(e));
-        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
+    long rc = appendlog_commit(&c->log, &h);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot append to %s: %s", c->log.path, strerror((int)-rc));
+        return export_transient((int)-rc) ? ND_RETRY : ND_FAIL;
     }
-    if (appendlog_flush(&c->log, sync) < 0) {
-        int e = errno;
-        snprintf(err, errlen, "cannot sync %s: %s", c->log.path, strerror(e));
-        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
+    rc = appendlog_flush(&c->log, sync);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot sync %s: %s", c->log.path, strerror((int)-rc));
+        return export_transient((int)-rc) ? ND_RETRY : ND_FAIL;
     }
     return ND_OK;
 }

@@ -3,7 +3,7 @@
  *
  * Every complete line in the file is a whole document: a short write is cut
  * back, and a partial last line left by a crash is removed when the file is
- * opened again (common/appendlog.c). The file is an append log, so
+ * opened again (lib/export/appendlog.c). The file is an append log, so
  * idempotency comes from the ids it already holds: they are read when the
  * file is opened and a document whose id is among the last `recent_ids`
  * written to the current file is not written again (a retry after a failed
@@ -23,8 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/appendlog.h"
-#include "../common/idset.h"
+#include "export/appendlog.h"
+#include "export/docjson.h"
+#include "export/idset.h"
+#include "export/transient.h"
 
 struct jsonl {
     nd_instance_t *self;
@@ -32,10 +34,8 @@ struct jsonl {
     struct idset ids; /* the documents written last to the current file */
 };
 
-/* Every line starts {"schema":"newsdesk/1","id":"<64 hex>": the id sits at
- * a fixed place, so no JSON parsing is needed to collect it. */
-static const char id_prefix[] = "{\"schema\":\"newsdesk/1\",\"id\":\"";
-
+/* Every line is a document's JSON, its id at a fixed place (docjson.h),
+ * so no JSON parsing is needed to collect it. */
 static size_t scan_lines(const char *data, size_t len, void *ctx)
 {
     struct idset *ids = ctx;
@@ -45,11 +45,10 @@ static size_t scan_lines(const char *data, size_t len, void *ctx)
         if (!nl)
             break;
         size_t n = (size_t)(nl - (data + good));
-        const char *line = data + good;
-        size_t pl = sizeof id_prefix - 1;
-        if (n > pl + 64 && !memcmp(line, id_prefix, pl)) {
+        const char *at = docjson_id(data + good, n);
+        if (at) {
             char id[65];
-            memcpy(id, line + pl, 64);
+            memcpy(id, at, 64);
             id[64] = '\0';
             idset_add(ids, id);
         }
@@ -155,15 +154,15 @@ static nd_status_t jsonl_flush(void *state, int sync, char *err, size_t errlen)
 {
     struct jsonl *j = state;
     struct appendlog_hooks h = {start_file, wrote, j};
-    if (appendlog_commit(&j->log, &h) < 0) {
-        int e = errno;
-        snprintf(err, errlen, "cannot append to %s: %s", j->log.path, strerror(e));
-        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
+    long rc = appendlog_commit(&j->log, &h);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot append to %s: %s", j->log.path, strerror((int)-rc));
+        return export_transient((int)-rc) ? ND_RETRY : ND_FAIL;
     }
-    if (appendlog_flush(&j->log, sync) < 0) {
-        int e = errno;
-        snprintf(err, errlen, "cannot sync %s: %s", j->log.path, strerror(e));
-        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
+    rc = appendlog_flush(&j->log, sync);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot sync %s: %s", j->log.path, strerror((int)-rc));
+        return export_transient((int)-rc) ? ND_RETRY : ND_FAIL;
     }
     return ND_OK;
 }

@@ -35,9 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include "../common/paths.h"
-#include "../common/replay.h"
+
+#include "base/io.h"
+#include "export/replay.h"
 
 /* Migration n (1-based) takes the schema from version n-1 to n. Append
  * only: an archive written by an older newsdesk is brought up to date. */
@@ -252,12 +252,13 @@ static int sqlite_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
     const char *d = nd_durable(self);
     a->mode = !strcmp(d, "always") ? MODE_ALWAYS : !strcmp(d, "none") ? MODE_NONE
                                                                      : MODE_BATCH;
-    if (!a->path || paths_make_parents(a->path) < 0) {
+    int rc = a->path ? mkdir_parents(a->path) : -ENOMEM;
+    if (rc < 0) {
         snprintf(err, errlen, "cannot create the folder of %s: %s",
-                 a->path ? a->path : "the archive", strerror(errno));
+                 a->path ? a->path : "the archive", strerror(-rc));
         goto fail;
     }
-    int rc = sqlite3_open_v2(a->path, &a->db,
+    rc = sqlite3_open_v2(a->path, &a->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                  SQLITE_OPEN_NOMUTEX,
                              NULL);

@@ -4,8 +4,8 @@
  * one. Bounded: it remembers the last `max` ids added, and adding one more
  * forgets the oldest, so a file that is never rotated does not make the
  * set grow for ever. Not thread-safe: callers hold their own lock. */
-#ifndef ND_IDSET_H
-#define ND_IDSET_H
+#ifndef ND_EXPORT_IDSET_H
+#define ND_EXPORT_IDSET_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -38,8 +38,8 @@ struct idset {
 void idset_init(struct idset *s, size_t max);
 
 /* Add the id given as 64 hex digits, forgetting the oldest when the set
- * is full. Returns 1 when added, 0 when it was already there, -1 when the
- * id is not 64 hex digits or memory ran out. */
+ * is full. Returns 1 when added, 0 when it was already there, -EINVAL when
+ * the id is not 64 hex digits (or all zeros), -ENOMEM. */
 int idset_add(struct idset *s, const char *hex);
 
 /* Nonzero when the id (64 hex digits) is among those remembered. */

@@ -5,8 +5,10 @@
  * back (no tombstones), so the table never fills with dead entries. */
 #include "idset.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
 
 static int unhex(const char *hex, unsigned char out[32])
 {
@@ -17,7 +19,7 @@ static int unhex(const char *hex, unsigned char out[32])
                 : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                        : -1;
         if (v < 0)
-            return -1;
+            return -EINVAL;
         if (i % 2)
             out[i / 2] = (unsigned char)(out[i / 2] | v);
         else
@@ -67,7 +69,7 @@ static void delete_slot(struct idset *s, size_t i)
 }
 
 /* Room for one more id: a larger ring while the set is below its bound,
- * a table kept at most half full. */
+ * a table kept at most half full. Returns 0 or -ENOMEM. */
 static int grow(struct idset *s)
 {
     size_t max = limit(s);
@@ -77,7 +79,7 @@ static int grow(struct idset *s)
             cap = max;
         unsigned char(*r)[32] = realloc(s->ring, cap * 32);
         if (!r)
-            return -1;
+            return -ENOMEM;
         s->ring = r;
         s->ring_cap = cap;
     }
@@ -86,7 +88,7 @@ static int grow(struct idset *s)
     size_t cap = s->cap ? s->cap * 2 : 1024;
     uint32_t *slots = calloc(cap, sizeof *slots);
     if (!slots)
-        return -1;
+        return -ENOMEM;
     free(s->slots);
     s->slots = slots;
     s->cap = cap;
@@ -107,11 +109,11 @@ int idset_add(struct idset *s, const char *hex)
 {
     unsigned char id[32];
     if (unhex(hex, id) < 0 || !memcmp(id, zero, 32))
-        return -1;
+        return -EINVAL;
     if (s->cap && s->slots[find(s, id)])
         return 0;
     if (s->n < limit(s) && grow(s) < 0)
-        return -1;
+        return -ENOMEM;
     size_t at;
     if (s->n == limit(s)) {
         /* Full: the newest takes the oldest's place in the ring. */

@@ -10,20 +10,15 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "paths.h"
+
+#include "base/grow.h"
+#include "base/io.h"
 
 static int64_t wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int appendlog_transient(int e)
-{
-    return e == ENOSPC || e == EDQUOT || e == EIO || e == EAGAIN ||
-           e == EINTR || e == EROFS || e == ENOMEM || e == EMFILE ||
-           e == ENFILE;
 }
 
 int appendlog_parse_sync(const char *opt, const char *durable,
@@ -52,37 +47,42 @@ int appendlog_parse_sync(const char *opt, const char *durable,
     errno = 0;
     double v = strtod(opt, &end);
     if (errno || end == opt || v <= 0)
-        return -1;
+        return -EINVAL;
     double mult = !strcmp(end, "ms") ? 1 : !strcmp(end, "s") ? 1000
                   : !strcmp(end, "m") ? 60000 : !strcmp(end, "h") ? 3600000 : -1;
     if (mult < 0)
-        return -1;
+        return -EINVAL;
     *sync = APPENDLOG_SYNC_INTERVAL;
     *interval_ms = (int64_t)(v * mult);
-    return *interval_ms > 0 ? 0 : -1;
+    return *interval_ms > 0 ? 0 : -EINVAL;
 }
 
 /* Cut off whatever follows the last complete record. */
 static int repair(struct appendlog *l, char *err, size_t errlen)
 {
     struct stat sb;
-    if (fstat(l->fd, &sb) < 0)
-        return -1;
+    if (fstat(l->fd, &sb) < 0) {
+        int rc = -errno;
+        snprintf(err, errlen, "cannot read %s: %s", l->path, strerror(-rc));
+        return rc;
+    }
     l->size = sb.st_size;
     if (!sb.st_size || !l->scan)
         return 0;
     void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, l->fd, 0);
     if (m == MAP_FAILED) {
-        snprintf(err, errlen, "cannot read %s: %s", l->path, strerror(errno));
-        return -1;
+        int rc = -errno;
+        snprintf(err, errlen, "cannot read %s: %s", l->path, strerror(-rc));
+        return rc;
     }
     size_t good = l->scan(m, (size_t)sb.st_size, l->scan_ctx);
     munmap(m, (size_t)sb.st_size);
     if (good < (size_t)sb.st_size) {
         if (ftruncate(l->fd, (off_t)good) < 0) {
+            int rc = -errno;
             snprintf(err, errlen, "cannot cut the partial record at the end "
-                     "of %s: %s", l->path, strerror(errno));
-            return -1;
+                     "of %s: %s", l->path, strerror(-rc));
+            return rc;
         }
         l->cut = (size_t)sb.st_size - good;
         l->size = (off_t)good;
@@ -90,43 +90,27 @@ static int repair(struct appendlog *l, char *err, size_t errlen)
     return 0;
 }
 
-/* fsync the folder holding `path`, so that renames and new files in it
- * survive a power cut. */
-static int sync_parent(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *d = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
-    if (!d)
-        return -1;
-    int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(d);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 int appendlog_open(struct appendlog *l, char *err, size_t errlen)
 {
-    if (paths_make_parents(l->path) < 0) {
+    int rc = mkdir_parents(l->path);
+    if (rc < 0) {
         snprintf(err, errlen, "cannot create the folder of %s: %s", l->path,
-                 strerror(errno));
-        return -1;
+                 strerror(-rc));
+        return rc;
     }
     l->cut = 0;
     l->fd = open(l->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
                  0644);
     if (l->fd < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", l->path, strerror(errno));
-        return -1;
+        rc = -errno;
+        snprintf(err, errlen, "cannot open %s: %s", l->path, strerror(-rc));
+        return rc;
     }
-    if (repair(l, err, errlen) < 0) {
-        int e = errno;
+    rc = repair(l, err, errlen);
+    if (rc < 0) {
         close(l->fd);
         l->fd = -1;
-        errno = e;
-        return -1;
+        return rc;
     }
     struct stat sb;
     /* A file carried over from an earlier run keeps its age for rotation. */
@@ -138,19 +122,20 @@ int appendlog_open(struct appendlog *l, char *err, size_t errlen)
     l->sync_failed = 0;
     l->dirty = 0;
     /* The file may be new: its name must last as long as its records. */
-    if (l->sync != APPENDLOG_SYNC_NEVER && sync_parent(l->path) < 0) {
+    if (l->sync != APPENDLOG_SYNC_NEVER && (rc = fsync_parent(l->path)) < 0) {
         snprintf(err, errlen, "cannot sync the folder of %s: %s", l->path,
-                 strerror(errno));
+                 strerror(-rc));
         close(l->fd);
         l->fd = -1;
-        return -1;
+        return rc;
     }
     return 0;
 }
 
 int appendlog_empty(const struct appendlog *l) { return l->size == 0; }
 
-/* news.csv → news-20261128T172300Z.csv; a clash adds -1, -2, ... */
+/* news.csv → news-20261128T172300Z.csv; a clash adds -1, -2, ...
+ * Returns 0 or a negative errno. */
 static int rotated_name(const struct appendlog *l, char *out, size_t len)
 {
     char stamp[32];
@@ -169,37 +154,37 @@ static int rotated_name(const struct appendlog *l, char *out, size_t len)
         if (i)
             snprintf(suffix, sizeof suffix, "-%d", i);
         if (snprintf(out, len, "%.*s-%s%s%s", stem, l->path, stamp, suffix, dot) >= (int)len)
-            return -1;
+            return -ENAMETOOLONG;
         if (access(out, F_OK) < 0 && errno == ENOENT)
             return 0;
     }
-    errno = EEXIST;
-    return -1;
+    return -EEXIST;
 }
 
 /* After a failed fdatasync the kernel may have marked the unwritten pages
  * clean, and a second fdatasync would then report success for data that
  * never reached the disk. Writing the unsynced part again from the page
- * cache makes it dirty, so the next fdatasync really writes it. */
+ * cache makes it dirty, so the next fdatasync really writes it. Returns 0
+ * or a negative errno. */
 static int sync_data(struct appendlog *l)
 {
     if (l->sync_failed) {
         size_t n = (size_t)(l->size - l->synced_size);
         char *buf = n ? malloc(n) : NULL;
         if (n && !buf)
-            return -1;
+            return -ENOMEM;
+        errno = 0;
         if (n && (pread(l->fd, buf, n, l->synced_size) != (ssize_t)n ||
                   pwrite(l->fd, buf, n, l->synced_size) != (ssize_t)n)) {
-            int e = errno;
+            int rc = errno ? -errno : -EIO;
             free(buf);
-            errno = e ? e : EIO;
-            return -1;
+            return rc;
         }
         free(buf);
     }
     if (fdatasync(l->fd) < 0) {
         l->sync_failed = 1;
-        return -1;
+        return -errno;
     }
     l->sync_failed = 0;
     l->synced_size = l->size;
@@ -216,33 +201,31 @@ int appendlog_rotate_if_due(struct appendlog *l, size_t len)
     int by_age = l->rotate_ms && wall_ms() - l->opened_ms >= l->rotate_ms;
     if (!by_size && !by_age)
         return 0;
-    char *name = malloc(strlen(l->path) + 64);
-    if (!name || rotated_name(l, name, strlen(l->path) + 64) < 0) {
-        free(name);
-        return -1;
-    }
+    size_t len_name = strlen(l->path) + 64;
+    char *name = malloc(len_name);
+    if (!name)
+        return -ENOMEM;
+    int rc = rotated_name(l, name, len_name);
     /* The finished file is complete and synced before it gets its final
      * name, so whoever picks rotated files up can take them as they are. */
-    if (l->sync != APPENDLOG_SYNC_NEVER && l->dirty && sync_data(l) < 0) {
-        free(name);
-        return -1;
-    }
-    if (rename(l->path, name) < 0) {
-        free(name);
-        return -1;
-    }
+    if (rc == 0 && l->sync != APPENDLOG_SYNC_NEVER && l->dirty)
+        rc = sync_data(l);
+    if (rc == 0 && rename(l->path, name) < 0)
+        rc = -errno;
     free(name);
+    if (rc < 0)
+        return rc;
     int fd = open(l->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
-        return -1;
+        return -errno;
     close(l->fd);
     l->fd = fd;
     l->size = l->synced_size = 0;
     l->sync_failed = 0;
     l->opened_ms = wall_ms();
     l->dirty = 0;
-    if (l->sync != APPENDLOG_SYNC_NEVER && sync_parent(l->path) < 0)
-        return -1;
+    if (l->sync != APPENDLOG_SYNC_NEVER && (rc = fsync_parent(l->path)) < 0)
+        return rc;
     return 1;
 }
 
@@ -252,24 +235,21 @@ int appendlog_write(struct appendlog *l, const char *rec, size_t len)
     if (w == (ssize_t)len) {
         l->size += (off_t)len;
         l->dirty = 1;
-        if (l->sync == APPENDLOG_SYNC_ALWAYS && sync_data(l) < 0) {
+        int rc = l->sync == APPENDLOG_SYNC_ALWAYS ? sync_data(l) : 0;
+        if (rc < 0) {
             /* Not durable: take the record back, so that the retry that
              * follows appends it once. */
-            int e = errno;
             l->size -= (off_t)len;
             if (ftruncate(l->fd, l->size) == 0 && l->synced_size > l->size)
                 l->synced_size = l->size;
-            errno = e;
-            return -1;
         }
-        return 0;
+        return rc;
     }
-    int e = w < 0 ? errno : ENOSPC;
+    int rc = w < 0 ? -errno : -ENOSPC;
     /* Never leave half a record behind. */
     if (w > 0 && ftruncate(l->fd, l->size) < 0)
-        e = errno;
-    errno = e;
-    return -1;
+        rc = -errno;
+    return rc;
 }
 
 int appendlog_flush(struct appendlog *l, int sync)
@@ -285,16 +265,14 @@ int appendlog_flush(struct appendlog *l, int sync)
 int appendlog_stage(struct appendlog *l, const char *id, const char *rec,
                     size_t len)
 {
-    if (l->nstaged == l->staged_cap) {
-        size_t cap = l->staged_cap ? l->staged_cap * 2 : 16;
-        struct appendlog_rec *g = realloc(l->staged, cap * sizeof *g);
-        if (!g)
-            return -1;
-        l->staged = g, l->staged_cap = cap;
-    }
+    struct appendlog_rec *g = array_grow(l->staged, &l->staged_cap,
+                                         l->nstaged + 1, sizeof *g, 16);
+    if (!g)
+        return -ENOMEM;
+    l->staged = g;
     char *copy = malloc(len);
     if (!copy)
-        return -1;
+        return -ENOMEM;
     memcpy(copy, rec, len);
     struct appendlog_rec *r = &l->staged[l->nstaged++];
     snprintf(r->id, sizeof r->id, "%s", id);
@@ -343,19 +321,22 @@ long appendlog_commit(struct appendlog *l, const struct appendlog_hooks *h)
 {
     size_t kept = 0;
     long written = 0;
-    int failed = 0, e = 0;
+    int failed = 0;
     for (size_t i = 0; i < l->nstaged; i++) {
         struct appendlog_rec *r = &l->staged[i];
         if (failed || !r->confirmed) {
             l->staged[kept++] = *r;
             continue;
         }
-        int rot = appendlog_rotate_if_due(l, r->len);
-        if (rot >= 0 && h->start && appendlog_empty(l))
-            rot = h->start(l, rot, h->ctx) < 0 ? -1 : rot;
-        if (rot < 0 || appendlog_write(l, r->rec, r->len) < 0) {
-            e = errno;
-            failed = 1;
+        int rc = appendlog_rotate_if_due(l, r->len);
+        if (rc >= 0 && h->start && appendlog_empty(l)) {
+            int started = h->start(l, rc, h->ctx);
+            rc = started < 0 ? started : rc;
+        }
+        if (rc >= 0)
+            rc = appendlog_write(l, r->rec, r->len);
+        if (rc < 0) {
+            failed = rc;
             l->staged[kept++] = *r;
             continue;
         }
@@ -365,8 +346,7 @@ long appendlog_commit(struct appendlog *l, const struct appendlog_hooks *h)
         written++;
     }
     l->nstaged = kept;
-    errno = e;
-    return failed ? -1 : written;
+    return failed ? failed : written;
 }
 
 void appendlog_close(struct appendlog *l)

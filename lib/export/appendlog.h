@@ -6,8 +6,8 @@
  * full), the file is cut back to where the record began, so a reader never
  * meets half a record. A crash in the middle of a write can still leave a
  * partial tail; appendlog_open cuts it off before appending again. */
-#ifndef ND_APPENDLOG_H
-#define ND_APPENDLOG_H
+#ifndef ND_EXPORT_APPENDLOG_H
+#define ND_EXPORT_APPENDLOG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -55,7 +55,7 @@ struct appendlog {
 
 /* Parse the `fsync` option: "auto" (follow `durable`: batch → flush,
  * always → always, none → never), "flush", "always", "never", or an
- * interval such as "500ms", "2s", "1m". Returns 0 or -1. */
+ * interval such as "500ms", "2s", "1m". Returns 0 or -EINVAL. */
 int appendlog_parse_sync(const char *opt, const char *durable,
                          enum appendlog_sync *sync, int64_t *interval_ms);
 
@@ -63,29 +63,29 @@ int appendlog_parse_sync(const char *opt, const char *durable,
  * caller with every field but fd, size and the sync state. The
  * existing content is passed to l->scan, and whatever follows the last
  * complete record is cut off (l->cut says how much, for the log). Returns
- * 0, or -1 with errno set and a reason in err. */
+ * 0, or a negative errno with a reason in err. */
 int appendlog_open(struct appendlog *l, char *err, size_t errlen);
 
 /* Nonzero when the file has no records yet (for a header line). */
 int appendlog_empty(const struct appendlog *l);
 
 /* Rotate first if the file is due by size (with `len` more bytes) or age.
- * Returns 1 when a new file was started, 0 when not, -1 with errno. */
+ * Returns 1 when a new file was started, 0 when not, or a negative errno. */
 int appendlog_rotate_if_due(struct appendlog *l, size_t len);
 
-/* Append one whole record. Returns 0, or -1 with errno set; the file is
+/* Append one whole record. Returns 0, or a negative errno; the file is
  * then as it was before the call. */
 int appendlog_write(struct appendlog *l, const char *rec, size_t len);
 
 /* What a host flush asks: sync (if `sync` and the policy says so).
- * Returns 0 or -1 with errno. */
+ * Returns 0 or a negative errno. */
 int appendlog_flush(struct appendlog *l, int sync);
 
 /* Staging: a record is not written when its document is exported but
  * when the document has gone through the whole chain, so that a document
  * that fails at a later step leaves nothing in an append-only file.
- * appendlog_stage keeps a copy of the record (0, or -1 when out of
- * memory); appendlog_unstage drops it (1 when it was there);
+ * appendlog_stage keeps a copy of the record (0, or -ENOMEM);
+ * appendlog_unstage drops it (1 when it was there);
  * appendlog_confirm marks it ready; appendlog_staged says whether `id`
  * waits. */
 int appendlog_stage(struct appendlog *l, const char *id, const char *rec,
@@ -98,7 +98,7 @@ int appendlog_staged(const struct appendlog *l, const char *id);
 struct appendlog_hooks {
     /* A record is about to go into an empty file (a new one, or one just
      * started by a rotation: `rotated`), to write a header, say. Returns 0
-     * or -1 with errno. */
+     * or a negative errno. */
     int (*start)(struct appendlog *l, int rotated, void *ctx);
     /* The record of document `id` is in the file. */
     void (*wrote)(const char *id, void *ctx);
@@ -106,16 +106,13 @@ struct appendlog_hooks {
 };
 
 /* Write the confirmed records, in the order they were staged, each whole
- * (rotating first when due). Returns the number written, or -1 with errno:
- * the records not written stay staged for the next call. */
+ * (rotating first when due). Returns the number written, or a negative
+ * errno: the records not written stay staged for the next call. */
 long appendlog_commit(struct appendlog *l, const struct appendlog_hooks *h);
 
 /* Close the file (syncing it unless the policy is `never`) and free.
  * Records still staged are dropped: their documents were not reported
  * done, and are exported again. */
 void appendlog_close(struct appendlog *l);
-
-/* Errors that go away by themselves (disk full, I/O hiccup). */
-int appendlog_transient(int err);
 
 #endif

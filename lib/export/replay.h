@@ -3,8 +3,8 @@
  * server's or the disk's cache if the flush fails, and the host retries
  * the flush, not the documents: the exporter writes them again from here
  * before confirming. Not thread-safe: callers hold their own lock. */
-#ifndef ND_REPLAY_H
-#define ND_REPLAY_H
+#ifndef ND_EXPORT_REPLAY_H
+#define ND_EXPORT_REPLAY_H
 
 #include <stddef.h>
 
@@ -13,7 +13,7 @@ struct replay {
     size_t n, cap;
 };
 
-/* Keep a copy of json[0..len). Returns 0, or -1 when out of memory. */
+/* Keep a copy of json[0..len). Returns 0 or -ENOMEM. */
 int replay_keep(struct replay *r, const char *json, size_t len);
 
 /* Forget the document with id `id` (64 hex digits), if kept: a document
