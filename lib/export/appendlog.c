@@ -262,7 +262,7 @@ int appendlog_flush(struct appendlog *l, int sync)
     return sync_data(l);
 }
 
-int appendlog_stage(struct appendlog *l, const char *id, const char *rec,
+int appendlog_stage(struct appendlog *l, const char *id, char *rec,
                     size_t len)
 {
     struct appendlog_rec *g = array_grow(l->staged, &l->staged_cap,
@@ -270,15 +270,11 @@ int appendlog_stage(struct appendlog *l, const char *id, const char *rec,
     if (!g)
         return -ENOMEM;
     l->staged = g;
-    char *copy = malloc(len);
-    if (!copy)
-        return -ENOMEM;
-    memcpy(copy, rec, len);
     struct appendlog_rec *r = &l->staged[l->nstaged++];
     snprintf(r->id, sizeof r->id, "%s", id);
     r->confirmed = 0;
     r->len = len;
-    r->rec = copy;
+    r->rec = rec;
     return 0;
 }
 

@@ -84,11 +84,12 @@ int appendlog_flush(struct appendlog *l, int sync);
 /* Staging: a record is not written when its document is exported but
  * when the document has gone through the whole chain, so that a document
  * that fails at a later step leaves nothing in an append-only file.
- * appendlog_stage keeps a copy of the record (0, or -ENOMEM);
+ * appendlog_stage takes the record rec[0..len), malloc'd, and frees it
+ * once written or dropped (0; -ENOMEM, and rec is still the caller's);
  * appendlog_unstage drops it (1 when it was there);
  * appendlog_confirm marks it ready; appendlog_staged says whether `id`
  * waits. */
-int appendlog_stage(struct appendlog *l, const char *id, const char *rec,
+int appendlog_stage(struct appendlog *l, const char *id, char *rec,
                     size_t len);
 int appendlog_unstage(struct appendlog *l, const char *id);
 void appendlog_confirm(struct appendlog *l, const char *id);
