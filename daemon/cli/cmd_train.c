@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "base/io.h"
-#include "classify.h"
+#include "classify/classify.h"
 #include "commands.h"
 
 #define MAX_TRAIN_INPUT ((size_t)1 << 30)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "classify.h"
 
 #define MAX_WORD 64
@@ -64,25 +65,6 @@ void ncl_words(const char *text, size_t len,
     }
 }
 
-/* FNV-1a, then a murmur finaliser so that low bits mix well. */
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 struct feat_ctx {
     ncl_vec_t *out;
     uint32_t mask;
@@ -113,11 +95,13 @@ static int push(struct feat_ctx *c, uint32_t idx)
 static void on_word(const char *w, size_t n, void *ctx)
 {
     struct feat_ctx *c = ctx;
-    uint64_t h = hash_bytes(w, n);
-    if (push(c, (uint32_t)(mix(h) & c->mask)) < 0)
+    /* FNV-1a, then the finaliser, so that the low bits (the index) mix
+     * well. */
+    uint64_t h = hash_fnv1a(w, n, HASH_FNV1A_SEED);
+    if (push(c, (uint32_t)(hash_mix(h) & c->mask)) < 0)
         c->oom = 1;
     if (c->have_prev &&
-        push(c, (uint32_t)(mix(c->prev * 0x9E3779B97F4A7C15ULL ^ h ^ 0x5bd1e995) &
+        push(c, (uint32_t)(hash_mix(c->prev * 0x9E3779B97F4A7C15ULL ^ h ^ 0x5bd1e995) &
                            c->mask)) < 0)
         c->oom = 1;
     c->prev = h;

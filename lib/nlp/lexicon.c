@@ -6,18 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
+
 static uint32_t *slots; /* entry index + 1; 0 = empty */
 static uint64_t *hashes; /* the full hash of each slot's key */
 static size_t mask;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-static uint64_t hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
 
 static void build(void)
 {
@@ -35,7 +29,7 @@ static void build(void)
     mask = cap - 1;
     for (size_t i = 0; i < lex_nentries; i++) {
         const char *k = lex_entries[i].key;
-        uint64_t full = hash(k, strlen(k));
+        uint64_t full = hash_fnv1a(k, strlen(k), HASH_FNV1A_SEED);
         size_t h = full & mask;
         while (slots[h])
             h = (h + 1) & mask;
@@ -49,7 +43,7 @@ const struct lex_entry *lex_find(const char *s, size_t n)
     pthread_once(&once, build);
     if (!slots || n == 0 || n > 80)
         return NULL;
-    uint64_t full = hash(s, n);
+    uint64_t full = hash_fnv1a(s, n, HASH_FNV1A_SEED);
     for (size_t h = full & mask; slots[h]; h = (h + 1) & mask) {
         if (hashes[h] != full)
             continue;

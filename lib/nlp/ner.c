@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "base/hash.h"
 #include "lexicon.h"
 #include "ner_int.h"
 
@@ -999,14 +1000,13 @@ static uint32_t hmap_next(const struct hmap *m, uint32_t e)
     return e;
 }
 
+/* Tokens a..b as one string, each followed by a space. */
 static uint64_t text_hash(const nlp_doc_t *d, size_t a, size_t b, uint64_t seed)
 {
-    uint64_t h = 1469598103934665603ull ^ seed;
+    uint64_t h = HASH_FNV1A_SEED ^ seed;
     for (size_t k = a; k < b; k++) {
-        const unsigned char *s = (const unsigned char *)tk_s(d, k);
-        for (size_t i = 0; i < tk_n(d, k); i++)
-            h = (h ^ s[i]) * 1099511628211ull;
-        h = (h ^ 0x20) * 1099511628211ull;
+        h = hash_fnv1a(tk_s(d, k), tk_n(d, k), h);
+        h = hash_fnv1a(" ", 1, h);
     }
     return h;
 }

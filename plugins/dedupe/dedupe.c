@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/hash.h"
 #include "base/io.h"
 
 #define MAGIC "NDDEDUP1"
@@ -56,23 +57,6 @@ struct dedupe {
 
 /* ---- SimHash ------------------------------------------------------------- */
 
-static uint64_t fnv(const char *s, size_t n, uint64_t h)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 static int word_byte(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -98,13 +82,13 @@ static uint64_t simhash(const char *text, size_t len, size_t k, size_t *words)
         }
         if (!n)
             continue;
-        win[nw % k] = fnv(w, n, 1469598103934665603ULL);
+        win[nw % k] = hash_fnv1a(w, n, HASH_FNV1A_SEED);
         nw++;
         if (nw < k)
             continue;
         uint64_t h = 0x9E3779B97F4A7C15ULL;
         for (size_t j = nw - k; j < nw; j++)
-            h = mix(h ^ win[j % k]) + j - (nw - k);
+            h = hash_mix(h ^ win[j % k]) + j - (nw - k);
         for (int b = 0; b < 64; b++)
             v[b] += (h >> b) & 1 ? 1 : -1;
     }

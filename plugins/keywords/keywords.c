@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "base/utf8.h"
 #include "nlp/nlp.h"
 #include "nlp/nlpstep.h"
@@ -84,14 +85,6 @@ struct ctx {
     struct index stem_ix, ph_ix;
 };
 
-static uint64_t str_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static int index_init(struct index *ix, size_t n)
 {
     size_t cap = 64;
@@ -104,7 +97,7 @@ static int index_init(struct index *ix, size_t n)
 
 static long stem_id(struct ctx *c, const char *s)
 {
-    size_t h = str_hash(s) & c->stem_ix.mask;
+    size_t h = hash_fnv1a_str(s) & c->stem_ix.mask;
     for (; c->stem_ix.slot[h]; h = (h + 1) & c->stem_ix.mask)
         if (!strcmp(c->stems[c->stem_ix.slot[h] - 1].s, s))
             return (long)c->stem_ix.slot[h] - 1;
@@ -208,7 +201,7 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
         o += n;
     }
     key[o] = '\0';
-    size_t h = str_hash(key) & c->ph_ix.mask;
+    size_t h = hash_fnv1a_str(key) & c->ph_ix.mask;
     for (; c->ph_ix.slot[h]; h = (h + 1) & c->ph_ix.mask) {
         struct phrase *p = &c->ph[c->ph_ix.slot[h] - 1];
         if (!strcmp(p->key, key)) {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "base/hash.h"
 #include "topics.h"
 
 #define MAX_WORD 64
@@ -84,9 +85,7 @@ static int has_upper(const char *w, size_t n)
 
 static uint64_t hash_str(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    uint64_t h = hash_fnv1a(s, n, HASH_FNV1A_SEED);
     return h ^ (h >> 29);
 }
 
