@@ -1,8 +1,10 @@
 /* Words, hashed word and bigram features, and their TF-IDF weighting. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "base/hash.h"
 #include "classify.h"
 
@@ -76,18 +78,17 @@ struct feat_ctx {
 static int push(struct feat_ctx *c, uint32_t idx)
 {
     ncl_vec_t *v = c->out;
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 256;
-        uint32_t *i = realloc(v->idx, cap * sizeof *i);
-        if (!i)
-            return -1;
-        v->idx = i;
-        float *f = realloc(v->val, cap * sizeof *f);
-        if (!f)
-            return -1;
-        v->val = f;
-        v->cap = cap;
-    }
+    size_t cap = v->cap; /* idx and val grow together */
+    uint32_t *i = array_grow(v->idx, &cap, v->n + 1, sizeof *i, 256);
+    if (!i)
+        return -ENOMEM;
+    v->idx = i;
+    cap = v->cap;
+    float *f = array_grow(v->val, &cap, v->n + 1, sizeof *f, 256);
+    if (!f)
+        return -ENOMEM;
+    v->val = f;
+    v->cap = cap;
     v->idx[v->n++] = idx;
     return 0;
 }
@@ -120,7 +121,7 @@ int ncl_featurize(const char *text, size_t len, unsigned bits, ncl_vec_t *out)
     struct feat_ctx c = {.out = out, .mask = (uint32_t)((1u << bits) - 1)};
     ncl_words(text, len, on_word, &c);
     if (c.oom)
-        return -1;
+        return -ENOMEM;
     if (!out->n)
         return 0;
     qsort(out->idx, out->n, sizeof *out->idx, cmp_u32);
