@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/grow.h"
 #include "base/io.h"
 #include "commands.h"
 #include "log.h"
@@ -71,10 +72,8 @@ static void spool_child(void *ctx, nd_doc_t *parent, size_t i)
     if (c->state != DOC_DONE)
         return; /* a failure is reported from the child itself */
     if (i >= s->cap) {
-        size_t cap = s->cap ? s->cap : 64;
-        while (cap <= i)
-            cap *= 2;
-        struct spooled *l = realloc(s->line, cap * sizeof *l);
+        size_t cap = s->cap;
+        struct spooled *l = array_grow(s->line, &cap, i + 1, sizeof *l, 64);
         if (!l)
             return;
         memset(l + s->cap, 0, (cap - s->cap) * sizeof *l);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <textcat.h>
 
+#include "base/grow.h"
 #include "nlp.h"
 
 #ifndef NLP_TEXTCAT_DIR
@@ -70,15 +71,12 @@ static void load(void)
             fp_Done(fp);
             continue;
         }
-        if (nlangs == cap) {
-            cap = cap ? cap * 2 : 64;
-            struct lang *g = realloc(langs, cap * sizeof *g);
-            if (!g) {
-                fp_Done(fp);
-                break;
-            }
-            langs = g;
+        struct lang *g = array_grow(langs, &cap, nlangs + 1, sizeof *g, 64);
+        if (!g) {
+            fp_Done(fp);
+            break;
         }
+        langs = g;
         memcpy(langs[nlangs].code, code, sizeof code);
         langs[nlangs++].fp = fp;
     }

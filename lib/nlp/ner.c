@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "base/grow.h"
 #include "base/hash.h"
 #include "lexicon.h"
 #include "ner_int.h"
@@ -55,15 +56,12 @@ static void emit(struct run_ctx *r, size_t first, size_t last, int type, int wea
     /* No one's name has digits: "F-104 Starfighter", "A1 Grand Prix". */
     if (type == NLP_PERSON && has_digit(r->d, first, last))
         type = UNKNOWN, weak = 1;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 64;
-        struct cand *g = realloc(r->c, cap * sizeof *g);
-        if (!g) {
-            r->oom = 1;
-            return;
-        }
-        r->c = g, r->cap = cap;
+    struct cand *g = array_grow(r->c, &r->cap, r->n + 1, sizeof *g, 64);
+    if (!g) {
+        r->oom = 1;
+        return;
     }
+    r->c = g;
     struct cand *c = &r->c[r->n++];
     memset(c, 0, sizeof *c);
     c->first = (uint32_t)first, c->last = (uint32_t)last;
@@ -72,15 +70,13 @@ static void emit(struct run_ctx *r, size_t first, size_t last, int type, int wea
 
 static void drop_word(struct run_ctx *r, size_t k)
 {
-    if (r->ndropped == r->capdropped) {
-        size_t cap = r->capdropped ? r->capdropped * 2 : 32;
-        uint32_t *g = realloc(r->dropped, cap * sizeof *g);
-        if (!g) {
-            r->oom = 1;
-            return;
-        }
-        r->dropped = g, r->capdropped = cap;
+    uint32_t *g = array_grow(r->dropped, &r->capdropped, r->ndropped + 1,
+                             sizeof *g, 32);
+    if (!g) {
+        r->oom = 1;
+        return;
     }
+    r->dropped = g;
     r->dropped[r->ndropped++] = (uint32_t)k;
 }
 
@@ -1708,13 +1704,11 @@ static int hyphen_places(const nlp_doc_t *d, const uint8_t *covered, nlp_entitie
                     !memcmp(out->ent[e].text, s + ps[p], pe[p] - ps[p]))
                     break;
             if (e == out->nent) {
-                if (out->nent == cap_ent) {
-                    cap_ent = cap_ent * 2 + 8;
-                    nlp_entity_t *g = realloc(out->ent, cap_ent * sizeof *g);
-                    if (!g)
-                        return -1;
-                    out->ent = g;
-                }
+                nlp_entity_t *g = array_grow(out->ent, &cap_ent, out->nent + 1,
+                                             sizeof *g, 8);
+                if (!g)
+                    return -1;
+                out->ent = g;
                 nlp_entity_t *en = &out->ent[out->nent];
                 memset(en, 0, sizeof *en);
                 en->type = NLP_LOC;
@@ -1724,13 +1718,11 @@ static int hyphen_places(const nlp_doc_t *d, const uint8_t *covered, nlp_entitie
                     return -1;
                 out->nent++;
             }
-            if (out->nmen == cap_men) {
-                cap_men = cap_men * 2 + 8;
-                nlp_mention_t *g = realloc(out->men, cap_men * sizeof *g);
-                if (!g)
-                    return -1;
-                out->men = g;
-            }
+            nlp_mention_t *g = array_grow(out->men, &cap_men, out->nmen + 1,
+                                          sizeof *g, 8);
+            if (!g)
+                return -1;
+            out->men = g;
             /* Code points before the part, within the token. */
             size_t before = 0;
             for (size_t i = 0; i < ps[p];)

@@ -3,6 +3,7 @@
  * person mention next to a speech verb just before or after the quote. */
 #include <stdlib.h>
 
+#include "base/grow.h"
 #include "ner_int.h"
 
 /* Quotations shorter than this many words are scare quotes or titles,
@@ -188,17 +189,14 @@ int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
                        (tk_eq(d, c - 1, ".") || tk_eq(d, c - 1, ",") ||
                         tk_eq(d, c - 1, "!") || tk_eq(d, c - 1, "?"));
         if (words >= MIN_WORDS || sentence) {
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 8;
-                nlp_quote_t *g = realloc(*out, cap * sizeof *g);
-                if (!g) {
-                    free(*out);
-                    free(pp.at), free(pp.before);
-                    *out = NULL, *n = 0;
-                    return -1;
-                }
-                *out = g;
+            nlp_quote_t *g = array_grow(*out, &cap, *n + 1, sizeof *g, 8);
+            if (!g) {
+                free(*out);
+                free(pp.at), free(pp.before);
+                *out = NULL, *n = 0;
+                return -1;
             }
+            *out = g;
             nlp_quote_t *q = &(*out)[(*n)++];
             size_t last = c - 1;
             /* The comma before the closing mark is the sentence's, not

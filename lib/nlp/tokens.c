@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "lexicon.h"
 #include "nlp.h"
 
@@ -142,13 +143,10 @@ struct tokbuf {
 
 static nlp_token_t *push(struct tokbuf *b)
 {
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        nlp_token_t *g = realloc(b->t, cap * sizeof *g);
-        if (!g)
-            return NULL;
-        b->t = g, b->cap = cap;
-    }
+    nlp_token_t *g = array_grow(b->t, &b->cap, b->n + 1, sizeof *g, 256);
+    if (!g)
+        return NULL;
+    b->t = g;
     nlp_token_t *t = &b->t[b->n++];
     memset(t, 0, sizeof *t);
     return t;
@@ -449,12 +447,11 @@ static int split_sentences(nlp_doc_t *d)
     for (size_t k = 0; k < d->ntok;) {
         size_t resume;
         if (ends_after(d->text, d->tok, d->ntok, k, &resume)) {
-            if (d->nsent == cap) {
-                nlp_sentence_t *g = realloc(d->sent, (cap *= 2) * sizeof *g);
-                if (!g)
-                    return -1;
-                d->sent = g;
-            }
+            nlp_sentence_t *g = array_grow(d->sent, &cap, d->nsent + 1,
+                                           sizeof *g, 16);
+            if (!g)
+                return -1;
+            d->sent = g;
             nlp_sentence_t *st = &d->sent[d->nsent];
             st->first = (uint32_t)first;
             st->last = (uint32_t)resume;

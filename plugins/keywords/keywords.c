@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "base/hash.h"
 #include "base/utf8.h"
 #include "nlp/nlp.h"
@@ -101,13 +102,11 @@ static long stem_id(struct ctx *c, const char *s)
     for (; c->stem_ix.slot[h]; h = (h + 1) & c->stem_ix.mask)
         if (!strcmp(c->stems[c->stem_ix.slot[h] - 1].s, s))
             return (long)c->stem_ix.slot[h] - 1;
-    if (c->nstems == c->capstems) {
-        size_t cap = c->capstems ? c->capstems * 2 : 128;
-        struct stem *g = realloc(c->stems, cap * sizeof *g);
-        if (!g)
-            return -1;
-        c->stems = g, c->capstems = cap;
-    }
+    struct stem *g = array_grow(c->stems, &c->capstems, c->nstems + 1,
+                                sizeof *g, 128);
+    if (!g)
+        return -1;
+    c->stems = g;
     char *dup = strdup(s);
     if (!dup)
         return -1;
@@ -209,13 +208,10 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
             return 0;
         }
     }
-    if (c->nph == c->capph) {
-        size_t cap = c->capph ? c->capph * 2 : 128;
-        struct phrase *g = realloc(c->ph, cap * sizeof *g);
-        if (!g)
-            return -1;
-        c->ph = g, c->capph = cap;
-    }
+    struct phrase *g = array_grow(c->ph, &c->capph, c->nph + 1, sizeof *g, 128);
+    if (!g)
+        return -1;
+    c->ph = g;
     char *dup = strdup(key);
     if (!dup)
         return -1;
