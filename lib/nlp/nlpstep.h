@@ -65,6 +65,22 @@ static inline int langgate_wanted(const struct langgate *g, const nd_doc_t *doc)
     return 0;
 }
 
+/* The text a gated step analyses: NULL when the step skips the document
+ * (its language is not wanted, or it has no text); else its text, with
+ * *len cut to the first max_text bytes (at a line break) and *full the
+ * whole length. Borrowed from the document. */
+static inline const char *langgate_text(const struct langgate *g,
+                                        const nd_doc_t *doc, size_t *len,
+                                        size_t *full)
+{
+    if (!langgate_wanted(g, doc))
+        return NULL;
+    const char *text = nd_doc_text(doc, full);
+    if (text)
+        *len = nlp_bounded_len(text, *full, g->max_text);
+    return text;
+}
+
 /* init/fini for a step whose whole state is its gate. */
 static inline int langgate_init(nd_instance_t *self, const nd_opts_t *opts,
                                 void **state, char *err, size_t errlen)
@@ -92,6 +108,23 @@ static inline int64_t nlpstep_doc_date(const nd_doc_t *doc)
     if (pub && nlp_parse_iso_date(pub, &t) == 0)
         return t;
     return nd_doc_received(doc);
+}
+
+/* Parse text[0..len) into d and find its entities (relative dates read
+ * against the document's date) into ents; free both with nlp_doc_free
+ * and nlp_entities_free. Returns 0, or -1 when out of memory (nothing to
+ * free then). */
+static inline int nlpstep_entities(const nd_doc_t *doc, const char *text,
+                                   size_t len, nlp_doc_t *d,
+                                   nlp_entities_t *ents)
+{
+    if (nlp_doc_parse(d, text, len) < 0)
+        return -1;
+    if (nlp_entities_find(d, nlpstep_doc_date(doc), ents) < 0) {
+        nlp_doc_free(d);
+        return -1;
+    }
+    return 0;
 }
 
 #endif

@@ -279,15 +279,23 @@ static char *surface(const nlp_doc_t *d, const struct ctx *c, const struct word 
     return out;
 }
 
+/* Free what c holds: the stems, the phrases and their indexes. */
+static void ctx_free(struct ctx *c)
+{
+    for (size_t i = 0; i < c->nph; i++)
+        free(c->ph[i].key);
+    for (size_t i = 0; i < c->nstems; i++)
+        free(c->stems[i].s);
+    free(c->ph), free(c->stems);
+    free(c->stem_ix.slot), free(c->ph_ix.slot);
+}
+
 static nd_status_t keywords_process(void *state, nd_doc_t *doc)
 {
     struct keywords *kw = state;
-    size_t len;
-    const char *text = nd_doc_text(doc, &len);
+    size_t len, full;
+    const char *text = langgate_text(&kw->gate, doc, &len, &full);
     if (!text)
-        return ND_SKIP;
-    len = nlp_bounded_len(text, len, kw->gate.max_text);
-    if (!langgate_wanted(&kw->gate, doc))
         return ND_SKIP;
     const char *lang =
         nd_val_as_str(nd_val_get(nd_doc_get(doc, "language"), "code"), NULL);
@@ -300,6 +308,7 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
     struct word *w = NULL;
     size_t nw = 0;
     nd_val_t *list = NULL;
+    int failed = 1;
     if (!st || nlp_doc_parse(&d, text, len) < 0) {
         if (st)
             sb_stemmer_delete(st);
@@ -416,28 +425,16 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
             goto fail;
         }
     }
-    for (size_t i = 0; i < c.nph; i++)
-        free(c.ph[i].key);
-    for (size_t i = 0; i < c.nstems; i++)
-        free(c.stems[i].s);
-    free(c.ph), free(c.stems), free(w);
-    free(c.stem_ix.slot), free(c.ph_ix.slot);
-    nlp_doc_free(&d);
-    sb_stemmer_delete(st);
-    if (nd_doc_set(doc, "keywords", list) < 0)
-        goto oom;
-    return ND_OK;
+    failed = 0;
 fail:
-    if (list)
+    if (failed && list)
         nd_val_free(list);
-    for (size_t i = 0; i < c.nph; i++)
-        free(c.ph[i].key);
-    for (size_t i = 0; i < c.nstems; i++)
-        free(c.stems[i].s);
-    free(c.ph), free(c.stems), free(w);
-    free(c.stem_ix.slot), free(c.ph_ix.slot);
+    ctx_free(&c);
+    free(w);
     nlp_doc_free(&d);
     sb_stemmer_delete(st);
+    if (!failed && nd_doc_set(doc, "keywords", list) == 0)
+        return ND_OK;
 oom:
     nd_doc_error(doc, "out of memory");
     return ND_FAIL;
