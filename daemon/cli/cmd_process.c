@@ -290,22 +290,10 @@ int cmd_process(int argc, char **argv)
         free(files);
         return EXIT_USAGE;
     }
-    struct errlist errs = {0}, warns = {0};
-    struct pipeline *p;
-    int rc = pipeline_load(&p, config_find(config), &errs, &warns);
-    print_errors(&warns, "newsdesk: warning: ");
-    if (rc == 0) {
-        p->run_exporters = export;
-        nd_log_level_t lv;
-        if (log_parse_level(config_str(&p->cfg, "service", "log_level"), &lv) == 0)
-            log_set_level(lv < ND_LOG_WARNING ? lv : ND_LOG_WARNING);
-        rc = pipeline_start(p, &errs);
-    }
-    if (rc < 0) {
-        print_errors(&errs, "newsdesk: ");
-        errs_free(&errs);
-        errs_free(&warns);
-        pipeline_free(p);
+    /* Quieter than the daemon: the documents go to stdout, and only
+     * warnings and errors to stderr. */
+    struct pipeline *p = start_chain(config_find(config), export, ND_LOG_WARNING);
+    if (!p) {
         free(files);
         return EXIT_CONFIG;
     }
@@ -315,8 +303,6 @@ int cmd_process(int argc, char **argv)
         any_failed |= process_one(p, files[i], max_bytes) < 0;
     fflush(stdout);
     pipeline_free(p);
-    errs_free(&errs);
-    errs_free(&warns);
     free(files);
     return any_failed ? EXIT_DOC_FAILED : 0;
 }

@@ -121,15 +121,8 @@ int cmd_retry(int argc, char **argv)
     const char *file = config_find(config);
     struct errlist errs = {0}, warns = {0};
     struct pipeline *p;
-    if (pipeline_load(&p, file, &errs, &warns) < 0) {
-        print_errors(&errs, "");
-        fprintf(stderr, "%zu error%s in %s\n", errs.n, errs.n == 1 ? "" : "s",
-                file ? file : "the built-in configuration");
-        errs_free(&errs);
-        errs_free(&warns);
-        pipeline_free(p);
-        return EXIT_CONFIG;
-    }
+    if (pipeline_load(&p, file, &errs, &warns) < 0)
+        return config_refused(file, &errs, &warns, p);
     errs_free(&warns);
     const char *inbox = config_str(&p->cfg, "inbox", "path");
     const char *state = config_str(&p->cfg, "inbox", "state");

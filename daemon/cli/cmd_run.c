@@ -22,26 +22,10 @@ int cmd_run(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    struct errlist errs = {0}, warns = {0};
-    struct pipeline *p;
     const char *file = config_find(config);
-    int rc = pipeline_load(&p, file, &errs, &warns);
-    print_errors(&warns, "newsdesk: warning: ");
-    if (rc == 0) {
-        nd_log_level_t lv;
-        if (log_parse_level(config_str(&p->cfg, "service", "log_level"), &lv) == 0)
-            log_set_level(lv);
-        rc = pipeline_start(p, &errs);
-    }
-    if (rc < 0) {
-        print_errors(&errs, "newsdesk: ");
-        errs_free(&errs);
-        errs_free(&warns);
-        pipeline_free(p);
+    struct pipeline *p = start_chain(file, 1, ND_LOG_DEBUG);
+    if (!p)
         return EXIT_CONFIG;
-    }
-    errs_free(&errs);
-    errs_free(&warns);
     log_info("newsdesk starting with %s", file ? file : "the built-in defaults");
 
     uv_loop_t loop;

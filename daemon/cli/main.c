@@ -1,4 +1,5 @@
-/* The newsdesk executable: global options and the subcommand dispatch. */
+/* The newsdesk executable: global options, the subcommand dispatch, and
+ * what several commands do alike (commands.h). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "config.h"
 #include "document.h"
 #include "log.h"
+#include "pipeline.h"
 
 static const char usage[] =
     "usage: newsdesk COMMAND [OPTIONS]\n"
@@ -42,6 +44,43 @@ void print_errors(const struct errlist *errs, const char *prefix)
 {
     for (size_t i = 0; i < errs->n; i++)
         fprintf(stderr, "%s%s\n", prefix, errs->msgs[i]);
+}
+
+struct pipeline *start_chain(const char *file, int exporters,
+                             nd_log_level_t loudest)
+{
+    struct errlist errs = {0}, warns = {0};
+    struct pipeline *p;
+    int rc = pipeline_load(&p, file, &errs, &warns);
+    print_errors(&warns, "newsdesk: warning: ");
+    if (rc == 0) {
+        p->run_exporters = exporters;
+        nd_log_level_t lv;
+        if (log_parse_level(config_str(&p->cfg, "service", "log_level"), &lv) == 0)
+            log_set_level(lv < loudest ? lv : loudest);
+        rc = pipeline_start(p, &errs);
+    }
+    if (rc < 0)
+        print_errors(&errs, "newsdesk: ");
+    errs_free(&errs);
+    errs_free(&warns);
+    if (rc < 0) {
+        pipeline_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+int config_refused(const char *file, struct errlist *errs,
+                   struct errlist *warns, struct pipeline *p)
+{
+    print_errors(errs, "");
+    fprintf(stderr, "%zu error%s in %s\n", errs->n, errs->n == 1 ? "" : "s",
+            file ? file : "the built-in configuration");
+    errs_free(errs);
+    errs_free(warns);
+    pipeline_free(p);
+    return EXIT_CONFIG;
 }
 
 int main(int argc, char **argv)
