@@ -66,6 +66,19 @@ class TempDirTest(unittest.TestCase):
         kw.setdefault("cwd", self.dir)
         return run(args, **kw)
 
+    def process_one(self, path, config=None):
+        """`newsdesk process` of one file that must give one document
+        (with `config`, YAML text, as the configuration when given): that
+        document."""
+        args = ["process"]
+        if config:
+            args += ["-c", self.write("nd.yaml", config)]
+        r = self.nd(*args, path)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        docs = lines_json(r.stdout)
+        self.assertEqual(len(docs), 1)
+        return docs[0]
+
 
 def main():
     unittest.main(argv=[sys.argv[0], "-v"])

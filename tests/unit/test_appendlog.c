@@ -14,6 +14,7 @@
 
 #include "export/appendlog.h"
 #include "export/idset.h"
+#include "testdir.h"
 
 static char dir[64];
 
@@ -27,9 +28,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     (void)st;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_remove(dir);
 }
 
 static char *slurp(const char *path, size_t *len)

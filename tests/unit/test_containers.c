@@ -17,21 +17,9 @@
 #include <cmocka.h>
 
 #include "pipeline.h"
+#include "testdir.h"
 
 static char dir[64], cfgpath[128], marker[128];
-
-static void copy(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-    assert_non_null(in);
-    assert_non_null(out);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        assert_int_equal(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    fclose(out);
-}
 
 static int setup(void **st)
 {
@@ -48,7 +36,7 @@ static int setup(void **st)
     for (int i = 0; i < 2; i++) {
         snprintf(from, sizeof from, "%s/%s", tp, names[i]);
         snprintf(to, sizeof to, "%s/plugins/%s", dir, names[i]);
-        copy(from, to);
+        testdir_copy(from, to);
     }
     snprintf(cfgpath, sizeof cfgpath, "%s/nd.yaml", dir);
     snprintf(marker, sizeof marker, "%s/sink-down", dir);
@@ -58,9 +46,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     (void)st;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_remove(dir);
 }
 
 /* What child_done saw: the index of each finished child, and how many

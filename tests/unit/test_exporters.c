@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "pipeline.h"
+#include "testdir.h"
 
 static char dir[64], cfgpath[128], dbpath[128];
 
@@ -36,9 +37,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     (void)st;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_remove(dir);
 }
 
 static struct pipeline *start(const char *durable)
