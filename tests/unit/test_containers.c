@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "pipeline.h"
+#include "testchain.h"
 #include "testdir.h"
 
 static char dir[64], cfgpath[128], marker[128];
@@ -85,16 +86,7 @@ static struct pipeline *start(int hand_over, const char *delay, struct seen *see
             "    delay: %s\n",
             dir, build, hand_over ? "true" : "false", marker, delay);
     fclose(f);
-    struct pipeline *p;
-    struct errlist errs = {0}, warns = {0};
-    int rc = pipeline_load(&p, cfgpath, &errs, &warns);
-    if (rc == 0)
-        rc = pipeline_start(p, &errs);
-    for (size_t i = 0; i < errs.n; i++)
-        fprintf(stderr, "%s\n", errs.msgs[i]);
-    assert_int_equal(rc, 0);
-    errs_free(&errs);
-    errs_free(&warns);
+    struct pipeline *p = testchain_start(cfgpath);
     p->child_done = record;
     p->child_done_ctx = seen;
     return p;

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "pipeline.h"
+#include "testchain.h"
 #include "testdir.h"
 
 static char dir[64], cfgpath[128], dbpath[128];
@@ -58,19 +59,7 @@ static struct pipeline *start(const char *durable)
             "    busy_timeout: 20ms\n",
             durable, build, build, dbpath);
     fclose(f);
-    struct pipeline *p;
-    struct errlist errs = {0}, warns = {0};
-    int rc = pipeline_load(&p, cfgpath, &errs, &warns);
-    if (rc == 0) {
-        p->run_exporters = 1;
-        rc = pipeline_start(p, &errs);
-    }
-    for (size_t i = 0; i < errs.n; i++)
-        fprintf(stderr, "%s\n", errs.msgs[i]);
-    assert_int_equal(rc, 0);
-    errs_free(&errs);
-    errs_free(&warns);
-    return p;
+    return testchain_start(cfgpath); /* exporters run unless told not to */
 }
 
 static nd_doc_t *story(int i)
