@@ -3,6 +3,7 @@
  * fingerprints are compared with the text's, keeping only the languages
  * that have an ISO 639-1 code (the output's code space), and the gap
  * between the two best scores gives the confidence. */
+#include <errno.h>
 #include <fingerprint.h>
 #include <math.h>
 #include <pthread.h>
@@ -135,7 +136,7 @@ int nlp_langid(const char *text, size_t len, size_t prefix, char code[8],
     *confidence = 0;
     if (!nlangs) {
         snprintf(err, errlen, "%s", load_err);
-        return -1;
+        return -ENOENT;
     }
     if (len > prefix) {
         len = prefix;
@@ -166,7 +167,7 @@ int nlp_langid(const char *text, size_t len, size_t prefix, char code[8],
     void *unknown = fp_Init(NULL);
     if (!unknown) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return -ENOMEM;
     }
     fp_SetProperty(unknown, TCPROP_UTF8AWARE, TC_TRUE);
     fp_SetProperty(unknown, TCPROP_MINIMUM_DOCUMENT_SIZE, 1);

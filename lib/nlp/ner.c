@@ -3,6 +3,7 @@
  * and place heads, first names and context, and last a pass over the whole
  * document that resolves short forms ("Bessent") to the fullest form
  * ("Scott Bessent") and gathers mentions into entities. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -1753,7 +1754,7 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
     civil_from_days(days, &ctx.year, &ctx.month, &ctx.day);
     uint8_t *used = calloc(d->ntok ? d->ntok : 1, 1);
     if (!used)
-        return -1;
+        return -ENOMEM;
     struct run_ctx r = {.d = d};
     for (size_t k = 0; k < d->ntok && !r.oom;) {
         size_t end;
@@ -1822,7 +1823,7 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
     if (r.oom) {
         free(r.c);
         free(r.dropped);
-        return -1;
+        return -ENOMEM;
     }
     if (r.n)
         qsort(r.c, r.n, sizeof *r.c, by_position);
@@ -1840,9 +1841,11 @@ int nlp_entities_find(const nlp_doc_t *d, int64_t now, nlp_entities_t *out)
             free(covered);
         }
     }
-    if (rc < 0)
+    if (rc < 0) {
         nlp_entities_free(out);
-    return rc;
+        return -ENOMEM; /* what resolve and hyphen_places fail on */
+    }
+    return 0;
 }
 
 void nlp_entities_free(nlp_entities_t *e)
@@ -1858,9 +1861,9 @@ int nlp_parse_iso_date(const char *s, int64_t *out)
 {
     int y, m, dd, hh = 0, mi = 0, ss = 0;
     if (!s || sscanf(s, "%4d-%2d-%2d", &y, &m, &dd) != 3)
-        return -1;
+        return -EINVAL;
     if (m < 1 || m > 12 || dd < 1 || dd > 31)
-        return -1;
+        return -EINVAL;
     if (s[10] == 'T' || s[10] == ' ')
         sscanf(s + 11, "%2d:%2d:%2d", &hh, &mi, &ss);
     *out = days_from_civil(y, m, dd) * 86400 + hh * 3600 + mi * 60 + ss;

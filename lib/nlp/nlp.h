@@ -18,8 +18,7 @@
 #endif
 
 /* Build the word lists now rather than on the first document (a few
- * milliseconds, once per process). Thread-safe. Returns 0, or -1 when out
- * of memory. */
+ * milliseconds, once per process). Thread-safe. Returns 0 or -ENOMEM. */
 NLP_API int nlp_prepare(void);
 
 /* ---- tokens and sentences ------------------------------------------------ */
@@ -72,8 +71,8 @@ typedef struct nlp_doc {
 /* Cut `text` (UTF-8, `len` bytes) into tokens and sentences. Sentence ends
  * survive abbreviations ("Mr.", "U.S.", "No. 10"), decimals, initials,
  * ellipses and closing quotation marks; a line break always ends one.
- * Returns 0, or -1 when out of memory (d is then empty). Free with
- * nlp_doc_free. */
+ * Returns 0, -EFBIG for a text of 4 GiB or more, or -ENOMEM (d is then
+ * empty). Free with nlp_doc_free. */
 NLP_API int nlp_doc_parse(nlp_doc_t *d, const char *text, size_t len);
 NLP_API void nlp_doc_free(nlp_doc_t *d);
 
@@ -109,8 +108,9 @@ NLP_API int nlp_is_irregular_verb(const char *s, size_t n);
 /* Identify the language of text (at most `prefix` bytes of it are read,
  * cut at a character boundary). Writes an ISO 639-1 code ("und" when
  * unsure or when the text has too few letters) into code (room for 8) and
- * a confidence in [0,1]. Returns 0, or -1 when the fingerprints cannot be
- * loaded (a reason in err). Thread-safe after the first call. */
+ * a confidence in [0,1]. Returns 0, -ENOENT when the fingerprints cannot
+ * be loaded, or -ENOMEM, with a reason in err. Thread-safe after the first
+ * call. */
 NLP_API int nlp_langid(const char *text, size_t len, size_t prefix,
                        char code[8], double *confidence, char *err,
                        size_t errlen);
@@ -156,8 +156,8 @@ typedef struct nlp_entities {
 } nlp_entities_t;
 
 /* Find the entities of a parsed document. `now` (seconds since the epoch,
- * UTC) anchors relative dates ("Tuesday", "next week"). Returns 0 or -1
- * when out of memory. Free with nlp_entities_free. */
+ * UTC) anchors relative dates ("Tuesday", "next week"). Returns 0 or
+ * -ENOMEM. Free with nlp_entities_free. */
 NLP_API int nlp_entities_find(const nlp_doc_t *d, int64_t now,
                               nlp_entities_t *out);
 NLP_API void nlp_entities_free(nlp_entities_t *e);
@@ -172,12 +172,12 @@ typedef struct nlp_quote {
 /* Direct quotations (four words or more, or a short sentence), in text order, each with its
  * speaker when the sentence around it names one ("..., X said", "X said:
  * ...", "according to X"), a pronoun standing for the last person named.
- * *out is malloc'ed (free it); returns 0 or -1 when out of memory. */
+ * *out is malloc'ed (free it); returns 0 or -ENOMEM. */
 NLP_API int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
                             nlp_quote_t **out, size_t *n);
 
 /* Parse an ISO 8601 date or date-time ("2025-09-10", "2025-09-10T08:00:00Z")
- * into seconds since the epoch at its start (UTC). Returns 0 or -1. */
+ * into seconds since the epoch at its start (UTC). Returns 0 or -EINVAL. */
 NLP_API int nlp_parse_iso_date(const char *s, int64_t *out);
 
 #endif

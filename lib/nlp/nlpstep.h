@@ -112,19 +112,19 @@ static inline int64_t nlpstep_doc_date(const nd_doc_t *doc)
 
 /* Parse text[0..len) into d and find its entities (relative dates read
  * against the document's date) into ents; free both with nlp_doc_free
- * and nlp_entities_free. Returns 0, or -1 when out of memory (nothing to
- * free then). */
+ * and nlp_entities_free. Returns 0, or a negative errno (nothing to free
+ * then). */
 static inline int nlpstep_entities(const nd_doc_t *doc, const char *text,
                                    size_t len, nlp_doc_t *d,
                                    nlp_entities_t *ents)
 {
-    if (nlp_doc_parse(d, text, len) < 0)
-        return -1;
-    if (nlp_entities_find(d, nlpstep_doc_date(doc), ents) < 0) {
+    int rc = nlp_doc_parse(d, text, len);
+    if (rc < 0)
+        return rc;
+    rc = nlp_entities_find(d, nlpstep_doc_date(doc), ents);
+    if (rc < 0)
         nlp_doc_free(d);
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 #endif

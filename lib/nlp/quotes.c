@@ -1,6 +1,7 @@
 /* Direct quotations and who said them: quotation marks pair up (curly
  * marks by shape, straight ones by alternation), and the speaker is the
  * person mention next to a speech verb just before or after the quote. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "base/grow.h"
@@ -165,7 +166,7 @@ int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
     *n = 0;
     struct people pp;
     if (people_index(d, e, &pp) < 0)
-        return -1;
+        return -ENOMEM;
     size_t cap = 0, prev_close = 0;
     for (size_t k = 0; k < d->ntok; k++) {
         int kind;
@@ -194,7 +195,7 @@ int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
                 free(*out);
                 free(pp.at), free(pp.before);
                 *out = NULL, *n = 0;
-                return -1;
+                return -ENOMEM;
             }
             *out = g;
             nlp_quote_t *q = &(*out)[(*n)++];

@@ -1,6 +1,7 @@
 /* Tokens and sentences: a single left-to-right pass over UTF-8 text that
  * keeps byte and code-point offsets, then sentence ends decided from the
  * tokens around each candidate full stop. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -341,7 +342,7 @@ static int is_opener(const char *s, const nlp_token_t *t)
             tok_is(s, t, "'") || tok_is(s, t, "\xC2\xAB"));
 }
 
-int nlp_prepare(void) { return lex_prepare(); }
+int nlp_prepare(void) { return lex_prepare() < 0 ? -ENOMEM : 0; }
 
 int nlp_is_stopword(const char *s, size_t n)
 {
@@ -503,9 +504,11 @@ int nlp_doc_parse(nlp_doc_t *d, const char *text, size_t len)
     d->text = text;
     d->len = len;
     struct tokbuf b = {0};
-    if (len > UINT32_MAX - 8 || tokenize(&b, text, len) < 0) {
+    if (len > UINT32_MAX - 8) /* offsets are 32-bit */
+        return -EFBIG;
+    if (tokenize(&b, text, len) < 0) {
         free(b.t);
-        return -1;
+        return -ENOMEM;
     }
     d->tok = b.t;
     d->ntok = b.n;
@@ -514,7 +517,7 @@ int nlp_doc_parse(nlp_doc_t *d, const char *text, size_t len)
                     b.t[k].kind == NLP_NUMBER;
     if (split_sentences(d) < 0) {
         nlp_doc_free(d);
-        return -1;
+        return -ENOMEM;
     }
     return 0;
 }
