@@ -99,8 +99,9 @@ static const char *const statements[ARCHIVE_NSTMT] = {
                "FROM (SELECT 'topics' AS list UNION ALL SELECT 'labels') l, "
                "  json_each(?3, '$.' || l.list) t "
                "WHERE json_type(t.value, '$.id') = 'text'",
-    [ARCHIVE_MARK] = "UPDATE newsdesk_flush "
-                "SET flushed = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1",
+    [ARCHIVE_MARK] = "UPDATE newsdesk_flush SET flushed = "
+                     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                     "WHERE id = 1",
     /* entities and topics go by ON DELETE CASCADE, the index by trigger */
     [ARCHIVE_WITHDRAW] = "DELETE FROM documents WHERE id = ?1",
 };
