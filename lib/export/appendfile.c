@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/appendlog.h"
-#include "export/transient.h"
+#include "appendlog.h"
+#include "transient.h"
 
 struct appendfile {
     nd_instance_t *self;

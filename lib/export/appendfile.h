@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 #include "base/buf.h"
-#include "export/idset.h"
+#include "idset.h"
 
 /* What a plugin supplies; `fmt` is its own data (columns, say). */
 struct appendfile_format {
