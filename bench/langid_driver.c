@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlp.h"
+#include "nlp/nlp.h"
 
 int main(void)
 {

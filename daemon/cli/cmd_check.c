@@ -115,15 +115,8 @@ int cmd_check(int argc, char **argv)
         if (!used)
             fprintf(stderr, "warning: %s: %s\n", e->path, e->reason);
     }
-    if (rc < 0) {
-        print_errors(&errs, "");
-        fprintf(stderr, "%zu error%s in %s\n", errs.n, errs.n == 1 ? "" : "s",
-                file ? file : "the built-in configuration");
-        errs_free(&errs);
-        errs_free(&warns);
-        chain_free(p);
-        return EXIT_CONFIG;
-    }
+    if (rc < 0)
+        return config_refused(file, &errs, &warns, p);
     printf("configuration: %s\n", file ? file : "(built-in defaults)");
     char cwd[PATH_MAX];
     if (any_relative(p))

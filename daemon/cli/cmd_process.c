@@ -9,11 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "fileio.h"
-#include "log.h"
+#include "base/backoff.h"
+#include "base/grow.h"
+#include "base/io.h"
 #include "chain.h"
-#include "sniff.h"
+#include "commands.h"
+#include "log.h"
+#include "text/sniff.h"
 
 /* `process` is interactive: a step that keeps asking for retries gives up
  * after this many runs instead of waiting for ever. */
@@ -73,10 +75,8 @@ static void spool_child(void *ctx, nd_doc_t *parent,
     if (run->children[i]->state != RUN_DONE)
         return; /* a failure is reported from the child itself */
     if (i >= s->cap) {
-        size_t cap = s->cap ? s->cap : 64;
-        while (cap <= i)
-            cap *= 2;
-        struct spooled *l = realloc(s->line, cap * sizeof *l);
+        size_t cap = s->cap;
+        struct spooled *l = array_grow(s->line, &cap, i + 1, sizeof *l, 64);
         if (!l)
             return;
         memset(l + s->cap, 0, (cap - s->cap) * sizeof *l);
@@ -298,24 +298,10 @@ int cmd_process(int argc, char **argv)
         free(files);
         return EXIT_USAGE;
     }
-    struct errlist errs = {0}, warns = {0};
-    struct chain *c;
-    int rc = chain_load(&c, config_find(config), &errs, &warns);
-    print_errors(&warns, "newsdesk: warning: ");
-    if (rc == 0) {
-        if (!export)
-            chain_skip_exporters(c);
-        nd_log_level_t lv;
-        if (log_parse_level(config_str(chain_config(c), "service", "log_level"),
-                            &lv) == 0)
-            log_set_level(lv < ND_LOG_WARNING ? lv : ND_LOG_WARNING);
-        rc = chain_start(c, &errs);
-    }
-    if (rc < 0) {
-        print_errors(&errs, "newsdesk: ");
-        errs_free(&errs);
-        errs_free(&warns);
-        chain_free(c);
+    /* Quieter than the daemon: the documents go to stdout, and only
+     * warnings and errors to stderr. */
+    struct chain *c = start_chain(config_find(config), export, ND_LOG_WARNING);
+    if (!c) {
         free(files);
         return EXIT_CONFIG;
     }
@@ -325,8 +311,6 @@ int cmd_process(int argc, char **argv)
         any_failed |= process_one(c, files[i], max_bytes) < 0;
     fflush(stdout);
     chain_free(c);
-    errs_free(&errs);
-    errs_free(&warns);
     free(files);
     return any_failed ? EXIT_DOC_FAILED : 0;
 }

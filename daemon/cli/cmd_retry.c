@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/io.h"
 #include "commands.h"
-#include "fileio.h"
 #include "chain.h"
 #include "store.h"
 
@@ -121,15 +121,8 @@ int cmd_retry(int argc, char **argv)
     const char *file = config_find(config);
     struct errlist errs = {0}, warns = {0};
     struct chain *p;
-    if (chain_load(&p, file, &errs, &warns) < 0) {
-        print_errors(&errs, "");
-        fprintf(stderr, "%zu error%s in %s\n", errs.n, errs.n == 1 ? "" : "s",
-                file ? file : "the built-in configuration");
-        errs_free(&errs);
-        errs_free(&warns);
-        chain_free(p);
-        return EXIT_CONFIG;
-    }
+    if (chain_load(&p, file, &errs, &warns) < 0)
+        return config_refused(file, &errs, &warns, p);
     errs_free(&warns);
     const char *inbox = config_str(chain_config(p), "inbox", "path");
     const char *state = config_str(chain_config(p), "inbox", "state");

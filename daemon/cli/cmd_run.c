@@ -22,34 +22,16 @@ int cmd_run(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    struct errlist errs = {0}, warns = {0};
-    struct chain *chain;
-    struct daemon_settings set = {0};
     const char *file = config_find(config);
-    int rc = chain_load(&chain, file, &errs, &warns);
-    print_errors(&warns, "newsdesk: warning: ");
-    if (rc == 0) {
-        nd_log_level_t lv;
-        if (log_parse_level(config_str(chain_config(chain), "service",
-                                       "log_level"), &lv) == 0)
-            log_set_level(lv);
-        if (settings_from_config(&set, chain_config(chain)) < 0) {
-            errs_add(&errs, "out of memory");
-            rc = -1;
-        }
-    }
-    if (rc == 0)
-        rc = chain_start(chain, &errs);
-    if (rc < 0) {
-        print_errors(&errs, "newsdesk: ");
-        errs_free(&errs);
-        errs_free(&warns);
-        settings_free(&set);
+    struct chain *chain = start_chain(file, 1, ND_LOG_DEBUG);
+    struct daemon_settings set = {0};
+    if (chain && settings_from_config(&set, chain_config(chain)) < 0) {
+        fprintf(stderr, "newsdesk: out of memory\n");
         chain_free(chain);
-        return EXIT_CONFIG;
+        chain = NULL;
     }
-    errs_free(&errs);
-    errs_free(&warns);
+    if (!chain)
+        return EXIT_CONFIG;
     log_info("newsdesk starting with %s", file ? file : "the built-in defaults");
 
     uv_loop_t loop;

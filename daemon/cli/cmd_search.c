@@ -18,13 +18,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "archive/archive.h"
 #include "commands.h"
 #include "options.h"
 #include "paths.h"
 #include "chain.h"
 
 #define MAX_FILTERS 16
-#define ARCHIVE_SCHEMA 2 /* the newest schema version this reader knows */
 
 static const char search_usage[] =
     "usage: newsdesk search [-c FILE | --db PATH] [--topic T] [--entity [TYPE:]TEXT]\n"
@@ -169,103 +169,6 @@ static int archive_from_config(struct search *s, char **out,
     return rc;
 }
 
-static int append(char **sql, size_t *len, const char *s)
-{
-    size_t n = strlen(s);
-    char *p = realloc(*sql, *len + n + 1);
-    if (!p)
-        return -1;
-    memcpy(p + *len, s, n + 1);
-    *sql = p;
-    *len += n;
-    return 0;
-}
-
-/* The SQL for the query and filters; parameters are bound in the same
- * order by bind_all. */
-static char *build_sql(const struct search *s, int hl_start)
-{
-    char *sql = NULL;
-    size_t len = 0;
-    int ok = append(&sql, &len,
-        "SELECT d.id, d.title, coalesce(d.published, d.received), d.language, "
-        "  bm25(documents_fts, 10.0, 1.0) AS score, ") == 0;
-    ok = ok && append(&sql, &len, hl_start
-        ? "  snippet(documents_fts, -1, char(27)||'[1m', char(27)||'[0m', '…', 16), "
-        : "  snippet(documents_fts, -1, '[', ']', '…', 16), ") == 0;
-    ok = ok && append(&sql, &len,
-        "  (SELECT group_concat(coalesce(t.label, t.topic), '; ') FROM topics t "
-        "     WHERE t.doc = d.rid AND t.list = 'topics'), d.name "
-        "FROM documents_fts JOIN documents d ON d.rid = documents_fts.rowid "
-        "WHERE documents_fts MATCH ?") == 0;
-    if (s->lang)
-        ok = ok && append(&sql, &len, " AND d.language = ?") == 0;
-    if (s->since)
-        ok = ok && append(&sql, &len, " AND coalesce(d.published, d.received) >= ?") == 0;
-    if (s->until)
-        /* Up to the end of the given day (or month, minute, ...). */
-        ok = ok && append(&sql, &len,
-            " AND substr(coalesce(d.published, d.received), 1, length(:until)) <= :until") == 0;
-    for (size_t i = 0; i < s->ntopics; i++)
-        ok = ok && append(&sql, &len,
-            " AND EXISTS (SELECT 1 FROM topics t WHERE t.doc = d.rid AND "
-            "(t.topic = ? OR substr(lower(t.label), 1, length(?)) = lower(?)))") == 0;
-    for (size_t i = 0; i < s->nentities; i++)
-        ok = ok && append(&sql, &len,
-            " AND EXISTS (SELECT 1 FROM entities e WHERE e.doc = d.rid AND "
-            "e.text = ? COLLATE NOCASE AND (? IS NULL OR e.type = ?))") == 0;
-    ok = ok && append(&sql, &len, " ORDER BY score LIMIT ?") == 0;
-    if (!ok) {
-        free(sql);
-        return NULL;
-    }
-    return sql;
-}
-
-/* "PERSON:Ada Lovelace" → type PERSON; "Ada Lovelace" → any type. */
-static void split_entity(const char *arg, char *type, size_t typelen,
-                         const char **text)
-{
-    size_t n = strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
-    *type = '\0';
-    *text = arg;
-    if (n && arg[n] == ':' && n < typelen) {
-        memcpy(type, arg, n);
-        type[n] = '\0';
-        *text = arg + n + 1;
-    }
-}
-
-static void bind_all(sqlite3_stmt *st, const struct search *s)
-{
-    int i = 1;
-    sqlite3_bind_text(st, i++, s->query, -1, SQLITE_STATIC);
-    if (s->lang)
-        sqlite3_bind_text(st, i++, s->lang, -1, SQLITE_STATIC);
-    if (s->since)
-        sqlite3_bind_text(st, i++, s->since, -1, SQLITE_STATIC);
-    if (s->until)
-        sqlite3_bind_text(st, i++, s->until, -1, SQLITE_STATIC);
-    for (size_t k = 0; k < s->ntopics; k++) {
-        for (int r = 0; r < 3; r++)
-            sqlite3_bind_text(st, i++, s->topics[k], -1, SQLITE_STATIC);
-    }
-    for (size_t k = 0; k < s->nentities; k++) {
-        char type[32];
-        const char *text;
-        split_entity(s->entities[k], type, sizeof type, &text);
-        sqlite3_bind_text(st, i++, text, -1, SQLITE_STATIC);
-        if (*type) {
-            sqlite3_bind_text(st, i++, type, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, i++, type, -1, SQLITE_TRANSIENT);
-        } else {
-            sqlite3_bind_null(st, i++);
-            sqlite3_bind_null(st, i++);
-        }
-    }
-    sqlite3_bind_int64(st, i, s->limit);
-}
-
 static const char *col(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
@@ -306,26 +209,32 @@ static void print_clipped(const char *s, int width)
     fputs("…", stdout);
 }
 
+/* A column as JSON text, or null for SQL NULL. */
+static json_t *json_col(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null()
+                                                    : json_string(col(st, i));
+}
+
 static void print_row_json(sqlite3_stmt *st, int rank)
 {
     json_t *o = json_object();
     json_object_set_new(o, "rank", json_integer(rank));
-    json_object_set_new(o, "id", json_string(col(st, 0)));
-    json_object_set_new(o, "title", sqlite3_column_type(st, 1) == SQLITE_NULL
-                                        ? json_null() : json_string(col(st, 1)));
-    json_object_set_new(o, "date", json_string(col(st, 2)));
-    json_object_set_new(o, "language", sqlite3_column_type(st, 3) == SQLITE_NULL
-                                           ? json_null() : json_string(col(st, 3)));
-    json_object_set_new(o, "score", json_real(-sqlite3_column_double(st, 4)));
-    json_object_set_new(o, "snippet", json_string(col(st, 5)));
+    json_object_set_new(o, "id", json_string(col(st, ARCHIVE_COL_ID)));
+    json_object_set_new(o, "title", json_col(st, ARCHIVE_COL_TITLE));
+    json_object_set_new(o, "date", json_string(col(st, ARCHIVE_COL_DATE)));
+    json_object_set_new(o, "language", json_col(st, ARCHIVE_COL_LANG));
+    json_object_set_new(o, "score",
+                        json_real(-sqlite3_column_double(st, ARCHIVE_COL_SCORE)));
+    json_object_set_new(o, "snippet", json_string(col(st, ARCHIVE_COL_SNIPPET)));
     json_t *topics = json_array();
-    char *t = strdup(col(st, 6));
+    char *t = strdup(col(st, ARCHIVE_COL_TOPICS));
     for (char *save, *tok = t ? strtok_r(t, ";", &save) : NULL; tok;
          tok = strtok_r(NULL, ";", &save))
         json_array_append_new(topics, json_string(tok + (*tok == ' ')));
     free(t);
     json_object_set_new(o, "topics", topics);
-    json_object_set_new(o, "name", json_string(col(st, 7)));
+    json_object_set_new(o, "name", json_string(col(st, ARCHIVE_COL_NAME)));
     char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
     if (line)
         puts(line);
@@ -335,29 +244,27 @@ static void print_row_json(sqlite3_stmt *st, int rank)
 
 static void print_row_table(sqlite3_stmt *st, int rank)
 {
+    const char *title = col(st, ARCHIVE_COL_TITLE), *name = col(st, ARCHIVE_COL_NAME);
+    const char *topics = col(st, ARCHIVE_COL_TOPICS);
     char date[11];
-    snprintf(date, sizeof date, "%s", col(st, 2));
+    snprintf(date, sizeof date, "%s", col(st, ARCHIVE_COL_DATE));
     if (rank == 1)
         printf("  #    score  date        lang title\n");
-    printf("%3d  %7.2f  %-10s  %-3.3s ", rank, -sqlite3_column_double(st, 4), date,
-           col(st, 3));
-    print_clipped(*col(st, 1) ? col(st, 1) : col(st, 7), 60);
+    printf("%3d  %7.2f  %-10s  %-3.3s ", rank,
+           -sqlite3_column_double(st, ARCHIVE_COL_SCORE), date,
+           col(st, ARCHIVE_COL_LANG));
+    print_clipped(*title ? title : name, 60);
     printf("\n                ");
-    print_flat(col(st, 5));
-    if (*col(st, 6))
-        printf("\n                topics: %s", col(st, 6));
-    printf("\n                id %.16s…  %s\n", col(st, 0), col(st, 7));
+    print_flat(col(st, ARCHIVE_COL_SNIPPET));
+    if (*topics)
+        printf("\n                topics: %s", topics);
+    printf("\n                id %.16s…  %s\n", col(st, ARCHIVE_COL_ID), name);
 }
 
 /* A clear word about an archive that is missing or not ours. */
 static int check_archive(sqlite3 *db, const char *path)
 {
-    sqlite3_stmt *q;
-    int version = -1;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        version = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
+    int version = archive_version(db);
     if (version < 0) {
         fprintf(stderr, "newsdesk search: %s: not an SQLite database: %s\n", path,
                 sqlite3_errmsg(db));
@@ -368,9 +275,9 @@ static int check_archive(sqlite3 *db, const char *path)
                 "schema); the sqlite exporter creates it\n", path);
         return -1;
     }
-    if (version > ARCHIVE_SCHEMA) {
+    if (version > ARCHIVE_SCHEMA_VERSION) {
         fprintf(stderr, "newsdesk search: %s has schema version %d, newer than "
-                "this newsdesk reads (%d)\n", path, version, ARCHIVE_SCHEMA);
+                "this newsdesk reads (%d)\n", path, version, ARCHIVE_SCHEMA_VERSION);
         return -1;
     }
     return 0;
@@ -396,7 +303,6 @@ int cmd_search(int argc, char **argv)
     }
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    char *sql = NULL;
     /* A path from the configuration, in messages: where a relative one
      * leads, and why. */
     char shown[3 * PATH_MAX];
@@ -433,13 +339,20 @@ int cmd_search(int argc, char **argv)
         goto out;
     }
     int color = !s.json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-    sql = build_sql(&s, color);
-    if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "newsdesk search: %s: %s\n", shown, sqlite3_errmsg(db));
+    struct archive_query q = {
+        .match = s.query,
+        .topics = s.topics, .ntopics = s.ntopics,
+        .entities = s.entities, .nentities = s.nentities,
+        .lang = s.lang, .since = s.since, .until = s.until,
+        .limit = s.limit,
+        .highlight = color,
+    };
+    char why[512];
+    if (archive_search(db, &q, &st, why, sizeof why) < 0) {
+        fprintf(stderr, "newsdesk search: %s: %s\n", shown, why);
         rc = EXIT_CONFIG;
         goto out;
     }
-    bind_all(st, &s);
     int rank = 0, step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         rank++;
@@ -467,7 +380,6 @@ int cmd_search(int argc, char **argv)
 out:
     sqlite3_finalize(st);
     sqlite3_close(db);
-    free(sql);
     free(path);
     free(s.query);
     return rc;

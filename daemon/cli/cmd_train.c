@@ -14,9 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "classify.h"
+#include "base/grow.h"
+#include "base/io.h"
+#include "classify/classify.h"
 #include "commands.h"
-#include "fileio.h"
 
 #define MAX_TRAIN_INPUT ((size_t)1 << 30)
 
@@ -87,11 +88,12 @@ static int corpus_add(struct corpus *c, const char *label, size_t llen,
         label++, llen--;
     int k = llen ? label_index(c, label, llen) : -1;
     if (k >= 0 && c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 256;
-        char **t = realloc(c->texts, cap * sizeof *t);
+        size_t cap = c->cap; /* texts and labels grow together */
+        char **t = array_grow(c->texts, &cap, c->n + 1, sizeof *t, 256);
         if (t)
             c->texts = t;
-        int *l = t ? realloc(c->labels, cap * sizeof *l) : NULL;
+        cap = c->cap;
+        int *l = t ? array_grow(c->labels, &cap, c->n + 1, sizeof *l, 256) : NULL;
         if (l)
             c->labels = l, c->cap = cap;
         else
@@ -136,13 +138,10 @@ static char **list_dir(const char *dir, size_t *n)
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 32;
-            char **g = realloc(names, cap * sizeof *g);
-            if (!g)
-                break;
-            names = g;
-        }
+        char **g = array_grow(names, &cap, *n + 1, sizeof *g, 32);
+        if (!g)
+            break;
+        names = g;
         names[(*n)++] = strdup(e->d_name);
     }
     closedir(d);

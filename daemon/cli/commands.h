@@ -3,6 +3,8 @@
 #ifndef ND_COMMANDS_H
 #define ND_COMMANDS_H
 
+#include <newsdesk/plugin.h>
+
 #define EXIT_DOC_FAILED 1
 #define EXIT_USAGE 2
 #define EXIT_CONFIG 78 /* EX_CONFIG */
@@ -16,8 +18,23 @@ int cmd_search(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_retry(int argc, char **argv);
 
-/* Print errs to stderr, one per line, prefixed "newsdesk: ". */
+/* Print errs to stderr, one per line, each after `prefix`. */
 struct errlist;
 void print_errors(const struct errlist *errs, const char *prefix);
+
+/* Load the configuration `file` (config_find's answer) and start its
+ * chain, as run and process do: warnings are printed, the log level is
+ * service.log_level but no more verbose than `loudest`, and exporters run
+ * only when `exporters`. Returns the running chain (chain_free it), or
+ * NULL after printing why: the command then exits with EXIT_CONFIG. */
+struct chain;
+struct chain *start_chain(const char *file, int exporters,
+                          nd_log_level_t loudest);
+
+/* For the commands that only read the configuration (check, retry), after
+ * chain_load failed: print the errors and how many there are in `file`,
+ * free errs, warns and c, and return EXIT_CONFIG. */
+int config_refused(const char *file, struct errlist *errs,
+                   struct errlist *warns, struct chain *c);
 
 #endif

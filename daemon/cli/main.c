@@ -1,4 +1,5 @@
-/* The newsdesk executable: global options and the subcommand dispatch. */
+/* The newsdesk executable: global options, the subcommand dispatch, and
+ * what several commands do alike (commands.h). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "config.h"
 #include "document.h"
 #include "log.h"
+#include "chain.h"
 
 static const char usage[] =
     "usage: newsdesk COMMAND [OPTIONS]\n"
@@ -42,6 +44,45 @@ void print_errors(const struct errlist *errs, const char *prefix)
 {
     for (size_t i = 0; i < errs->n; i++)
         fprintf(stderr, "%s%s\n", prefix, errs->msgs[i]);
+}
+
+struct chain *start_chain(const char *file, int exporters,
+                          nd_log_level_t loudest)
+{
+    struct errlist errs = {0}, warns = {0};
+    struct chain *c;
+    int rc = chain_load(&c, file, &errs, &warns);
+    print_errors(&warns, "newsdesk: warning: ");
+    if (rc == 0) {
+        if (!exporters)
+            chain_skip_exporters(c);
+        nd_log_level_t lv;
+        if (log_parse_level(config_str(chain_config(c), "service", "log_level"),
+                            &lv) == 0)
+            log_set_level(lv < loudest ? lv : loudest);
+        rc = chain_start(c, &errs);
+    }
+    if (rc < 0)
+        print_errors(&errs, "newsdesk: ");
+    errs_free(&errs);
+    errs_free(&warns);
+    if (rc < 0) {
+        chain_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int config_refused(const char *file, struct errlist *errs,
+                   struct errlist *warns, struct chain *c)
+{
+    print_errors(errs, "");
+    fprintf(stderr, "%zu error%s in %s\n", errs->n, errs->n == 1 ? "" : "s",
+            file ? file : "the built-in configuration");
+    errs_free(errs);
+    errs_free(warns);
+    chain_free(c);
+    return EXIT_CONFIG;
 }
 
 int main(int argc, char **argv)

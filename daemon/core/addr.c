@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 int addr_parse(const char *addr, struct sockaddr_storage *ss, char *err,
                size_t errlen)
@@ -31,9 +32,19 @@ int addr_parse(const char *addr, struct sockaddr_storage *ss, char *err,
     if (!colon[1] || *end || port < 0 || port > 65535)
         goto bad;
     memset(ss, 0, sizeof *ss);
-    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)ss) == 0 ||
-        uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)ss) == 0)
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
         return 0;
+    }
+    memset(ss, 0, sizeof *ss);
+    if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        return 0;
+    }
 bad:
     snprintf(err, errlen, "\"%s\" is not an address to listen on: expected "
              "IP:PORT such as 127.0.0.1:9321 or [::1]:9321", addr);

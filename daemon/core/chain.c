@@ -601,17 +601,3 @@ void chain_step_stats(const struct chain *c, size_t i, struct step_stats *out)
     }
     out->ncounters = (size_t)(n < MAX_USER_COUNTERS ? n : MAX_USER_COUNTERS);
 }
-
-int64_t backoff_ms(unsigned attempt, int64_t min, int64_t max)
-{
-    int64_t d = min;
-    for (unsigned i = 1; i < attempt && d < max; i++)
-        d *= 2;
-    if (d > max)
-        d = max;
-    static _Thread_local unsigned seed;
-    if (!seed)
-        seed = (unsigned)now_us() ^ (unsigned)(uintptr_t)&seed;
-    int64_t jitter = d / 4 ? (int64_t)(rand_r(&seed) % (d / 4 + 1)) : 0;
-    return d - jitter;
-}

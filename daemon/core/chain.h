@@ -134,9 +134,4 @@ void chain_doc_log(const nd_doc_t *d, const struct chain_run *run,
                    nd_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Wait before retry number `attempt` (1-based): `min` doubled per attempt,
- * capped at `max`, with up to a quarter taken off at random so that many
- * documents failing together do not retry in lockstep. */
-int64_t backoff_ms(unsigned attempt, int64_t min, int64_t max);
-
 #endif

@@ -18,20 +18,18 @@
 #include "addr.h"
 #include "options.h"
 #include "redact.h"
+#include "base/buf.h"
+#include "base/grow.h"
 #include "paths.h"
 
 /* ---- errors ----------------------------------------------------------- */
 
 void errs_add(struct errlist *e, const char *fmt, ...)
 {
-    if (e->n == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 8;
-        char **m = realloc(e->msgs, cap * sizeof *m);
-        if (!m)
-            return;
-        e->msgs = m;
-        e->cap = cap;
-    }
+    char **m = array_grow(e->msgs, &e->cap, e->n + 1, sizeof *m, 8);
+    if (!m)
+        return;
+    e->msgs = m;
     va_list ap;
     va_start(ap, fmt);
     if (vasprintf(&e->msgs[e->n], fmt, ap) >= 0)
@@ -172,9 +170,8 @@ static const char *node_kind(const yaml_node_t *n)
 static char *expand(struct reader *r, yaml_node_t *n)
 {
     const char *s = (const char *)n->data.scalar.value;
-    size_t cap = strlen(s) + 1, o = 0;
-    char *out = malloc(cap);
-    if (!out)
+    struct buf out = {0};
+    if (buf_put(&out, "", 0) < 0)
         return NULL;
     while (*s) {
         const char *piece = s;
@@ -191,7 +188,7 @@ static char *expand(struct reader *r, yaml_node_t *n)
                 errs_add(r->errs, "%s:%d:%d: unterminated ${ in \"%s\": "
                          "expected ${NAME} or ${NAME:-default}", AT(r, n),
                          shown);
-                free(out);
+                buf_free(&out);
                 return NULL;
             }
             char *var = strndup(s + 2, (size_t)(end - s - 2));
@@ -206,7 +203,7 @@ static char *expand(struct reader *r, yaml_node_t *n)
                          "set (write ${%s:-default} to give a default)",
                          AT(r, n), var, var);
                 free(var);
-                free(out);
+                buf_free(&out);
                 return NULL;
             }
             owned = strdup(val);
@@ -216,22 +213,14 @@ static char *expand(struct reader *r, yaml_node_t *n)
         } else {
             s++;
         }
-        if (o + plen + 1 > cap) {
-            cap = (o + plen + 1) * 2;
-            char *g = realloc(out, cap);
-            if (!g) {
-                free(out);
-                free(owned);
-                return NULL;
-            }
-            out = g;
-        }
-        memcpy(out + o, piece, plen);
-        o += plen;
+        int rc = buf_put(&out, piece, plen);
         free(owned);
+        if (rc < 0) {
+            buf_free(&out);
+            return NULL;
+        }
     }
-    out[o] = '\0';
-    return out;
+    return out.p;
 }
 
 static yaml_node_t *node(struct reader *r, int id)
@@ -514,7 +503,8 @@ static void read_step(struct reader *r, struct config *c,
         read_options(r, n, s.opts, what, step_reserved);
         check_required(r, n, s.opts, what);
     }
-    struct step_config *grown = realloc(c->steps, (c->nsteps + 1) * sizeof *grown);
+    struct step_config *grown = array_grow(c->steps, &c->steps_cap,
+                                           c->nsteps + 1, sizeof *grown, 16);
     if (!grown) {
         errs_add(r->errs, "%s: out of memory", r->file);
         return;
@@ -548,7 +538,8 @@ static void use_default_chain(struct config *c, struct registry *reg,
                     s.opts->v[idx].user_set = 1;
             }
         }
-        struct step_config *grown = realloc(c->steps, (c->nsteps + 1) * sizeof *grown);
+        struct step_config *grown = array_grow(c->steps, &c->steps_cap,
+                                               c->nsteps + 1, sizeof *grown, 16);
         if (!grown) {
             free(s.plugin);
             free(s.name);

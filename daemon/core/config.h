@@ -38,7 +38,7 @@ struct config {
     nd_opts_t *inbox;     /* checked against config_inbox_options */
     nd_opts_t *service;   /* checked against config_service_options */
     struct step_config *steps;
-    size_t nsteps;
+    size_t nsteps, steps_cap;
     int default_chain;    /* no `pipeline` key: the built-in chain */
     int empty;            /* the file holds nothing (or only comments) */
 };

@@ -9,8 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "sniff.h"
-#include "utf8.h"
+#include "base/grow.h"
+#include "base/utf8.h"
+#include "text/sniff.h"
 #include "value.h"
 
 /* A reader may split one input into at most this many documents. */
@@ -272,14 +273,11 @@ nd_doc_t *doc_spawn(nd_doc_t *parent, const void *raw, size_t len,
 {
     if (parent->depth > 0 || parent->nchildren >= parent->max_children)
         return NULL;
-    if (parent->nchildren == parent->children_cap) {
-        size_t cap = parent->children_cap ? parent->children_cap * 2 : 8;
-        nd_doc_t **c = realloc(parent->children, cap * sizeof *c);
-        if (!c)
-            return NULL;
-        parent->children = c;
-        parent->children_cap = cap;
-    }
+    nd_doc_t **grown = array_grow(parent->children, &parent->children_cap,
+                                  parent->nchildren + 1, sizeof *grown, 8);
+    if (!grown)
+        return NULL;
+    parent->children = grown;
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
         return NULL;

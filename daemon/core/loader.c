@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/grow.h"
 #include "build_config.h"
 #include "options.h"
 #include "paths.h"
@@ -58,14 +59,11 @@ static void record(struct registry *r, const char *path, const char *name,
 static void record(struct registry *r, const char *path, const char *name,
                    const char *fmt, ...)
 {
-    if (r->nerrors == r->errors_cap) {
-        size_t cap = r->errors_cap ? r->errors_cap * 2 : 8;
-        struct load_error *e = realloc(r->errors, cap * sizeof *e);
-        if (!e)
-            return;
-        r->errors = e;
-        r->errors_cap = cap;
-    }
+    struct load_error *g = array_grow(r->errors, &r->errors_cap,
+                                      r->nerrors + 1, sizeof *g, 8);
+    if (!g)
+        return;
+    r->errors = g;
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -201,17 +199,14 @@ static int load_file(struct registry *r, const char *path, const char *refusal)
                "a plugin named \"%s\" is already loaded from %s", claimed,
                registry_find(r, claimed)->path);
     } else {
-        if (r->n == r->cap) {
-            size_t cap = r->cap ? r->cap * 2 : 16;
-            struct plugin *np = realloc(r->plugins, cap * sizeof *np);
-            if (!np) {
-                record(r, real, claimed, "out of memory");
-                dlclose(h);
-                return -1;
-            }
-            r->plugins = np;
-            r->cap = cap;
+        struct plugin *np = array_grow(r->plugins, &r->cap, r->n + 1,
+                                       sizeof *np, 16);
+        if (!np) {
+            record(r, real, claimed, "out of memory");
+            dlclose(h);
+            return -1;
         }
+        r->plugins = np;
         p.path = strdup(real);
         p.handle = h;
         r->plugins[r->n++] = p;
@@ -262,18 +257,15 @@ size_t registry_load_dir(struct registry *r, const char *dir)
         if (len < 4 || strcmp(e->d_name + len - 3, ".so") ||
             e->d_name[0] == '.' || !strncmp(e->d_name, "lib", 3))
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn)
-                break;
-            names = nn;
-        }
+        char **nn = array_grow(names, &cap, n + 1, sizeof *nn, 32);
+        if (!nn)
+            break;
+        names = nn;
         names[n++] = strdup(e->d_name);
     }
     closedir(dp);
     /* A fixed order makes "already loaded from" reproducible. A folder
-     * without plugins (plugins/common holds a static library) has none. */
+     * may hold no plugins at all. */
     if (n)
         qsort(names, n, sizeof *names, by_name);
     char abs[PATH_MAX];

@@ -8,7 +8,7 @@
  * line, a field or a terminal sequence (see log_quote). */
 #include "log.h"
 
-#include "utf8.h"
+#include "base/utf8.h"
 
 #include <stdatomic.h>
 #include <stdio.h>

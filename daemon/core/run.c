@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "base/grow.h"
+#include "base/utf8.h"
 
 void run_set_errorv(struct chain_run *r, const char *fmt, va_list ap)
 {
@@ -36,15 +37,13 @@ void run_error_clear(struct run_error *e)
 struct chain_run *run_child(struct chain_run *r, size_t i)
 {
     if (i >= r->nchildren) {
-        size_t n = r->nchildren ? r->nchildren : 8;
-        while (n <= i)
-            n *= 2;
-        struct chain_run **g = realloc(r->children, n * sizeof *g);
+        size_t cap = r->nchildren;
+        struct chain_run **g = array_grow(r->children, &cap, i + 1, sizeof *g, 8);
         if (!g)
             return NULL;
-        memset(g + r->nchildren, 0, (n - r->nchildren) * sizeof *g);
+        memset(g + r->nchildren, 0, (cap - r->nchildren) * sizeof *g);
         r->children = g;
-        r->nchildren = n;
+        r->nchildren = cap;
     }
     if (!r->children[i])
         r->children[i] = calloc(1, sizeof *r->children[i]);

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "base/utf8.h"
 
 json_t *val_string(const char *s, size_t n)
 {

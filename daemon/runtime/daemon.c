@@ -35,10 +35,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/backoff.h"
 #include "log.h"
 #include "paths.h"
-#include "sniff.h"
 #include "source_inbox.h"
+#include "text/sniff.h"
 
 /* Documents at least this large are followed by a malloc_trim. */
 #define TRIM_AFTER_BYTES (1u << 20)
@@ -105,21 +106,19 @@ static void list_remove(struct job_list *l, struct job *j)
     l->n--;
 }
 
-/* `from` goes in front of `to`, keeping its order. */
+/* `from` goes in front of `to`, keeping its order; `from` is then empty. */
 static void list_prepend_all(struct job_list *to, struct job_list *from)
 {
-    while (from->tail) {
-        struct job *j = from->tail;
-        list_remove(from, j);
-        j->next = to->head;
-        j->prev = NULL;
-        if (to->head)
-            to->head->prev = j;
-        else
-            to->tail = j;
-        to->head = j;
-        to->n++;
-    }
+    if (!from->head)
+        return;
+    from->tail->next = to->head;
+    if (to->head)
+        to->head->prev = from->tail;
+    else
+        to->tail = from->tail;
+    to->head = from->head;
+    to->n += from->n;
+    memset(from, 0, sizeof *from);
 }
 
 /* ---- recording outcomes (worker threads) ---------------------------------- */
@@ -129,12 +128,18 @@ static unsigned runs_of(const struct job *j)
     return j->run.attempts + 1 + j->crashes;
 }
 
-/* Recording failed: the item is still where it was, and the recording
- * alone is retried. */
-static void filing_failed(struct job *j, const char *why)
+/* What recording the outcome `out` came to: `rc` < 0 means the item is
+ * still where it was, and the recording alone is retried (`why` says
+ * what stood in the way). */
+static void recorded(struct job *j, int rc, const char *why, enum outcome out)
 {
-    snprintf(j->filing_error, sizeof j->filing_error, "%s", why);
-    j->out = OUT_RETRY;
+    if (rc < 0) {
+        snprintf(j->filing_error, sizeof j->filing_error, "%s", why);
+        j->out = OUT_RETRY;
+        return;
+    }
+    j->filing_error[0] = '\0';
+    j->out = out;
 }
 
 static void file_failed(struct job *j)
@@ -151,14 +156,9 @@ static void file_failed(struct job *j)
         .message = own ? j->msg : e->message,
         .attempts = runs_of(j),
     };
-    char err[sizeof j->filing_error];
-    if (s->ops->failed(s, &j->item, &f, j->where, sizeof j->where, err,
-                       sizeof err) < 0) {
-        filing_failed(j, err);
-        return;
-    }
-    j->filing_error[0] = '\0';
-    j->out = OUT_FAILED;
+    char err[sizeof j->filing_error] = "";
+    recorded(j, s->ops->failed(s, &j->item, &f, j->where, sizeof j->where, err,
+                               sizeof err), err, OUT_FAILED);
 }
 
 /* Record a job whose exports are durable: failed children are kept with
@@ -168,7 +168,7 @@ static void file_done(struct job *j)
 {
     struct source *s = j->dm->source;
     nd_doc_t *d = j->doc;
-    char err[sizeof j->filing_error];
+    char err[sizeof j->filing_error] = "";
     j->exported = 1;
     for (; j->next_child < d->nchildren; j->next_child++) {
         size_t i = j->next_child;
@@ -183,20 +183,16 @@ static void file_done(struct job *j)
             .plugin = cr->error.plugin, .message = cr->error.message,
             .attempts = cr->attempts + 1 + j->crashes,
         };
-        if (s->ops->failed_part(s, &j->item, c->name, c->raw, c->raw_len, &f,
-                                err, sizeof err) < 0) {
-            filing_failed(j, err);
+        int rc = s->ops->failed_part(s, &j->item, c->name, c->raw, c->raw_len,
+                                     &f, err, sizeof err);
+        if (rc < 0) {
+            recorded(j, rc, err, OUT_DONE);
             return;
         }
         j->failed_children++;
     }
-    if (s->ops->done(s, &j->item, j->where, sizeof j->where, err,
-                     sizeof err) < 0) {
-        filing_failed(j, err);
-        return;
-    }
-    j->filing_error[0] = '\0';
-    j->out = OUT_DONE;
+    recorded(j, s->ops->done(s, &j->item, j->where, sizeof j->where, err,
+                             sizeof err), err, OUT_DONE);
 }
 
 static void read_doc(struct job *j)

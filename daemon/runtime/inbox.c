@@ -29,7 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "base/hash.h"
+#include "base/io.h"
 #include "log.h"
 
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | \
@@ -75,10 +76,7 @@ static int ignored_name(const struct inbox *in, const char *name)
 
 static size_t hash(const char *s)
 {
-    size_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return (size_t)hash_fnv1a_str(s);
 }
 
 static struct cand_list *list_of(struct inbox *in, int l)

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/grow.h"
 #include "log.h"
 #include "options.h"
 
@@ -43,15 +44,13 @@ void service_refresh(struct service *sv)
     st->watch_lost = ss.lost;
     st->stopping = dm->stopping;
     size_t n = chain_length(dm->chain);
-    if (n > sv->steps_cap) {
-        struct step_stats *g = realloc(sv->steps, n * sizeof *g);
-        if (!g) {
-            sv->view.nsteps = 0;
-            return;
-        }
-        sv->steps = g;
-        sv->steps_cap = n;
+    struct step_stats *g = n ? array_grow(sv->steps, &sv->steps_cap, n,
+                                          sizeof *g, 16) : sv->steps;
+    if (n && !g) {
+        sv->view.nsteps = 0;
+        return;
     }
+    sv->steps = g;
     for (size_t i = 0; i < n; i++)
         chain_step_stats(dm->chain, i, &sv->steps[i]);
     sv->view.steps = sv->steps;

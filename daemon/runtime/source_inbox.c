@@ -14,7 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "base/grow.h"
+#include "base/io.h"
 #include "inbox.h"
 #include "log.h"
 #include "store.h"
@@ -53,13 +54,10 @@ static int list_work(struct inbox_source *in, char *err, size_t errlen)
     while ((e = readdir(d))) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
-        if (in->nrecover == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **g = realloc(in->recover, cap * sizeof *g);
-            if (!g)
-                break;
-            in->recover = g;
-        }
+        char **g = array_grow(in->recover, &cap, in->nrecover + 1, sizeof *g, 64);
+        if (!g)
+            break;
+        in->recover = g;
         if (!(in->recover[in->nrecover] = strdup(e->d_name)))
             break;
         in->nrecover++;

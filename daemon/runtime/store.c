@@ -18,8 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/grow.h"
+#include "base/io.h"
 #include "document.h"
-#include "fileio.h"
 
 #define ERROR_SUFFIX ".error.json"
 
@@ -429,13 +430,10 @@ size_t store_running_read(struct store *s, char ***names)
             seen = !strcmp((*names)[i], buf);
         if (seen)
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            char **g = realloc(*names, cap * sizeof *g);
-            if (!g)
-                break;
-            *names = g;
-        }
+        char **g = array_grow(*names, &cap, n + 1, sizeof *g, 8);
+        if (!g)
+            break;
+        *names = g;
         if (!((*names)[n] = strdup(buf)))
             break;
         n++;
@@ -646,15 +644,12 @@ int store_failed(struct store *s, char ***names, size_t *n)
             fstatat(s->failedfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
             !S_ISREG(st.st_mode))
             continue;
-        if (len == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **g = realloc(v, cap * sizeof *v);
-            if (!g) {
-                rc = -ENOMEM;
-                break;
-            }
-            v = g;
+        char **g = array_grow(v, &cap, len + 1, sizeof *v, 16);
+        if (!g) {
+            rc = -ENOMEM;
+            break;
         }
+        v = g;
         if (!(v[len] = strdup(de->d_name))) {
             rc = -ENOMEM;
             break;

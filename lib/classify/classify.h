@@ -61,7 +61,7 @@ void ncl_words(const char *text, size_t len,
                void (*fn)(const char *w, size_t n, void *ctx), void *ctx);
 
 /* The hashed word and bigram counts of `text` into `out` (reset first),
- * for a feature space of 2^bits. Returns 0 or -1 when out of memory. */
+ * for a feature space of 2^bits. Returns 0 or -ENOMEM. */
 int ncl_featurize(const char *text, size_t len, unsigned bits, ncl_vec_t *out);
 
 /* Re-index a vector made with more bits for a space of 2^bits (the low
@@ -113,7 +113,7 @@ ncl_model_t *ncl_train(const ncl_vec_t *docs, const int *labels, size_t n,
 /* ---- models ------------------------------------------------------------ */
 
 /* Write `m` to `path` atomically (a temporary file renamed over it).
- * Returns 0 or -1 with a reason in err. */
+ * Returns 0, or a negative errno with a reason in err. */
 int ncl_model_save(const ncl_model_t *m, const char *path, char *err,
                    size_t errlen);
 
@@ -135,7 +135,7 @@ enum ncl_algo ncl_model_algo(const ncl_model_t *m);
 void ncl_predict_vec(const ncl_model_t *m, ncl_vec_t *v, double *probs);
 
 /* The same from text; `scratch` is reused between calls (zero it first,
- * free it with ncl_vec_free). Returns 0 or -1 when out of memory. */
+ * free it with ncl_vec_free). Returns 0 or -ENOMEM. */
 int ncl_predict_text(const ncl_model_t *m, const char *text, size_t len,
                      ncl_vec_t *scratch, double *probs);
 

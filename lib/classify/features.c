@@ -1,8 +1,11 @@
 /* Words, hashed word and bigram features, and their TF-IDF weighting. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
+#include "base/hash.h"
 #include "classify.h"
 
 #define MAX_WORD 64
@@ -64,25 +67,6 @@ void ncl_words(const char *text, size_t len,
     }
 }
 
-/* FNV-1a, then a murmur finaliser so that low bits mix well. */
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 struct feat_ctx {
     ncl_vec_t *out;
     uint32_t mask;
@@ -94,18 +78,17 @@ struct feat_ctx {
 static int push(struct feat_ctx *c, uint32_t idx)
 {
     ncl_vec_t *v = c->out;
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 256;
-        uint32_t *i = realloc(v->idx, cap * sizeof *i);
-        if (!i)
-            return -1;
-        v->idx = i;
-        float *f = realloc(v->val, cap * sizeof *f);
-        if (!f)
-            return -1;
-        v->val = f;
-        v->cap = cap;
-    }
+    size_t cap = v->cap; /* idx and val grow together */
+    uint32_t *i = array_grow(v->idx, &cap, v->n + 1, sizeof *i, 256);
+    if (!i)
+        return -ENOMEM;
+    v->idx = i;
+    cap = v->cap;
+    float *f = array_grow(v->val, &cap, v->n + 1, sizeof *f, 256);
+    if (!f)
+        return -ENOMEM;
+    v->val = f;
+    v->cap = cap;
     v->idx[v->n++] = idx;
     return 0;
 }
@@ -113,11 +96,13 @@ static int push(struct feat_ctx *c, uint32_t idx)
 static void on_word(const char *w, size_t n, void *ctx)
 {
     struct feat_ctx *c = ctx;
-    uint64_t h = hash_bytes(w, n);
-    if (push(c, (uint32_t)(mix(h) & c->mask)) < 0)
+    /* FNV-1a, then the finaliser, so that the low bits (the index) mix
+     * well. */
+    uint64_t h = hash_fnv1a(w, n, HASH_FNV1A_SEED);
+    if (push(c, (uint32_t)(hash_mix(h) & c->mask)) < 0)
         c->oom = 1;
     if (c->have_prev &&
-        push(c, (uint32_t)(mix(c->prev * 0x9E3779B97F4A7C15ULL ^ h ^ 0x5bd1e995) &
+        push(c, (uint32_t)(hash_mix(c->prev * 0x9E3779B97F4A7C15ULL ^ h ^ 0x5bd1e995) &
                            c->mask)) < 0)
         c->oom = 1;
     c->prev = h;
@@ -136,7 +121,7 @@ int ncl_featurize(const char *text, size_t len, unsigned bits, ncl_vec_t *out)
     struct feat_ctx c = {.out = out, .mask = (uint32_t)((1u << bits) - 1)};
     ncl_words(text, len, on_word, &c);
     if (c.oom)
-        return -1;
+        return -ENOMEM;
     if (!out->n)
         return 0;
     qsort(out->idx, out->n, sizeof *out->idx, cmp_u32);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "classify_internal.h"
 
 void ncl_model_free(ncl_model_t *m)
@@ -51,8 +52,9 @@ void ncl_predict_vec(const ncl_model_t *m, ncl_vec_t *v, double *probs)
 int ncl_predict_text(const ncl_model_t *m, const char *text, size_t len,
                      ncl_vec_t *scratch, double *probs)
 {
-    if (ncl_featurize(text, len, m->bits, scratch) < 0)
-        return -1;
+    int rc = ncl_featurize(text, len, m->bits, scratch);
+    if (rc < 0)
+        return rc;
     ncl_predict_vec(m, scratch, probs);
     return 0;
 }
@@ -83,31 +85,16 @@ static void layout(struct ncl_header *h, uint64_t labels_len)
     h->file_size = h->weights_off + d * h->nlabels * sizeof(float);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int write_at(int fd, uint64_t *pos, uint64_t off, const void *p,
                     size_t n)
 {
     static const char zeros[8];
-    if (off > *pos && write_all(fd, zeros, (size_t)(off - *pos)) < 0)
-        return -1;
-    if (write_all(fd, p, n) < 0)
-        return -1;
-    *pos = off + n;
-    return 0;
+    int rc = off > *pos ? write_all(fd, zeros, (size_t)(off - *pos)) : 0;
+    if (rc == 0)
+        rc = write_all(fd, p, n);
+    if (rc == 0)
+        *pos = off + n;
+    return rc;
 }
 
 /* Write zero bytes up to `off`. */
@@ -116,8 +103,9 @@ static int pad_to(int fd, uint64_t *pos, uint64_t off)
     static const char zeros[65536];
     while (*pos < off) {
         size_t n = off - *pos < sizeof zeros ? (size_t)(off - *pos) : sizeof zeros;
-        if (write_all(fd, zeros, n) < 0)
-            return -1;
+        int rc = write_all(fd, zeros, n);
+        if (rc < 0)
+            return rc;
         *pos += n;
     }
     return 0;
@@ -130,16 +118,17 @@ static int write_rows(int fd, uint64_t *pos, uint64_t off, const ncl_model_t *m,
                       const float *rows, size_t width)
 {
     uint64_t d = (uint64_t)1 << m->bits, row = width * sizeof(float);
-    if (pad_to(fd, pos, off) < 0)
-        return -1;
+    int rc = pad_to(fd, pos, off);
+    if (rc < 0)
+        return rc;
     if (!m->ids)
         return write_at(fd, pos, off, rows, (size_t)(d * row));
-    for (size_t k = 0; k < m->nids; k++) {
-        if (pad_to(fd, pos, off + m->ids[k] * row) < 0 ||
-            write_at(fd, pos, *pos, rows + k * width, (size_t)row) < 0)
-            return -1;
+    for (size_t k = 0; k < m->nids && rc == 0; k++) {
+        rc = pad_to(fd, pos, off + m->ids[k] * row);
+        if (rc == 0)
+            rc = write_at(fd, pos, *pos, rows + k * width, (size_t)row);
     }
-    return pad_to(fd, pos, off + d * row);
+    return rc < 0 ? rc : pad_to(fd, pos, off + d * row);
 }
 
 int ncl_model_save(const ncl_model_t *m, const char *path, char *err,
@@ -160,12 +149,13 @@ int ncl_model_save(const ncl_model_t *m, const char *path, char *err,
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
         snprintf(err, errlen, "%s: path too long", path);
-        return -1;
+        return -ENAMETOOLONG;
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
-        return -1;
+        int rc = -errno;
+        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(-rc));
+        return rc;
     }
     uint64_t pos = 0;
     int rc = write_at(fd, &pos, 0, &h, sizeof h);
@@ -181,17 +171,16 @@ int ncl_model_save(const ncl_model_t *m, const char *path, char *err,
         rc = write_at(fd, &pos, h.bias_off, m->bias, m->nlabels * sizeof(float));
     if (rc == 0)
         rc = write_rows(fd, &pos, h.weights_off, m, m->weights, m->nlabels);
-    if (rc == 0)
-        rc = fsync(fd);
-    int e = errno;
+    if (rc == 0 && fsync(fd) < 0)
+        rc = -errno;
     if (close(fd) < 0 && rc == 0)
-        rc = -1, e = errno;
+        rc = -errno;
     if (rc == 0 && rename(tmp, path) < 0)
-        rc = -1, e = errno;
+        rc = -errno;
     if (rc < 0) {
         unlink(tmp);
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
-        return -1;
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+        return rc;
     }
     return 0;
 }

@@ -25,10 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "../common/paths.h"
+
+#include "base/hash.h"
+#include "base/io.h"
 
 #define MAGIC "NDDEDUP1"
 #define MAX_WORD 64
@@ -56,23 +57,6 @@ struct dedupe {
 
 /* ---- SimHash ------------------------------------------------------------- */
 
-static uint64_t fnv(const char *s, size_t n, uint64_t h)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 static int word_byte(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -98,13 +82,13 @@ static uint64_t simhash(const char *text, size_t len, size_t k, size_t *words)
         }
         if (!n)
             continue;
-        win[nw % k] = fnv(w, n, 1469598103934665603ULL);
+        win[nw % k] = hash_fnv1a(w, n, HASH_FNV1A_SEED);
         nw++;
         if (nw < k)
             continue;
         uint64_t h = 0x9E3779B97F4A7C15ULL;
         for (size_t j = nw - k; j < nw; j++)
-            h = mix(h ^ win[j % k]) + j - (nw - k);
+            h = hash_mix(h ^ win[j % k]) + j - (nw - k);
         for (int b = 0; b < 64; b++)
             v[b] += (h >> b) & 1 ? 1 : -1;
     }
@@ -140,40 +124,24 @@ static void expire(struct dedupe *d, int64_t now)
     }
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Replace the file with the live records (a new file renamed over it). */
 static int rewrite(struct dedupe *d, char *err, size_t errlen)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", d->path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int rc = fd < 0 ? -1 : write_all(fd, MAGIC, 8);
+    int rc = fd < 0 ? -errno : write_all(fd, MAGIC, 8);
     for (size_t i = 0; rc == 0 && i < d->n; i++)
         rc = write_all(fd, at(d, i), sizeof(struct record));
-    if (rc == 0)
-        rc = fsync(fd);
-    int e = errno;
+    if (rc == 0 && fsync(fd) < 0)
+        rc = -errno;
     if (fd >= 0 && close(fd) < 0 && rc == 0)
-        rc = -1, e = errno;
+        rc = -errno;
     if (rc == 0 && rename(tmp, d->path) < 0)
-        rc = -1, e = errno;
+        rc = -errno;
     if (rc < 0) {
         unlink(tmp);
-        snprintf(err, errlen, "cannot write the index %s: %s", d->path, strerror(e));
+        snprintf(err, errlen, "cannot write the index %s: %s", d->path, strerror(-rc));
         return -1;
     }
     int nfd = open(d->path, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -201,9 +169,10 @@ static int valid_id(const char *id)
  * compact file. A missing file is an empty index. */
 static int load(struct dedupe *d, char *err, size_t errlen)
 {
-    if (paths_make_parents(d->path) < 0) {
+    int rc = mkdir_parents(d->path);
+    if (rc < 0) {
         snprintf(err, errlen, "cannot create the folder for the index %s: %s",
-                 d->path, strerror(errno));
+                 d->path, strerror(-rc));
         return -1;
     }
     int fd = open(d->path, O_RDONLY | O_CLOEXEC);
@@ -310,8 +279,9 @@ static nd_status_t dedupe_process(void *state, nd_doc_t *doc)
     if (!best && !seen) {
         /* Only originals go in: a chain of small edits still points at
          * the first version. */
-        if (d->fd < 0 || write_all(d->fd, &r, sizeof r) < 0) {
-            int e = errno;
+        int w = d->fd < 0 ? -EBADF : write_all(d->fd, &r, sizeof r);
+        if (w < 0) {
+            int e = -w;
             nd_doc_error(doc, "cannot append to the index %s: %s", d->path,
                          strerror(e));
             rc = e == ENOSPC || e == EIO || e == EDQUOT ? ND_RETRY : ND_FAIL;

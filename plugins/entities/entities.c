@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlpstep.h"
-#include "nlp.h"
+#include "nlp/nlp.h"
+#include "nlp/nlpstep.h"
 
 /* Rules and word lists are English: documents that the language step
  * found to be in a language not listed are skipped. */
@@ -73,26 +73,17 @@ static int set_sentences(nd_doc_t *doc, size_t sentences)
 
 static nd_status_t entities_process(void *state, nd_doc_t *doc)
 {
-    if (!langgate_wanted(state, doc))
-        return ND_SKIP;
-    size_t len;
-    const char *text = nd_doc_text(doc, &len);
+    size_t len, full;
+    const char *text = langgate_text(state, doc, &len, &full);
     if (!text)
         return ND_SKIP;
-    const struct langgate *l = state;
-    size_t full = len;
-    len = nlp_bounded_len(text, len, l->max_text);
     if (len < full)
         nd_doc_log(doc, ND_LOG_INFO, "text of %zu bytes: only the first %zu are analysed "
                    "(max_text)", full, len);
     nlp_doc_t d;
     nlp_entities_t ents;
-    if (nlp_doc_parse(&d, text, len) < 0)
+    if (nlpstep_entities(doc, text, len, &d, &ents) < 0)
         goto oom;
-    if (nlp_entities_find(&d, nlpstep_doc_date(doc), &ents) < 0) {
-        nlp_doc_free(&d);
-        goto oom;
-    }
     uint32_t (*spans)[2] = malloc((ents.nmen ? ents.nmen : 1) * sizeof *spans);
     int failed = !spans;
     for (size_t e = 0; e < ents.nent && !failed; e++) {

@@ -29,7 +29,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "reader.h"
+#include "base/buf.h"
+#include "text/dates.h"
+#include "text/markup.h"
+#include "text/stats.h"
 
 #define NS_CONTENT "http://purl.org/rss/1.0/modules/content/"
 #define NS_DC "http://purl.org/dc/elements/1.1/"
@@ -71,11 +74,11 @@ static const xmlNode *child(const xmlNode *n, const char *name, const char *ns)
 
 /* The text of n's text and CDATA descendants, appended to b. Entity
  * references are skipped: their content is never expanded here. */
-static int node_text(const xmlNode *n, struct rbuf *b, int depth)
+static int node_text(const xmlNode *n, struct buf *b, int depth)
 {
     for (const xmlNode *c = n ? n->children : NULL; c; c = c->next) {
         if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content) {
-            if (rbuf_puts(b, (const char *)c->content) < 0)
+            if (buf_puts(b, (const char *)c->content) < 0)
                 return -1;
         } else if (c->type == XML_ELEMENT_NODE && depth < 64) {
             if (node_text(c, b, depth + 1) < 0)
@@ -86,20 +89,20 @@ static int node_text(const xmlNode *n, struct rbuf *b, int depth)
 }
 
 /* The markup of n's children (Atom type="xhtml" content). */
-static int node_markup(const xmlNode *n, struct rbuf *b)
+static int node_markup(const xmlNode *n, struct buf *b)
 {
     xmlBufferPtr x = xmlBufferCreate();
     if (!x)
         return -1;
     for (xmlNode *c = n->children; c; c = c->next)
         xmlNodeDump(x, n->doc, c, 0, 0);
-    int rc = rbuf_put(b, (const char *)xmlBufferContent(x), (size_t)xmlBufferLength(x));
+    int rc = buf_put(b, (const char *)xmlBufferContent(x), (size_t)xmlBufferLength(x));
     xmlBufferFree(x);
     return rc;
 }
 
 /* A short field: markup stripped (feeds escape HTML into titles). */
-static int short_text(const xmlNode *n, struct rbuf *b)
+static int short_text(const xmlNode *n, struct buf *b)
 {
     b->n = 0;
     if (b->p)
@@ -121,22 +124,22 @@ static const char *attr(const xmlNode *n, const char *name)
 }
 
 struct item {
-    struct rbuf title, link, date, author, summary, content;
+    struct buf title, link, date, author, summary, content;
     const char *content_type; /* "text/html" or "text/plain" */
 };
 
 static void item_free(struct item *it)
 {
-    rbuf_free(&it->title);
-    rbuf_free(&it->link);
-    rbuf_free(&it->date);
-    rbuf_free(&it->author);
-    rbuf_free(&it->summary);
-    rbuf_free(&it->content);
+    buf_free(&it->title);
+    buf_free(&it->link);
+    buf_free(&it->date);
+    buf_free(&it->author);
+    buf_free(&it->summary);
+    buf_free(&it->content);
 }
 
 /* RSS authors are "mail@example.org (Jane Doe)" or a bare address. */
-static void rss_author(struct rbuf *b)
+static void rss_author(struct buf *b)
 {
     char *open = b->p ? strchr(b->p, '(') : NULL;
     char *close = open ? strrchr(open, ')') : NULL;
@@ -149,19 +152,19 @@ static void rss_author(struct rbuf *b)
 }
 
 /* Atom: <author><name>..</name></author>, several joined with ", ". */
-static void atom_authors(const xmlNode *entry, struct rbuf *b)
+static void atom_authors(const xmlNode *entry, struct buf *b)
 {
-    struct rbuf one = {0};
+    struct buf one = {0};
     for (const xmlNode *c = entry->children; c; c = c->next) {
         if (!is_plain(c, "author"))
             continue;
         if (short_text(child(c, "name", NULL), &one)) {
             if (b->n)
-                rbuf_put(b, ", ", 2);
-            rbuf_put(b, one.p, one.n);
+                buf_put(b, ", ", 2);
+            buf_put(b, one.p, one.n);
         }
     }
-    rbuf_free(&one);
+    buf_free(&one);
 }
 
 /* Atom <content> or <summary>: by its type, HTML or plain text. */
@@ -197,7 +200,7 @@ static void read_item(const xmlNode *n, struct item *it)
         }
         const xmlNode *l = alt ? alt : any;
         if (l)
-            rbuf_puts(&it->link, attr(l, "href"));
+            buf_puts(&it->link, attr(l, "href"));
         if (!short_text(child(n, "published", NULL), &it->date))
             short_text(child(n, "updated", NULL), &it->date);
         atom_authors(n, &it->author);
@@ -234,7 +237,7 @@ static void read_item(const xmlNode *n, struct item *it)
     }
 }
 
-static int blank(const struct rbuf *b)
+static int blank(const struct buf *b)
 {
     for (size_t i = 0; i < b->n; i++)
         if (b->p[i] != ' ' && b->p[i] != '\n' && b->p[i] != '\t' && b->p[i] != '\r')

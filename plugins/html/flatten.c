@@ -83,13 +83,13 @@ struct scan {
     size_t depth, max;
     size_t excess; /* start tags dropped whose end tag is still to drop */
     size_t copied; /* s[0..copied) is in out already */
-    struct rbuf out;
+    struct buf out;
 };
 
 /* Leave s[i..end) out of the copy. */
 static int drop(struct scan *sc, size_t i, size_t end)
 {
-    if (rbuf_put(&sc->out, sc->s + sc->copied, i - sc->copied) < 0)
+    if (buf_put(&sc->out, sc->s + sc->copied, i - sc->copied) < 0)
         return -1;
     sc->copied = end;
     return 0;
@@ -179,8 +179,8 @@ int flatten_deep(const char *s, size_t n, char **out)
     if (sc.max <= MAX_DEPTH)
         return 0;
     sc.copy = 1;
-    if (scan_tags(&sc) < 0 || rbuf_put(&sc.out, s + sc.copied, n - sc.copied) < 0) {
-        rbuf_free(&sc.out);
+    if (scan_tags(&sc) < 0 || buf_put(&sc.out, s + sc.copied, n - sc.copied) < 0) {
+        buf_free(&sc.out);
         return -1;
     }
     *out = sc.out.p;

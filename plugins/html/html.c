@@ -123,13 +123,7 @@ static nd_status_t set_text(nd_doc_t *doc, char *s, size_t n, const char *charse
     }
     if (strcmp(charset, "UTF-8"))
         nd_doc_set_str(doc, "charset", charset);
-    const char *t = nd_doc_text(doc, &n);
-    struct text_stats ts = text_stats(t, n);
-    nd_val_t *stats = nd_val_obj();
-    nd_val_put(stats, "words", nd_val_int((int64_t)ts.words));
-    nd_val_put(stats, "sentences", nd_val_int((int64_t)ts.sentences));
-    nd_val_put(stats, "paragraphs", nd_val_int((int64_t)ts.paragraphs));
-    return nd_doc_set(doc, "stats", stats) < 0 ? ND_FAIL : ND_OK;
+    return text_set_stats(doc) < 0 ? ND_FAIL : ND_OK;
 }
 
 static nd_status_t html_process(void *state, nd_doc_t *doc)

@@ -12,7 +12,11 @@
 #include <newsdesk/plugin.h>
 #include <stddef.h>
 
-#include "reader.h"
+#include "base/buf.h"
+#include "text/charset.h"
+#include "text/dates.h"
+#include "text/docstats.h"
+#include "text/stats.h"
 
 /* Deeper nesting than this is flattened: real pages stay far below it
  * (browsers themselves stop laying out past a few hundred levels). Walks
@@ -133,7 +137,7 @@ int content_is_block(GumboTag t);
 
 /* Text being built from nodes. Only text.c touches the fields. */
 struct text_out {
-    struct rbuf out;
+    struct buf out;
     const struct content *c; /* borrowed: which elements are chrome */
     const char *title;       /* borrowed: a headline equal to it is skipped */
     int pre, failed, heading_checked;

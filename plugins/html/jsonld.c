@@ -87,13 +87,13 @@ char *jsonld_authors(const nd_val_t *author)
         const char *s = jsonld_name(author);
         return s ? strdup(s) : NULL;
     }
-    struct rbuf b = {0};
+    struct buf b = {0};
     for (size_t i = 0; i < nd_val_len(author) && i < 20; i++) {
         const char *s = jsonld_name(nd_val_at(author, i));
         if (s && *s) {
             if (b.n)
-                rbuf_put(&b, ", ", 2);
-            rbuf_puts(&b, s);
+                buf_put(&b, ", ", 2);
+            buf_puts(&b, s);
         }
     }
     return b.p;

@@ -12,12 +12,12 @@
 #define TITLE_MAX 300
 
 /* The first of each kind the page holds. The strings and nodes are
- * borrowed from the gumbo tree; jsonld is owned (rbuf_free). */
+ * borrowed from the gumbo tree; jsonld is owned (buf_free). */
 struct meta {
     const char *og_title, *og_url, *og_desc, *og_site, *desc, *author;
     const char *article_author, *published, *other_date, *canonical;
     const GumboNode *title, *h1, *time, *time_marked, *rel_author, *byline_el;
-    struct rbuf jsonld; /* every JSON-LD script, each ending in '\0' */
+    struct buf jsonld; /* every JSON-LD script, each ending in '\0' */
 };
 
 /* ---- setting fields ------------------------------------------------------ */
@@ -144,9 +144,9 @@ static void collect_jsonld(const GumboNode *n, struct meta *m)
     for (unsigned i = 0; i < c->length; i++) {
         const GumboNode *k = c->data[i];
         if (k->type == GUMBO_NODE_TEXT || k->type == GUMBO_NODE_WHITESPACE)
-            rbuf_puts(&m->jsonld, k->v.text.text);
+            buf_puts(&m->jsonld, k->v.text.text);
     }
-    rbuf_put(&m->jsonld, "", 1); /* keeps its NUL as a separator */
+    buf_put(&m->jsonld, "", 1); /* keeps its NUL as a separator */
 }
 
 static void meta_visit(const GumboNode *n, struct meta *m, int depth)
@@ -316,5 +316,5 @@ void meta_read(nd_doc_t *doc, const GumboNode *root)
     apply_published(doc, &m, ld);
     apply_url_description(doc, &m, ld);
     jsonld_free(&j);
-    rbuf_free(&m.jsonld);
+    buf_free(&m.jsonld);
 }

@@ -10,11 +10,11 @@
 /* ---- the plain text of a node ---------------------------------------------- */
 
 /* Append the text under n to b, white space collapsed later. */
-static int text_of(const GumboNode *n, struct rbuf *b, int depth)
+static int text_of(const GumboNode *n, struct buf *b, int depth)
 {
     if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE ||
         n->type == GUMBO_NODE_CDATA)
-        return rbuf_puts(b, n->v.text.text);
+        return buf_puts(b, n->v.text.text);
     if (n->type != GUMBO_NODE_ELEMENT || depth > MAX_DEPTH * 2)
         return 0;
     GumboTag t = n->v.element.tag;
@@ -22,7 +22,7 @@ static int text_of(const GumboNode *n, struct rbuf *b, int depth)
         t == GUMBO_TAG_TEMPLATE)
         return 0;
     if (t == GUMBO_TAG_BR)
-        return rbuf_putc(b, ' ');
+        return buf_putc(b, ' ');
     const GumboVector *c = &n->v.element.children;
     for (unsigned i = 0; i < c->length; i++)
         if (text_of(c->data[i], b, depth + 1) < 0)
@@ -32,9 +32,9 @@ static int text_of(const GumboNode *n, struct rbuf *b, int depth)
 
 char *text_plain(const GumboNode *n, size_t *len)
 {
-    struct rbuf b = {0};
+    struct buf b = {0};
     if (text_of(n, &b, 0) < 0 || !b.p) {
-        rbuf_free(&b);
+        buf_free(&b);
         return NULL;
     }
     b.n = squeeze_space(b.p, b.n);
@@ -48,7 +48,7 @@ char *text_plain(const GumboNode *n, size_t *len)
 
 static void emit_put(struct text_out *e, const char *s, size_t n)
 {
-    if (!e->failed && rbuf_put(&e->out, s, n) < 0)
+    if (!e->failed && buf_put(&e->out, s, n) < 0)
         e->failed = 1;
 }
 
@@ -176,13 +176,13 @@ void text_restart(struct text_out *e)
 int text_take(struct text_out *e, char **s, size_t *n)
 {
     if (e->failed) {
-        rbuf_free(&e->out);
+        buf_free(&e->out);
         return -1;
     }
     while (e->out.n && (e->out.p[e->out.n - 1] == '\n' || e->out.p[e->out.n - 1] == ' '))
         e->out.n--;
     *s = e->out.p;
     *n = e->out.n;
-    e->out = (struct rbuf){0};
+    e->out = (struct buf){0};
     return 0;
 }

@@ -27,7 +27,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "reader.h"
+#include "base/buf.h"
+#include "text/charset.h"
+#include "text/dates.h"
+#include "text/docstats.h"
+#include "text/markup.h"
+#include "text/stats.h"
 
 #define TITLE_MAX 300
 
@@ -64,12 +69,12 @@ static json_t *at_path(json_t *obj, const char *path)
  * seconds; an author given as a number is an id, not a name), an object's "rendered" (WordPress),
  * "name" (schema.org Person), "value" or "text", or a list of those
  * joined with ", ". Appends to b; returns 1 if anything was found. */
-static int value_text(json_t *v, struct rbuf *b, int numbers, int depth)
+static int value_text(json_t *v, struct buf *b, int numbers, int depth)
 {
     if (!v || depth > 4)
         return 0;
     if (json_is_string(v))
-        return rbuf_put(b, json_string_value(v), json_string_length(v)) == 0 &&
+        return buf_put(b, json_string_value(v), json_string_length(v)) == 0 &&
                json_string_length(v) > 0;
     if (numbers && (json_is_integer(v) || json_is_real(v))) {
         char num[64];
@@ -77,7 +82,7 @@ static int value_text(json_t *v, struct rbuf *b, int numbers, int depth)
             snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         else
             snprintf(num, sizeof num, "%.17g", json_real_value(v));
-        return rbuf_puts(b, num) == 0;
+        return buf_puts(b, num) == 0;
     }
     if (json_is_object(v)) {
         static const char *const keys[] = {"rendered", "name", "value", "text",
@@ -91,7 +96,7 @@ static int value_text(json_t *v, struct rbuf *b, int numbers, int depth)
         int any = 0;
         for (size_t i = 0; i < json_array_size(v) && i < 50; i++) {
             size_t before = b->n;
-            if (any && rbuf_put(b, ", ", 2) < 0)
+            if (any && buf_put(b, ", ", 2) < 0)
                 return any;
             if (value_text(json_array_get(v, i), b, numbers, depth + 1))
                 any = 1;
@@ -107,7 +112,7 @@ static int value_text(json_t *v, struct rbuf *b, int numbers, int depth)
 
 /* The first of the configured names for field f that has text. */
 static int find_field(const struct json_state *st, json_t *obj, enum field f,
-                      struct rbuf *out)
+                      struct buf *out)
 {
     for (size_t i = 0; i < st->nmap[f]; i++) {
         out->n = 0;
@@ -160,10 +165,10 @@ static const char *not_an_article(const struct json_state *st, json_t *obj,
                                                                        : "a boolean");
         return why;
     }
-    struct rbuf b = {0};
+    struct buf b = {0};
     int has = find_field(st, obj, F_BODY, &b);
     int empty = has && squeeze_space(b.p, b.n) == 0;
-    rbuf_free(&b);
+    buf_free(&b);
     if (has && !empty)
         return NULL;
     size_t o = (size_t)snprintf(why, whylen, "the article has no %stext: none of the "
@@ -180,7 +185,7 @@ static const char *not_an_article(const struct json_state *st, json_t *obj,
  * description), leaving fields a container set alone. */
 static void set_meta(const struct json_state *st, json_t *obj, nd_doc_t *doc)
 {
-    struct rbuf b = {0};
+    struct buf b = {0};
     for (enum field f = 0; f < F_COUNT; f++) {
         if (f == F_BODY || nd_doc_get(doc, field_names[f]) ||
             !find_field(st, obj, f, &b) || !b.n)
@@ -202,7 +207,7 @@ static void set_meta(const struct json_state *st, json_t *obj, nd_doc_t *doc)
         }
         nd_doc_set(doc, field_names[f], nd_val_strn(b.p, n));
     }
-    rbuf_free(&b);
+    buf_free(&b);
 }
 
 /* One article: read in place (plain body) or handed on as a child whose
@@ -210,7 +215,7 @@ static void set_meta(const struct json_state *st, json_t *obj, nd_doc_t *doc)
 static nd_status_t read_article(const struct json_state *st, json_t *obj,
                                 nd_doc_t *doc, int as_child)
 {
-    struct rbuf body = {0};
+    struct buf body = {0};
     find_field(st, obj, F_BODY, &body);
     int html = looks_html(body.p, body.n);
     nd_doc_t *target = doc;
@@ -218,7 +223,7 @@ static nd_status_t read_article(const struct json_state *st, json_t *obj,
         target = nd_doc_spawn(doc, body.p, body.n, html ? "text/html" : "text/plain",
                               NULL);
         if (!target) {
-            rbuf_free(&body);
+            buf_free(&body);
             if (html && !as_child && nd_doc_source(doc, "parent")) {
                 /* Already a child: cannot spawn again; read it here. */
                 goto in_place;
@@ -228,7 +233,7 @@ static nd_status_t read_article(const struct json_state *st, json_t *obj,
             return ND_FAIL;
         }
         set_meta(st, obj, target);
-        rbuf_free(&body);
+        buf_free(&body);
         if (as_child) /* one of many: let the host run it now */
             nd_doc_spawn_done(target);
         return ND_OK;
@@ -247,19 +252,12 @@ in_place:
         nd_doc_set(doc, "title", nd_val_strn(body.p + i, n > TITLE_MAX ? TITLE_MAX : n));
     }
     int rc = nd_doc_set_text(doc, body.p ? body.p : "", body.n);
-    rbuf_free(&body);
+    buf_free(&body);
     if (rc < 0) {
         nd_doc_error(doc, "out of memory");
         return ND_FAIL;
     }
-    size_t n;
-    const char *t = nd_doc_text(doc, &n);
-    struct text_stats ts = text_stats(t, n);
-    nd_val_t *stats = nd_val_obj();
-    nd_val_put(stats, "words", nd_val_int((int64_t)ts.words));
-    nd_val_put(stats, "sentences", nd_val_int((int64_t)ts.sentences));
-    nd_val_put(stats, "paragraphs", nd_val_int((int64_t)ts.paragraphs));
-    return nd_doc_set(doc, "stats", stats) < 0 ? ND_FAIL : ND_OK;
+    return text_set_stats(doc) < 0 ? ND_FAIL : ND_OK;
 }
 
 /* One element of a collection: a child of its own, good or bad. */

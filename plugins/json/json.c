@@ -25,9 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include "../common/paths.h"
+
+#include "base/grow.h"
+#include "base/io.h"
+#include "export/transient.h"
 
 struct json_out {
     nd_instance_t *self;
@@ -83,9 +85,10 @@ static int json_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
     j->sync = !strcmp(d, "always") ? SYNC_ALWAYS : !strcmp(d, "none") ? SYNC_NONE
                                                                      : SYNC_BATCH;
     pthread_mutex_init(&j->lock, NULL);
-    if (!j->dir || paths_make_dir(j->dir) < 0) {
+    int rc = j->dir ? mkdir_p(j->dir) : -ENOMEM;
+    if (rc < 0) {
         snprintf(err, errlen, "cannot create the folder %s: %s", j->dir,
-                 strerror(errno));
+                 strerror(-rc));
         goto fail;
     }
     j->dirfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -107,34 +110,7 @@ fail:
 /* Errors a sink recovers from by itself (space freed, disk back). */
 static nd_status_t classify(int e)
 {
-    switch (e) {
-    case ENOSPC:
-    case EDQUOT:
-    case EIO:
-    case EAGAIN:
-    case EINTR:
-    case EROFS:
-    case ENOMEM:
-    case EMFILE:
-    case ENFILE:
-        return ND_RETRY;
-    default:
-        return ND_FAIL;
-    }
-}
-
-static int write_fully(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
+    return export_transient(e) ? ND_RETRY : ND_FAIL;
 }
 
 static nd_status_t json_process(void *state, nd_doc_t *doc)
@@ -153,7 +129,7 @@ static nd_status_t json_process(void *state, nd_doc_t *doc)
     int fd = openat(j->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 && errno == ENOENT) {
         /* The folder was removed under us: make it again, once. */
-        paths_make_dir(j->dir);
+        mkdir_p(j->dir);
         int nfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (nfd >= 0) {
             pthread_mutex_lock(&j->lock);
@@ -168,32 +144,29 @@ static nd_status_t json_process(void *state, nd_doc_t *doc)
         nd_doc_error(doc, "cannot create %s/%s: %s", j->dir, tmp, strerror(e));
         return classify(e);
     }
-    int rc = write_fully(fd, json, len);
+    int rc = write_all(fd, json, len);
     if (rc == 0)
-        rc = write_fully(fd, "\n", 1);
-    if (rc == 0 && j->sync == SYNC_ALWAYS)
-        rc = fdatasync(fd);
-    int e = errno;
+        rc = write_all(fd, "\n", 1);
+    if (rc == 0 && j->sync == SYNC_ALWAYS && fdatasync(fd) < 0)
+        rc = -errno;
     if (close(fd) < 0 && rc == 0)
-        rc = -1, e = errno;
+        rc = -errno;
     if (rc < 0) {
         unlinkat(j->dirfd, tmp, 0);
-        nd_doc_error(doc, "cannot write %s/%s: %s", j->dir, tmp, strerror(e));
-        return classify(e);
+        nd_doc_error(doc, "cannot write %s/%s: %s", j->dir, tmp, strerror(-rc));
+        return classify(-rc);
     }
     if (j->sync == SYNC_BATCH) {
         pthread_mutex_lock(&j->lock);
-        if (j->npending == j->cap) {
-            size_t cap = j->cap ? j->cap * 2 : 64;
-            struct pending *g = realloc(j->pending, cap * sizeof *g);
-            if (!g) {
-                pthread_mutex_unlock(&j->lock);
-                unlinkat(j->dirfd, tmp, 0);
-                nd_doc_error(doc, "out of memory");
-                return ND_RETRY;
-            }
-            j->pending = g, j->cap = cap;
+        struct pending *g = array_grow(j->pending, &j->cap, j->npending + 1,
+                                       sizeof *g, 64);
+        if (!g) {
+            pthread_mutex_unlock(&j->lock);
+            unlinkat(j->dirfd, tmp, 0);
+            nd_doc_error(doc, "out of memory");
+            return ND_RETRY;
         }
+        j->pending = g;
         memcpy(j->pending[j->npending].id, id, 65);
         /* a host older than ABI 1.2 never confirms: rename at the flush */
         j->pending[j->npending++].confirmed = nd_host_abi_minor() < 2;
@@ -202,13 +175,13 @@ static nd_status_t json_process(void *state, nd_doc_t *doc)
         return ND_OK;
     }
     if (renameat(j->dirfd, tmp, j->dirfd, final) < 0) {
-        e = errno;
+        int e = errno;
         unlinkat(j->dirfd, tmp, 0);
         nd_doc_error(doc, "cannot rename into %s/%s: %s", j->dir, final, strerror(e));
         return classify(e);
     }
     if (j->sync == SYNC_ALWAYS && fsync(j->dirfd) < 0) {
-        e = errno;
+        int e = errno;
         nd_doc_error(doc, "cannot sync the folder %s: %s", j->dir, strerror(e));
         return classify(e);
     }

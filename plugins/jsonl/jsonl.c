@@ -1,55 +1,48 @@
 /* jsonl: the exporter that appends each document as one line of JSON to a
  * file (JSON Lines), with rotation by size and age and an fsync policy.
  *
- * Every complete line in the file is a whole document: a short write is cut
- * back, and a partial last line left by a crash is removed when the file is
- * opened again (common/appendlog.c). The file is an append log, so
- * idempotency comes from the ids it already holds: they are read when the
- * file is opened and a document whose id is among the last `recent_ids`
- * written to the current file is not written again (a retry after a failed
- * flush, or a re-run after a crash). The set is bounded so that a file
- * never rotated does not make it grow for ever: a document written again
- * after more than `recent_ids` others, or after its file was rotated away,
- * is appended again; readers of the files dedupe by `id`.
- *
- * A line is written at the flush that follows its document's confirmation
- * (the document went through the whole chain), not when the document
- * passes this step: a document that fails at a later step is withdrawn
- * and never appears in the file. Rotation is decided as lines are
- * written. */
+ * An append-file exporter (lib/export/appendfile.h): every complete line
+ * in the file is a whole document, a line is written at the flush that
+ * follows its document's confirmation, and a document whose id is among
+ * the last `recent_ids` written to the current file is not written again
+ * (a retry after a failed flush, or a re-run after a crash). A document
+ * written again after more than `recent_ids` others, or after its file
+ * was rotated away, is appended again; readers of the files dedupe by
+ * `id`. This file supplies the format: the document's JSON and a line
+ * end, and the ids read back from the lines. */
 #include <errno.h>
 #include <newsdesk/plugin.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "../common/appendlog.h"
-#include "../common/idset.h"
+#include "export/appendfile.h"
+#include "export/docjson.h"
 
-struct jsonl {
-    nd_instance_t *self;
-    struct appendlog log;
-    struct idset ids; /* the documents written last to the current file */
-};
-
-/* Every line starts {"schema":"newsdesk/1","id":"<64 hex>": the id sits at
- * a fixed place, so no JSON parsing is needed to collect it. */
-static const char id_prefix[] = "{\"schema\":\"newsdesk/1\",\"id\":\"";
-
-static size_t scan_lines(const char *data, size_t len, void *ctx)
+static int jsonl_record(void *fmt, nd_doc_t *doc, struct buf *out)
 {
-    struct idset *ids = ctx;
+    (void)fmt;
+    size_t len;
+    const char *json = nd_doc_json(doc, &len);
+    if (!json || buf_put(out, json, len) < 0 || buf_putc(out, '\n') < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+/* Every line is a document's JSON, its id at a fixed place (docjson.h),
+ * so no JSON parsing is needed to collect it. */
+static size_t jsonl_scan(void *fmt, const char *data, size_t len,
+                         struct idset *ids)
+{
+    (void)fmt;
     size_t good = 0;
     while (good < len) {
         const char *nl = memchr(data + good, '\n', len - good);
         if (!nl)
             break;
         size_t n = (size_t)(nl - (data + good));
-        const char *line = data + good;
-        size_t pl = sizeof id_prefix - 1;
-        if (n > pl + 64 && !memcmp(line, id_prefix, pl)) {
+        const char *at = docjson_id(data + good, n);
+        if (at) {
             char id[65];
-            memcpy(id, line + pl, 64);
+            memcpy(id, at, 64);
             id[64] = '\0';
             idset_add(ids, id);
         }
@@ -58,135 +51,21 @@ static size_t scan_lines(const char *data, size_t len, void *ctx)
     return good;
 }
 
+static const struct appendfile_format jsonl_format = {
+    .record = jsonl_record,
+    .scan = jsonl_scan,
+};
+
 static int jsonl_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
                       char *err, size_t errlen)
 {
-    struct jsonl *j = calloc(1, sizeof *j);
-    if (!j) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    j->self = self;
-    idset_init(&j->ids, (size_t)nd_opt_int(opts, "recent_ids"));
-    j->log.fd = -1;
-    j->log.path = strdup(nd_opt_str(opts, "path"));
-    j->log.rotate_bytes = nd_opt_int(opts, "rotate_size");
-    j->log.rotate_ms = nd_opt_int(opts, "rotate_interval");
-    j->log.scan = scan_lines;
-    j->log.scan_ctx = &j->ids;
-    const char *fs = nd_opt_str(opts, "fsync");
-    if (appendlog_parse_sync(fs, nd_durable(self), &j->log.sync,
-                             &j->log.sync_interval_ms) < 0) {
-        snprintf(err, errlen, "fsync: \"%s\" is not auto, flush, always, never "
-                 "or an interval such as 500ms or 2s", fs);
-        goto fail;
-    }
-    if (!j->log.path || appendlog_open(&j->log, err, errlen) < 0)
-        goto fail;
-    if (j->log.cut)
-        nd_log(self, ND_LOG_WARNING, "%s: removed a partial record of %zu bytes "
-               "left by an interrupted write", j->log.path, j->log.cut);
-    *state = j;
-    return 0;
-fail:
-    idset_free(&j->ids);
-    free(j->log.path);
-    free(j);
-    return -1;
-}
-
-static nd_status_t jsonl_process(void *state, nd_doc_t *doc)
-{
-    struct jsonl *j = state;
-    const char *id = nd_doc_id(doc);
-    if (idset_has(&j->ids, id) || appendlog_staged(&j->log, id)) {
-        nd_counter_add(j->self, "already_there", 1);
-        return ND_SKIP;
-    }
-    size_t len;
-    const char *json = nd_doc_json(doc, &len);
-    char *line = json ? malloc(len + 1) : NULL;
-    if (!line || (memcpy(line, json, len), line[len] = '\n',
-                  appendlog_stage(&j->log, id, line, len + 1) < 0)) {
-        free(line);
-        nd_doc_error(doc, "out of memory");
-        return ND_RETRY;
-    }
-    free(line);
-    if (nd_host_abi_minor() < 2) /* a host that never confirms */
-        appendlog_confirm(&j->log, id);
-    return ND_OK;
-}
-
-static void jsonl_confirm(void *state, nd_doc_t *doc)
-{
-    struct jsonl *j = state;
-    appendlog_confirm(&j->log, nd_doc_id(doc));
-}
-
-static nd_status_t jsonl_withdraw(void *state, nd_doc_t *doc)
-{
-    struct jsonl *j = state;
-    if (appendlog_unstage(&j->log, nd_doc_id(doc)))
-        nd_counter_add(j->self, "withdrawn", 1);
-    return ND_OK;
-}
-
-/* A new file holds none of the ids of the one rotated away. */
-static int start_file(struct appendlog *l, int rotated, void *ctx)
-{
-    struct jsonl *j = ctx;
-    (void)l;
-    if (rotated)
-        idset_clear(&j->ids);
-    return 0;
-}
-
-static void wrote(const char *id, void *ctx)
-{
-    struct jsonl *j = ctx;
-    if (idset_add(&j->ids, id) < 0)
-        nd_log(j->self, ND_LOG_WARNING, "out of memory: document %.16s may "
-               "be appended again if it is exported again", id);
-    nd_counter_add(j->self, "written", 1);
-}
-
-static nd_status_t jsonl_flush(void *state, int sync, char *err, size_t errlen)
-{
-    struct jsonl *j = state;
-    struct appendlog_hooks h = {start_file, wrote, j};
-    if (appendlog_commit(&j->log, &h) < 0) {
-        int e = errno;
-        snprintf(err, errlen, "cannot append to %s: %s", j->log.path, strerror(e));
-        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
-    }
-    if (appendlog_flush(&j->log, sync) < 0) {
-        int e = errno;
-        snprintf(err, errlen, "cannot sync %s: %s", j->log.path, strerror(e));
-        return appendlog_transient(e) ? ND_RETRY : ND_FAIL;
-    }
-    return ND_OK;
-}
-
-static void jsonl_fini(void *state)
-{
-    struct jsonl *j = state;
-    appendlog_close(&j->log);
-    idset_free(&j->ids);
-    free(j);
+    return appendfile_init(self, opts, &jsonl_format, NULL, state, err, errlen);
 }
 
 static const nd_option_t options[] = {
     {"path", ND_OPT_PATH, NULL, ND_OPT_REQUIRED, 0, 0, NULL,
      "file that receives one line per document"},
-    {"rotate_size", ND_OPT_SIZE, "0", 0, 0, 0, NULL,
-     "start a new file before this size is passed (0: never)"},
-    {"rotate_interval", ND_OPT_DURATION, "0", 0, 0, 0, NULL,
-     "start a new file when the current one is this old (0: never)"},
-    {"fsync", ND_OPT_STRING, "auto", 0, 0, 0, NULL,
-     "auto (follow service.durable), flush, always, never, or an interval "
-     "such as 1s"},
-    IDSET_OPTION,
+    APPENDFILE_OPTIONS,
     {0},
 };
 
@@ -201,11 +80,11 @@ static const nd_plugin_t jsonl_plugin = {
     .flags = ND_PLUGIN_SERIAL,
     .options = options,
     .init = jsonl_init,
-    .process = jsonl_process,
-    .flush = jsonl_flush,
-    .fini = jsonl_fini,
-    .withdraw = jsonl_withdraw,
-    .confirm = jsonl_confirm,
+    .process = appendfile_process,
+    .flush = appendfile_flush,
+    .fini = appendfile_fini,
+    .withdraw = appendfile_withdraw,
+    .confirm = appendfile_confirm,
 };
 
 ND_PLUGIN(jsonl_plugin)

@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlpstep.h"
-#include "nlp.h"
+#include "base/grow.h"
+#include "base/hash.h"
+#include "base/utf8.h"
+#include "nlp/nlp.h"
+#include "nlp/nlpstep.h"
 
 #define MAX_PHRASE 3
 
@@ -83,14 +86,6 @@ struct ctx {
     struct index stem_ix, ph_ix;
 };
 
-static uint64_t str_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static int index_init(struct index *ix, size_t n)
 {
     size_t cap = 64;
@@ -103,17 +98,15 @@ static int index_init(struct index *ix, size_t n)
 
 static long stem_id(struct ctx *c, const char *s)
 {
-    size_t h = str_hash(s) & c->stem_ix.mask;
+    size_t h = hash_fnv1a_str(s) & c->stem_ix.mask;
     for (; c->stem_ix.slot[h]; h = (h + 1) & c->stem_ix.mask)
         if (!strcmp(c->stems[c->stem_ix.slot[h] - 1].s, s))
             return (long)c->stem_ix.slot[h] - 1;
-    if (c->nstems == c->capstems) {
-        size_t cap = c->capstems ? c->capstems * 2 : 128;
-        struct stem *g = realloc(c->stems, cap * sizeof *g);
-        if (!g)
-            return -1;
-        c->stems = g, c->capstems = cap;
-    }
+    struct stem *g = array_grow(c->stems, &c->capstems, c->nstems + 1,
+                                sizeof *g, 128);
+    if (!g)
+        return -1;
+    c->stems = g;
     char *dup = strdup(s);
     if (!dup)
         return -1;
@@ -132,7 +125,7 @@ static int stem_of(struct sb_stemmer *st, const char *s, size_t n, char *out, si
     for (size_t i = 0; i < n;) {
         uint32_t cp = nlp_utf8_next(s, n, &i);
         char b[4];
-        size_t bl = nlp_utf8_put(b, nlp_cp_lower(cp));
+        size_t bl = utf8_encode(b, nlp_cp_lower(cp));
         if (o + bl >= sizeof low)
             return -1;
         memcpy(low + o, b, bl);
@@ -207,7 +200,7 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
         o += n;
     }
     key[o] = '\0';
-    size_t h = str_hash(key) & c->ph_ix.mask;
+    size_t h = hash_fnv1a_str(key) & c->ph_ix.mask;
     for (; c->ph_ix.slot[h]; h = (h + 1) & c->ph_ix.mask) {
         struct phrase *p = &c->ph[c->ph_ix.slot[h] - 1];
         if (!strcmp(p->key, key)) {
@@ -215,13 +208,10 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
             return 0;
         }
     }
-    if (c->nph == c->capph) {
-        size_t cap = c->capph ? c->capph * 2 : 128;
-        struct phrase *g = realloc(c->ph, cap * sizeof *g);
-        if (!g)
-            return -1;
-        c->ph = g, c->capph = cap;
-    }
+    struct phrase *g = array_grow(c->ph, &c->capph, c->nph + 1, sizeof *g, 128);
+    if (!g)
+        return -1;
+    c->ph = g;
     char *dup = strdup(key);
     if (!dup)
         return -1;
@@ -282,22 +272,30 @@ static char *surface(const nlp_doc_t *d, const struct ctx *c, const struct word 
         size_t n = t->end - t->start;
         for (size_t j = 0; j < n;) {
             uint32_t cp = nlp_utf8_next(s, n, &j);
-            o += nlp_utf8_put(out + o, proper ? cp : nlp_cp_lower(cp));
+            o += utf8_encode(out + o, proper ? cp : nlp_cp_lower(cp));
         }
     }
     out[o] = '\0';
     return out;
 }
 
+/* Free what c holds: the stems, the phrases and their indexes. */
+static void ctx_free(struct ctx *c)
+{
+    for (size_t i = 0; i < c->nph; i++)
+        free(c->ph[i].key);
+    for (size_t i = 0; i < c->nstems; i++)
+        free(c->stems[i].s);
+    free(c->ph), free(c->stems);
+    free(c->stem_ix.slot), free(c->ph_ix.slot);
+}
+
 static nd_status_t keywords_process(void *state, nd_doc_t *doc)
 {
     struct keywords *kw = state;
-    size_t len;
-    const char *text = nd_doc_text(doc, &len);
+    size_t len, full;
+    const char *text = langgate_text(&kw->gate, doc, &len, &full);
     if (!text)
-        return ND_SKIP;
-    len = nlp_bounded_len(text, len, kw->gate.max_text);
-    if (!langgate_wanted(&kw->gate, doc))
         return ND_SKIP;
     const char *lang =
         nd_val_as_str(nd_val_get(nd_doc_get(doc, "language"), "code"), NULL);
@@ -310,6 +308,7 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
     struct word *w = NULL;
     size_t nw = 0;
     nd_val_t *list = NULL;
+    int failed = 1;
     if (!st || nlp_doc_parse(&d, text, len) < 0) {
         if (st)
             sb_stemmer_delete(st);
@@ -426,28 +425,16 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
             goto fail;
         }
     }
-    for (size_t i = 0; i < c.nph; i++)
-        free(c.ph[i].key);
-    for (size_t i = 0; i < c.nstems; i++)
-        free(c.stems[i].s);
-    free(c.ph), free(c.stems), free(w);
-    free(c.stem_ix.slot), free(c.ph_ix.slot);
-    nlp_doc_free(&d);
-    sb_stemmer_delete(st);
-    if (nd_doc_set(doc, "keywords", list) < 0)
-        goto oom;
-    return ND_OK;
+    failed = 0;
 fail:
-    if (list)
+    if (failed && list)
         nd_val_free(list);
-    for (size_t i = 0; i < c.nph; i++)
-        free(c.ph[i].key);
-    for (size_t i = 0; i < c.nstems; i++)
-        free(c.stems[i].s);
-    free(c.ph), free(c.stems), free(w);
-    free(c.stem_ix.slot), free(c.ph_ix.slot);
+    ctx_free(&c);
+    free(w);
     nlp_doc_free(&d);
     sb_stemmer_delete(st);
+    if (!failed && nd_doc_set(doc, "keywords", list) == 0)
+        return ND_OK;
 oom:
     nd_doc_error(doc, "out of memory");
     return ND_FAIL;

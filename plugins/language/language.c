@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "nlp.h"
+#include "nlp/nlp.h"
 
 struct language {
     size_t prefix;

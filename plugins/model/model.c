@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify.h"
+#include "classify/classify.h"
 
 struct model_step {
     ncl_model_t *m;

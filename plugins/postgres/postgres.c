@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/replay.h"
+#include "export/replay.h"
 
 /* Migration n (1-based) takes the schema from version n-1 to n. */
 static const char *const migrations[] = {

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlpstep.h"
-#include "nlp.h"
+#include "nlp/nlp.h"
+#include "nlp/nlpstep.h"
 
 /* Rules and word lists are English: documents that the language step
  * found to be in a language not listed are skipped. */
@@ -18,26 +18,18 @@ static const nd_option_t options[] = {
 
 static nd_status_t quotes_process(void *state, nd_doc_t *doc)
 {
-    if (!langgate_wanted(state, doc))
-        return ND_SKIP;
-    size_t len;
-    const char *text = nd_doc_text(doc, &len);
+    size_t len, full;
+    const char *text = langgate_text(state, doc, &len, &full);
     if (!text)
         return ND_SKIP;
-    const struct langgate *l = state;
-    len = nlp_bounded_len(text, len, l->max_text);
     nlp_doc_t d;
     nlp_entities_t ents;
     nlp_quote_t *q = NULL;
     size_t nq = 0;
-    if (nlp_doc_parse(&d, text, len) < 0)
-        goto oom;
     /* The same recogniser as the entities step, so speakers match the
      * PERSON entities exactly. */
-    if (nlp_entities_find(&d, nlpstep_doc_date(doc), &ents) < 0) {
-        nlp_doc_free(&d);
+    if (nlpstep_entities(doc, text, len, &d, &ents) < 0)
         goto oom;
-    }
     int failed = nlp_quotes_find(&d, &ents, &q, &nq) < 0;
     nd_val_t *list = failed ? NULL : nd_val_list();
     failed |= !list;

@@ -16,7 +16,8 @@
  *   none    commits do not sync, flush does nothing (safe against a crash
  *           of newsdesk, not against a power cut).
  * A busy or locked database, a full disk or an I/O error is a RETRY; the
- * schema is versioned (PRAGMA user_version) and migrated at start-up.
+ * schema (lib/archive, which `newsdesk search` reads by too) is versioned
+ * (PRAGMA user_version) and migrated at start-up.
  *
  * Every row is taken from the document's JSON by SQL (json_extract,
  * json_each), so the JSON alone is enough to write a document again. In
@@ -35,121 +36,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include "../common/paths.h"
-#include "../common/replay.h"
 
-/* Migration n (1-based) takes the schema from version n-1 to n. Append
- * only: an archive written by an older newsdesk is brought up to date. */
-static const char *const migrations[] = {
-    /* 1: documents, entities, topics, full-text index. */
-    "CREATE TABLE documents ("
-    "  rid INTEGER PRIMARY KEY,"
-    "  id TEXT NOT NULL UNIQUE,"
-    "  name TEXT, media_type TEXT, bytes INTEGER,"
-    "  received TEXT NOT NULL,"
-    "  published TEXT, title TEXT, byline TEXT, url TEXT,"
-    "  language TEXT, text TEXT,"
-    "  json TEXT NOT NULL,"
-    "  exported TEXT NOT NULL);"
-    "CREATE INDEX documents_language ON documents(language);"
-    "CREATE INDEX documents_date ON documents(coalesce(published, received));"
-    "CREATE TABLE entities ("
-    "  doc INTEGER NOT NULL REFERENCES documents(rid) ON DELETE CASCADE,"
-    "  type TEXT NOT NULL, text TEXT NOT NULL,"
-    "  count INTEGER, value TEXT);"
-    "CREATE INDEX entities_doc ON entities(doc);"
-    "CREATE INDEX entities_text ON entities(text COLLATE NOCASE, type);"
-    "CREATE TABLE topics ("
-    "  doc INTEGER NOT NULL REFERENCES documents(rid) ON DELETE CASCADE,"
-    "  list TEXT NOT NULL, topic TEXT NOT NULL, label TEXT, score REAL);"
-    "CREATE INDEX topics_doc ON topics(doc);"
-    "CREATE INDEX topics_topic ON topics(topic);"
-    "CREATE VIRTUAL TABLE documents_fts USING fts5("
-    "  title, text, content='documents', content_rowid='rid',"
-    "  tokenize='unicode61 remove_diacritics 2');"
-    "CREATE TRIGGER documents_ai AFTER INSERT ON documents BEGIN"
-    "  INSERT INTO documents_fts(rowid, title, text)"
-    "    VALUES (new.rid, new.title, new.text);"
-    "END;"
-    "CREATE TRIGGER documents_ad AFTER DELETE ON documents BEGIN"
-    "  INSERT INTO documents_fts(documents_fts, rowid, title, text)"
-    "    VALUES ('delete', old.rid, old.title, old.text);"
-    "END;"
-    "CREATE TRIGGER documents_au AFTER UPDATE ON documents BEGIN"
-    "  INSERT INTO documents_fts(documents_fts, rowid, title, text)"
-    "    VALUES ('delete', old.rid, old.title, old.text);"
-    "  INSERT INTO documents_fts(rowid, title, text)"
-    "    VALUES (new.rid, new.title, new.text);"
-    "END;",
-    /* 2: the row a flush updates to sync the WAL (see the top). */
-    "CREATE TABLE newsdesk_flush ("
-    "  id INTEGER PRIMARY KEY CHECK (id = 1), flushed TEXT);"
-    "INSERT INTO newsdesk_flush VALUES (1, NULL);",
-};
-#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
-
-/* ?1 is the document's JSON; ?2 its row id once the upsert gave it; ?3
- * the JSON without its text, which every field but the text is taken
- * from; ?4 the text. SQLite keeps a copy of a JSON argument for each call
- * site of json_extract in a statement: on the whole document, a 30 MiB
- * text would be copied a dozen times. */
-enum { ST_HEAD, ST_TEXT, ST_UPSERT, ST_DEL_ENT, ST_DEL_TOP, ST_ENT, ST_TOP,
-       ST_MARK, ST_WITHDRAW, ST_N };
-static const char *const statements[ST_N] = {
-    [ST_HEAD] = "SELECT json_remove(?1, '$.text')",
-    [ST_TEXT] = "SELECT json_extract(?1, '$.text')",
-    [ST_UPSERT] =
-        "INSERT INTO documents (id, name, media_type, bytes, received, "
-        "  published, title, byline, url, language, text, json, exported) "
-        "SELECT json_extract(?3, '$.id'), json_extract(?3, '$.source.name'), "
-        "  json_extract(?3, '$.source.media_type'), "
-        "  json_extract(?3, '$.source.bytes'), "
-        "  json_extract(?3, '$.source.received'), "
-        "  json_extract(?3, '$.published'), json_extract(?3, '$.title'), "
-        "  json_extract(?3, '$.byline'), json_extract(?3, '$.url'), "
-        "  CASE json_type(?3, '$.language') "
-        "    WHEN 'object' THEN json_extract(?3, '$.language.code') "
-        "    WHEN 'text' THEN json_extract(?3, '$.language') END, "
-        "  ?4, ?1, "
-        "  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-        "WHERE true " /* tells the parser ON CONFLICT is not a join's ON */
-        "ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
-        "  media_type = excluded.media_type, bytes = excluded.bytes, "
-        "  received = excluded.received, published = excluded.published, "
-        "  title = excluded.title, byline = excluded.byline, "
-        "  url = excluded.url, language = excluded.language, "
-        "  text = excluded.text, json = excluded.json, "
-        "  exported = excluded.exported "
-        "RETURNING rid",
-    [ST_DEL_ENT] = "DELETE FROM entities WHERE doc = ?2",
-    [ST_DEL_TOP] = "DELETE FROM topics WHERE doc = ?2",
-    /* A normalised value keeps its JSON type: text, a number, or JSON text
-     * for an object (an amount and currency). */
-    [ST_ENT] = "INSERT INTO entities (doc, type, text, count, value) "
-               "SELECT ?2, json_extract(e.value, '$.type'), "
-               "  json_extract(e.value, '$.text'), json_extract(e.value, '$.count'), "
-               "  json_extract(e.value, '$.value') "
-               "FROM json_each(?3, '$.entities') e "
-               "WHERE json_type(e.value, '$.type') = 'text' "
-               "  AND json_type(e.value, '$.text') = 'text'",
-    [ST_TOP] = "INSERT INTO topics (doc, list, topic, label, score) "
-               "SELECT ?2, l.list, json_extract(t.value, '$.id'), "
-               "  json_extract(t.value, '$.label'), json_extract(t.value, '$.score') "
-               "FROM (SELECT 'topics' AS list UNION ALL SELECT 'labels') l, "
-               "  json_each(?3, '$.' || l.list) t "
-               "WHERE json_type(t.value, '$.id') = 'text'",
-    [ST_MARK] = "UPDATE newsdesk_flush "
-                "SET flushed = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1",
-    /* entities and topics go by ON DELETE CASCADE, the index by trigger */
-    [ST_WITHDRAW] = "DELETE FROM documents WHERE id = ?1",
-};
+#include "archive/archive.h"
+#include "base/io.h"
+#include "export/replay.h"
 
 struct archive {
     nd_instance_t *self;
     char *path;
     sqlite3 *db;
-    sqlite3_stmt *st[ST_N];
+    sqlite3_stmt *st[ARCHIVE_NSTMT];
     enum { MODE_BATCH, MODE_ALWAYS, MODE_NONE } mode;
     int replay;     /* a flush failed: write the pending documents again */
     struct replay pending; /* batch: the documents since the last flush */
@@ -181,58 +77,16 @@ static int transient(int rc)
     }
 }
 
-static int exec(struct archive *a, const char *sql, char *err, size_t errlen)
+static void migrated(int version, void *ctx)
 {
-    char *msg = NULL;
-    int rc = sqlite3_exec(a->db, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK)
-        snprintf(err, errlen, "%s: %s", a->path, msg ? msg : sqlite3_errstr(rc));
-    sqlite3_free(msg);
-    return rc;
-}
-
-/* Bring the schema to SCHEMA_VERSION, each step in its own transaction. */
-static int migrate(struct archive *a, char *err, size_t errlen)
-{
-    for (;;) {
-        sqlite3_stmt *q;
-        int version = -1;
-        if (sqlite3_prepare_v2(a->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
-            sqlite3_step(q) == SQLITE_ROW)
-            version = sqlite3_column_int(q, 0);
-        sqlite3_finalize(q);
-        if (version < 0) {
-            snprintf(err, errlen, "%s: cannot read the schema version: %s",
-                     a->path, sqlite3_errmsg(a->db));
-            return -1;
-        }
-        if (version > SCHEMA_VERSION) {
-            snprintf(err, errlen, "%s: the archive has schema version %d, newer "
-                     "than this newsdesk knows (%d); upgrade newsdesk", a->path,
-                     version, SCHEMA_VERSION);
-            return -1;
-        }
-        if (version == SCHEMA_VERSION)
-            return 0;
-        char set[64];
-        snprintf(set, sizeof set, "PRAGMA user_version = %d;", version + 1);
-        if (exec(a, "BEGIN IMMEDIATE", err, errlen) != SQLITE_OK)
-            return -1;
-        if (exec(a, migrations[version], err, errlen) != SQLITE_OK ||
-            exec(a, set, err, errlen) != SQLITE_OK ||
-            exec(a, "COMMIT", err, errlen) != SQLITE_OK) {
-            char ignored[64];
-            exec(a, "ROLLBACK", ignored, sizeof ignored);
-            return -1;
-        }
-        nd_log(a->self, ND_LOG_INFO, "%s: schema migrated to version %d",
-               a->path, version + 1);
-    }
+    struct archive *a = ctx;
+    nd_log(a->self, ND_LOG_INFO, "%s: schema migrated to version %d", a->path,
+           version);
 }
 
 static void archive_free(struct archive *a)
 {
-    for (int i = 0; i < ST_N; i++)
+    for (int i = 0; i < ARCHIVE_NSTMT; i++)
         sqlite3_finalize(a->st[i]);
     sqlite3_close(a->db);
     free(a->path);
@@ -252,12 +106,13 @@ static int sqlite_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
     const char *d = nd_durable(self);
     a->mode = !strcmp(d, "always") ? MODE_ALWAYS : !strcmp(d, "none") ? MODE_NONE
                                                                      : MODE_BATCH;
-    if (!a->path || paths_make_parents(a->path) < 0) {
+    int rc = a->path ? mkdir_parents(a->path) : -ENOMEM;
+    if (rc < 0) {
         snprintf(err, errlen, "cannot create the folder of %s: %s",
-                 a->path ? a->path : "the archive", strerror(errno));
+                 a->path ? a->path : "the archive", strerror(-rc));
         goto fail;
     }
-    int rc = sqlite3_open_v2(a->path, &a->db,
+    rc = sqlite3_open_v2(a->path, &a->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                  SQLITE_OPEN_NOMUTEX,
                              NULL);
@@ -273,15 +128,10 @@ static int sqlite_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
              "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
              "PRAGMA synchronous = %s;",
              a->mode == MODE_ALWAYS ? "FULL" : "NORMAL");
-    if (exec(a, pragmas, err, errlen) != SQLITE_OK || migrate(a, err, errlen) < 0)
+    if (archive_exec(a->db, a->path, pragmas, err, errlen) < 0 ||
+        archive_migrate(a->db, a->path, migrated, a, err, errlen) < 0 ||
+        archive_prepare(a->db, a->path, a->st, err, errlen) < 0)
         goto fail;
-    for (int i = 0; i < ST_N; i++) {
-        if (sqlite3_prepare_v3(a->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &a->st[i], NULL) != SQLITE_OK) {
-            snprintf(err, errlen, "%s: %s", a->path, sqlite3_errmsg(a->db));
-            goto fail;
-        }
-    }
     *state = a;
     return 0;
 fail:
@@ -330,9 +180,9 @@ static int write_json(struct archive *a, const char *json, size_t len,
 {
     char *head, *own = NULL;
     size_t hlen;
-    int rc = json_part(a, ST_HEAD, json, len, &head, &hlen);
+    int rc = json_part(a, ARCHIVE_HEAD, json, len, &head, &hlen);
     if (rc == SQLITE_OK && !text)
-        rc = json_part(a, ST_TEXT, json, len, &own, &tlen);
+        rc = json_part(a, ARCHIVE_TEXT, json, len, &own, &tlen);
     if (rc == SQLITE_OK && !head)
         rc = SQLITE_MISMATCH; /* not a JSON object */
     if (rc != SQLITE_OK) {
@@ -342,7 +192,7 @@ static int write_json(struct archive *a, const char *json, size_t len,
     }
     if (!text)
         text = own;
-    sqlite3_stmt *s = a->st[ST_UPSERT];
+    sqlite3_stmt *s = a->st[ARCHIVE_UPSERT];
     sqlite3_bind_text(s, 1, json, (int)len, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, head, (int)hlen, SQLITE_STATIC);
     if (text)
@@ -359,7 +209,7 @@ static int write_json(struct archive *a, const char *json, size_t len,
         return rc;
     }
     rc = SQLITE_OK;
-    for (int i = ST_DEL_ENT; i <= ST_TOP && rc == SQLITE_OK; i++) {
+    for (int i = ARCHIVE_DEL_ENT; i <= ARCHIVE_TOP && rc == SQLITE_OK; i++) {
         s = a->st[i];
         if (sqlite3_bind_parameter_index(s, "?3"))
             sqlite3_bind_text(s, 3, head, (int)hlen, SQLITE_STATIC);
@@ -442,7 +292,7 @@ static nd_status_t sqlite_flush(void *state, int sync, char *err, size_t errlen)
         rc = noted(a, write_json(a, a->pending.json[i],
                                  strlen(a->pending.json[i]), NULL, 0));
     if (rc == SQLITE_OK)
-        rc = noted(a, step_done(a->st[ST_MARK]));
+        rc = noted(a, step_done(a->st[ARCHIVE_MARK]));
     if (rc == SQLITE_OK)
         rc = noted(a, sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL));
     if (rc != SQLITE_OK && !sqlite3_get_autocommit(a->db))
@@ -474,9 +324,9 @@ static nd_status_t sqlite_withdraw(void *state, nd_doc_t *doc)
                                                 "BEGIN IMMEDIATE",
                                    NULL, NULL, NULL));
     if (rc == SQLITE_OK) {
-        sqlite3_bind_text(a->st[ST_WITHDRAW], 1, id, -1, SQLITE_STATIC);
-        rc = noted(a, step_done(a->st[ST_WITHDRAW]));
-        sqlite3_clear_bindings(a->st[ST_WITHDRAW]);
+        sqlite3_bind_text(a->st[ARCHIVE_WITHDRAW], 1, id, -1, SQLITE_STATIC);
+        rc = noted(a, step_done(a->st[ARCHIVE_WITHDRAW]));
+        sqlite3_clear_bindings(a->st[ARCHIVE_WITHDRAW]);
     }
     if (rc == SQLITE_OK)
         rc = noted(a, sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL));

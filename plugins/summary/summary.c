@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlp.h"
-#include "nlpstep.h"
+#include "base/hash.h"
+#include "nlp/nlp.h"
+#include "nlp/nlpstep.h"
 
 /* Sentences with fewer words are datelines or fragments. */
 #define MIN_WORDS 6
@@ -49,14 +50,16 @@ struct counts {
     size_t mask;
 };
 
+/* The hash of the word with ASCII letters lower-cased; never 0 (an empty
+ * slot). */
 static uint64_t word_hash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = HASH_FNV1A_SEED;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 'A' && c <= 'Z')
             c += 32;
-        h = (h ^ c) * 1099511628211ull;
+        h = hash_fnv1a(&c, 1, h);
     }
     return h | 1;
 }

@@ -1,7 +1,7 @@
 /* text: the reader for plain text and Markdown articles.
  *
  * The bytes are converted to NFC UTF-8 first (BOMs, UTF-16, legacy 8-bit
- * charsets; see plugins/common/charset.c). The first non-empty line is the
+ * charsets; see lib/text/charset.c). The first non-empty line is the
  * title (without Markdown heading marks) unless a container or front
  * matter already gave one; the rest is the body. Paragraphs are blocks
  * separated by blank lines, or, in files without blank lines (common in
@@ -21,7 +21,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "reader.h"
+#include "base/buf.h"
+#include "text/charset.h"
+#include "text/dates.h"
+#include "text/docstats.h"
 
 /* A title longer than this (a file that is one giant line) is cut at a
  * word boundary. */
@@ -183,14 +186,14 @@ static size_t match_close(const char *s, size_t n, size_t i, char open, char clo
  * go (only where they flank a word, so "5 * 3" and snake_case stay),
  * backslash escapes are resolved. Nesting inside link text is bounded by
  * the line, and each byte is looked at a bounded number of times. */
-static int md_inline(struct rbuf *out, const char *s, size_t n, int depth)
+static int md_inline(struct buf *out, const char *s, size_t n, int depth)
 {
     size_t i = 0;
     struct next_byte square = {0, 0}, paren = {0, 0};
     while (i < n) {
         char c = s[i];
         if (c == '\\' && i + 1 < n && strchr("\\`*_{}[]()#+-.!|~<>", s[i + 1])) {
-            if (rbuf_putc(out, s[i + 1]) < 0)
+            if (buf_putc(out, s[i + 1]) < 0)
                 return -1;
             i += 2;
             continue;
@@ -218,11 +221,11 @@ static int md_inline(struct rbuf *out, const char *s, size_t n, int depth)
             }
             if (end) {
                 struct line code = trim(s + i + run, end - i - run);
-                if (rbuf_put(out, code.s, code.n) < 0)
+                if (buf_put(out, code.s, code.n) < 0)
                     return -1;
                 i = end + run;
             } else {
-                if (rbuf_put(out, s + i, run) < 0)
+                if (buf_put(out, s + i, run) < 0)
                     return -1;
                 i += run;
             }
@@ -255,7 +258,7 @@ static int md_inline(struct rbuf *out, const char *s, size_t n, int depth)
                                                                               : n - i)
                                   : NULL;
             if (gt) {
-                if (rbuf_put(out, s + i + 1, (size_t)(gt - s) - i - 1) < 0)
+                if (buf_put(out, s + i + 1, (size_t)(gt - s) - i - 1) < 0)
                     return -1;
                 i = (size_t)(gt - s) + 1;
                 continue;
@@ -270,7 +273,7 @@ static int md_inline(struct rbuf *out, const char *s, size_t n, int depth)
             int left = !is_space(next) && !(c == '_' && is_alnum(prev));
             int right = !is_space(prev) && i > 0 && !(c == '_' && is_alnum(next));
             if ((c == '~' && run != 2) || (!left && !right)) {
-                if (rbuf_put(out, s + i, run) < 0)
+                if (buf_put(out, s + i, run) < 0)
                     return -1;
             }
             i += run;
@@ -279,7 +282,7 @@ static int md_inline(struct rbuf *out, const char *s, size_t n, int depth)
         size_t j = i + 1;
         while (j < n && !strchr("\\`[!<*_~", s[j]))
             j++;
-        if (rbuf_put(out, s + i, j - i) < 0)
+        if (buf_put(out, s + i, j - i) < 0)
             return -1;
         i = j;
     }
@@ -396,15 +399,15 @@ static size_t front_matter(nd_doc_t *doc, const char *text, size_t n)
         return 0;
     char sep = fence[0] == '-' ? ':' : '=';
     const char *list_field = NULL;
-    struct rbuf list = {0};
+    struct buf list = {0};
     for (size_t p = start; p < end;) {
         struct line raw = next_line(text, end, &p);
         struct line l = trim(raw.s, raw.n);
         if (list_field && l.n > 2 && l.s[0] == '-' && is_space(l.s[1])) {
             struct line item = unquote((struct line){l.s + 2, l.n - 2});
             if (list.n)
-                rbuf_put(&list, ", ", 2);
-            rbuf_put(&list, item.s, item.n);
+                buf_put(&list, ", ", 2);
+            buf_put(&list, item.s, item.n);
             continue;
         }
         if (list_field) {
@@ -430,8 +433,8 @@ static size_t front_matter(nd_doc_t *doc, const char *text, size_t n)
                 struct line item = unquote((struct line){in.s + k, len});
                 if (item.n) {
                     if (list.n)
-                        rbuf_put(&list, ", ", 2);
-                    rbuf_put(&list, item.s, item.n);
+                        buf_put(&list, ", ", 2);
+                    buf_put(&list, item.s, item.n);
                 }
                 k += len + 1;
             }
@@ -445,7 +448,7 @@ static size_t front_matter(nd_doc_t *doc, const char *text, size_t n)
     }
     if (list_field)
         set_front(doc, list_field, (struct line){list.p, list.n});
-    rbuf_free(&list);
+    buf_free(&list);
     return after;
 }
 
@@ -454,7 +457,7 @@ static size_t front_matter(nd_doc_t *doc, const char *text, size_t n)
 enum block { B_NONE, B_PARA, B_LIST, B_CODE, B_TABLE };
 
 struct body {
-    struct rbuf out;
+    struct buf out;
     enum block block;
     int markdown;
     int blocks;       /* blank lines separate paragraphs */
@@ -463,7 +466,7 @@ struct body {
 
 static void body_put(struct body *b, const char *s, size_t n)
 {
-    if (!b->failed && rbuf_put(&b->out, s, n) < 0)
+    if (!b->failed && buf_put(&b->out, s, n) < 0)
         b->failed = 1;
 }
 
@@ -653,19 +656,19 @@ static nd_status_t text_process(void *state, nd_doc_t *doc)
 
     if (!have_title && !title.n) {
         free(text);
-        rbuf_free(&b.out);
+        buf_free(&b.out);
         nd_doc_error(doc, rawlen ? "no text: the file holds only white space "
                                    "or control characters"
                                  : "empty file: there is no text to read");
         return ND_FAIL;
     }
     if (title.n) {
-        struct rbuf t = {0};
+        struct buf t = {0};
         struct line whole = title;
         title = cut_title(title);
         if (markdown ? md_inline(&t, title.s, title.n, 0) < 0
-                     : rbuf_put(&t, title.s, title.n) < 0) {
-            rbuf_free(&t);
+                     : buf_put(&t, title.s, title.n) < 0) {
+            buf_free(&t);
             goto oom;
         }
         int rc = nd_doc_set(doc, "title", nd_val_strn(t.p, t.n));
@@ -673,15 +676,15 @@ static nd_status_t text_process(void *state, nd_doc_t *doc)
             /* A one-paragraph note: its only line is both title and text;
              * the text keeps all of it, however long. */
             rc = markdown ? md_inline(&b.out, whole.s, whole.n, 0)
-                          : rbuf_put(&b.out, whole.s, whole.n);
+                          : buf_put(&b.out, whole.s, whole.n);
         }
-        rbuf_free(&t);
+        buf_free(&t);
         if (rc < 0)
             goto oom;
     }
     if (!b.out.n) {
         free(text);
-        rbuf_free(&b.out);
+        buf_free(&b.out);
         nd_doc_error(doc, "no text: the document has a title but no body");
         return ND_FAIL;
     }
@@ -689,19 +692,13 @@ static nd_status_t text_process(void *state, nd_doc_t *doc)
     text = NULL;
     if (nd_doc_set_text(doc, b.out.p ? b.out.p : "", b.out.n) < 0)
         goto oom;
-    rbuf_free(&b.out);
+    buf_free(&b.out);
     if (strcmp(used, "UTF-8"))
         nd_doc_set_str(doc, "charset", used);
-    const char *t = nd_doc_text(doc, &n);
-    struct text_stats ts = text_stats(t, n);
-    nd_val_t *stats = nd_val_obj();
-    nd_val_put(stats, "words", nd_val_int((int64_t)ts.words));
-    nd_val_put(stats, "sentences", nd_val_int((int64_t)ts.sentences));
-    nd_val_put(stats, "paragraphs", nd_val_int((int64_t)ts.paragraphs));
-    return nd_doc_set(doc, "stats", stats) < 0 ? ND_FAIL : ND_OK;
+    return text_set_stats(doc) < 0 ? ND_FAIL : ND_OK;
 oom:
     free(text);
-    rbuf_free(&b.out);
+    buf_free(&b.out);
     nd_doc_error(doc, "out of memory");
     return ND_FAIL;
 }

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "base/grow.h"
+#include "base/hash.h"
 #include "topics.h"
 
 #define MAX_WORD 64
@@ -84,9 +86,7 @@ static int has_upper(const char *w, size_t n)
 
 static uint64_t hash_str(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    uint64_t h = hash_fnv1a(s, n, HASH_FNV1A_SEED);
     return h ^ (h >> 29);
 }
 
@@ -220,14 +220,11 @@ static void fail_parent(struct builder *b, size_t topic, const char *fmt, ...)
 
 static int32_t new_node(struct builder *b)
 {
-    if (b->nnodes == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        struct build_node *g = realloc(b->nodes, cap * sizeof *g);
-        if (!g)
-            return -1;
-        b->nodes = g;
-        b->cap = cap;
-    }
+    struct build_node *g = array_grow(b->nodes, &b->cap, b->nnodes + 1,
+                                      sizeof *g, 1024);
+    if (!g)
+        return -1;
+    b->nodes = g;
     b->nodes[b->nnodes] = (struct build_node){.pattern = -1};
     return (int32_t)b->nnodes++;
 }
@@ -239,10 +236,9 @@ static int32_t child(struct builder *b, int32_t node, int32_t sym)
         /* The root has an edge for every first word of every term: look
          * them up by symbol, not one by one. */
         if ((size_t)sym >= b->root_cap) {
-            size_t cap = b->root_cap ? b->root_cap : 1024;
-            while (cap <= (size_t)sym)
-                cap *= 2;
-            int32_t *g = realloc(b->root_child, cap * sizeof *g);
+            size_t cap = b->root_cap;
+            int32_t *g = array_grow(b->root_child, &cap, (size_t)sym + 1,
+                                    sizeof *g, 1024);
             if (!g)
                 return -1;
             for (size_t i = b->root_cap; i < cap; i++)
@@ -263,14 +259,10 @@ static int32_t child(struct builder *b, int32_t node, int32_t sym)
     if (node == 0)
         b->root_child[sym] = c;
     n = &b->nodes[node]; /* new_node may have moved it */
-    if (n->n == n->cap) {
-        size_t cap = n->cap ? n->cap * 2 : 2;
-        struct edge *g = realloc(n->e, cap * sizeof *g);
-        if (!g)
-            return -1;
-        n->e = g;
-        n->cap = cap;
-    }
+    struct edge *g = array_grow(n->e, &n->cap, n->n + 1, sizeof *g, 2);
+    if (!g)
+        return -1;
+    n->e = g;
     n->e[n->n++] = (struct edge){sym, (uint32_t)c};
     return c;
 }
@@ -278,14 +270,11 @@ static int32_t child(struct builder *b, int32_t node, int32_t sym)
 static int32_t new_pattern(struct builder *b)
 {
     struct taxonomy *t = b->t;
-    if (t->npatterns == b->patterns_cap) {
-        size_t cap = b->patterns_cap ? b->patterns_cap * 2 : 256;
-        struct pattern *g = realloc(t->patterns, cap * sizeof *g);
-        if (!g)
-            return -1;
-        t->patterns = g;
-        b->patterns_cap = cap;
-    }
+    struct pattern *g = array_grow(t->patterns, &b->patterns_cap,
+                                   t->npatterns + 1, sizeof *g, 256);
+    if (!g)
+        return -1;
+    t->patterns = g;
     t->patterns[t->npatterns] = (struct pattern){0};
     return (int32_t)t->npatterns++;
 }

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nlpstep.h"
+#include "nlp/nlpstep.h"
 #include "topics.h"
 
 #define SATURATION 3.0

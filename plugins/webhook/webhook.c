@@ -22,6 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/backoff.h"
+
 #define MAX_IDLE_HANDLES 16
 
 struct webhook {
@@ -220,21 +222,6 @@ static void sleep_ms(int64_t ms)
         ;
 }
 
-/* `min` doubled per attempt, capped at `max`, minus up to a quarter at
- * random so that many documents failing together do not retry in step. */
-static int64_t backoff(unsigned attempt, int64_t min, int64_t max)
-{
-    static _Thread_local unsigned seed;
-    if (!seed)
-        seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
-    int64_t d = min;
-    for (unsigned i = 1; i < attempt && d < max; i++)
-        d *= 2;
-    if (d > max)
-        d = max;
-    return d - (d / 4 ? rand_r(&seed) % (d / 4 + 1) : 0);
-}
-
 /* Printable start of an answer: one line, no control characters. */
 static void tidy(char *s)
 {
@@ -312,7 +299,7 @@ static nd_status_t webhook_process(void *state, nd_doc_t *doc)
         if ((int64_t)attempt >= w->retries)
             break;
         nd_counter_add(w->self, "retried", 1);
-        sleep_ms(backoff(attempt + 1, w->retry_min, w->retry_max));
+        sleep_ms(backoff_ms(attempt + 1, w->retry_min, w->retry_max));
     }
     curl_slist_free_all(all);
     give_handle(w, h);

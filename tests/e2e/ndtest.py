@@ -66,6 +66,30 @@ class TempDirTest(unittest.TestCase):
         kw.setdefault("cwd", self.dir)
         return run(args, **kw)
 
+    def annotated_config(self, sink, service="  retry_min: 50ms\n"):
+        """nd.yaml for a sink's tests: text, then the test plugin annotate
+        (entities and topics every sink stores), then `sink` (YAML of the
+        steps after it); `service` is the service section's lines."""
+        return self.write("nd.yaml", (
+            "service:\n" + service +
+            f"  plugin_path: [{TEST_PLUGINS}]\n"
+            "pipeline:\n"
+            "  - plugin: text\n"
+            "  - plugin: annotate\n" + sink))
+
+    def process_one(self, path, config=None):
+        """`newsdesk process` of one file that must give one document
+        (with `config`, YAML text, as the configuration when given): that
+        document."""
+        args = ["process"]
+        if config:
+            args += ["-c", self.write("nd.yaml", config)]
+        r = self.nd(*args, path)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        docs = lines_json(r.stdout)
+        self.assertEqual(len(docs), 1)
+        return docs[0]
+
 
 def main():
     unittest.main(argv=[sys.argv[0], "-v"])

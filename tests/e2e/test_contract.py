@@ -37,6 +37,18 @@ def sinks(faulty=""):
     return chain
 
 
+def sink_down_daemon(test):
+    """A daemon whose sink (a faulty step) asks for a retry while the file
+    it returns exists, and that file, made: the sink is down."""
+    down = test.path("sink-down")
+    open(down, "w").close()
+    d = test.daemon(service="  plugin_path: [%s]\n" % test.plugin_dir(),
+                    pipeline="  - plugin: text\n  - plugin: faulty\n"
+                             "    retry_while: %s\n"
+                             "  - plugin: json\n    dir: ./outbox\n" % down)
+    return d, down
+
+
 class Traces:
     """What the sinks of sinks() hold, read from a test folder."""
 
@@ -126,12 +138,7 @@ class CrashesCountAgainstRunningDocumentsOnly(DaemonTest):
         """Files waiting on a sink that is down are not being processed:
         kill -9 the daemon more times than max_attempts, and none of them
         is failed with stage "crash"."""
-        down = self.path("sink-down")
-        open(down, "w").close()
-        d = self.daemon(service="  plugin_path: [%s]\n" % self.plugin_dir(),
-                        pipeline="  - plugin: text\n  - plugin: faulty\n"
-                                 "    retry_while: %s\n"
-                                 "  - plugin: json\n    dir: ./outbox\n" % down)
+        d, down = sink_down_daemon(self)
         d.start()
         for i in range(12):
             d.drop("waiting-%02d.txt" % i, "Item %d\n\nA short waiting story %d.\n" % (i, i))
@@ -151,12 +158,7 @@ class CrashesCountAgainstRunningDocumentsOnly(DaemonTest):
 
 class OutagesAreLoggedOnce(DaemonTest):
     def test_one_warning_when_it_starts_one_notice_when_it_ends(self):
-        down = self.path("sink-down")
-        open(down, "w").close()
-        d = self.daemon(service="  plugin_path: [%s]\n" % self.plugin_dir(),
-                        pipeline="  - plugin: text\n  - plugin: faulty\n"
-                                 "    retry_while: %s\n"
-                                 "  - plugin: json\n    dir: ./outbox\n" % down)
+        d, down = sink_down_daemon(self)
         d.env = {"JOURNAL_STREAM": ""}
         d.start()
         for i in range(30):

@@ -7,16 +7,6 @@ FIX = os.path.join(ndtest.SOURCE, "tests", "fixtures", "readers", "html")
 
 
 class HtmlReader(ndtest.TempDirTest):
-    def read(self, path, config=None):
-        args = ["process"]
-        if config:
-            args += ["-c", self.write("nd.yaml", config)]
-        r = self.nd(*args, path)
-        self.assertEqual(r.returncode, 0, r.stderr.decode())
-        docs = ndtest.lines_json(r.stdout)
-        self.assertEqual(len(docs), 1)
-        return docs[0]
-
     def fail(self, path, config=None):
         args = ["process"]
         if config:
@@ -26,7 +16,7 @@ class HtmlReader(ndtest.TempDirTest):
         return r.stderr.decode()
 
     def test_wordpress_article(self):
-        d = self.read(os.path.join(FIX, "wordpress-article.html"))
+        d = self.process_one(os.path.join(FIX, "wordpress-article.html"))
         self.assertEqual(d["title"], "Tidal power plant gets go-ahead after ten-year wait")
         self.assertEqual(d["byline"], "Morgan Reyes")
         self.assertEqual(d["published"], "2026-11-27T08:15:00Z")
@@ -51,7 +41,7 @@ class HtmlReader(ndtest.TempDirTest):
         self.assertEqual(d["stats"]["paragraphs"], 8)
 
     def test_json_ld_and_legacy_charset(self):
-        d = self.read(os.path.join(FIX, "jsonld-cp1252.html"))
+        d = self.process_one(os.path.join(FIX, "jsonld-cp1252.html"))
         self.assertEqual(d["title"], "Le caf\u00e9 de la gare rouvre ses portes")
         self.assertEqual(d["byline"], "Am\u00e9lie Rousseau, Karim Benali")
         self.assertEqual(d["published"], "2026-11-26T17:05:00Z")
@@ -65,7 +55,7 @@ class HtmlReader(ndtest.TempDirTest):
         self.assertEqual(d["stats"]["paragraphs"], 3)
 
     def test_html_saved_as_txt(self):
-        d = self.read(os.path.join(FIX, "bare-page.txt"))
+        d = self.process_one(os.path.join(FIX, "bare-page.txt"))
         self.assertEqual(d["source"]["media_type"], "text/html")
         self.assertEqual(d["title"], "School meals to include more local produce")
         self.assertTrue(d["text"].startswith("From January, schools"))
@@ -76,10 +66,10 @@ class HtmlReader(ndtest.TempDirTest):
         p = self.write("a.html", "<html><head><title>Port strike called off | Wire Daily"
                        "</title></head><body><p>Dockers voted to accept the offer, "
                        "the union said on Monday evening.</p></body></html>")
-        self.assertEqual(self.read(p)["title"], "Port strike called off")
+        self.assertEqual(self.process_one(p)["title"], "Port strike called off")
         p = self.write("b.html", "<body><h1>Flood warning lifted</h1><p>The river has "
                        "fallen below the alert level, the agency said.</p></body>")
-        d = self.read(p)
+        d = self.process_one(p)
         self.assertEqual(d["title"], "Flood warning lifted")
         self.assertEqual(d["text"], "The river has fallen below the alert level, "
                          "the agency said.")
@@ -88,29 +78,29 @@ class HtmlReader(ndtest.TempDirTest):
         p = self.write("c.html", "<article><h1>A &amp; B merge</h1><time datetime="
                        "\"2026-11-20\">20 Nov</time><p>Caf&eacute; owners &#8364;5 "
                        "&lt;less&gt; than before, the chamber said today.</p></article>")
-        d = self.read(p)
+        d = self.process_one(p)
         self.assertEqual(d["title"], "A & B merge")
         self.assertEqual(d["published"], "2026-11-20")
         self.assertIn("Caf\u00e9 owners \u20ac5 <less> than before", d["text"])
 
     def test_extract_all(self):
         p = os.path.join(FIX, "wordpress-article.html")
-        d = self.read(p, config="pipeline:\n  - plugin: html\n    extract: all\n")
+        d = self.process_one(p, config="pipeline:\n  - plugin: html\n    extract: all\n")
         self.assertIn("Planners have approved", d["text"])
         self.assertIn("Harbour dredging plan", d["text"])
 
     def test_deep_nesting(self):
         p = self.write("deep.html", "<html><body>" + "<div>" * 100000 +
                        "Deep text survives." + "</div>" * 100000)
-        d = self.read(p)
+        d = self.process_one(p)
         self.assertEqual(d["text"], "Deep text survives.")
         p = self.write("deepb.html", "<p>" + "<b><i>" * 50000 + "Bold text.")
-        self.assertEqual(self.read(p)["text"], "Bold text.")
+        self.assertEqual(self.process_one(p)["text"], "Bold text.")
 
     def test_malformed(self):
         p = self.write("m.html", "<html><body><p>Unclosed <b>bold <i>and</b> mis</i>"
                        "nested text that still reads fine<table><td>cell</p><<<>>></")
-        d = self.read(p)
+        d = self.process_one(p)
         self.assertIn("Unclosed bold and misnested text", d["text"])
 
     def test_binary_named_html(self):
@@ -133,7 +123,7 @@ class HtmlReader(ndtest.TempDirTest):
             chunk = "data, " * 100000
             for _ in range(50):  # 30 MB in one line
                 f.write(chunk)
-        d = self.read(p, config="inbox: {path: ./inbox, max_bytes: 64MiB}\n"
+        d = self.process_one(p, config="inbox: {path: ./inbox, max_bytes: 64MiB}\n"
                       "pipeline:\n  - plugin: html\n")
         self.assertTrue(d["text"].startswith("data, data"))
 

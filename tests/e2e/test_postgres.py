@@ -65,14 +65,8 @@ class Postgres(ndtest.TempDirTest):
         return [l.split("\t") for l in r.stdout.splitlines()]
 
     def config(self, service="  retry_min: 50ms\n"):
-        return self.write("nd.yaml", (
-            "service:\n" + service +
-            f"  plugin_path: [{ndtest.TEST_PLUGINS}]\n"
-            "pipeline:\n"
-            "  - plugin: text\n"
-            "  - plugin: annotate\n"
-            "  - plugin: postgres\n"
-            f"    conninfo: \"{self.conninfo}\"\n"))
+        return self.annotated_config("  - plugin: postgres\n"
+                                     f"    conninfo: \"{self.conninfo}\"\n", service)
 
     def test_tables_and_upsert(self):
         a = self.write("a.txt", ARTICLE)

@@ -24,14 +24,8 @@ SPORT = ("medtop:15000000", 0.7, "sport")
 
 class SqliteArchive(ndtest.TempDirTest):
     def config(self, service="  retry_min: 50ms\n", extra=""):
-        return self.write("nd.yaml", (
-            "service:\n" + service +
-            f"  plugin_path: [{ndtest.TEST_PLUGINS}]\n"
-            "pipeline:\n"
-            "  - plugin: text\n"
-            "  - plugin: annotate\n"
-            "  - plugin: sqlite\n"
-            "    path: var/archive.db\n" + extra))
+        return self.annotated_config("  - plugin: sqlite\n"
+                                     "    path: var/archive.db\n" + extra, service)
 
     def corpus(self):
         return [

@@ -12,18 +12,8 @@ RAIL_TEXT = ("Unions and the operator reached an agreement late on Sunday. "
 
 
 class TextReader(ndtest.TempDirTest):
-    def read(self, path, config=None):
-        args = ["process"]
-        if config:
-            args += ["-c", self.write("nd.yaml", config)]
-        r = self.nd(*args, path)
-        self.assertEqual(r.returncode, 0, r.stderr.decode())
-        docs = ndtest.lines_json(r.stdout)
-        self.assertEqual(len(docs), 1)
-        return docs[0]
-
     def fixture(self, name, **kw):
-        return self.read(os.path.join(FIX, name), **kw)
+        return self.process_one(os.path.join(FIX, name), **kw)
 
     def test_windows_1252_wire(self):
         d = self.fixture("wire-cp1252.txt")
@@ -71,20 +61,20 @@ class TextReader(ndtest.TempDirTest):
     def test_markdown_saved_as_txt(self):
         p = self.write("notes.txt", "# Budget vote delayed\n\nThe vote is now on "
                        "**Friday**, see [the agenda](https://example.org/a).\n")
-        d = self.read(p)
+        d = self.process_one(p)
         self.assertEqual(d["title"], "Budget vote delayed")
         self.assertEqual(d["text"], "The vote is now on Friday, see the agenda.")
 
     def test_markdown_off(self):
         p = self.write("n.md", "# Title\n\nKeep **this** as is.\n")
-        d = self.read(p, config="pipeline:\n  - plugin: text\n    markdown: never\n")
+        d = self.process_one(p, config="pipeline:\n  - plugin: text\n    markdown: never\n")
         self.assertEqual(d["text"], "Keep **this** as is.")
 
     def test_configured_fallback_charset(self):
         # KOI8-R Cyrillic: only a configured fallback can tell it from 1252.
         body = "\u041d\u043e\u0432\u043e\u0441\u0442\u0438\n\n\u0422\u0435\u043a\u0441\u0442.\n"
         p = self.write("ru.txt", body.encode("koi8-r"))
-        d = self.read(p, config="pipeline:\n  - plugin: text\n"
+        d = self.process_one(p, config="pipeline:\n  - plugin: text\n"
                       "    fallback_charset: koi8-r\n")
         self.assertEqual(d["title"], "\u041d\u043e\u0432\u043e\u0441\u0442\u0438")
 
@@ -96,13 +86,13 @@ class TextReader(ndtest.TempDirTest):
 
     def test_controls_removed(self):
         p = self.write("c.txt", b"Title\x07 here\n\nBody\x01 with\x1b controls\x7f.\n")
-        d = self.read(p)
+        d = self.process_one(p)
         self.assertEqual(d["title"], "Title here")
         self.assertEqual(d["text"], "Body with controls.")
 
     def test_truncated_utf16(self):
         raw = b"\xff\xfe" + "Short note\n\nCut off".encode("utf-16-le") + b"x"
-        d = self.read(self.write("t.txt", raw))
+        d = self.process_one(self.write("t.txt", raw))
         self.assertEqual(d["title"], "Short note")
         self.assertEqual(d["text"], "Cut off\ufffd")
 
@@ -124,7 +114,7 @@ class TextReader(ndtest.TempDirTest):
         # close: each line is read once, not once per bracket.
         body = ("[" * 300000 + "\n" + "![" * 150000 + "\n" +
                 " ".join("`" * k for k in range(1, 700)) + "\n" + "<" * 300000 + "\n")
-        d = self.read(self.write("p.md", "# Odd input\n\n" + body),
+        d = self.process_one(self.write("p.md", "# Odd input\n\n" + body),
                       config="pipeline:\n  - plugin: text\n")
         self.assertEqual(d["title"], "Odd input")
         self.assertIn("[" * 1000, d["text"])
@@ -138,7 +128,7 @@ class TextReader(ndtest.TempDirTest):
             for _ in range(100):
                 f.write(chunk)
         # Only the reader: the extraction steps have their own tests.
-        d = self.read(p, config="inbox: {path: ./inbox, max_bytes: 200MiB}\n"
+        d = self.process_one(p, config="inbox: {path: ./inbox, max_bytes: 200MiB}\n"
                       "pipeline:\n  - plugin: text\n")
         self.assertLessEqual(len(d["title"]), 300)
         self.assertTrue(d["title"].startswith("lorem ipsum"))
@@ -146,12 +136,12 @@ class TextReader(ndtest.TempDirTest):
         self.assertEqual(d["stats"]["words"], 3 * 58255 * 100)
 
     def test_crlf_and_no_final_newline(self):
-        d = self.read(self.write("crlf.txt", b"Ferry timetable changes\r\n\r\nBoats leave at six.\r\nThey return at nine."))
+        d = self.process_one(self.write("crlf.txt", b"Ferry timetable changes\r\n\r\nBoats leave at six.\r\nThey return at nine."))
         self.assertEqual(d["title"], "Ferry timetable changes")
         self.assertEqual(d["text"], "Boats leave at six.\n\nThey return at nine.")
 
     def test_paragraph_blocks(self):
-        d = self.read(self.write("blocks.txt", "Library extends hours\n\nThe library will open\nearlier on weekdays.\n\nStaff welcomed the change.\n"))
+        d = self.process_one(self.write("blocks.txt", "Library extends hours\n\nThe library will open\nearlier on weekdays.\n\nStaff welcomed the change.\n"))
         self.assertEqual(d["text"], "The library will open earlier on weekdays.\n\nStaff welcomed the change.")
         self.assertEqual(d["stats"]["paragraphs"], 2)
 

@@ -6,11 +6,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "nlp.h"
+#include "nlp/nlp.h"
 
 /* 2026-11-28T00:00:00Z: relative dates need a document date. */
 #define DOC_DATE 1795824000
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *)data;

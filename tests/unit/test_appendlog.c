@@ -1,18 +1,20 @@
-/* The exporters' shared helpers: the append log (whole records, repair of
+/* libndexport: the append log (whole records, repair of
  * a torn tail, rotation, fsync policy parsing) and the id set. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../plugins/common/appendlog.h"
-#include "../../plugins/common/idset.h"
+#include "export/appendlog.h"
+#include "export/idset.h"
+#include "testdir.h"
 
 static char dir[64];
 
@@ -26,9 +28,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     (void)st;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_remove(dir);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -143,9 +143,9 @@ static void test_parse_sync(void **st)
     assert_int_equal(ms, 1500);
     assert_int_equal(appendlog_parse_sync("2m", "batch", &s, &ms), 0);
     assert_int_equal(ms, 120000);
-    assert_int_equal(appendlog_parse_sync("sometimes", "batch", &s, &ms), -1);
-    assert_int_equal(appendlog_parse_sync("-1s", "batch", &s, &ms), -1);
-    assert_int_equal(appendlog_parse_sync("5 parsecs", "batch", &s, &ms), -1);
+    assert_int_equal(appendlog_parse_sync("sometimes", "batch", &s, &ms), -EINVAL);
+    assert_int_equal(appendlog_parse_sync("-1s", "batch", &s, &ms), -EINVAL);
+    assert_int_equal(appendlog_parse_sync("5 parsecs", "batch", &s, &ms), -EINVAL);
 }
 
 static void hex_id(unsigned n, char out[65])
@@ -177,8 +177,8 @@ static void test_idset(void **st)
         if (*p >= 'a')
             *p = (char)(*p - 32);
     assert_true(idset_has(&s, id));
-    assert_int_equal(idset_add(&s, "not an id"), -1);
-    assert_int_equal(idset_add(&s, "0000000000000000000000000000000000000000000000000000000000000000"), -1);
+    assert_int_equal(idset_add(&s, "not an id"), -EINVAL);
+    assert_int_equal(idset_add(&s, "0000000000000000000000000000000000000000000000000000000000000000"), -EINVAL);
     idset_clear(&s);
     hex_id(1, id);
     assert_false(idset_has(&s, id));

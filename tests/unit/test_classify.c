@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "classify.h"
+#include "classify/classify.h"
 
 struct words {
     char out[16][65];

@@ -17,21 +17,10 @@
 #include <cmocka.h>
 
 #include "chain.h"
+#include "testchain.h"
+#include "testdir.h"
 
 static char dir[64], cfgpath[128], marker[128];
-
-static void copy(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-    assert_non_null(in);
-    assert_non_null(out);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        assert_int_equal(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    fclose(out);
-}
 
 static int setup(void **st)
 {
@@ -48,7 +37,7 @@ static int setup(void **st)
     for (int i = 0; i < 2; i++) {
         snprintf(from, sizeof from, "%s/%s", tp, names[i]);
         snprintf(to, sizeof to, "%s/plugins/%s", dir, names[i]);
-        copy(from, to);
+        testdir_copy(from, to);
     }
     snprintf(cfgpath, sizeof cfgpath, "%s/nd.yaml", dir);
     snprintf(marker, sizeof marker, "%s/sink-down", dir);
@@ -58,9 +47,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     (void)st;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_remove(dir);
 }
 
 /* What child_done saw: the index of each finished child, and how many
@@ -100,16 +87,7 @@ static struct chain *start(int hand_over, const char *delay, struct seen *seen)
             "    delay: %s\n",
             dir, build, hand_over ? "true" : "false", marker, delay);
     fclose(f);
-    struct chain *p;
-    struct errlist errs = {0}, warns = {0};
-    int rc = chain_load(&p, cfgpath, &errs, &warns);
-    if (rc == 0)
-        rc = chain_start(p, &errs);
-    for (size_t i = 0; i < errs.n; i++)
-        fprintf(stderr, "%s\n", errs.msgs[i]);
-    assert_int_equal(rc, 0);
-    errs_free(&errs);
-    errs_free(&warns);
+    struct chain *p = testchain_start(cfgpath);
     chain_on_child_done(p, record, seen);
     return p;
 }

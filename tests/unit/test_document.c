@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
+#include "base/utf8.h"
 #include "document.h"
-#include "utf8.h"
 #include "value.h"
 
 static nd_doc_t *make(const char *raw)

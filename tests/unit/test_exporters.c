@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 
 #include "chain.h"
+#include "testchain.h"
+#include "testdir.h"
 
 static char dir[64], cfgpath[128], dbpath[128];
 
@@ -36,9 +38,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     (void)st;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_remove(dir);
 }
 
 static struct chain *start(const char *durable)
@@ -59,17 +59,7 @@ static struct chain *start(const char *durable)
             "    busy_timeout: 20ms\n",
             durable, build, build, dbpath);
     fclose(f);
-    struct chain *p;
-    struct errlist errs = {0}, warns = {0};
-    int rc = chain_load(&p, cfgpath, &errs, &warns);
-    if (rc == 0)
-        rc = chain_start(p, &errs);
-    for (size_t i = 0; i < errs.n; i++)
-        fprintf(stderr, "%s\n", errs.msgs[i]);
-    assert_int_equal(rc, 0);
-    errs_free(&errs);
-    errs_free(&warns);
-    return p;
+    return testchain_start(cfgpath); /* exporters run unless told not to */
 }
 
 /* Each document's run, kept beside it as a daemon's job keeps it. */

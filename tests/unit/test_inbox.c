@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "inbox.h"
+#include "testdir.h"
 
 struct fixture {
     char root[PATH_MAX], dir[PATH_MAX + 8];
@@ -55,9 +56,7 @@ static int teardown(void **state)
         uv_run(&f->loop, UV_RUN_DEFAULT);
     }
     uv_loop_close(&f->loop);
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(testdir_remove(f->root), 0);
     free(f);
     return 0;
 }

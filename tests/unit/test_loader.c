@@ -17,6 +17,7 @@
 
 #include "chain.h"
 #include "loader.h"
+#include "testdir.h"
 
 static const char *dir(void)
 {
@@ -84,19 +85,6 @@ static void loads_the_good_and_names_the_bad(void **st)
     registry_free(&r);
 }
 
-static void copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-    assert_non_null(in);
-    assert_non_null(out);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        fwrite(buf, 1, n, out);
-    fclose(in);
-    fclose(out);
-}
-
 static void refuses_what_others_can_write(void **st)
 {
     (void)st;
@@ -106,7 +94,7 @@ static void refuses_what_others_can_write(void **st)
     char src[512], dst[512];
     snprintf(src, sizeof src, "%s/good.so", dir());
     snprintf(dst, sizeof dst, "%s/good.so", tmp);
-    copy_file(src, dst);
+    testdir_copy(src, dst);
 
     struct registry r;
     chmod(dst, 0666);
@@ -155,7 +143,7 @@ static void make_tree(struct tree *t)
     assert_int_equal(mkdir(t->plugins, 0755), 0);
     char src[512];
     snprintf(src, sizeof src, "%s/good.so", dir());
-    copy_file(src, t->so);
+    testdir_copy(src, t->so);
     chmod(t->so, 0644);
 }
 

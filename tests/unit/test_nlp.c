@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlp.h"
+#include "nlp/nlp.h"
 
 /* Wednesday 2025-09-10, 12:00 UTC */
 #define DOC_DATE 1757505600

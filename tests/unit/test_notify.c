@@ -123,6 +123,19 @@ static void reloading_carries_monotonic_time(void **s)
     fake_free(&f);
 }
 
+/* A notifier made from the environment as it is: its watchdog interval,
+ * and what a ping sends (nothing when the watchdog is off). */
+static void expect_watchdog(struct fake *f, uint64_t interval_ms, const char *sent)
+{
+    struct notifier n;
+    char err[256];
+    assert_int_equal(notify_init(&n, err, sizeof err), 0);
+    assert_int_equal(notify_watchdog_interval_ms(&n), interval_ms);
+    assert_int_equal(notify_watchdog(&n), 0);
+    assert_string_equal(fake_recv(f), sent);
+    notify_close(&n);
+}
+
 static void watchdog(void **s)
 {
     (void)s;
@@ -131,30 +144,16 @@ static void watchdog(void **s)
     char err[256];
     fake_bind(&f, 1);
     /* No WATCHDOG_USEC: nothing to send. */
-    assert_int_equal(notify_init(&n, err, sizeof err), 0);
-    assert_int_equal(notify_watchdog_interval_ms(&n), 0);
-    assert_int_equal(notify_watchdog(&n), 0);
-    assert_string_equal(fake_recv(&f), "");
-    notify_close(&n);
-
+    expect_watchdog(&f, 0, "");
     setenv("WATCHDOG_USEC", "30000000", 1);
-    assert_int_equal(notify_init(&n, err, sizeof err), 0);
-    assert_int_equal(notify_watchdog_interval_ms(&n), 15000);
-    assert_int_equal(notify_watchdog(&n), 0);
-    assert_string_equal(fake_recv(&f), "WATCHDOG=1");
-    notify_close(&n);
-
+    expect_watchdog(&f, 15000, "WATCHDOG=1");
     /* Meant for another process. */
     setenv("WATCHDOG_PID", "1", 1);
-    assert_int_equal(notify_init(&n, err, sizeof err), 0);
-    assert_int_equal(notify_watchdog_interval_ms(&n), 0);
-    notify_close(&n);
+    expect_watchdog(&f, 0, "");
     char pid[32];
     snprintf(pid, sizeof pid, "%d", (int)getpid());
     setenv("WATCHDOG_PID", pid, 1);
-    assert_int_equal(notify_init(&n, err, sizeof err), 0);
-    assert_int_equal(notify_watchdog_interval_ms(&n), 15000);
-    notify_close(&n);
+    expect_watchdog(&f, 15000, "WATCHDOG=1");
 
     setenv("WATCHDOG_USEC", "soon", 1);
     assert_int_equal(notify_init(&n, err, sizeof err), -EINVAL);

@@ -1,4 +1,4 @@
-/* Media type sniffing (daemon/sniff.c): content first, name second. */
+/* Media type sniffing (lib/text/sniff.c): content first, name second. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "sniff.h"
+#include "text/sniff.h"
 
 static const char *sniff(const char *s, const char *name)
 {

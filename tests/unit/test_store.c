@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "testdir.h"
 
 struct fixture {
     char root[PATH_MAX], inbox[PATH_MAX + 8], state[PATH_MAX + 8];
@@ -69,9 +70,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     store_close(&f->s);
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(testdir_remove(f->root), 0);
     free(f);
     return 0;
 }
@@ -299,9 +298,7 @@ static void test_other_file_system_refused(void **state)
     int rc = store_open(&s, dir, (uint64_t)tst.st_dev + 1, 0, err, sizeof err);
     assert_int_equal(rc, -1);
     assert_non_null(strstr(err, "another file system"));
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(testdir_remove(dir), 0);
 }
 
 /* A file failed the way the daemon fails one: claimed, then filed. */

@@ -1,4 +1,4 @@
-/* utf8.c: repair of invalid UTF-8 and the text-mode cleaning rules. */
+/* lib/base/utf8.c: repair of invalid UTF-8 and the text-mode cleaning rules. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "utf8.h"
+#include "base/utf8.h"
 
 static void check(const char *in, size_t n, int mode, const char *want)
 {
