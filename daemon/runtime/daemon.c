@@ -396,6 +396,21 @@ static void give_back(struct job *j)
             log_quote(where, q));
 }
 
+/* Give every job of `l` (none of them on the pool) back and let go of
+ * it. */
+static void give_back_all(struct daemon *dm, struct job_list *l)
+{
+    while (l->head) {
+        struct job *j = l->head;
+        list_remove(l, j);
+        if (j->timer_ready)
+            uv_timer_stop(&j->timer);
+        give_back(j);
+        dm->inflight--;
+        free_job(j);
+    }
+}
+
 static void retry_due(uv_timer_t *t)
 {
     struct job *j = t->data;
@@ -745,13 +760,7 @@ static void on_signal(uv_signal_t *h, int signum)
     log_notice("received %s again; returning unexported documents to the "
                "inbox, waiting for %zu running ones", sig, dm->running);
     uv_timer_stop(&dm->flush_timer);
-    while (dm->waiting_flush.head) {
-        struct job *j = dm->waiting_flush.head;
-        list_remove(&dm->waiting_flush, j);
-        give_back(j);
-        dm->inflight--;
-        free_job(j);
-    }
+    give_back_all(dm, &dm->waiting_flush);
     maybe_finished(dm);
 }
 
@@ -881,13 +890,7 @@ static void stop_timed_out(uv_timer_t *t)
         give_back(j);
         dm->n.abandoned++;
     }
-    while (dm->waiting_flush.head) {
-        struct job *j = dm->waiting_flush.head;
-        list_remove(&dm->waiting_flush, j);
-        give_back(j);
-        dm->inflight--;
-        free_job(j);
-    }
+    give_back_all(dm, &dm->waiting_flush);
     close_all(dm);
     uv_stop(dm->loop);
 }
@@ -901,21 +904,8 @@ void daemon_stop(struct daemon *dm, const char *why)
              "flight", why, dm->inflight);
     /* Documents not started yet, or waiting on a retry, go back rather
      * than hold up the stop (a backoff may last minutes). */
-    while (dm->runnable.head) {
-        struct job *j = dm->runnable.head;
-        list_remove(&dm->runnable, j);
-        give_back(j);
-        dm->inflight--;
-        free_job(j);
-    }
-    while (dm->waiting_retry.head) {
-        struct job *j = dm->waiting_retry.head;
-        list_remove(&dm->waiting_retry, j);
-        uv_timer_stop(&j->timer);
-        give_back(j);
-        dm->inflight--;
-        free_job(j);
-    }
+    give_back_all(dm, &dm->runnable);
+    give_back_all(dm, &dm->waiting_retry);
     /* Exports waiting on a failed group commit get one more try now. */
     if (uv_is_active((uv_handle_t *)&dm->flush_timer)) {
         uv_timer_stop(&dm->flush_timer);
