@@ -428,15 +428,25 @@ static int spawn_item(nd_doc_t *doc, const xmlNode *n, size_t index)
         c = nd_doc_spawn(doc, it.title.p, it.title.n, "text/plain", NULL);
     } else {
         /* Nothing to read: the item's own XML, so that reading it fails
-         * with a message naming what is missing. */
-        xmlBufferPtr x = xmlBufferCreate();
-        if (x)
-            xmlNodeDump(x, n->doc, (xmlNode *)n, 0, 0);
+         * with a message naming what is missing. It is copied into a
+         * document of its own to carry the namespaces it uses, which
+         * may be declared further up (<atom:entry>). */
+        xmlDocPtr own = xmlNewDoc((const xmlChar *)"1.0");
+        xmlNodePtr copy = own ? xmlDocCopyNode((xmlNode *)n, own, 1) : NULL;
+        xmlBufferPtr x = copy ? xmlBufferCreate() : NULL;
+        if (x) {
+            xmlDocSetRootElement(own, copy);
+            xmlReconciliateNs(own, copy);
+            xmlNodeDump(x, own, copy, 0, 0);
+        }
         c = x ? nd_doc_spawn(doc, xmlBufferContent(x), (size_t)xmlBufferLength(x),
                              "application/rss+xml", NULL)
               : NULL;
         if (x)
             xmlBufferFree(x);
+        if (copy && !x)
+            xmlFreeNode(copy);
+        xmlFreeDoc(own);
         item_free(&it);
         if (c)
             nd_doc_spawn_done(c);
