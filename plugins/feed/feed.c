@@ -1,13 +1,14 @@
-/* feed: the reader for RSS 2.0, RSS 1.0 (RDF) and Atom feeds.
+/* feed: the reader for RSS 0.90 to 2.0 (RSS 0.90 and 1.0 being RDF) and
+ * Atom 0.3 and 1.0, in their own namespaces or any default one.
  *
  * A feed is a container: each item becomes a child document
- * (nd_doc_spawn) whose bytes are the item's content (content:encoded,
- * description, Atom content or summary) with media type text/html, so the
- * html reader reads it, and whose title, url, published, byline and
- * description are set here from the item. An item with no content but a
+ * (nd_doc_spawn) whose bytes are the item's text (its full content, else
+ * its summary) with media type text/html or text/plain, so the html or
+ * text reader reads it, and whose title, url, published, byline and
+ * description are set here from the item. An item with no text but a
  * title becomes a one-line text. An item with neither is spawned as its
- * own XML and fails on its own, with a clear message, while the other
- * items go on.
+ * own XML and fails on its own, with a message saying what it lacks,
+ * while the other items go on.
  *
  * Memory: a feed is parsed a chunk at a time (libxml2's push parser); the
  * items finished so far are made into children and handed over
@@ -349,20 +350,23 @@ static void item_link(const xmlNode *item, struct buf *b)
  * updated, Atom 0.3 modified). */
 static void item_date(const xmlNode *item, struct buf *b)
 {
-    static const char *const names[] = {"published", "pubDate", "", "issued",
-                                        "created", "updated", "modified", NULL};
-    for (size_t i = 0; names[i]; i++)
-        if (*names[i] ? short_text(child(item, names[i], NULL), b)
-                      : short_text(child(item, "date", NS_DC), b))
+    static const struct {
+        const char *name, *ns;
+    } dates[] = {
+        {"published", NULL}, {"pubDate", NULL}, {"date", NS_DC}, {"issued", NULL},
+        {"created", NULL},   {"updated", NULL}, {"modified", NULL},
+    };
+    for (size_t i = 0; i < sizeof dates / sizeof *dates; i++)
+        if (short_text(child(item, dates[i].name, dates[i].ns), b))
             return;
 }
 
-/* The item's text, and the summary beside it. The full content comes
- * first (content:encoded or its old name fullitem, Atom content that is
- * not out of line, a body of XHTML); else what summarises it (description, Atom summary,
- * dc:description) is the text, and an item with only a summary is read
- * from it. Each is taken only when it holds text, not only white space
- * or empty elements. */
+/* The item's text, and the summary beside the full content. The full
+ * content comes first (content:encoded or its old name fullitem, Atom
+ * content that is not out of line, a body of XHTML); else what summarises
+ * it (description, Atom summary, dc:description) is the text: an item
+ * with only a summary is read from it. Each is taken only when it holds
+ * text, not only white space or empty elements. */
 static void item_content(const xmlNode *item, struct item *it)
 {
     const xmlNode *content = child(item, "content", NULL);
@@ -391,8 +395,8 @@ static void item_content(const xmlNode *item, struct item *it)
             it->content_type = read_content(brief[i].n, &it->content, brief[i].dflt);
             used = i;
         }
-    for (size_t i = 0; i < nbrief; i++)
-        if (i != used && short_text(brief[i].n, &it->summary))
+    for (size_t i = 0; i < nbrief && used == nbrief; i++)
+        if (short_text(brief[i].n, &it->summary))
             break;
 }
 
