@@ -232,22 +232,26 @@ static int has_text(const xmlNode *n, int depth)
 }
 
 /* The text of a content element (RSS description, Atom content or
- * summary, of 1.0 or 0.3) into b, and its media type. Elements inside it
- * (Atom's type="xhtml", Atom 0.3's mode="xml", XHTML left unescaped in a
- * description) are markup, whatever the type says; otherwise the type
- * tells HTML ("html", "xhtml", "text/html", ...) from plain text, and
- * with no type it is `dflt`. Atom 0.3's mode="base64" is decoded. */
+ * summary, of 1.0 or 0.3) into b, and its media type. Inline XHTML (Atom's
+ * type="xhtml", Atom 0.3's mode="xml", markup left unescaped in an
+ * untyped description) is kept as markup. Otherwise the text is taken,
+ * the type telling HTML ("html", "text/html", ...) from plain text, and
+ * with no type it is `dflt`: an element inside type="html" is a wrapper
+ * around escaped HTML (<div>Example &lt;b&gt;...), as TypePad writes it.
+ * Atom 0.3's mode="base64" is decoded. */
 static const char *read_content(const xmlNode *c, struct buf *b, const char *dflt)
 {
+    const char *type = attr(c, "type");
+    const char *mode = attr(c, "mode");
     b->n = 0;
-    if (has_element_child(c)) {
+    if (has_element_child(c) && (!type || strcasestr(type, "xhtml") ||
+                                 (mode && !strcasecmp(mode, "xml")))) {
         node_markup(c, b);
         return "text/html";
     }
     node_text(c, b, 0);
     if (is_base64(c))
         base64_decode(b);
-    const char *type = attr(c, "type");
     if (!type)
         return dflt;
     return strcasestr(type, "html") ? "text/html" : "text/plain";
