@@ -133,6 +133,16 @@ class FeedReader(ndtest.TempDirTest):
         self.assertEqual(d["published"], "2026-11-25T19:30:00Z")
         self.assertTrue(d["text"].startswith("Junior rider Elif Kaya climbed Beacon Lane"))
 
+    def test_escaped_html_in_a_wrapper_element(self):
+        # type="html" around an XHTML <div> holding escaped HTML: the HTML
+        # is the escaped text, the <div> only wraps it.
+        p = self.write("wrapped.xml", '<feed xmlns="http://www.w3.org/2005/Atom"><entry>'
+                       '<title>Wrapped</title><content type="html"><div xmlns='
+                       '"http://www.w3.org/1999/xhtml">Tolls rise on &lt;b&gt;both'
+                       '&lt;/b&gt; bridges in April.</div></content></entry></feed>')
+        docs, _ = self.run_feed(p)
+        self.assertEqual(docs[0]["text"], "Tolls rise on both bridges in April.")
+
     def test_rss_in_a_default_namespace(self):
         docs, _ = self.run_feed("rss-default-namespace.xml")
         self.assertEqual(len(docs), 1)
