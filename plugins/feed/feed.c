@@ -1,13 +1,14 @@
-/* feed: the reader for RSS 2.0, RSS 1.0 (RDF) and Atom feeds.
+/* feed: the reader for RSS 0.90 to 2.0 (RSS 0.90 and 1.0 being RDF) and
+ * Atom 0.3 and 1.0, in their own namespaces or any default one.
  *
  * A feed is a container: each item becomes a child document
- * (nd_doc_spawn) whose bytes are the item's content (content:encoded,
- * description, Atom content or summary) with media type text/html, so the
- * html reader reads it, and whose title, url, published, byline and
- * description are set here from the item. An item with no content but a
+ * (nd_doc_spawn) whose bytes are the item's text (its full content, else
+ * its summary) with media type text/html or text/plain, so the html or
+ * text reader reads it, and whose title, url, published, byline and
+ * description are set here from the item. An item with no text but a
  * title becomes a one-line text. An item with neither is spawned as its
- * own XML and fails on its own, with a clear message, while the other
- * items go on.
+ * own XML and fails on its own, with a message saying what it lacks,
+ * while the other items go on.
  *
  * Memory: a feed is parsed a chunk at a time (libxml2's push parser); the
  * items finished so far are made into children and handed over
@@ -36,13 +37,60 @@
 
 #define NS_CONTENT "http://purl.org/rss/1.0/modules/content/"
 #define NS_DC "http://purl.org/dc/elements/1.1/"
-#define NS_ATOM "http://www.w3.org/2005/Atom"
 #define NS_FEEDBURNER "http://rssnamespace.org/feedburner/ext/1.0"
+#define NS_XHTML "http://www.w3.org/1999/xhtml"
 #define TITLE_MAX 300
 
 static const int parse_options = XML_PARSE_NONET | XML_PARSE_NOERROR |
                                  XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
 
+/* The namespaces of the feed formats themselves, under whatever prefix a
+ * feed gives them: RSS 0.90, RSS 1.0 and its 0.91 module, RSS 2.0 as
+ * Harvard published it (Userland's, of every version, are matched by
+ * is_feed_ns), Atom 0.3 and 1.0, and Echo and Pie, Atom's names before
+ * 0.3. */
+static const char *const feed_namespaces[] = {
+    "http://my.netscape.com/rdf/simple/0.9/",
+    "http://purl.org/rss/1.0/",
+    "http://purl.org/rss/1.0/modules/rss091#",
+    "http://blogs.law.harvard.edu/tech/rss",
+    "http://purl.org/atom/ns#",
+    "http://www.w3.org/2005/Atom",
+    "http://purl.org/echo/",
+    "http://purl.org/pie/",
+    NULL,
+};
+
+/* Modules read by their own names: never taken for the feed's own
+ * elements, even when a feed makes one its default namespace. */
+static const char *const module_namespaces[] = {
+    NS_CONTENT, NS_DC, NS_FEEDBURNER, NS_XHTML, NULL,
+};
+
+static int in_list(const char *href, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (!strcasecmp(href, list[i]))
+            return 1;
+    return 0;
+}
+
+/* Whether an element of namespace ns is one of the feed's own (channel,
+ * item, title, link, ...), as feedparser decides it: no namespace, a feed
+ * format's namespace under any prefix, or the default namespace whatever
+ * its name (<rss xmlns="http://example.org/any">). An element written
+ * with the prefix of any other namespace belongs to a module. */
+static int is_feed_ns(const xmlNs *ns)
+{
+    if (!ns || !ns->href || !*ns->href)
+        return 1;
+    const char *href = (const char *)ns->href;
+    if (in_list(href, feed_namespaces) || strstr(href, "backend.userland.com/rss"))
+        return 1;
+    return !ns->prefix && !in_list(href, module_namespaces);
+}
+
+/* A module's element: its exact name in its namespace. */
 static int is_el(const xmlNode *n, const char *name, const char *ns)
 {
     if (!n || n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name))
@@ -52,18 +100,16 @@ static int is_el(const xmlNode *n, const char *name, const char *ns)
     return n->ns && n->ns->href && !strcmp((const char *)n->ns->href, ns);
 }
 
-/* Elements of RSS have no namespace (RSS 1.0 has its own); Atom's have
- * the Atom one. Match the local name and refuse only foreign modules. */
+/* The feed's own element `name`. Local names are compared without regard
+ * to case, as feedparser compares them (<pubdate>, <PubDate>). */
 static int is_plain(const xmlNode *n, const char *name)
 {
-    if (!is_el(n, name, NULL))
-        return 0;
-    const char *href = n->ns && n->ns->href ? (const char *)n->ns->href : NULL;
-    return !href || !strcmp(href, NS_ATOM) ||
-           !strcmp(href, "http://purl.org/rss/1.0/") ||
-           !strcmp(href, "http://backend.userland.com/rss2");
+    return n && n->type == XML_ELEMENT_NODE && !strcasecmp((const char *)n->name, name) &&
+           is_feed_ns(n->ns);
 }
 
+/* n's first child that is the module element `name` of namespace ns, or
+ * with ns NULL the feed's own element `name`. */
 static const xmlNode *child(const xmlNode *n, const char *name, const char *ns)
 {
     for (const xmlNode *c = n ? n->children : NULL; c; c = c->next)
@@ -101,19 +147,6 @@ static int node_markup(const xmlNode *n, struct buf *b)
     return rc;
 }
 
-/* A short field: markup stripped (feeds escape HTML into titles). */
-static int short_text(const xmlNode *n, struct buf *b)
-{
-    b->n = 0;
-    if (b->p)
-        b->p[0] = '\0';
-    if (!n || node_text(n, b, 0) < 0 || !b->p)
-        return 0;
-    b->n = strip_markup(b->p, b->n);
-    b->p[b->n] = '\0';
-    return b->n > 0;
-}
-
 static const char *attr(const xmlNode *n, const char *name)
 {
     for (const xmlAttr *a = n ? n->properties : NULL; a; a = a->next)
@@ -121,6 +154,115 @@ static const char *attr(const xmlNode *n, const char *name)
             a->children->type == XML_TEXT_NODE)
             return (const char *)a->children->content;
     return NULL;
+}
+
+/* Atom 0.3's mode="base64": b decoded in place. Characters outside the
+ * alphabet (line breaks) are skipped; "=" ends the data. */
+static void base64_decode(struct buf *b)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < b->n && b->p[i] != '='; i++) {
+        const char *d = b->p[i] ? strchr(alphabet, b->p[i]) : NULL;
+        if (!d)
+            continue;
+        acc = acc << 6 | (uint32_t)(d - alphabet);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            b->p[o++] = (char)(acc >> bits & 0xFF);
+        }
+    }
+    b->n = o;
+    if (b->p)
+        b->p[o] = '\0';
+}
+
+static int is_base64(const xmlNode *n)
+{
+    const char *mode = attr(n, "mode");
+    return mode && !strcasecmp(mode, "base64");
+}
+
+static int has_element_child(const xmlNode *n)
+{
+    for (const xmlNode *c = n->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE)
+            return 1;
+    return 0;
+}
+
+/* A short field, its white space collapsed. Feeds escape HTML into
+ * titles, so its markup is stripped, unless the element says its text is
+ * plain (Atom's type="text") or holds its markup as elements (XHTML),
+ * whose text is taken as it is. */
+static int short_text(const xmlNode *n, struct buf *b)
+{
+    b->n = 0;
+    if (b->p)
+        b->p[0] = '\0';
+    if (!n || node_text(n, b, 0) < 0 || !b->p)
+        return 0;
+    if (is_base64(n))
+        base64_decode(b);
+    const char *type = attr(n, "type");
+    if (!has_element_child(n) && (!type || strcasestr(type, "html")))
+        b->n = strip_markup(b->p, b->n);
+    else
+        b->n = squeeze_space(b->p, b->n);
+    b->p[b->n] = '\0';
+    return b->n > 0;
+}
+
+/* Whether n holds any text but white space, in itself or its elements. */
+static int has_text(const xmlNode *n, int depth)
+{
+    for (const xmlNode *c = n ? n->children : NULL; c; c = c->next) {
+        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content) {
+            if (((const char *)c->content)[strspn((const char *)c->content, " \t\r\n")])
+                return 1;
+        } else if (c->type == XML_ELEMENT_NODE && depth < 64 && has_text(c, depth + 1)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The text of a content element (RSS description, Atom content or
+ * summary, of 1.0 or 0.3) into b, and its media type. Inline XHTML (Atom's
+ * type="xhtml", Atom 0.3's mode="xml", markup left unescaped in an
+ * untyped description) is kept as markup. Otherwise the text is taken,
+ * the type telling HTML ("html", "text/html", ...) from plain text, and
+ * with no type it is `dflt`: an element inside type="html" is a wrapper
+ * around escaped HTML (<div>Example &lt;b&gt;...), as TypePad writes it.
+ * Atom 0.3's mode="base64" is decoded. */
+static const char *read_content(const xmlNode *c, struct buf *b, const char *dflt)
+{
+    const char *type = attr(c, "type");
+    const char *mode = attr(c, "mode");
+    b->n = 0;
+    if (has_element_child(c) && (!type || strcasestr(type, "xhtml") ||
+                                 (mode && !strcasecmp(mode, "xml")))) {
+        node_markup(c, b);
+        return "text/html";
+    }
+    node_text(c, b, 0);
+    if (is_base64(c))
+        base64_decode(b);
+    if (!type)
+        return dflt;
+    return strcasestr(type, "html") ? "text/html" : "text/plain";
+}
+
+static int blank(const struct buf *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->p[i] != ' ' && b->p[i] != '\n' && b->p[i] != '\t' && b->p[i] != '\r')
+            return 0;
+    return 1;
 }
 
 struct item {
@@ -151,98 +293,130 @@ static void rss_author(struct buf *b)
     }
 }
 
-/* Atom: <author><name>..</name></author>, several joined with ", ". */
-static void atom_authors(const xmlNode *entry, struct buf *b)
+/* dc:creator, else every <author>: Atom's <name> inside it, RSS's text
+ * ("mail (Name)"); several joined with ", ". */
+static void item_authors(const xmlNode *item, struct buf *b)
 {
+    if (short_text(child(item, "creator", NS_DC), b))
+        return;
     struct buf one = {0};
-    for (const xmlNode *c = entry->children; c; c = c->next) {
+    for (const xmlNode *c = item->children; c; c = c->next) {
         if (!is_plain(c, "author"))
             continue;
-        if (short_text(child(c, "name", NULL), &one)) {
-            if (b->n)
-                buf_put(b, ", ", 2);
-            buf_put(b, one.p, one.n);
-        }
+        /* Atom's has elements (name, email, uri): only its name is read. */
+        int atom = has_element_child(c);
+        if (!short_text(atom ? child(c, "name", NULL) : c, &one))
+            continue;
+        if (!atom)
+            rss_author(&one);
+        if (b->n)
+            buf_put(b, ", ", 2);
+        buf_put(b, one.p, one.n);
     }
     buf_free(&one);
 }
 
-/* Atom <content> or <summary>: by its type, HTML or plain text. */
-static void atom_content(const xmlNode *c, struct item *it)
+/* The item's address: feedburner:origLink; else the first <link> with
+ * text (RSS) or with an href and no rel or rel="alternate" (Atom); else
+ * the first href of any rel; else a permalink <guid>. */
+static void item_link(const xmlNode *item, struct buf *b)
 {
-    const char *type = attr(c, "type");
-    it->content.n = 0;
-    if (type && !strcasecmp(type, "xhtml")) {
-        node_markup(c, &it->content);
-        it->content_type = "text/html";
-    } else {
-        node_text(c, &it->content, 0);
-        it->content_type = type && (!strcasecmp(type, "html") || strstr(type, "html"))
-                               ? "text/html"
-                               : "text/plain";
+    if (short_text(child(item, "origLink", NS_FEEDBURNER), b))
+        return;
+    const char *other = NULL;
+    for (const xmlNode *c = item->children; c; c = c->next) {
+        if (!is_plain(c, "link"))
+            continue;
+        const char *href = attr(c, "href");
+        const char *rel = attr(c, "rel");
+        if (href && (!rel || !strcmp(rel, "alternate"))) {
+            buf_puts(b, href);
+            return;
+        }
+        if (href)
+            other = other ? other : href;
+        else if (short_text(c, b))
+            return;
     }
+    if (other) {
+        buf_puts(b, other);
+        return;
+    }
+    const xmlNode *guid = child(item, "guid", NULL);
+    const char *perma = attr(guid, "isPermaLink");
+    if (guid && (!perma || !strcmp(perma, "true")) && short_text(guid, b) &&
+        strncmp(b->p, "http", 4))
+        b->n = 0;
 }
 
+/* The first date there is: publication (RSS pubDate, dc:date, Atom 1.0
+ * published, Atom 0.3 issued and created), else the last change (Atom
+ * updated, Atom 0.3 modified). */
+static void item_date(const xmlNode *item, struct buf *b)
+{
+    static const struct {
+        const char *name, *ns;
+    } dates[] = {
+        {"published", NULL}, {"pubDate", NULL}, {"date", NS_DC}, {"issued", NULL},
+        {"created", NULL},   {"updated", NULL}, {"modified", NULL},
+    };
+    for (size_t i = 0; i < sizeof dates / sizeof *dates; i++)
+        if (short_text(child(item, dates[i].name, dates[i].ns), b))
+            return;
+}
+
+/* The item's text, and the summary beside the full content. The full
+ * content comes first (content:encoded or its old name fullitem, Atom
+ * content that is not out of line, a body of XHTML); else what summarises
+ * it (description, Atom summary, dc:description) is the text: an item
+ * with only a summary is read from it. Each is taken only when it holds
+ * text, not only white space or empty elements. */
+static void item_content(const xmlNode *item, struct item *it)
+{
+    const xmlNode *content = child(item, "content", NULL);
+    if (content && attr(content, "src"))
+        content = NULL;
+    const struct {
+        const xmlNode *n;
+        const char *dflt;
+    } full[] = {
+        {child(item, "encoded", NS_CONTENT), "text/html"},
+        {child(item, "fullitem", NULL), "text/html"},
+        {content, "text/plain"},
+        {child(item, "body", NS_XHTML), "text/html"},
+        {child(item, "body", NULL), "text/html"},
+    }, brief[] = {
+        {child(item, "description", NULL), "text/html"},
+        {child(item, "summary", NULL), "text/plain"},
+        {child(item, "description", NS_DC), "text/plain"},
+    };
+    size_t nbrief = sizeof brief / sizeof *brief, used = nbrief;
+    for (size_t i = 0; i < sizeof full / sizeof *full && blank(&it->content); i++)
+        if (has_text(full[i].n, 0))
+            it->content_type = read_content(full[i].n, &it->content, full[i].dflt);
+    for (size_t i = 0; i < nbrief && blank(&it->content); i++)
+        if (has_text(brief[i].n, 0)) {
+            it->content_type = read_content(brief[i].n, &it->content, brief[i].dflt);
+            used = i;
+        }
+    for (size_t i = 0; i < nbrief && used == nbrief; i++)
+        if (short_text(brief[i].n, &it->summary))
+            break;
+}
+
+/* What one <item> or <entry> holds, whatever the format: RSS 0.9x, 1.0
+ * and 2.0 and Atom 0.3 and 1.0 are read the same way, each field looked
+ * for under every name the formats give it, so that feeds mixing them (an
+ * RSS item with atom:link or atom:summary) are read too. */
 static void read_item(const xmlNode *n, struct item *it)
 {
-    int atom = n->ns && n->ns->href && !strcmp((const char *)n->ns->href, NS_ATOM);
-    short_text(child(n, "title", NULL), &it->title);
+    if (!short_text(child(n, "title", NULL), &it->title))
+        short_text(child(n, "title", NS_DC), &it->title);
+    item_link(n, &it->link);
+    item_date(n, &it->date);
+    item_authors(n, &it->author);
     it->content_type = "text/html";
-    if (atom) {
-        const xmlNode *alt = NULL, *any = NULL;
-        for (const xmlNode *c = n->children; c; c = c->next) {
-            if (!is_plain(c, "link") || !attr(c, "href"))
-                continue;
-            const char *rel = attr(c, "rel");
-            if (!rel || !strcmp(rel, "alternate"))
-                alt = alt ? alt : c;
-            any = any ? any : c;
-        }
-        const xmlNode *l = alt ? alt : any;
-        if (l)
-            buf_puts(&it->link, attr(l, "href"));
-        if (!short_text(child(n, "published", NULL), &it->date))
-            short_text(child(n, "updated", NULL), &it->date);
-        atom_authors(n, &it->author);
-        const xmlNode *content = child(n, "content", NULL);
-        const xmlNode *summary = child(n, "summary", NULL);
-        if (content && !attr(content, "src")) {
-            atom_content(content, it);
-            short_text(summary, &it->summary);
-        } else if (summary) {
-            atom_content(summary, it);
-        }
-    } else {
-        const xmlNode *orig = child(n, "origLink", NS_FEEDBURNER);
-        if (!short_text(orig, &it->link) && !short_text(child(n, "link", NULL), &it->link)) {
-            const xmlNode *guid = child(n, "guid", NULL);
-            const char *perma = attr(guid, "isPermaLink");
-            if (guid && (!perma || !strcmp(perma, "true")) &&
-                short_text(guid, &it->link) && strncmp(it->link.p, "http", 4))
-                it->link.n = 0;
-        }
-        if (!short_text(child(n, "pubDate", NULL), &it->date))
-            short_text(child(n, "date", NS_DC), &it->date);
-        if (short_text(child(n, "creator", NS_DC), &it->author) == 0 &&
-            short_text(child(n, "author", NULL), &it->author))
-            rss_author(&it->author);
-        const xmlNode *encoded = child(n, "encoded", NS_CONTENT);
-        const xmlNode *desc = child(n, "description", NULL);
-        if (encoded) {
-            node_text(encoded, &it->content, 0);
-            short_text(desc, &it->summary);
-        } else if (desc) {
-            node_text(desc, &it->content, 0);
-        }
-    }
-}
-
-static int blank(const struct buf *b)
-{
-    for (size_t i = 0; i < b->n; i++)
-        if (b->p[i] != ' ' && b->p[i] != '\n' && b->p[i] != '\t' && b->p[i] != '\r')
-            return 0;
-    return 1;
+    item_content(n, it);
 }
 
 /* Make the child document for one item and hand it over. Returns 0, or
@@ -262,15 +436,25 @@ static int spawn_item(nd_doc_t *doc, const xmlNode *n, size_t index)
         c = nd_doc_spawn(doc, it.title.p, it.title.n, "text/plain", NULL);
     } else {
         /* Nothing to read: the item's own XML, so that reading it fails
-         * with a message naming what is missing. */
-        xmlBufferPtr x = xmlBufferCreate();
-        if (x)
-            xmlNodeDump(x, n->doc, (xmlNode *)n, 0, 0);
+         * with a message naming what is missing. It is copied into a
+         * document of its own to carry the namespaces it uses, which
+         * may be declared further up (<atom:entry>). */
+        xmlDocPtr own = xmlNewDoc((const xmlChar *)"1.0");
+        xmlNodePtr copy = own ? xmlDocCopyNode((xmlNode *)n, own, 1) : NULL;
+        xmlBufferPtr x = copy ? xmlBufferCreate() : NULL;
+        if (x) {
+            xmlDocSetRootElement(own, copy);
+            xmlReconciliateNs(own, copy);
+            xmlNodeDump(x, own, copy, 0, 0);
+        }
         c = x ? nd_doc_spawn(doc, xmlBufferContent(x), (size_t)xmlBufferLength(x),
                              "application/rss+xml", NULL)
               : NULL;
         if (x)
             xmlBufferFree(x);
+        if (copy && !x)
+            xmlFreeNode(copy);
+        xmlFreeDoc(own);
         item_free(&it);
         if (c)
             nd_doc_spawn_done(c);
@@ -350,6 +534,8 @@ static xmlDocPtr parse(const uint8_t *raw, size_t len, int options, char *err,
     return d;
 }
 
+/* RSS 0.91 to 2.0 (<rss>), RSS 0.90 and 1.0 (<rdf:RDF>) and Atom 0.3
+ * and 1.0 (<feed>), in their own namespaces or a default one. */
 static int is_feed_root(const xmlNode *root)
 {
     return is_plain(root, "rss") || is_el(root, "RDF", NULL) || is_plain(root, "feed");
@@ -367,7 +553,14 @@ static nd_status_t finish(nd_doc_t *doc, const xmlNode *root, long items,
     if (is_item(root)) {
         if (nd_doc_source(doc, "parent")) {
             /* An item the container could not read: say why. */
-            nd_doc_error(doc, "the feed item has no title, link or content to read");
+            struct buf link = {0};
+            item_link(root, &link);
+            if (link.n)
+                nd_doc_error(doc, "the feed item has only a link (%.200s), no title or "
+                             "content to read (newsdesk does not fetch pages)", link.p);
+            else
+                nd_doc_error(doc, "the feed item has no title, link or content to read");
+            buf_free(&link);
             return ND_FAIL;
         }
         if (spawn_item(doc, root, 1) < 0) {
@@ -377,8 +570,15 @@ static nd_status_t finish(nd_doc_t *doc, const xmlNode *root, long items,
         return ND_OK;
     }
     if (!is_feed_root(root)) {
-        nd_doc_error(doc, "not a feed: the root element is <%s>, not <rss>, <rdf:RDF> "
-                     "or <feed>", (const char *)root->name);
+        const xmlNs *ns = root->ns;
+        if (ns && ns->href && ns->prefix)
+            nd_doc_error(doc, "not a feed: the root element is <%s:%s> of namespace "
+                         "%.200s, not <rss>, <rdf:RDF> or <feed> of RSS or Atom",
+                         (const char *)ns->prefix, (const char *)root->name,
+                         (const char *)ns->href);
+        else
+            nd_doc_error(doc, "not a feed: the root element is <%s>, not <rss>, "
+                         "<rdf:RDF> or <feed>", (const char *)root->name);
         return ND_FAIL;
     }
     if (nd_doc_source(doc, "parent")) {
