@@ -1,0 +1,262 @@
+/* Talking to Redis: URLs, connecting, one command at a time (redis.h). */
+#include "redis.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* Copy the n bytes at s into out (of size len), decoding %XX. */
+static int copy_part(char *out, size_t len, const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '%') {
+            char hex[3] = {0};
+            char *end;
+            if (i + 2 >= n)
+                return -EINVAL;
+            hex[0] = s[i + 1], hex[1] = s[i + 2];
+            c = (char)strtol(hex, &end, 16);
+            if (*end)
+                return -EINVAL;
+            i += 2;
+        }
+        if (k + 1 >= len)
+            return -EINVAL;
+        out[k++] = c;
+    }
+    out[k] = '\0';
+    return 0;
+}
+
+/* USER:PASSWORD@ before `end`, if any; returns where the rest starts. */
+static const char *userinfo(const char *s, struct redis_url *u)
+{
+    const char *at = NULL;
+    for (const char *p = s; *p && *p != '/' && *p != '?'; p++)
+        if (*p == '@')
+            at = p;
+    if (s[0] == '/' || !at)
+        return s;
+    const char *colon = memchr(s, ':', (size_t)(at - s));
+    if (colon) {
+        if (copy_part(u->user, sizeof u->user, s, (size_t)(colon - s)) < 0 ||
+            copy_part(u->password, sizeof u->password, colon + 1,
+                      (size_t)(at - colon - 1)) < 0)
+            return NULL;
+    } else if (copy_part(u->user, sizeof u->user, s, (size_t)(at - s)) < 0) {
+        return NULL;
+    }
+    return at + 1;
+}
+
+static int parse_db(const char *s, int *db)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || (*end && *end != '&') || v < 0 || v > 1000000)
+        return -EINVAL;
+    *db = (int)v;
+    return 0;
+}
+
+/* unix:// queries: db=N and password=P. */
+static int unix_query(const char *q, struct redis_url *u, char *err,
+                      size_t errlen)
+{
+    while (q && *q) {
+        const char *amp = strchr(q, '&');
+        size_t n = amp ? (size_t)(amp - q) : strlen(q);
+        if (!strncmp(q, "db=", 3)) {
+            if (parse_db(q + 3, &u->db) < 0) {
+                snprintf(err, errlen, "db= takes a database number");
+                return -EINVAL;
+            }
+        } else if (!strncmp(q, "password=", 9)) {
+            if (copy_part(u->password, sizeof u->password, q + 9, n - 9) < 0) {
+                snprintf(err, errlen, "the password is too long");
+                return -EINVAL;
+            }
+        } else {
+            snprintf(err, errlen, "unknown parameter (a unix:// URL takes "
+                     "db= and password=)");
+            return -EINVAL;
+        }
+        q = amp ? amp + 1 : NULL;
+    }
+    return 0;
+}
+
+int redis_url_parse(const char *url, struct redis_url *u, char *err,
+                    size_t errlen)
+{
+    memset(u, 0, sizeof *u);
+    u->port = 6379;
+    const char *s;
+    if (!strncasecmp(url, "redis://", 8)) {
+        s = url + 8;
+    } else if (!strncasecmp(url, "unix://", 7)) {
+        s = url + 7;
+        u->unix_socket = 1;
+    } else {
+        snprintf(err, errlen, "expected redis://HOST[:PORT][/DB] or "
+                 "unix:///PATH (with an optional [USER]:PASSWORD@ after "
+                 "the scheme)");
+        return -EINVAL;
+    }
+    s = userinfo(s, u);
+    if (!s) {
+        snprintf(err, errlen, "the user name or password is too long");
+        return -EINVAL;
+    }
+    if (u->unix_socket) {
+        const char *q = strchr(s, '?');
+        size_t n = q ? (size_t)(q - s) : strlen(s);
+        if (s[0] != '/' || n < 2 || n >= sizeof u->path) {
+            snprintf(err, errlen, "a unix:// URL names the socket by its "
+                     "absolute path (unix:///run/redis/redis.sock), of at "
+                     "most %zu bytes", sizeof u->path - 1);
+            return -EINVAL;
+        }
+        memcpy(u->path, s, n);
+        u->path[n] = '\0';
+        return unix_query(q ? q + 1 : NULL, u, err, errlen);
+    }
+    size_t hn;
+    const char *rest;
+    if (s[0] == '[') { /* [::1]:6379 */
+        const char *close = strchr(s, ']');
+        if (!close) {
+            snprintf(err, errlen, "an IPv6 address has no closing ]");
+            return -EINVAL;
+        }
+        hn = (size_t)(close - s - 1);
+        if (hn >= sizeof u->host)
+            hn = 0;
+        memcpy(u->host, s + 1, hn);
+        rest = close + 1;
+    } else {
+        hn = strcspn(s, ":/?");
+        if (hn >= sizeof u->host)
+            hn = 0;
+        memcpy(u->host, s, hn);
+        rest = s + strcspn(s, ":/?");
+    }
+    u->host[hn] = '\0';
+    if (!hn) {
+        snprintf(err, errlen, "there is no host name (redis://HOST:PORT/DB)");
+        return -EINVAL;
+    }
+    if (*rest == ':') {
+        char *end;
+        long port = strtol(rest + 1, &end, 10);
+        if (end == rest + 1 || port < 1 || port > 65535 ||
+            (*end && *end != '/')) {
+            snprintf(err, errlen, "the port is not a number from 1 to 65535");
+            return -EINVAL;
+        }
+        u->port = (int)port;
+        rest = end;
+    }
+    if (*rest == '/' && rest[1] && parse_db(rest + 1, &u->db) < 0) {
+        snprintf(err, errlen, "the path is the database number (/0)");
+        return -EINVAL;
+    }
+    if (*rest == '?') {
+        snprintf(err, errlen, "a redis:// URL takes no parameters");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+void redis_where(const struct redis_url *u, char *out, size_t len)
+{
+    if (u->unix_socket)
+        snprintf(out, len, "%s", u->path);
+    else if (strchr(u->host, ':'))
+        snprintf(out, len, "[%s]:%d/%d", u->host, u->port, u->db);
+    else
+        snprintf(out, len, "%s:%d/%d", u->host, u->port, u->db);
+}
+
+int redis_call(redisContext *c, int argc, const char **argv,
+               const size_t *lens, redisReply **reply, char *err,
+               size_t errlen)
+{
+    *reply = redisCommandArgv(c, argc, argv, lens);
+    if (!*reply) {
+        snprintf(err, errlen, "%s", c->err ? c->errstr : "no reply");
+        return -EIO;
+    }
+    if ((*reply)->type == REDIS_REPLY_ERROR) {
+        snprintf(err, errlen, "%s", (*reply)->str);
+        freeReplyObject(*reply);
+        *reply = NULL;
+        return -EPROTO;
+    }
+    return 0;
+}
+
+redisContext *redis_connect(const struct redis_url *u, int timeout_ms,
+                            char *err, size_t errlen)
+{
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    char where[sizeof u->path + 300];
+    redis_where(u, where, sizeof where);
+    redisContext *c = u->unix_socket ? redisConnectUnixWithTimeout(u->path, tv)
+                                     : redisConnectWithTimeout(u->host, u->port, tv);
+    if (!c || c->err) {
+        snprintf(err, errlen, "cannot connect to %s: %s", where,
+                 c ? c->errstr : "out of memory");
+        redisFree(c);
+        return NULL;
+    }
+    redisSetTimeout(c, tv);
+    char e[256];
+    redisReply *r = NULL;
+    int rc = 0;
+    if (u->password[0]) {
+        const char *auth[] = {"AUTH", u->user, u->password};
+        rc = u->user[0] ? redis_call(c, 3, auth, NULL, &r, e, sizeof e)
+                        : redis_call(c, 2, (const char *[]){"AUTH", u->password},
+                                     NULL, &r, e, sizeof e);
+        freeReplyObject(r);
+    }
+    if (rc == 0 && u->db) {
+        char db[16];
+        snprintf(db, sizeof db, "%d", u->db);
+        rc = redis_call(c, 2, (const char *[]){"SELECT", db}, NULL, &r, e,
+                        sizeof e);
+        freeReplyObject(r);
+    }
+    if (rc < 0) {
+        snprintf(err, errlen, "%s refused the connection: %s", where, e);
+        redisFree(c);
+        return NULL;
+    }
+    return c;
+}
+
+int redis_error_transient(const char *msg)
+{
+    static const char *const codes[] = {"LOADING", "BUSY", "READONLY", "OOM",
+                                        "TRYAGAIN", "CLUSTERDOWN",
+                                        "MASTERDOWN", "NOREPLICAS", NULL};
+    for (size_t i = 0; codes[i]; i++) {
+        size_t n = strlen(codes[i]);
+        if (!strncmp(msg, codes[i], n) && (msg[n] == ' ' || !msg[n]))
+            return 1;
+    }
+    return 0;
+}
+
+int64_t redis_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
