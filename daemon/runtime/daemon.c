@@ -38,7 +38,9 @@
 #include "base/backoff.h"
 #include "log.h"
 #include "paths.h"
+#include "source_forward.h"
 #include "source_inbox.h"
+#include "source_stream.h"
 #include "text/sniff.h"
 
 /* Documents at least this large are followed by a malloc_trim. */
@@ -213,6 +215,8 @@ static void read_doc(struct job *j)
         snprintf(j->msg, sizeof j->msg, "out of memory");
     } else {
         j->stage = NULL;
+        if (j->item.received)
+            j->doc->received = j->item.received;
     }
 }
 
@@ -228,6 +232,10 @@ static void work_cb(uv_work_t *w)
             read_doc(j);
         if (j->stage) {
             file_failed(j);
+        } else if (j->dm->set.stream.role == STREAM_FORWARD) {
+            /* A forwarder runs no chain: recording the item done is
+             * what passes it on (source_forward.c). */
+            file_done(j);
         } else {
             switch (chain_run(j->chain, j->doc, &j->run)) {
             case ND_OK:
@@ -403,9 +411,13 @@ static void retry_due(uv_timer_t *t)
     queue(j);
 }
 
+/* Where outcomes are recorded: what a failure to record one waits on. */
 static void state_key(const struct daemon *dm, char key[OUTAGE_KEY_MAX])
 {
-    snprintf(key, OUTAGE_KEY_MAX, "the state folder %s", dm->set.state);
+    if (dm->set.stream.role == STREAM_WORK)
+        snprintf(key, OUTAGE_KEY_MAX, "the stream %s", dm->set.stream.key);
+    else
+        snprintf(key, OUTAGE_KEY_MAX, "the state folder %s", dm->set.state);
 }
 
 /* The outage a retrying job waits on, into key; returns why. */
@@ -659,7 +671,8 @@ static int start_item(struct daemon *dm, const struct source_item *it)
         return -1;
     j->dm = dm;
     j->chain = dm->chain;
-    j->has_flush = chain_has_flush(dm->chain);
+    j->has_flush = dm->set.stream.role != STREAM_FORWARD &&
+                   chain_has_flush(dm->chain);
     dm->chain_jobs++;
     j->item = *it;
     j->crashes = it->crashes;
@@ -786,10 +799,15 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct chain *chain,
     snprintf(nworkers, sizeof nworkers, "%u", dm->set.workers + 1);
     setenv("UV_THREADPOOL_SIZE", nworkers, 1);
 
-    dm->source = source_inbox_open(loop, &dm->set, on_source_ready, dm, err,
-                                   errlen);
+    enum stream_role role = dm->set.stream.role;
+    dm->source = role == STREAM_WORK
+        ? source_stream_open(loop, &dm->set, on_source_ready, dm, err, errlen)
+        : role == STREAM_FORWARD
+        ? source_forward_open(loop, &dm->set, on_source_ready, dm, err, errlen)
+        : source_inbox_open(loop, &dm->set, on_source_ready, dm, err, errlen);
     if (!dm->source) {
-        folder_failed(chain_config(chain), err, errlen);
+        if (role != STREAM_WORK)
+            folder_failed(chain_config(chain), err, errlen);
         free(dm->slot_busy);
         settings_free(&dm->set);
         return -1;
@@ -804,12 +822,25 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct chain *chain,
     uv_signal_start(&dm->sigterm, on_signal, SIGTERM);
     uv_signal_start(&dm->sigint, on_signal, SIGINT);
     char shown_path[2 * PATH_MAX + 8], shown_state[2 * PATH_MAX + 8];
-    log_info("running: inbox %s, state %s, %u workers, at most %zu documents "
-             "in flight, durable: %s, %zu pipeline steps",
-             path_shown(dm->set.inbox_path, shown_path, sizeof shown_path),
-             path_shown(dm->set.state, shown_state, sizeof shown_state),
-             dm->set.workers, dm->set.max_inflight, dm->set.durable,
-             chain_length(chain));
+    const struct stream_settings *ss = &dm->set.stream;
+    if (role == STREAM_WORK)
+        log_info("running: stream worker %s of group %s on %s, %u workers, "
+                 "at most %zu documents in flight, durable: %s, %zu pipeline "
+                 "steps", ss->consumer, ss->group, ss->key, dm->set.workers,
+                 dm->set.max_inflight, dm->set.durable, chain_length(chain));
+    else if (role == STREAM_FORWARD)
+        log_info("running: forwarding inbox %s (state %s) to the stream %s, "
+                 "%u workers, at most %zu files in flight",
+                 path_shown(dm->set.inbox_path, shown_path, sizeof shown_path),
+                 path_shown(dm->set.state, shown_state, sizeof shown_state),
+                 ss->key, dm->set.workers, dm->set.max_inflight);
+    else
+        log_info("running: inbox %s, state %s, %u workers, at most %zu "
+                 "documents in flight, durable: %s, %zu pipeline steps",
+                 path_shown(dm->set.inbox_path, shown_path, sizeof shown_path),
+                 path_shown(dm->set.state, shown_state, sizeof shown_state),
+                 dm->set.workers, dm->set.max_inflight, dm->set.durable,
+                 chain_length(chain));
     pump(dm);
     return 0;
 }
