@@ -343,12 +343,14 @@ static void release(struct job *j)
 /* Hand a job to the thread pool, or hold it until a worker is free. At
  * most `workers` documents are on the pool at once: the pool has one more
  * thread, so a group commit never waits behind a queue of documents and
- * runs while they are processed. While a suspect runs alone, nothing
- * joins it. */
+ * runs while they are processed. A suspect runs alone: it waits for the
+ * documents already on the pool (a stream hands out suspects while others
+ * run), and nothing joins it. */
 static void queue(struct job *j)
 {
     struct daemon *dm = j->dm;
-    if (dm->running >= dm->set.workers || (dm->isolated && dm->isolated != j)) {
+    int wait_alone = dm->isolated && (dm->isolated != j || dm->running > 0);
+    if (dm->running >= dm->set.workers || wait_alone) {
         list_push(&dm->runnable, j);
         return;
     }
@@ -510,7 +512,11 @@ static void after_work(uv_work_t *w, int status)
         dm->isolated = NULL;
     if (dm->abandoned)
         return; /* stop_timeout gave its item back; the loop is ending */
-    if (dm->runnable.head && !dm->isolated) {
+    if (dm->isolated && !dm->running) {
+        /* the suspect waited for the pool to empty */
+        list_remove(&dm->runnable, dm->isolated);
+        queue(dm->isolated);
+    } else if (dm->runnable.head && !dm->isolated) {
         struct job *next = dm->runnable.head;
         list_remove(&dm->runnable, next);
         queue(next);
@@ -935,6 +941,8 @@ void daemon_stop(struct daemon *dm, const char *why)
     while (dm->runnable.head) {
         struct job *j = dm->runnable.head;
         list_remove(&dm->runnable, j);
+        if (dm->isolated == j)
+            dm->isolated = NULL;
         give_back(j);
         dm->inflight--;
         free_job(j);

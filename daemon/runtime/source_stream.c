@@ -7,7 +7,8 @@
  *     `stream.consumer`), never more than the loop has room for
  *     (max_inflight), so an entry is taken soon after it is read;
  *   - every claim_idle/2 it takes over entries other consumers have held
- *     longer than claim_idle (XAUTOCLAIM: a worker that died);
+ *     longer than claim_idle (XAUTOCLAIM: a worker that died), one at a
+ *     time, and reads nothing else while such a suspect is out (below);
  *   - every claim_idle/4 it resets the idle time of the entries this
  *     daemon holds (XCLAIM ... JUSTID), so that an entry waiting on a
  *     retry's backoff is not taken over by another worker;
@@ -46,6 +47,7 @@
 /* An entry handed out to the loop, until its outcome. */
 struct held {
     uint64_t ref;
+    int suspect;              /* delivered before: it runs alone */
     char sid[STREAM_ID_MAX];
     uint8_t *raw;             /* until read */
     size_t len;
@@ -69,6 +71,7 @@ struct stream_source {
     struct held *held;        /* max_inflight of them at most */
     size_t nheld;
     uint64_t next_ref;
+    size_t suspects;          /* read or held entries delivered before */
     int down;                 /* Redis cannot be reached */
     char trouble[768];
     struct source_stream shared; /* the figures, for stats */
@@ -101,9 +104,14 @@ static void wait_locked(struct stream_source *ss, int64_t ms)
     pthread_cond_timedwait(&ss->wake, &ss->lock, &ts);
 }
 
-/* How many more entries the loop has room for. Called locked. */
+/* How many more entries the loop has room for. None while a suspect is
+ * read or held: the loop runs it alone, and whatever this consumer reads
+ * meanwhile would have its delivery count raised again, without having
+ * run, should the suspect kill the daemon. Called locked. */
 static size_t room_locked(const struct stream_source *ss)
 {
+    if (ss->suspects)
+        return 0;
     size_t used = ss->nheld + (ss->tail - ss->head);
     return used < ss->max_inflight ? ss->max_inflight - used : 0;
 }
@@ -123,6 +131,8 @@ static void push(struct stream_source *ss, struct stream_entry *e, size_t n,
     }
     memcpy(ss->ready + ss->tail, e, n * sizeof *e);
     ss->tail += n;
+    for (size_t i = 0; i < n; i++)
+        ss->suspects += e[i].deliveries > 1;
     if (reclaimed)
         ss->shared.reclaimed += n;
     pthread_mutex_unlock(&ss->lock);
@@ -218,18 +228,19 @@ static int fetch_turn(struct stream_source *ss, struct fetch_state *fs,
     size_t n = 0;
     int block = (int)(ss->set.timeout_ms / 2 < BLOCK_MS ? ss->set.timeout_ms / 2
                                                         : BLOCK_MS);
+    /* Entries delivered before are suspects, taken one at a time. */
     if (!fs->own_read) {
-        rc = stream_read(ss->st, 1, want, 0, batch, &n, err, errlen);
-        fs->own_read = rc == 0 && n < want;
+        rc = stream_read(ss->st, 1, 1, 0, batch, &n, err, errlen);
+        fs->own_read = rc == 0 && !n;
         push(ss, batch, n, 0);
     } else if (now - fs->last_reclaim >= idle / 2 || strcmp(fs->cursor, "0-0")) {
-        rc = stream_reclaim(ss->st, fs->cursor, want, batch, &n, err, errlen);
+        rc = stream_reclaim(ss->st, fs->cursor, 1, batch, &n, err, errlen);
         if (rc == 0)
             fs->last_reclaim = now;
         push(ss, batch, n, 1);
         if (n)
-            log_notice("stream: took over %zu entries that another worker "
-                       "held for more than %lld ms", n, (long long)idle);
+            log_info("stream: took over entry %s, which another worker held "
+                     "for more than %lld ms", batch[0].sid, (long long)idle);
     } else {
         rc = stream_read(ss->st, 0, want, block, batch, &n, err, errlen);
         push(ss, batch, n, 0);
@@ -290,6 +301,7 @@ static void forget(struct stream_source *ss, uint64_t ref)
     struct held *h = find_locked(ss, ref);
     if (h) {
         free(h->raw);
+        ss->suspects -= h->suspect;
         *h = ss->held[--ss->nheld];
         pthread_cond_signal(&ss->wake);
     }
@@ -320,6 +332,7 @@ static int stream_take(struct source *s, struct source_item *it)
     struct stream_entry *e = &ss->ready[ss->head++];
     struct held *h = &ss->held[ss->nheld++];
     h->ref = ++ss->next_ref;
+    h->suspect = e->deliveries > 1;
     memcpy(h->sid, e->sid, sizeof h->sid);
     h->raw = e->raw;
     h->len = e->len;
