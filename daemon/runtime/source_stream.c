@@ -4,8 +4,7 @@
  *
  *   - it reads new entries (XREADGROUP ... BLOCK), and first those the
  *     group gave this consumer before (a worker restarted under a fixed
- *     `stream.consumer`), never more than the loop has room for
- *     (max_inflight), so an entry is taken soon after it is read;
+ *     `stream.consumer`), a few per worker thread ahead (room_locked);
  *   - every claim_idle/2 it takes over entries other consumers have held
  *     longer than claim_idle (XAUTOCLAIM: a worker that died), one at a
  *     time, and reads nothing else while such a suspect is out (below);
@@ -43,6 +42,7 @@
 #define IDLE_WAIT_MS 200
 #define BACKOFF_MIN_MS 200
 #define BACKOFF_MAX_MS 5000
+#define READ_AHEAD_PER_WORKER 8
 
 /* An entry handed out to the loop, until its outcome. */
 struct held {
@@ -57,7 +57,7 @@ struct stream_source {
     struct source base;
     struct stream *st;
     struct stream_settings set; /* the strings borrowed from the daemon's */
-    size_t max_inflight;
+    size_t limit;             /* entries in hand at most (read ahead) */
     uv_async_t async;         /* the fetcher has news for the loop */
     pthread_t thread;
     int thread_started;
@@ -68,7 +68,7 @@ struct stream_source {
     int stopping;
     struct stream_entry *ready; /* read, not yet taken: [head, tail) */
     size_t head, tail;
-    struct held *held;        /* max_inflight of them at most */
+    struct held *held;        /* `limit` of them at most */
     size_t nheld;
     uint64_t next_ref;
     size_t suspects;          /* read or held entries delivered before */
@@ -104,16 +104,22 @@ static void wait_locked(struct stream_source *ss, int64_t ms)
     pthread_cond_timedwait(&ss->wake, &ss->lock, &ts);
 }
 
-/* How many more entries the loop has room for. None while a suspect is
- * read or held: the loop runs it alone, and whatever this consumer reads
- * meanwhile would have its delivery count raised again, without having
- * run, should the suspect kill the daemon. Called locked. */
+/* How many entries to read now. Entries in hand (read or held) are
+ * pending for this consumer and nobody else's to take, so a worker keeps
+ * only a few per worker thread (`limit`), and reads again once half of
+ * them are done: enough to keep its threads busy, few enough that the
+ * others get the rest, with one XREADGROUP per several entries. None
+ * while a suspect is read or held: the loop runs it alone, and whatever
+ * this consumer reads meanwhile would have its delivery count raised
+ * again, without having run, should the suspect kill the daemon. Called
+ * locked. */
 static size_t room_locked(const struct stream_source *ss)
 {
     if (ss->suspects)
         return 0;
     size_t used = ss->nheld + (ss->tail - ss->head);
-    return used < ss->max_inflight ? ss->max_inflight - used : 0;
+    size_t room = used < ss->limit ? ss->limit - used : 0;
+    return room * 2 >= ss->limit ? room : 0;
 }
 
 /* Hand entries to the loop (they pass to it); `reclaimed`: taken over. */
@@ -252,7 +258,7 @@ static void *fetcher(void *arg)
 {
     struct stream_source *ss = arg;
     struct fetch_state fs = {.cursor = "0-0"};
-    struct stream_entry *batch = calloc(ss->max_inflight, sizeof *batch);
+    struct stream_entry *batch = calloc(ss->limit, sizeof *batch);
     unsigned failures = 0;
     char err[768];
     fs.last_reclaim = fs.last_touch = mono_ms();
@@ -325,7 +331,7 @@ static int stream_take(struct source *s, struct source_item *it)
     struct stream_source *ss = SS(s);
     memset(it, 0, sizeof *it);
     pthread_mutex_lock(&ss->lock);
-    if (ss->head == ss->tail || ss->nheld >= ss->max_inflight) {
+    if (ss->head == ss->tail || ss->nheld >= ss->limit) {
         pthread_mutex_unlock(&ss->lock);
         return 0;
     }
@@ -556,10 +562,14 @@ struct source *source_stream_open(uv_loop_t *loop,
     ss->base.ready = ready;
     ss->base.ready_arg = arg;
     ss->set = set->stream;
-    ss->max_inflight = set->max_inflight;
+    ss->limit = (size_t)set->workers * READ_AHEAD_PER_WORKER;
+    if (ss->limit > set->max_inflight)
+        ss->limit = set->max_inflight;
+    if (ss->limit < 2)
+        ss->limit = 2;
     ss->st = stream_new(&ss->set);
-    ss->ready = calloc(ss->max_inflight, sizeof *ss->ready);
-    ss->held = calloc(ss->max_inflight, sizeof *ss->held);
+    ss->ready = calloc(ss->limit, sizeof *ss->ready);
+    ss->held = calloc(ss->limit, sizeof *ss->held);
     if (!ss->st || !ss->ready || !ss->held) {
         snprintf(err, errlen, "out of memory");
         stream_free(ss->st);
