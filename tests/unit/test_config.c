@@ -124,7 +124,8 @@ static void every_error_is_reported(void **st)
                   &c, &reg, &errs, &warns);
     assert_int_equal(rc, -1);
     has_error(&errs, 2, 14, "max_bytes: expected a size");
-    has_error(&errs, 3, 1, "unknown key \"servce\"; valid keys are: inbox, service, pipeline");
+    has_error(&errs, 3, 1, "unknown key \"servce\"; valid keys are: inbox, service, stream, "
+                           "pipeline");
     has_error(&errs, 7, 12, "workers: -1 is out of range, expected 0 to 1024");
     has_error(&errs, 10, 17, "plugin good: fail_every: expected an integer, got \"often\"");
     has_error(&errs, 11, 12, "ratio: 2 is out of range, expected 0 to 1");
