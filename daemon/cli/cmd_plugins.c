@@ -225,7 +225,10 @@ static int print_reference(void)
            "Without this section the daemon works alone; with it, it is a "
            "forwarder (its inbox feeds the stream, it runs no pipeline) or "
            "a worker (it has no inbox and runs the pipeline on what the "
-           "stream gives it). `role` is required.\n\n");
+           "stream gives it). `role` is required. Of the `inbox` options "
+           "a worker uses only `max_attempts` and `max_bytes`; `newsdesk "
+           "check` warns of the others in a worker's file, and of a "
+           "`pipeline` in a forwarder's.\n\n");
     md_options(config_stream_options);
     printf("## `pipeline`\n\n"
            "A list of steps, run in order. Without a `pipeline` key the "

@@ -589,6 +589,38 @@ static void use_default_chain(struct config *c, struct registry *reg,
     }
 }
 
+/* A worker has no inbox, and a forwarder runs no pipeline: say so of the
+ * options that would then do nothing (warnings, so that one file may
+ * still serve several roles). Of the inbox, a worker keeps max_attempts
+ * and max_bytes. */
+static void stream_role_warnings(struct reader *r, const struct config *c,
+                                 yaml_node_t *inbox, yaml_node_t *pipeline)
+{
+    int role = opts_find(c->stream, "role");
+    if (!c->has_stream || role < 0 || !c->stream->v[role].set)
+        return;
+    int work = !strcmp(c->stream->v[role].str, "work");
+    if (work && inbox && inbox->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = inbox->data.mapping.pairs.start;
+             p < inbox->data.mapping.pairs.top; p++) {
+            yaml_node_t *k = node(r, p->key);
+            if (!k || k->type != YAML_SCALAR_NODE)
+                continue;
+            const char *name = (const char *)k->data.scalar.value;
+            if (!strcmp(name, "max_attempts") || !strcmp(name, "max_bytes"))
+                continue;
+            errs_add(r->warns, "%s:%d:%d: inbox: %s does nothing here: a "
+                     "stream worker (stream.role: work) has no inbox; of "
+                     "the inbox options only max_attempts and max_bytes "
+                     "apply to it", AT(r, k), name);
+        }
+    }
+    if (!work && pipeline && pipeline->type == YAML_SEQUENCE_NODE)
+        errs_add(r->warns, "%s:%d:%d: pipeline: a forwarder (stream.role: "
+                 "forward) runs no pipeline; the workers run theirs",
+                 AT(r, pipeline));
+}
+
 int config_load(struct config *c, const char *file, struct registry *reg,
                 struct errlist *errs, struct errlist *warns)
 {
@@ -628,7 +660,7 @@ int config_load(struct config *c, const char *file, struct registry *reg,
     fclose(f);
 
     yaml_node_t *root = yaml_document_get_root_node(&r.doc);
-    yaml_node_t *pipeline = NULL, *stream_at = NULL;
+    yaml_node_t *pipeline = NULL, *stream_at = NULL, *inbox_at = NULL;
     if (!root || (root->type == YAML_SCALAR_NODE &&
                   !*(char *)root->data.scalar.value)) {
         root = NULL; /* an empty file: all defaults */
@@ -661,6 +693,8 @@ int config_load(struct config *c, const char *file, struct registry *reg,
         if (o == c->stream) {
             c->has_stream = 1;
             stream_at = v;
+        } else if (o == c->inbox) {
+            inbox_at = v;
         }
         if (v->type == YAML_SCALAR_NODE && !*(char *)v->data.scalar.value)
             continue; /* "inbox:" with nothing: defaults */
@@ -673,6 +707,7 @@ int config_load(struct config *c, const char *file, struct registry *reg,
     }
     if (stream_at)
         check_required(&r, stream_at, c->stream, "stream");
+    stream_role_warnings(&r, c, inbox_at, pipeline);
 
     load_plugins(c, reg, warns);
     if (!pipeline || (pipeline->type == YAML_SCALAR_NODE &&
