@@ -8,50 +8,80 @@
 #include <strings.h>
 #include <time.h>
 
-/* Copy the n bytes at s into out (of size len), decoding %XX. */
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Copy the n bytes at s into out (of size len), decoding %XX. Returns 0,
+ * -EINVAL for a % not followed by two hexadecimal digits, -ENAMETOOLONG
+ * when it does not fit. */
 static int copy_part(char *out, size_t len, const char *s, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '%') {
-            char hex[3] = {0};
-            char *end;
-            if (i + 2 >= n)
+            int hi = i + 2 < n ? hex_digit(s[i + 1]) : -1;
+            int lo = i + 2 < n ? hex_digit(s[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
                 return -EINVAL;
-            hex[0] = s[i + 1], hex[1] = s[i + 2];
-            c = (char)strtol(hex, &end, 16);
-            if (*end)
-                return -EINVAL;
+            c = (char)(hi * 16 + lo);
             i += 2;
         }
         if (k + 1 >= len)
-            return -EINVAL;
+            return -ENAMETOOLONG;
         out[k++] = c;
     }
     out[k] = '\0';
     return 0;
 }
 
-/* USER:PASSWORD@ before `end`, if any; returns where the rest starts. */
-static const char *userinfo(const char *s, struct redis_url *u)
+/* Say why a user name or password could not be copied (never itself). */
+static void part_error(int rc, const char *what, char *err, size_t errlen)
+{
+    if (rc == -EINVAL)
+        snprintf(err, errlen, "the %s has a %% that is not followed by two "
+                 "hexadecimal digits (write %%25 for a %%)", what);
+    else
+        snprintf(err, errlen, "the %s is too long", what);
+}
+
+/* USER:PASSWORD@ at the start of s, if any, into u; *rest gets where the
+ * rest starts. Returns 0, or -EINVAL with why in err. */
+static int userinfo(const char *s, struct redis_url *u, const char **rest,
+                    char *err, size_t errlen)
 {
     const char *at = NULL;
+    *rest = s;
     for (const char *p = s; *p && *p != '/' && *p != '?'; p++)
         if (*p == '@')
             at = p;
     if (s[0] == '/' || !at)
-        return s;
+        return 0;
     const char *colon = memchr(s, ':', (size_t)(at - s));
-    if (colon) {
-        if (copy_part(u->user, sizeof u->user, s, (size_t)(colon - s)) < 0 ||
-            copy_part(u->password, sizeof u->password, colon + 1,
-                      (size_t)(at - colon - 1)) < 0)
-            return NULL;
-    } else if (copy_part(u->user, sizeof u->user, s, (size_t)(at - s)) < 0) {
-        return NULL;
+    const char *user_end = colon ? colon : at;
+    int rc = copy_part(u->user, sizeof u->user, s, (size_t)(user_end - s));
+    if (rc < 0) {
+        part_error(rc, "user name", err, errlen);
+        return -EINVAL;
     }
-    return at + 1;
+    if (colon) {
+        rc = copy_part(u->password, sizeof u->password, colon + 1,
+                       (size_t)(at - colon - 1));
+        if (rc < 0) {
+            part_error(rc, "password", err, errlen);
+            return -EINVAL;
+        }
+    }
+    *rest = at + 1;
+    return 0;
 }
 
 static int parse_db(const char *s, int *db)
@@ -77,8 +107,9 @@ static int unix_query(const char *q, struct redis_url *u, char *err,
                 return -EINVAL;
             }
         } else if (!strncmp(q, "password=", 9)) {
-            if (copy_part(u->password, sizeof u->password, q + 9, n - 9) < 0) {
-                snprintf(err, errlen, "the password is too long");
+            int rc = copy_part(u->password, sizeof u->password, q + 9, n - 9);
+            if (rc < 0) {
+                part_error(rc, "password", err, errlen);
                 return -EINVAL;
             }
         } else {
@@ -108,11 +139,8 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err,
                  "the scheme)");
         return -EINVAL;
     }
-    s = userinfo(s, u);
-    if (!s) {
-        snprintf(err, errlen, "the user name or password is too long");
+    if (userinfo(s, u, &s, err, errlen) < 0)
         return -EINVAL;
-    }
     if (u->unix_socket) {
         const char *q = strchr(s, '?');
         size_t n = q ? (size_t)(q - s) : strlen(s);
