@@ -122,38 +122,28 @@ static int unix_query(const char *q, struct redis_url *u, char *err,
     return 0;
 }
 
-int redis_url_parse(const char *url, struct redis_url *u, char *err,
+/* unix://'s part after the user information: /PATH[?QUERY]. */
+static int unix_part(const char *s, struct redis_url *u, char *err,
+                     size_t errlen)
+{
+    const char *q = strchr(s, '?');
+    size_t n = q ? (size_t)(q - s) : strlen(s);
+    if (s[0] != '/' || n < 2 || n >= sizeof u->path) {
+        snprintf(err, errlen, "a unix:// URL names the socket by its "
+                 "absolute path (unix:///run/redis/redis.sock), of at "
+                 "most %zu bytes", sizeof u->path - 1);
+        return -EINVAL;
+    }
+    memcpy(u->path, s, n);
+    u->path[n] = '\0';
+    return unix_query(q ? q + 1 : NULL, u, err, errlen);
+}
+
+/* redis://'s part after the user information: HOST[:PORT][/DB], the
+ * host possibly an IPv6 address in brackets. */
+static int tcp_part(const char *s, struct redis_url *u, char *err,
                     size_t errlen)
 {
-    memset(u, 0, sizeof *u);
-    u->port = 6379;
-    const char *s;
-    if (!strncasecmp(url, "redis://", 8)) {
-        s = url + 8;
-    } else if (!strncasecmp(url, "unix://", 7)) {
-        s = url + 7;
-        u->unix_socket = 1;
-    } else {
-        snprintf(err, errlen, "expected redis://HOST[:PORT][/DB] or "
-                 "unix:///PATH (with an optional [USER]:PASSWORD@ after "
-                 "the scheme)");
-        return -EINVAL;
-    }
-    if (userinfo(s, u, &s, err, errlen) < 0)
-        return -EINVAL;
-    if (u->unix_socket) {
-        const char *q = strchr(s, '?');
-        size_t n = q ? (size_t)(q - s) : strlen(s);
-        if (s[0] != '/' || n < 2 || n >= sizeof u->path) {
-            snprintf(err, errlen, "a unix:// URL names the socket by its "
-                     "absolute path (unix:///run/redis/redis.sock), of at "
-                     "most %zu bytes", sizeof u->path - 1);
-            return -EINVAL;
-        }
-        memcpy(u->path, s, n);
-        u->path[n] = '\0';
-        return unix_query(q ? q + 1 : NULL, u, err, errlen);
-    }
     size_t hn;
     const char *rest;
     if (s[0] == '[') { /* [::1]:6379 */
@@ -199,6 +189,29 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err,
         return -EINVAL;
     }
     return 0;
+}
+
+int redis_url_parse(const char *url, struct redis_url *u, char *err,
+                    size_t errlen)
+{
+    memset(u, 0, sizeof *u);
+    u->port = 6379;
+    const char *s;
+    if (!strncasecmp(url, "redis://", 8)) {
+        s = url + 8;
+    } else if (!strncasecmp(url, "unix://", 7)) {
+        s = url + 7;
+        u->unix_socket = 1;
+    } else {
+        snprintf(err, errlen, "expected redis://HOST[:PORT][/DB] or "
+                 "unix:///PATH (with an optional [USER]:PASSWORD@ after "
+                 "the scheme)");
+        return -EINVAL;
+    }
+    if (userinfo(s, u, &s, err, errlen) < 0)
+        return -EINVAL;
+    return u->unix_socket ? unix_part(s, u, err, errlen)
+                          : tcp_part(s, u, err, errlen);
 }
 
 void redis_where(const struct redis_url *u, char *out, size_t len)
