@@ -306,6 +306,33 @@ class Stream(ndtest.TempDirTest):
         finally:
             rs.destroy()
 
+    def test_redis_exporter_maxlen_keeps_the_ids(self):
+        # Small stream nodes, so that an approximate trim happens at all
+        # with a few dozen entries (Redis trims whole nodes only).
+        rs = redisserver.RedisServer()
+        try:
+            rs.cmd("CONFIG", "SET", "stream-node-max-entries", "4")
+            cfg = self.write("nd.yaml", (
+                "pipeline:\n  - plugin: text\n  - plugin: redis\n"
+                f"    url: \"{rs.url}\"\n    key: docs\n    maxlen: 8\n"))
+            files = [self.write(name, text) for name, text in articles(40)]
+            r = self.nd("process", "-c", cfg, "--export", *files)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            n = rs.cmd("XLEN", "docs")
+            self.assertGreaterEqual(n, 8, "never below maxlen")
+            self.assertLessEqual(n, 8 + 4, "trimmed to maxlen plus a node")
+            self.assertEqual(rs.cmd("HLEN", "docs:ids"), 40)
+            last = rs.entries("docs")[-1][0]
+
+            # The first document's entry was trimmed away; its id is still
+            # known, so exporting it again adds nothing.
+            r = self.nd("process", "-c", cfg, "--export", files[0])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(rs.cmd("XLEN", "docs"), n)
+            self.assertEqual(rs.entries("docs")[-1][0], last)
+        finally:
+            rs.destroy()
+
 
 if __name__ == "__main__":
     ndtest.main()
