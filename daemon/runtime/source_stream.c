@@ -11,8 +11,12 @@
  *   - every claim_idle/4 it resets the idle time of the entries this
  *     daemon holds (XCLAIM ... JUSTID), so that an entry waiting on a
  *     retry's backoff is not taken over by another worker;
+ *   - every claim_idle/4 it records that this consumer is alive
+ *     (<key>:consumers), first before it reads anything;
  *   - every second it reads the figures (/metrics, /status), and every
- *     ten it trims what every group has acknowledged;
+ *     ten it trims what every group has acknowledged and deletes the
+ *     consumers that hold nothing and have not said they are alive for
+ *     claim_idle (workers that died or stopped);
  *   - when Redis cannot be reached it says why (/health) and tries again
  *     with backoff.
  *
@@ -196,11 +200,30 @@ static int read_figures(struct stream_source *ss, char *err, size_t errlen)
     return rc;
 }
 
+/* Trim what every group has acknowledged, and delete the consumers that
+ * hold nothing and have not said they are alive for claim_idle: workers
+ * that died (their entries taken over) or stopped, which would otherwise
+ * stay in the group, /status and /metrics for good. */
+static int tidy(struct stream_source *ss, char *err, size_t errlen)
+{
+    size_t n = 0;
+    int rc = stream_trim(ss->st, err, errlen);
+    if (rc == 0)
+        rc = stream_forget_consumers(ss->st, ss->set.claim_idle_ms, NULL, &n,
+                                     err, errlen);
+    if (n)
+        log_info("stream: deleted %zu consumer%s from the group: %s no "
+                 "entries and had not been heard of for %lld ms", n,
+                 n == 1 ? "" : "s", n == 1 ? "it held" : "they held",
+                 (long long)ss->set.claim_idle_ms);
+    return rc;
+}
+
 /* What the fetcher does next, by the clock. */
 struct fetch_state {
     int prepared, own_read;
     char cursor[STREAM_ID_MAX];
-    int64_t last_reclaim, last_touch, last_figures, last_trim;
+    int64_t last_reclaim, last_touch, last_beat, last_figures, last_trim;
 };
 
 /* One turn: the periodic work that is due, then one read of entries.
@@ -212,6 +235,9 @@ static int fetch_turn(struct stream_source *ss, struct fetch_state *fs,
     int rc = 0;
     if (!fs->prepared && (rc = stream_prepare(ss->st, err, errlen)) == 0)
         fs->prepared = 1;
+    if (rc == 0 && (!fs->last_beat || now - fs->last_beat >= idle / 4) &&
+        (rc = stream_beat(ss->st, err, errlen)) == 0)
+        fs->last_beat = now;
     if (rc == 0 && now - fs->last_figures >= FIGURES_EVERY_MS &&
         (rc = read_figures(ss, err, errlen)) == 0)
         fs->last_figures = now;
@@ -219,7 +245,7 @@ static int fetch_turn(struct stream_source *ss, struct fetch_state *fs,
         (rc = touch_held(ss, err, errlen)) == 0)
         fs->last_touch = now;
     if (rc == 0 && now - fs->last_trim >= TRIM_EVERY_MS &&
-        (rc = stream_trim(ss->st, err, errlen)) == 0)
+        (rc = tidy(ss, err, errlen)) == 0)
         fs->last_trim = now;
     if (rc < 0)
         return rc;
@@ -278,6 +304,7 @@ static void *fetcher(void *arg)
          * again once Redis answers. */
         fs.prepared = 0;
         fs.own_read = 0;
+        fs.last_beat = 0;
         set_health(ss, rc, err);
         pthread_mutex_lock(&ss->lock);
         if (!ss->stopping)
@@ -412,10 +439,33 @@ static void async_closed(uv_handle_t *h)
         free(ss);
 }
 
+/* At shutdown, once the fetcher has stopped: put the entries it read and
+ * the loop did not take back at the end of the stream (delivered afresh
+ * at once, rather than taken over after claim_idle), then delete this
+ * consumer from the group if it holds nothing any more. Stops at the
+ * first failure: Redis away, the others take over after claim_idle. */
+static void leave_group(struct stream_source *ss)
+{
+    char err[768];
+    int rc = 0;
+    while (ss->head < ss->tail && rc != -EIO) {
+        struct stream_entry *e = &ss->ready[ss->head];
+        rc = stream_requeue(ss->st, e->sid, err, sizeof err);
+        if (rc < 0 && rc != -ENOENT)
+            log_warning("stream: cannot put entry %s back: %s; it stays "
+                        "pending and another worker takes it over after "
+                        "claim_idle", e->sid, err);
+        stream_entry_clear(e);
+        ss->head++;
+    }
+    if (rc != -EIO && stream_forget_consumers(ss->st, -1, ss->set.consumer,
+                                              NULL, err, sizeof err) < 0)
+        log_warning("stream: cannot leave the group: %s", err);
+}
+
 /* Joining waits for the fetcher's read in progress (at most BLOCK_MS, or
  * the timeout when Redis hangs): only at shutdown. Entries it has read
- * and the loop has not taken stay pending for this consumer; the others
- * take them over after claim_idle. */
+ * and the loop has not taken are then put back (leave_group). */
 static void stream_close_source(struct source *s,
                                 void (*closed)(struct source *s))
 {
@@ -427,6 +477,7 @@ static void stream_close_source(struct source *s,
     pthread_mutex_unlock(&ss->lock);
     if (ss->thread_started)
         pthread_join(ss->thread, NULL);
+    leave_group(ss);
     uv_close((uv_handle_t *)&ss->async, async_closed);
 }
 

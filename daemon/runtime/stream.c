@@ -30,6 +30,7 @@ struct stream {
     struct redis_url url;
     char shown[REDIS_URL_MAX];
     char failed_key[512];     /* <key>:failed */
+    char alive_key[512];      /* <key>:consumers: when each said it lives */
     pthread_mutex_t lock;
     struct conn *idle;        /* connections no thread is using */
 };
@@ -69,6 +70,50 @@ static const char dead_retry_lua[] =
     "redis.call('XDEL', KEYS[1], ARGV[1])\n"
     "return id\n";
 
+/* Redis's clock in milliseconds, in a script. */
+#define LUA_NOW_MS \
+    "local t = redis.call('TIME')\n" \
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+
+/* Record that consumer ARGV[1] is alive, at Redis's time, in KEYS[1]
+ * (<key>:consumers). */
+static const char beat_lua[] =
+    LUA_NOW_MS
+    "redis.call('HSET', KEYS[1], ARGV[1], string.format('%.0f', now))\n"
+    "return 1\n";
+
+/* Delete the consumers of group ARGV[1] of KEYS[1] that hold no pending
+ * entry and are either named ARGV[3] or have not said they are alive in
+ * KEYS[2] for ARGV[2] ms (ARGV[2] < 0: by name only), with their record;
+ * records of consumers that are gone expire the same way. In a script,
+ * so that no entry can be handed to a consumer between the check and the
+ * deletion (deleting a consumer drops its pending entries). Returns how
+ * many consumers were deleted. */
+static const char forget_lua[] =
+    LUA_NOW_MS
+    "local n, limit, seen = 0, tonumber(ARGV[2]), {}\n"
+    "for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do\n"
+    "  local m = {}\n"
+    "  for i = 1, #c, 2 do m[c[i]] = c[i + 1] end\n"
+    "  local beat = tonumber(redis.call('HGET', KEYS[2], m['name']) or '0')\n"
+    "  seen[m['name']] = true\n"
+    "  if m['pending'] == 0 and (m['name'] == ARGV[3] or\n"
+    "     (limit >= 0 and now - beat >= limit)) then\n"
+    "    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], m['name'])\n"
+    "    redis.call('HDEL', KEYS[2], m['name'])\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "if limit >= 0 then\n"
+    "  local all = redis.call('HGETALL', KEYS[2])\n"
+    "  for i = 1, #all, 2 do\n"
+    "    if not seen[all[i]] and now - tonumber(all[i + 1]) >= limit then\n"
+    "      redis.call('HDEL', KEYS[2], all[i])\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
+
 struct stream *stream_new(const struct stream_settings *set)
 {
     struct stream *st = calloc(1, sizeof *st);
@@ -82,6 +127,7 @@ struct stream *stream_new(const struct stream_settings *set)
     st->set = set;
     redact(st->shown, sizeof st->shown, NULL, set->url);
     snprintf(st->failed_key, sizeof st->failed_key, "%s:failed", set->key);
+    snprintf(st->alive_key, sizeof st->alive_key, "%s:consumers", set->key);
     pthread_mutex_init(&st->lock, NULL);
     return st;
 }
@@ -488,6 +534,35 @@ int stream_requeue(struct stream *st, const char *sid, char *err,
     int rc = call(st, 7, argv, NULL, &r, err, errlen);
     if (rc == 0 && r->type == REDIS_REPLY_INTEGER && r->integer == 0)
         rc = -ENOENT;
+    freeReplyObject(r);
+    return rc;
+}
+
+int stream_beat(struct stream *st, char *err, size_t errlen)
+{
+    const char *argv[] = {"EVAL", beat_lua, "1", st->alive_key,
+                          st->set->consumer};
+    return call_simple(st, 5, argv, NULL, err, errlen);
+}
+
+int stream_forget_consumers(struct stream *st, int64_t idle_ms,
+                            const char *name, size_t *forgotten, char *err,
+                            size_t errlen)
+{
+    char limit[24];
+    snprintf(limit, sizeof limit, "%lld", (long long)idle_ms);
+    const char *argv[] = {"EVAL", forget_lua, "2", st->set->key,
+                          st->alive_key, st->set->group, limit,
+                          name ? name : ""};
+    redisReply *r;
+    int rc = call(st, 8, argv, NULL, &r, err, errlen);
+    if (rc < 0)
+        return rc == -EPROTO && (strstr(err, "no such key") ||
+                                 strstr(err, "NOGROUP")) ? 0 : rc;
+    if (r->type != REDIS_REPLY_INTEGER)
+        rc = unexpected(st, "the script that deletes consumers", err, errlen);
+    else if (forgotten)
+        *forgotten = (size_t)r->integer;
     freeReplyObject(r);
     return rc;
 }

@@ -137,6 +137,24 @@ int stream_dead_letter_bytes(struct stream *st, const char *name,
 int stream_requeue(struct stream *st, const char *sid, char *err,
                    size_t errlen);
 
+/* Record that this consumer is alive, at Redis's time, in
+ * <key>:consumers (a worker does so every claim_idle/4). */
+int stream_beat(struct stream *st, char *err, size_t errlen);
+
+/* Delete from the group the consumers that hold no pending entry and
+ * have not recorded that they are alive (stream_beat) for `idle_ms` or
+ * more (workers that died, their entries taken over, or that stopped),
+ * or that are called `name` (this worker, at shutdown); idle_ms < 0:
+ * only `name`. A worker restarted under a new name (host and pid) would
+ * otherwise leave one more consumer in the group, in /status and in
+ * /metrics, each time. Redis's own idle time cannot tell: before 7.2 it
+ * counts from the last entry delivered, so an idle live worker looks
+ * dead. A consumer that reads again is made again by Redis. Their
+ * number in *forgotten (may be NULL). */
+int stream_forget_consumers(struct stream *st, int64_t idle_ms,
+                            const char *name, size_t *forgotten, char *err,
+                            size_t errlen);
+
 /* Read the stream's and the group's figures. */
 int stream_read_figures(struct stream *st, struct stream_figures *fig,
                         char *err, size_t errlen);

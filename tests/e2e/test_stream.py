@@ -3,8 +3,9 @@ started for these tests (redisserver.py): the stream section in `check`,
 a forwarder and a worker end to end (dead letters, `retry --stream`,
 /metrics, /status, `newsdesk status`), Redis going away and coming back,
 backpressure at max_backlog, a retrying entry that no other worker takes
-over, a poison article dead-lettered after max_attempts, and the redis
-exporter. Skips without redis-server, unless NEWSDESK_REQUIRE_REDIS=1
+over, a poison article dead-lettered after max_attempts, workers that
+stopped or died leaving the group, and the redis exporter (its maxlen,
+once per id). Skips without redis-server, unless NEWSDESK_REQUIRE_REDIS=1
 (CI) makes that a failure. The many-process runs are in
 tests/fault/test_scaleout.py."""
 import json
@@ -69,6 +70,18 @@ class Stream(ndtest.TempDirTest):
 
     def dead(self, rs=None):
         return (rs or RS).entries(self.key + ":failed")
+
+    def consumers(self):
+        """The group's consumers: {name: pending}."""
+        try:
+            cs = RS.cmd("XINFO", "CONSUMERS", self.key, "workers")
+        except redisserver.Error:
+            return {}
+        out = {}
+        for c in cs:
+            d = {c[i].decode(): c[i + 1] for i in range(0, len(c), 2)}
+            out[d["name"].decode()] = d["pending"]
+        return out
 
     def pending(self, rs=None):
         g = (rs or RS).xinfo_group(self.key, "workers")
@@ -164,7 +177,9 @@ class Stream(ndtest.TempDirTest):
         self.assertIn("no such dead letter", r.stderr.decode())
         self.assertEqual(len(set(jsonl_ids(work))), 20)
 
+        # A worker that stops with nothing pending leaves the group.
         self.assertEqual(work.stop(), 0)
+        self.assertEqual(self.consumers(), {})
         self.assertEqual(fwd.stop(), 0)
 
     def test_redis_down_and_back(self):
@@ -197,6 +212,28 @@ class Stream(ndtest.TempDirTest):
             self.assertEqual(len(fwd.ls("var", "done")), 11)
         finally:
             rs.destroy()
+
+    def test_dead_workers_leave_the_group(self):
+        fwd = self.fwd().start()
+        extra = "  claim_idle: 1s\n"
+        a = self.worker("a", extra=extra).start()
+        for name, text in articles(4):
+            fwd.drop(name, text)
+        a.wait(lambda: len(jsonl_ids(a)) == 4 and self.pending() == 0, 20,
+               "4 exported and acknowledged")
+        dead = a.status()["stream"]["consumer"]
+        a.kill()
+        self.assertEqual(self.consumers(), {dead: 0})
+        # A live worker deletes the consumer that holds nothing and has
+        # been idle for claim_idle, and keeps itself.
+        b = self.worker("b", extra=extra).start()
+        fwd.drop("later.txt", articles(1, "later")[0][1])
+        b.wait(lambda: len(jsonl_ids(b)) == 1, 20, "b exports")
+        live = b.status()["stream"]["consumer"]
+        b.wait(lambda: dead not in self.consumers(), 30,
+               "the dead worker's consumer deleted")
+        self.assertIn(live, self.consumers())
+        self.assertIn("deleted 1 consumer from the group", b.log())
 
     def test_backpressure(self):
         fwd = self.fwd(extra="  max_backlog: 5\n",
