@@ -442,12 +442,15 @@ static void async_closed(uv_handle_t *h)
 /* At shutdown, once the fetcher has stopped: put the entries it read and
  * the loop did not take back at the end of the stream (delivered afresh
  * at once, rather than taken over after claim_idle), then delete this
- * consumer from the group if it holds nothing any more. Stops at the
- * first failure: Redis away, the others take over after claim_idle. */
+ * consumer from the group if it holds nothing any more. Nothing while
+ * Redis is known to be away (each try could wait `timeout`), and it stops
+ * at the first lost connection: the others take over after claim_idle. */
 static void leave_group(struct stream_source *ss)
 {
     char err[768];
     int rc = 0;
+    if (ss->down)
+        return;
     while (ss->head < ss->tail && rc != -EIO) {
         struct stream_entry *e = &ss->ready[ss->head];
         rc = stream_requeue(ss->st, e->sid, err, sizeof err);
