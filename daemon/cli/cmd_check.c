@@ -126,6 +126,10 @@ int cmd_check(int argc, char **argv)
     print_options(chain_config(p)->inbox, "  ", 1);
     printf("service:\n");
     print_options(chain_config(p)->service, "  ", 1);
+    if (chain_config(p)->has_stream) {
+        printf("stream:\n");
+        print_options(chain_config(p)->stream, "  ", 1);
+    }
     printf("pipeline%s:\n", chain_config(p)->default_chain ? " (the default chain)" : "");
     for (size_t i = 0; i < chain_length(p); i++) {
         const struct step_config *s = chain_step(p, i);

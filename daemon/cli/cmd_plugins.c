@@ -220,6 +220,16 @@ static int print_reference(void)
     md_options(config_inbox_options);
     printf("## `service`\n\nThe daemon itself.\n\n");
     md_options(config_service_options);
+    printf("## `stream`\n\n"
+           "Scale-out through a Redis stream ([scale-out.md](scale-out.md)). "
+           "Without this section the daemon works alone; with it, it is a "
+           "forwarder (its inbox feeds the stream, it runs no pipeline) or "
+           "a worker (it has no inbox and runs the pipeline on what the "
+           "stream gives it). `role` is required. Of the `inbox` options "
+           "a worker uses only `max_attempts` and `max_bytes`; `newsdesk "
+           "check` warns of the others in a worker's file, and of a "
+           "`pipeline` in a forwarder's.\n\n");
+    md_options(config_stream_options);
     printf("## `pipeline`\n\n"
            "A list of steps, run in order. Without a `pipeline` key the "
            "built-in chain runs. Each step takes these reserved keys; every "

@@ -300,7 +300,9 @@ int cmd_process(int argc, char **argv)
     }
     /* Quieter than the daemon: the documents go to stdout, and only
      * warnings and errors to stderr. */
-    struct chain *c = start_chain(config_find(config), export, ND_LOG_WARNING);
+    struct chain *c = start_chain(config_find(config),
+                                  export ? STEPS_ALL : STEPS_NO_EXPORTERS,
+                                  ND_LOG_WARNING);
     if (!c) {
         free(files);
         return EXIT_CONFIG;

@@ -23,7 +23,7 @@ int cmd_run(int argc, char **argv)
         }
     }
     const char *file = config_find(config);
-    struct chain *chain = start_chain(file, 1, ND_LOG_DEBUG);
+    struct chain *chain = start_chain(file, STEPS_FOR_RUN, ND_LOG_DEBUG);
     struct daemon_settings set = {0};
     if (chain && settings_from_config(&set, chain_config(chain)) < 0) {
         fprintf(stderr, "newsdesk: out of memory\n");

@@ -117,6 +117,58 @@ static void print_duration(long long s)
         printf("%llds", s);
 }
 
+/* An idle time, short: "350ms", "4.2s", "3m 10s", "2h 5m". */
+static const char *short_ms(long long ms, char *out, size_t len)
+{
+    long long s = ms / 1000;
+    if (ms < 1000)
+        snprintf(out, len, "%lldms", ms);
+    else if (ms < 60000)
+        snprintf(out, len, "%.1fs", (double)ms / 1000);
+    else if (s < 3600)
+        snprintf(out, len, "%lldm %llds", s / 60, s % 60);
+    else
+        snprintf(out, len, "%lldh %lldm", s / 3600, s % 3600 / 60);
+    return out;
+}
+
+/* The scale-out part: the stream, the group and its consumers. */
+static void print_stream(json_t *s)
+{
+    printf("stream:     %s %s, group %s on %s, as %s%s\n", jstr(s, "role", NULL),
+           jstr(s, "key", NULL), jstr(s, "group", NULL), jstr(s, "url", NULL),
+           jstr(s, "consumer", NULL),
+           json_is_true(json_object_get(s, "paused")) ? " (not claiming now)"
+                                                      : "");
+    if (!json_is_true(json_object_get(s, "figures_known"))) {
+        printf("            no figures from Redis yet\n");
+        return;
+    }
+    printf("            %lld entries, %lld not delivered yet (lag), %lld "
+           "pending, %lld dead letters; round trip %.2f ms\n",
+           jint(s, "length", NULL), jint(s, "lag", NULL),
+           jint(s, "pending", NULL), jint(s, "dead_letters", NULL),
+           json_number_value(json_object_get(s, "rtt_ms")));
+    printf("            this daemon: %lld added, %lld taken over, %lld "
+           "dead-lettered\n", jint(s, "added", NULL),
+           jint(s, "reclaimed", NULL), jint(s, "dead_lettered", NULL));
+    json_t *cs = json_object_get(s, "consumers");
+    long long total = jint(s, "consumers_total", NULL);
+    printf("consumers:  %lld in the group%s\n", total,
+           (size_t)total > json_array_size(cs) ? " (the first shown)" : "");
+    if (!json_array_size(cs))
+        return;
+    printf("  %-40s %10s %10s\n", "consumer", "pending", "idle");
+    size_t i;
+    json_t *c;
+    json_array_foreach(cs, i, c) {
+        char idle[32];
+        printf("  %-40s %10lld %10s\n", jstr(c, "name", NULL),
+               jint(c, "pending", NULL),
+               short_ms(jint(c, "idle_ms", NULL), idle, sizeof idle));
+    }
+}
+
 static void print_status(json_t *j)
 {
     printf("newsdesk %s, pid %lld: %s since %s (up ", jstr(j, "version", NULL),
@@ -151,6 +203,8 @@ static void print_status(json_t *j)
         printf("            the last reload FAILED, the previous configuration "
                "is still running:\n            %s\n",
                jstr(j, "reload", "last_error"));
+    if (json_is_object(json_object_get(j, "stream")))
+        print_stream(json_object_get(j, "stream"));
     json_t *steps = json_object_get(j, "pipeline");
     if (!json_array_size(steps))
         return;

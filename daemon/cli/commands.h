@@ -22,13 +22,21 @@ int cmd_retry(int argc, char **argv);
 struct errlist;
 void print_errors(const struct errlist *errs, const char *prefix);
 
+/* Which steps start_chain initialises. */
+enum chain_steps {
+    STEPS_NO_EXPORTERS, /* readers and extraction only (process) */
+    STEPS_ALL,          /* every step (process --export) */
+    STEPS_FOR_RUN,      /* every step, or none for a forwarder
+                           (stream.role: forward), which runs no step */
+};
+
 /* Load the configuration `file` (config_find's answer) and start its
  * chain, as run and process do: warnings are printed, the log level is
- * service.log_level but no more verbose than `loudest`, and exporters run
- * only when `exporters`. Returns the running chain (chain_free it), or
+ * service.log_level but no more verbose than `loudest`, and `steps` says
+ * which steps are initialised. Returns the chain (chain_free it), or
  * NULL after printing why: the command then exits with EXIT_CONFIG. */
 struct chain;
-struct chain *start_chain(const char *file, int exporters,
+struct chain *start_chain(const char *file, enum chain_steps steps,
                           nd_log_level_t loudest);
 
 /* For the commands that only read the configuration (check, retry), after

@@ -27,6 +27,9 @@ static const char usage[] =
     "  status  [-c FILE] [--json]          ask the running daemon how it is doing\n"
     "  retry   [-c FILE] NAME... | --all   move failed files back into the inbox\n"
     "                                      (their error records are kept)\n"
+    "  retry   [-c FILE] --stream [--list | --all | ENTRY...]\n"
+    "                                      list dead letters of the stream, or\n"
+    "                                      put them back into it\n"
     "  train   [OPTIONS] -o MODEL INPUT... train a classifier on labelled\n"
     "                                      articles for the model plugin\n"
     "                                      (newsdesk train --help)\n"
@@ -46,7 +49,7 @@ void print_errors(const struct errlist *errs, const char *prefix)
         fprintf(stderr, "%s%s\n", prefix, errs->msgs[i]);
 }
 
-struct chain *start_chain(const char *file, int exporters,
+struct chain *start_chain(const char *file, enum chain_steps steps,
                           nd_log_level_t loudest)
 {
     struct errlist errs = {0}, warns = {0};
@@ -54,13 +57,17 @@ struct chain *start_chain(const char *file, int exporters,
     int rc = chain_load(&c, file, &errs, &warns);
     print_errors(&warns, "newsdesk: warning: ");
     if (rc == 0) {
-        if (!exporters)
+        const struct config *cfg = chain_config(c);
+        int forwarder = steps == STEPS_FOR_RUN && cfg->has_stream &&
+                        !strcmp(config_str(cfg, "stream", "role"), "forward");
+        if (steps == STEPS_NO_EXPORTERS)
             chain_skip_exporters(c);
         nd_log_level_t lv;
         if (log_parse_level(config_str(chain_config(c), "service", "log_level"),
                             &lv) == 0)
             log_set_level(lv < loudest ? lv : loudest);
-        rc = chain_start(c, &errs);
+        if (!forwarder)
+            rc = chain_start(c, &errs);
     }
     if (rc < 0)
         print_errors(&errs, "newsdesk: ");

@@ -19,6 +19,7 @@
 #include "options.h"
 #include "redact.h"
 #include "base/buf.h"
+#include "redis/redis.h"
 #include "base/grow.h"
 #include "paths.h"
 
@@ -52,6 +53,7 @@ static const char *const watch_choices[] = {"auto", "inotify", "poll", NULL};
 static const char *const durable_choices[] = {"batch", "always", "none", NULL};
 static const char *const level_choices[] = {"error", "warning", "notice",
                                             "info", "debug", NULL};
+static const char *const role_choices[] = {"forward", "work", NULL};
 
 const nd_option_t config_inbox_options[] = {
     {"path", ND_OPT_PATH, "./inbox", 0, 0, 0, NULL,
@@ -103,6 +105,33 @@ const nd_option_t config_service_options[] = {
      "on SIGTERM, how long documents in a step may take to finish before "
      "their files go back to the inbox and the daemon exits anyway (keep "
      "it below the unit's TimeoutStopSec)"},
+    {0},
+};
+
+/* Present only when the file has a `stream` section: the daemon is then
+ * one of many sharing work through a Redis stream (docs/scale-out.md). */
+const nd_option_t config_stream_options[] = {
+    {"role", ND_OPT_ENUM, NULL, ND_OPT_REQUIRED, 0, 0, role_choices,
+     "forward: claim inbox files and add each to the stream; work: take "
+     "entries from the stream and run the pipeline"},
+    {"url", ND_OPT_STRING, "redis://127.0.0.1:6379/0", 0, 0, 0, NULL,
+     "the Redis server: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or "
+     "unix:///PATH[?db=N&password=P]; the password is never shown"},
+    {"key", ND_OPT_STRING, "newsdesk:articles", 0, 0, 0, NULL,
+     "the stream of articles; dead letters go to <key>:failed"},
+    {"group", ND_OPT_STRING, "newsdesk", 0, 0, 0, NULL,
+     "the consumer group the workers share (created if missing)"},
+    {"consumer", ND_OPT_STRING, "", 0, 0, 0, NULL,
+     "this worker's name in the group; \"\": host name and process id"},
+    {"claim_idle", ND_OPT_DURATION, "60s", ND_OPT_RANGE, 1000, 86400000, NULL,
+     "a worker takes over another's entries once they have been idle this "
+     "long (that worker died)"},
+    {"max_backlog", ND_OPT_INT, "100000", ND_OPT_RANGE, 1, 1e12, NULL,
+     "a forwarder stops claiming while the group has more entries than "
+     "this not yet acknowledged (undelivered plus pending)"},
+    {"timeout", ND_OPT_DURATION, "5s", ND_OPT_RANGE, 100, 600000, NULL,
+     "longest wait for Redis to connect or answer before the connection "
+     "counts as lost (and is made again, with backoff)"},
     {0},
 };
 
@@ -315,6 +344,15 @@ static void set_option(struct reader *r, nd_opts_t *o, int idx,
         addr_parse(o->v[idx].str, &ss, why, sizeof why) < 0) {
         snprintf(err, sizeof err, "%s: %s, or \"\" to turn it off",
                  opt->name, why);
+        rc = -1;
+    }
+    struct redis_url url;
+    if (rc == 0 && o->table == config_stream_options &&
+        !strcmp(opt->name, "url") &&
+        redis_url_parse(o->v[idx].str, &url, why, sizeof why) < 0) {
+        char shown[400];
+        redact(shown, sizeof shown, NULL, o->v[idx].str);
+        snprintf(err, sizeof err, "url: \"%s\": %.500s", shown, why);
         rc = -1;
     }
     if (rc < 0)
@@ -551,12 +589,45 @@ static void use_default_chain(struct config *c, struct registry *reg,
     }
 }
 
+/* A worker has no inbox, and a forwarder runs no pipeline: say so of the
+ * options that would then do nothing (warnings, so that one file may
+ * still serve several roles). Of the inbox, a worker keeps max_attempts
+ * and max_bytes. */
+static void stream_role_warnings(struct reader *r, const struct config *c,
+                                 yaml_node_t *inbox, yaml_node_t *pipeline)
+{
+    int role = opts_find(c->stream, "role");
+    if (!c->has_stream || role < 0 || !c->stream->v[role].set)
+        return;
+    int work = !strcmp(c->stream->v[role].str, "work");
+    if (work && inbox && inbox->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = inbox->data.mapping.pairs.start;
+             p < inbox->data.mapping.pairs.top; p++) {
+            yaml_node_t *k = node(r, p->key);
+            if (!k || k->type != YAML_SCALAR_NODE)
+                continue;
+            const char *name = (const char *)k->data.scalar.value;
+            if (!strcmp(name, "max_attempts") || !strcmp(name, "max_bytes"))
+                continue;
+            errs_add(r->warns, "%s:%d:%d: inbox: %s does nothing here: a "
+                     "stream worker (stream.role: work) has no inbox; of "
+                     "the inbox options only max_attempts and max_bytes "
+                     "apply to it", AT(r, k), name);
+        }
+    }
+    if (!work && pipeline && pipeline->type == YAML_SEQUENCE_NODE)
+        errs_add(r->warns, "%s:%d:%d: pipeline: a forwarder (stream.role: "
+                 "forward) runs no pipeline; the workers run theirs",
+                 AT(r, pipeline));
+}
+
 int config_load(struct config *c, const char *file, struct registry *reg,
                 struct errlist *errs, struct errlist *warns)
 {
     memset(c, 0, sizeof *c);
     c->inbox = opts_new(config_inbox_options);
     c->service = opts_new(config_service_options);
+    c->stream = opts_new(config_stream_options);
     size_t before = errs->n;
     if (!file) {
         load_plugins(c, reg, warns);
@@ -589,7 +660,7 @@ int config_load(struct config *c, const char *file, struct registry *reg,
     fclose(f);
 
     yaml_node_t *root = yaml_document_get_root_node(&r.doc);
-    yaml_node_t *pipeline = NULL;
+    yaml_node_t *pipeline = NULL, *stream_at = NULL, *inbox_at = NULL;
     if (!root || (root->type == YAML_SCALAR_NODE &&
                   !*(char *)root->data.scalar.value)) {
         root = NULL; /* an empty file: all defaults */
@@ -611,11 +682,19 @@ int config_load(struct config *c, const char *file, struct registry *reg,
             continue;
         }
         nd_opts_t *o = !strcmp(key, "inbox") ? c->inbox
-                       : !strcmp(key, "service") ? c->service : NULL;
+                       : !strcmp(key, "service") ? c->service
+                       : !strcmp(key, "stream") ? c->stream : NULL;
         if (!o) {
             errs_add(errs, "%s:%d:%d: unknown key \"%s\"; valid keys are: "
-                     "inbox, service, pipeline", AT(&r, node(&r, p->key)), key);
+                     "inbox, service, stream, pipeline",
+                     AT(&r, node(&r, p->key)), key);
             continue;
+        }
+        if (o == c->stream) {
+            c->has_stream = 1;
+            stream_at = v;
+        } else if (o == c->inbox) {
+            inbox_at = v;
         }
         if (v->type == YAML_SCALAR_NODE && !*(char *)v->data.scalar.value)
             continue; /* "inbox:" with nothing: defaults */
@@ -626,6 +705,9 @@ int config_load(struct config *c, const char *file, struct registry *reg,
         }
         read_options(&r, v, o, key, NULL);
     }
+    if (stream_at)
+        check_required(&r, stream_at, c->stream, "stream");
+    stream_role_warnings(&r, c, inbox_at, pipeline);
 
     load_plugins(c, reg, warns);
     if (!pipeline || (pipeline->type == YAML_SCALAR_NODE &&
@@ -659,13 +741,15 @@ void config_free(struct config *c)
     free(c->steps);
     opts_free(c->inbox);
     opts_free(c->service);
+    opts_free(c->stream);
     free(c->file);
     memset(c, 0, sizeof *c);
 }
 
 static const nd_opts_t *section(const struct config *c, const char *name)
 {
-    return !strcmp(name, "inbox") ? c->inbox : c->service;
+    return !strcmp(name, "inbox") ? c->inbox
+           : !strcmp(name, "stream") ? c->stream : c->service;
 }
 
 const char *config_str(const struct config *c, const char *sec,

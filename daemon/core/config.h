@@ -37,6 +37,8 @@ struct config {
     char *file;           /* NULL: built-in defaults, no file */
     nd_opts_t *inbox;     /* checked against config_inbox_options */
     nd_opts_t *service;   /* checked against config_service_options */
+    nd_opts_t *stream;    /* config_stream_options; defaults without one */
+    int has_stream;       /* the file has a `stream` section */
     struct step_config *steps;
     size_t nsteps, steps_cap;
     int default_chain;    /* no `pipeline` key: the built-in chain */
@@ -45,6 +47,7 @@ struct config {
 
 extern const nd_option_t config_inbox_options[];
 extern const nd_option_t config_service_options[];
+extern const nd_option_t config_stream_options[];
 
 /* The config file to use: `explicit` (-c), else $NEWSDESK_CONFIG, else
  * ./newsdesk.yaml, else /etc/newsdesk/newsdesk.yaml if they exist; NULL for

@@ -38,7 +38,9 @@
 #include "base/backoff.h"
 #include "log.h"
 #include "paths.h"
+#include "source_forward.h"
 #include "source_inbox.h"
+#include "source_stream.h"
 #include "text/sniff.h"
 
 /* Documents at least this large are followed by a malloc_trim. */
@@ -213,6 +215,8 @@ static void read_doc(struct job *j)
         snprintf(j->msg, sizeof j->msg, "out of memory");
     } else {
         j->stage = NULL;
+        if (j->item.received)
+            j->doc->received = j->item.received;
     }
 }
 
@@ -228,6 +232,10 @@ static void work_cb(uv_work_t *w)
             read_doc(j);
         if (j->stage) {
             file_failed(j);
+        } else if (j->dm->set.stream.role == STREAM_FORWARD) {
+            /* A forwarder runs no chain: recording the item done is
+             * what passes it on (source_forward.c). */
+            file_done(j);
         } else {
             switch (chain_run(j->chain, j->doc, &j->run)) {
             case ND_OK:
@@ -335,12 +343,14 @@ static void release(struct job *j)
 /* Hand a job to the thread pool, or hold it until a worker is free. At
  * most `workers` documents are on the pool at once: the pool has one more
  * thread, so a group commit never waits behind a queue of documents and
- * runs while they are processed. While a suspect runs alone, nothing
- * joins it. */
+ * runs while they are processed. A suspect runs alone: it waits for the
+ * documents already on the pool (a stream hands out suspects while others
+ * run), and nothing joins it. */
 static void queue(struct job *j)
 {
     struct daemon *dm = j->dm;
-    if (dm->running >= dm->set.workers || (dm->isolated && dm->isolated != j)) {
+    int wait_alone = dm->isolated && (dm->isolated != j || dm->running > 0);
+    if (dm->running >= dm->set.workers || wait_alone) {
         list_push(&dm->runnable, j);
         return;
     }
@@ -403,6 +413,8 @@ static void give_back_all(struct daemon *dm, struct job_list *l)
     while (l->head) {
         struct job *j = l->head;
         list_remove(l, j);
+        if (dm->isolated == j)
+            dm->isolated = NULL;
         if (j->timer_ready)
             uv_timer_stop(&j->timer);
         give_back(j);
@@ -418,9 +430,13 @@ static void retry_due(uv_timer_t *t)
     queue(j);
 }
 
+/* Where outcomes are recorded: what a failure to record one waits on. */
 static void state_key(const struct daemon *dm, char key[OUTAGE_KEY_MAX])
 {
-    snprintf(key, OUTAGE_KEY_MAX, "the state folder %s", dm->set.state);
+    if (dm->set.stream.role == STREAM_WORK)
+        snprintf(key, OUTAGE_KEY_MAX, "the stream %s", dm->set.stream.key);
+    else
+        snprintf(key, OUTAGE_KEY_MAX, "the state folder %s", dm->set.state);
 }
 
 /* The outage a retrying job waits on, into key; returns why. */
@@ -513,7 +529,11 @@ static void after_work(uv_work_t *w, int status)
         dm->isolated = NULL;
     if (dm->abandoned)
         return; /* stop_timeout gave its item back; the loop is ending */
-    if (dm->runnable.head && !dm->isolated) {
+    if (dm->isolated && !dm->running) {
+        /* the suspect waited for the pool to empty */
+        list_remove(&dm->runnable, dm->isolated);
+        queue(dm->isolated);
+    } else if (dm->runnable.head && !dm->isolated) {
         struct job *next = dm->runnable.head;
         list_remove(&dm->runnable, next);
         queue(next);
@@ -674,7 +694,8 @@ static int start_item(struct daemon *dm, const struct source_item *it)
         return -1;
     j->dm = dm;
     j->chain = dm->chain;
-    j->has_flush = chain_has_flush(dm->chain);
+    j->has_flush = dm->set.stream.role != STREAM_FORWARD &&
+                   chain_has_flush(dm->chain);
     dm->chain_jobs++;
     j->item = *it;
     j->crashes = it->crashes;
@@ -795,10 +816,15 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct chain *chain,
     snprintf(nworkers, sizeof nworkers, "%u", dm->set.workers + 1);
     setenv("UV_THREADPOOL_SIZE", nworkers, 1);
 
-    dm->source = source_inbox_open(loop, &dm->set, on_source_ready, dm, err,
-                                   errlen);
+    enum stream_role role = dm->set.stream.role;
+    dm->source = role == STREAM_WORK
+        ? source_stream_open(loop, &dm->set, on_source_ready, dm, err, errlen)
+        : role == STREAM_FORWARD
+        ? source_forward_open(loop, &dm->set, on_source_ready, dm, err, errlen)
+        : source_inbox_open(loop, &dm->set, on_source_ready, dm, err, errlen);
     if (!dm->source) {
-        folder_failed(chain_config(chain), err, errlen);
+        if (role != STREAM_WORK)
+            folder_failed(chain_config(chain), err, errlen);
         free(dm->slot_busy);
         settings_free(&dm->set);
         return -1;
@@ -813,12 +839,25 @@ int daemon_start(struct daemon *dm, uv_loop_t *loop, struct chain *chain,
     uv_signal_start(&dm->sigterm, on_signal, SIGTERM);
     uv_signal_start(&dm->sigint, on_signal, SIGINT);
     char shown_path[2 * PATH_MAX + 8], shown_state[2 * PATH_MAX + 8];
-    log_info("running: inbox %s, state %s, %u workers, at most %zu documents "
-             "in flight, durable: %s, %zu pipeline steps",
-             path_shown(dm->set.inbox_path, shown_path, sizeof shown_path),
-             path_shown(dm->set.state, shown_state, sizeof shown_state),
-             dm->set.workers, dm->set.max_inflight, dm->set.durable,
-             chain_length(chain));
+    const struct stream_settings *ss = &dm->set.stream;
+    if (role == STREAM_WORK)
+        log_info("running: stream worker %s of group %s on %s, %u workers, "
+                 "at most %zu documents in flight, durable: %s, %zu pipeline "
+                 "steps", ss->consumer, ss->group, ss->key, dm->set.workers,
+                 dm->set.max_inflight, dm->set.durable, chain_length(chain));
+    else if (role == STREAM_FORWARD)
+        log_info("running: forwarding inbox %s (state %s) to the stream %s, "
+                 "%u workers, at most %zu files in flight",
+                 path_shown(dm->set.inbox_path, shown_path, sizeof shown_path),
+                 path_shown(dm->set.state, shown_state, sizeof shown_state),
+                 ss->key, dm->set.workers, dm->set.max_inflight);
+    else
+        log_info("running: inbox %s, state %s, %u workers, at most %zu "
+                 "documents in flight, durable: %s, %zu pipeline steps",
+                 path_shown(dm->set.inbox_path, shown_path, sizeof shown_path),
+                 path_shown(dm->set.state, shown_state, sizeof shown_state),
+                 dm->set.workers, dm->set.max_inflight, dm->set.durable,
+                 chain_length(chain));
     pump(dm);
     return 0;
 }

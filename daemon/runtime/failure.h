@@ -1,5 +1,6 @@
 /* Why a document failed: what its error record says, wherever its source
- * keeps it (failed/<name>.error.json for the inbox). */
+ * keeps it (failed/<name>.error.json for the inbox, an entry of
+ * <key>:failed for a stream). */
 #ifndef ND_FAILURE_H
 #define ND_FAILURE_H
 
@@ -12,5 +13,11 @@ struct failure {
     const char *message;
     unsigned attempts;    /* runs so far, counting crashes */
 };
+
+/* The error record of `f` as indented JSON (file, id, stage, plugin,
+ * message, attempts and the time now), malloc'd; NULL when out of
+ * memory. The same record wherever
+ * the failure is kept: failed/ or a stream's dead letters. */
+char *failure_record(const struct failure *f);
 
 #endif

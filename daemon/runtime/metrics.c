@@ -45,6 +45,51 @@ static void step_labels(FILE *f, const struct step_stats *s)
     fputc('"', f);
 }
 
+/* The scale-out families: the group's figures as Redis last told them,
+ * and what this daemon did. */
+static void stream_metrics(FILE *f, const struct source_stream *s, int down)
+{
+    const struct stream_figures *g = &s->fig;
+    single(f, "newsdesk_stream_up", "gauge",
+           "1 while Redis answers (the stream's figures below are fresh).",
+           !down && g->known);
+    if (g->known) {
+        single(f, "newsdesk_stream_length", "gauge",
+               "Entries in the stream (acknowledged ones until trimmed).",
+               g->length);
+        single(f, "newsdesk_stream_lag", "gauge",
+               "Entries the group has not handed to any worker yet.", g->lag);
+        single(f, "newsdesk_stream_pending", "gauge",
+               "Entries handed to a worker and not yet acknowledged.",
+               g->pending);
+        single(f, "newsdesk_stream_dead_letters", "gauge",
+               "Entries in the dead-letter stream (<key>:failed).",
+               g->dead_letters);
+        family(f, "newsdesk_stream_rtt_seconds", "gauge",
+               "Round trip of one PING to Redis.");
+        fprintf(f, "newsdesk_stream_rtt_seconds %.6f\n",
+                (double)g->rtt_us / 1e6);
+        family(f, "newsdesk_stream_consumer_pending", "gauge",
+               "Entries pending with each consumer of the group.");
+        size_t n = g->nconsumers < STREAM_MAX_CONSUMERS ? g->nconsumers
+                                                        : STREAM_MAX_CONSUMERS;
+        for (size_t i = 0; i < n; i++) {
+            fputs("newsdesk_stream_consumer_pending{consumer=\"", f);
+            label(f, g->consumers[i].name);
+            fprintf(f, "\"} %llu\n",
+                    (unsigned long long)g->consumers[i].pending);
+        }
+    }
+    single(f, "newsdesk_stream_added_total", "counter",
+           "Entries this forwarder added to the stream.", s->added);
+    single(f, "newsdesk_stream_reclaimed_total", "counter",
+           "Entries this worker took over from workers that stopped "
+           "answering (XAUTOCLAIM after claim_idle).", s->reclaimed);
+    single(f, "newsdesk_stream_dead_lettered_total", "counter",
+           "Entries this worker moved to the dead-letter stream.",
+           s->dead_lettered);
+}
+
 void metrics_write(FILE *f, const struct service_view *v)
 {
     const struct service_stats *st = v->stats;
@@ -88,6 +133,8 @@ void metrics_write(FILE *f, const struct service_view *v)
             (unsigned long long)(st->reloads - st->reload_failures));
     fprintf(f, "newsdesk_reloads_total{result=\"failed\"} %llu\n",
             (unsigned long long)st->reload_failures);
+    if (st->stream)
+        stream_metrics(f, st->stream, st->watch_lost);
     if (!v->nsteps)
         return;
 
@@ -149,6 +196,7 @@ int health_check(const struct service_stats *st, char *reason, size_t len)
 {
     const char *why = st->stopping ? "stopping"
                       : !st->ready ? "starting: not watching the inbox yet"
+                      : st->watch_lost && st->trouble ? st->trouble
                       : st->watch_lost
                           ? "the inbox watch is lost; re-adding it"
                           : NULL;
@@ -168,10 +216,40 @@ static json_t *time_json(int64_t t)
     return json_string(buf);
 }
 
+static json_t *stream_json(const struct source_stream *s, int paused)
+{
+    const struct stream_figures *g = &s->fig;
+    json_t *consumers = json_array();
+    size_t n = g->nconsumers < STREAM_MAX_CONSUMERS ? g->nconsumers
+                                                    : STREAM_MAX_CONSUMERS;
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(consumers, json_pack(
+            "{s:s, s:I, s:I}", "name", g->consumers[i].name,
+            "pending", (json_int_t)g->consumers[i].pending,
+            "idle_ms", (json_int_t)g->consumers[i].idle_ms));
+    json_t *j = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:I}",
+        "role", s->role == STREAM_FORWARD ? "forward" : "work",
+        "url", s->url, "key", s->key, "group", s->group,
+        "consumer", s->consumer, "figures_known", g->known,
+        "paused", paused, "added", (json_int_t)s->added,
+        "reclaimed", (json_int_t)s->reclaimed,
+        "dead_lettered", (json_int_t)s->dead_lettered);
+    if (g->known)
+        json_object_update_new(j, json_pack(
+            "{s:I, s:I, s:I, s:I, s:f, s:I}", "length", (json_int_t)g->length,
+            "lag", (json_int_t)g->lag, "pending", (json_int_t)g->pending,
+            "dead_letters", (json_int_t)g->dead_letters,
+            "rtt_ms", (double)g->rtt_us / 1000,
+            "consumers_total", (json_int_t)g->nconsumers));
+    json_object_set_new(j, "consumers", consumers);
+    return j;
+}
+
 json_t *status_json(const struct service_view *v)
 {
     const struct service_stats *st = v->stats;
-    char reason[128];
+    char reason[640];
     int code = health_check(st, reason, sizeof reason);
     const char *state = st->stopping ? "stopping"
                         : st->ready ? "running" : "starting";
@@ -209,6 +287,8 @@ json_t *status_json(const struct service_view *v)
             "mean_us", calls ? (double)s->latency_sum_us / (double)calls : 0.0));
     }
     json_object_set_new(j, "pipeline", steps);
+    if (st->stream)
+        json_object_set_new(j, "stream", stream_json(st->stream, st->paused));
     return j;
 }
 
@@ -226,7 +306,7 @@ void service_http_handler(void *ctx, const struct http_request *req,
         }
         res->content_type = "text/plain; version=0.0.4; charset=utf-8";
     } else if (!strcmp(req->path, "/health")) {
-        char reason[128];
+        char reason[640];
         res->status = health_check(v->stats, reason, sizeof reason);
         len = (size_t)asprintf(&body, "%s\n", reason);
     } else if (!strcmp(req->path, "/status")) {

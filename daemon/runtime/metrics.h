@@ -12,6 +12,7 @@
 
 #include "http.h"
 #include "chain.h"
+#include "source.h"
 
 /* The daemon's own figures. Written and read on the loop thread only. */
 struct service_stats {
@@ -27,7 +28,11 @@ struct service_stats {
     int64_t last_reload;      /* unix seconds of the last attempt, or 0 */
     int ready;                /* READY=1 sent: watching and claiming */
     int stopping;             /* SIGTERM/SIGINT received */
-    int watch_lost;           /* the inbox watch is gone and being re-added */
+    int watch_lost;           /* the source cannot see its items now */
+    const char *trouble;      /* why, when it says (borrowed), or NULL */
+    int paused;               /* the source holds items back on purpose */
+    const struct source_stream *stream; /* scale-out figures (borrowed), or
+                                 NULL */
     const char *watch;        /* "inotify" or "poll"; borrowed */
     const char *config_file;  /* borrowed; NULL: built-in defaults */
     const char *directory;    /* the current directory, which relative paths
@@ -48,7 +53,8 @@ struct service_view {
 void metrics_write(FILE *f, const struct service_view *v);
 
 /* 200 when the daemon is watching and claiming, else 503 with the reason
- * (starting, stopping, inbox watch lost) written into reason. */
+ * (starting, stopping, inbox watch lost, Redis unreachable) written into
+ * reason. */
 int health_check(const struct service_stats *st, char *reason, size_t len);
 
 /* The status document (/status, `newsdesk status`); a new reference. */

@@ -42,8 +42,13 @@ void service_refresh(struct service *sv)
     st->overflows = ss.overflows;
     st->watch = ss.watch;
     st->watch_lost = ss.lost;
+    st->trouble = ss.trouble;
+    st->paused = ss.paused;
+    st->stream = ss.stream;
     st->stopping = dm->stopping;
-    size_t n = chain_length(dm->chain);
+    /* A forwarder runs no step: it has none to show. */
+    size_t n = dm->set.stream.role == STREAM_FORWARD ? 0
+                                                     : chain_length(dm->chain);
     struct step_stats *g = n ? array_grow(sv->steps, &sv->steps_cap, n,
                                           sizeof *g, 16) : sv->steps;
     if (n && !g) {
@@ -202,6 +207,7 @@ struct reload {
     struct errlist errs, warns;
     int rc;
     int running_default_chain; /* what runs now: the built-in chain */
+    int forwarder;             /* the daemon is a forwarder (fixed) */
     size_t running_steps;
 };
 
@@ -232,7 +238,8 @@ static void reload_work(uv_work_t *w)
         errs_add(&r->errs, "out of memory");
         r->rc = -1;
     }
-    if (r->rc == 0)
+    /* A forwarder runs no step: its chain is only read. */
+    if (r->rc == 0 && !r->forwarder)
         r->rc = chain_start(r->chain, &r->errs);
 }
 
@@ -261,6 +268,12 @@ static void warn_fixed(const struct config *old, const struct config *new)
         if (opt_differs(old->inbox, new->inbox, i))
             o += (size_t)snprintf(changed + o, sizeof changed - o, "%sinbox.%s",
                                   o ? ", " : "", old->inbox->table[i].name);
+    for (size_t i = 0; i < old->stream->n && o < sizeof changed; i++)
+        if (opt_differs(old->stream, new->stream, i) ||
+            (!i && old->has_stream != new->has_stream))
+            o += (size_t)snprintf(changed + o, sizeof changed - o,
+                                  "%sstream.%s", o ? ", " : "",
+                                  old->stream->table[i].name);
     static const char *const fixed[] = {"workers", "durable", "http", NULL};
     for (size_t i = 0; i < old->service->n && o < sizeof changed; i++)
         for (size_t k = 0; fixed[k]; k++)
@@ -346,6 +359,7 @@ static void start_reload(struct service *sv)
     r->file = sv->config_file;
     r->running_default_chain = chain_config(sv->dm->chain)->default_chain;
     r->running_steps = chain_length(sv->dm->chain);
+    r->forwarder = sv->dm->set.stream.role == STREAM_FORWARD;
     r->work.data = r;
     sv->reloading = 1;
     notify_reloading(&sv->notify);

@@ -1,9 +1,41 @@
 /* The daemon's settings as plain values (settings.h). */
 #include "settings.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The consumer's name: stream.consumer, else host name and process id
+ * (unique among the daemons alive; a restarted worker is a new consumer,
+ * and the entries the old one held are taken over after claim_idle). */
+static char *consumer_name(const char *configured)
+{
+    if (*configured)
+        return strdup(configured);
+    char host[256] = "", *name;
+    if (gethostname(host, sizeof host - 1) < 0)
+        snprintf(host, sizeof host, "newsdesk");
+    if (asprintf(&name, "%s-%ld", host, (long)getpid()) < 0)
+        return NULL;
+    return name;
+}
+
+static int stream_from_config(struct stream_settings *s, const struct config *c)
+{
+    if (!c->has_stream)
+        return 0;
+    s->role = !strcmp(config_str(c, "stream", "role"), "forward")
+                  ? STREAM_FORWARD : STREAM_WORK;
+    s->url = strdup(config_str(c, "stream", "url"));
+    s->key = strdup(config_str(c, "stream", "key"));
+    s->group = strdup(config_str(c, "stream", "group"));
+    s->consumer = consumer_name(config_str(c, "stream", "consumer"));
+    s->claim_idle_ms = config_int(c, "stream", "claim_idle");
+    s->timeout_ms = config_int(c, "stream", "timeout");
+    s->max_backlog = (uint64_t)config_int(c, "stream", "max_backlog");
+    return s->url && s->key && s->group && s->consumer ? 0 : -1;
+}
 
 static unsigned cpu_count(void)
 {
@@ -22,7 +54,7 @@ int settings_from_config(struct daemon_settings *s, const struct config *c)
     int nomem = !s->inbox_path || !s->state || !s->ignore;
     for (size_t i = 0; !nomem && i < nignore; i++)
         nomem = !(s->ignore[i] = strdup(ignore[i]));
-    if (nomem) {
+    if (nomem || stream_from_config(&s->stream, c) < 0) {
         settings_free(s);
         return -1;
     }
@@ -66,5 +98,9 @@ void settings_free(struct daemon_settings *s)
     free(s->ignore);
     free(s->inbox_path);
     free(s->state);
+    free(s->stream.url);
+    free(s->stream.key);
+    free(s->stream.group);
+    free(s->stream.consumer);
     memset(s, 0, sizeof *s);
 }

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "inbox.h"
+#include "stream.h"
 
 struct daemon_settings {
     /* the inbox and its folders (fixed at start) */
@@ -20,6 +21,9 @@ struct daemon_settings {
     size_t max_bytes;
     unsigned max_attempts;
     int delete_done;           /* on_success: delete */
+    /* scale-out (fixed at start): role STREAM_OFF without a `stream`
+     * section; a forwarder runs no chain, a worker has no inbox */
+    struct stream_settings stream;
     /* the worker pool and durability (fixed at start) */
     unsigned workers;          /* 0 in the configuration: the CPUs */
     int sync;                  /* durable is batch or always */

@@ -17,6 +17,18 @@
 #include <stdint.h>
 
 #include "failure.h"
+#include "stream.h"
+
+/* What a source that talks to the stream says of it (/metrics, /status). */
+struct source_stream {
+    enum stream_role role;
+    const char *url;         /* the password redacted */
+    const char *key, *group, *consumer;
+    struct stream_figures fig; /* as last read (fig.known) */
+    uint64_t added;          /* entries this daemon added (forwarder) */
+    uint64_t reclaimed;      /* entries it took over from dead workers */
+    uint64_t dead_lettered;  /* entries it moved to <key>:failed */
+};
 
 /* One item a source has handed out. The source fills it in `take`; the
  * loop keeps it until the item is given back or its outcome recorded. */
@@ -27,6 +39,8 @@ struct source_item {
     int suspect;             /* it was being processed when the daemon last
                                 died: the loop runs it alone, so that a
                                 crash then is its own */
+    int64_t received;        /* when it arrived (unix seconds), if the
+                                source knows; 0: when it is read */
     uint64_t ref;            /* the source's own handle */
 };
 
@@ -38,6 +52,12 @@ struct source_stats {
     const char *watch;       /* how it notices new items ("inotify", ...) */
     int lost;                /* it cannot see its items now (the folder is
                                 gone, the server unreachable) */
+    const char *trouble;     /* why, for /health, when lost; borrowed
+                                until the next call */
+    int paused;              /* it holds items back on purpose (a
+                                forwarder over stream.max_backlog) */
+    const struct source_stream *stream; /* a stream's account of itself,
+                                or NULL; borrowed until the next call */
 };
 
 struct source;

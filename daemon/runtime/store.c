@@ -234,19 +234,6 @@ static int write_tmp(int dirfd, const void *data, size_t len, int sync,
     return rc;
 }
 
-static char *record_text(const struct failure *f)
-{
-    char when[32];
-    format_utc((int64_t)time(NULL), when);
-    json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:i, s:s}",
-                          "file", f->file, "id", f->id, "stage", f->stage,
-                          "plugin", f->plugin, "message", f->message,
-                          "attempts", (int)f->attempts, "time", when);
-    char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(o);
-    return text;
-}
-
 /* File a failure in failed/: the record `<name>.error.json` first, then
  * the document (`put` moves or writes it under the name it is given),
  * each without replacing anything, under the first name for which
@@ -258,7 +245,7 @@ static int file_failure(struct store *s, const char *name,
                         int (*put)(struct store *s, const char *as, void *ctx),
                         void *ctx, char *final, size_t flen)
 {
-    char *text = record_text(f);
+    char *text = failure_record(f);
     if (!text)
         return -ENOMEM;
     size_t len = strlen(text);

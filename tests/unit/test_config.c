@@ -124,7 +124,8 @@ static void every_error_is_reported(void **st)
                   &c, &reg, &errs, &warns);
     assert_int_equal(rc, -1);
     has_error(&errs, 2, 14, "max_bytes: expected a size");
-    has_error(&errs, 3, 1, "unknown key \"servce\"; valid keys are: inbox, service, pipeline");
+    has_error(&errs, 3, 1, "unknown key \"servce\"; valid keys are: inbox, service, stream, "
+                           "pipeline");
     has_error(&errs, 7, 12, "workers: -1 is out of range, expected 0 to 1024");
     has_error(&errs, 10, 17, "plugin good: fail_every: expected an integer, got \"often\"");
     has_error(&errs, 11, 12, "ratio: 2 is out of range, expected 0 to 1");
@@ -255,6 +256,111 @@ static void bad_plugins_are_named_with_their_reason(void **st)
     done(&c, &reg, &errs, &warns);
 }
 
+static void stream_section_values_and_defaults(void **st)
+{
+    (void)st;
+    struct config c;
+    struct registry reg;
+    struct errlist errs, warns;
+    int rc = load("service:\n"
+                  "  plugin_path: [\"@P\"]\n"
+                  "stream:\n"
+                  "  role: work\n"
+                  "  url: \"unix:///run/redis/redis.sock?db=3\"\n"
+                  "  claim_idle: 90s\n"
+                  "  max_backlog: 5000\n"
+                  "pipeline:\n"
+                  "  - plugin: good\n",
+                  &c, &reg, &errs, &warns);
+    for (size_t i = 0; i < errs.n; i++)
+        fprintf(stderr, "%s\n", errs.msgs[i]);
+    assert_int_equal(rc, 0);
+    assert_int_equal(c.has_stream, 1);
+    assert_string_equal(config_str(&c, "stream", "role"), "work");
+    assert_string_equal(config_str(&c, "stream", "url"),
+                        "unix:///run/redis/redis.sock?db=3");
+    assert_string_equal(config_str(&c, "stream", "key"), "newsdesk:articles");
+    assert_string_equal(config_str(&c, "stream", "group"), "newsdesk");
+    assert_int_equal(config_int(&c, "stream", "claim_idle"), 90000);
+    assert_int_equal(config_int(&c, "stream", "max_backlog"), 5000);
+    assert_int_equal(config_int(&c, "stream", "timeout"), 5000);
+    /* A worker with a pipeline and no inbox: nothing to say. */
+    assert_int_equal(warns.n, 0);
+    done(&c, &reg, &errs, &warns);
+
+    /* No stream section: a daemon alone. */
+    rc = load("service:\n  plugin_path: [\"@P\"]\n"
+              "pipeline:\n  - plugin: good\n", &c, &reg, &errs, &warns);
+    assert_int_equal(rc, 0);
+    assert_int_equal(c.has_stream, 0);
+    done(&c, &reg, &errs, &warns);
+}
+
+static void stream_section_errors_hide_the_password(void **st)
+{
+    (void)st;
+    struct config c;
+    struct registry reg;
+    struct errlist errs, warns;
+    int rc = load("stream:\n"
+                  "  url: \"redis://ops:hunter2@cache:99999/0\"\n"  /* 2 */
+                  "  claim_idle: 10ms\n"                             /* 3 */
+                  "  max_backlog: 0\n"                               /* 4 */
+                  "  role: both\n"                                   /* 5 */
+                  "  groop: x\n",                                    /* 6 */
+                  &c, &reg, &errs, &warns);
+    assert_int_equal(rc, -1);
+    has_error(&errs, 2, 8, "the port is not a number from 1 to 65535");
+    has_error(&errs, 3, 15, "claim_idle");
+    has_error(&errs, 4, 16, "max_backlog");
+    has_error(&errs, 5, 9, "expected one of forward, work");
+    has_error(&errs, 6, 3, "unknown key \"groop\"");
+    for (size_t i = 0; i < errs.n; i++)
+        assert_null(strstr(errs.msgs[i], "hunter2"));
+    done(&c, &reg, &errs, &warns);
+
+    rc = load("stream:\n  key: a:b\n", &c, &reg, &errs, &warns);
+    assert_int_equal(rc, -1);
+    has_error(&errs, 2, 3, "missing required option \"role\"");
+    done(&c, &reg, &errs, &warns);
+}
+
+static void stream_roles_warn_of_ignored_options(void **st)
+{
+    (void)st;
+    struct config c;
+    struct registry reg;
+    struct errlist errs, warns;
+    int rc = load("inbox:\n"
+                  "  path: ./in\n"                                   /* 2 */
+                  "  max_attempts: 5\n"
+                  "service:\n"
+                  "  plugin_path: [\"@P\"]\n"
+                  "stream:\n"
+                  "  role: work\n"
+                  "pipeline:\n"
+                  "  - plugin: good\n",
+                  &c, &reg, &errs, &warns);
+    assert_int_equal(rc, 0);
+    /* path does nothing for a worker; max_attempts applies. */
+    has_error(&warns, 2, 3, "inbox: path does nothing here");
+    assert_int_equal(warns.n, 1);
+    done(&c, &reg, &errs, &warns);
+
+    rc = load("service:\n"
+              "  plugin_path: [\"@P\"]\n"
+              "stream:\n"
+              "  role: forward\n"
+              "pipeline:\n"
+              "  - plugin: good\n",                                  /* 6 */
+              &c, &reg, &errs, &warns);
+    assert_int_equal(rc, 0);
+    has_error(&warns, 6, 3, "a forwarder (stream.role: forward) runs no "
+                            "pipeline");
+    assert_int_equal(warns.n, 1);
+    done(&c, &reg, &errs, &warns);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +371,9 @@ int main(void)
         cmocka_unit_test(yaml_syntax_error_has_position),
         cmocka_unit_test(wrong_shapes),
         cmocka_unit_test(bad_plugins_are_named_with_their_reason),
+        cmocka_unit_test(stream_section_values_and_defaults),
+        cmocka_unit_test(stream_section_errors_hide_the_password),
+        cmocka_unit_test(stream_roles_warn_of_ignored_options),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
