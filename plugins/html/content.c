@@ -155,16 +155,17 @@ static int hidden_or_chrome_role(const GumboNode *n)
     return 0;
 }
 
-/* Is this element navigation, chrome or hidden, and never content? */
-static int unlikely(const GumboNode *n)
+/* Is this element navigation, chrome or hidden, and never content? In a
+ * relaxed pass, class and id names no longer say so. */
+static int unlikely(const struct content *c, const GumboNode *n)
 {
     if (n->type != GUMBO_NODE_ELEMENT)
         return 0;
     GumboTag t = n->v.element.tag;
     if (dropped_tag(t) || hidden_or_chrome_role(n))
         return 1;
-    if (t == GUMBO_TAG_BODY || t == GUMBO_TAG_ARTICLE || t == GUMBO_TAG_MAIN ||
-        t == GUMBO_TAG_A)
+    if (c->relaxed || t == GUMBO_TAG_BODY || t == GUMBO_TAG_ARTICLE ||
+        t == GUMBO_TAG_MAIN || t == GUMBO_TAG_A)
         return 0;
     const char *cls = html_attr(n, "class"), *id = html_attr(n, "id");
     const char *ip = html_attr(n, "itemprop");
@@ -280,7 +281,7 @@ static struct visit score_node(struct content *c, const GumboNode *n, int depth,
     struct visit v = {0};
     if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA)
         return score_text(n, in_link);
-    if (n->type != GUMBO_NODE_ELEMENT || depth > MAX_DEPTH * 2 || unlikely(n))
+    if (n->type != GUMBO_NODE_ELEMENT || depth > MAX_DEPTH * 2 || unlikely(c, n))
         return v;
     GumboTag t = n->v.element.tag;
     int link = in_link || t == GUMBO_TAG_A;
@@ -302,7 +303,11 @@ static struct visit score_node(struct content *c, const GumboNode *n, int depth,
     /* Paragraphs: <p>, <pre>, <td>, and blocks holding only inline text. */
     int para = t == GUMBO_TAG_P || t == GUMBO_TAG_PRE || t == GUMBO_TAG_TD ||
                t == GUMBO_TAG_BLOCKQUOTE ||
-               ((t == GUMBO_TAG_DIV || t == GUMBO_TAG_SECTION) && !v.has_block);
+               ((t == GUMBO_TAG_DIV || t == GUMBO_TAG_SECTION || t == GUMBO_TAG_LI) &&
+                !v.has_block);
+    /* A list item of links is a menu's, not the article's. */
+    if (t == GUMBO_TAG_LI && v.links * 2 > v.text)
+        para = 0;
     if (para && v.text >= MIN_PARAGRAPH) {
         double len = (double)v.text / 100.0;
         v.pscore = 1.0 + (double)v.commas + (len > 3 ? 3 : len);
@@ -311,9 +316,9 @@ static struct visit score_node(struct content *c, const GumboNode *n, int depth,
     return v;
 }
 
-int content_score(struct content *c, const GumboNode *body)
+int content_score(struct content *c, const GumboNode *body, int relaxed)
 {
-    *c = (struct content){0};
+    *c = (struct content){.relaxed = relaxed};
     score_node(c, body, 0, 0);
     return c->oom ? -1 : 0;
 }
@@ -355,14 +360,14 @@ static int link_heavy(const struct content *c, const GumboNode *n)
 
 int content_is_chrome(const struct content *c, const GumboNode *n)
 {
-    return unlikely(n) || link_heavy(c, n);
+    return unlikely(c, n) || link_heavy(c, n);
 }
 
 /* Does sibling s of the best block belong to the article: does it score
  * nearly as well, or is it a good paragraph of its own? */
 static int keeps_sibling(const struct content *c, const GumboNode *s, double threshold)
 {
-    if (s->type != GUMBO_NODE_ELEMENT || unlikely(s))
+    if (s->type != GUMBO_NODE_ELEMENT || unlikely(c, s))
         return 0;
     const struct node_info *info = table_find(c, s);
     if (!info)

@@ -106,12 +106,16 @@ struct content {
     size_t cap, used;
     const GumboNode *best;
     double best_score;
+    int relaxed; /* class and id names do not make chrome */
     int oom;
 };
 
-/* Score the elements under body (a tree that must outlive c). Returns 0,
- * or -1 when out of memory; content_free(c) in either case. */
-int content_score(struct content *c, const GumboNode *body);
+/* Score the elements under body (a tree that must outlive c). relaxed:
+ * class and id names such as "sidebar" or "header" do not rule elements
+ * out (tags, roles and hidden elements still do), for pages whose wrapper
+ * is named so. Returns 0, or -1 when out of memory; content_free(c) in
+ * either case. */
+int content_score(struct content *c, const GumboNode *body, int relaxed);
 void content_free(struct content *c);
 
 /* The block that scored best, or NULL when no paragraph scored. */
