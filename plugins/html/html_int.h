@@ -99,12 +99,16 @@ char *jsonld_authors(const nd_val_t *author);
 
 struct node_info;
 
+#define TOP_N 5 /* candidates kept, best first */
+
 /* The scores of a page's elements and the best block. Only content.c
  * touches the fields; they are here so a caller can keep it on its stack. */
 struct content {
     struct node_info *slots; /* by node address: open addressing */
     size_t cap, used;
-    const GumboNode *best;
+    const GumboNode *top[TOP_N]; /* the best scoring candidates */
+    double top_score[TOP_N];
+    const GumboNode *best; /* the block chosen from them */
     double best_score;
     int relaxed; /* class and id names do not make chrome */
     int oom;
