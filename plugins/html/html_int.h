@@ -1,10 +1,10 @@
 /* What the parts of the html reader share; private to plugins/html.
  *
  * html.c runs the parts in order: charset.c (bytes to UTF-8), flatten.c
- * (very deep nesting), gumbo, meta.c with jsonld.c (metadata fields),
- * content.c (the main content block) and text.c (its text). Nodes and
- * strings from the gumbo tree are borrowed and valid until html.c
- * destroys the tree, after the text is built. */
+ * (very deep nesting), gumbo, meta.c with jsonld.c and title.c (metadata
+ * fields), content.c (the main content block) and text.c (its text).
+ * Nodes and strings from the gumbo tree are borrowed and valid until
+ * html.c destroys the tree, after the text is built. */
 #ifndef ND_HTML_INT_H
 #define ND_HTML_INT_H
 
@@ -69,6 +69,19 @@ void meta_read(nd_doc_t *doc, const GumboNode *root);
 /* Set doc's title to s[0..n), cut at a word near 300 bytes, unless a title
  * is set already. */
 void meta_set_title(nd_doc_t *doc, const char *s, size_t n);
+
+/* ---- title.c --------------------------------------------------------------- */
+
+/* The headline in t, the text of a page's <title> with white space
+ * collapsed, as Readability finds it (the site name cut off at a " | ",
+ * " - ", " » ", ... separator or a colon unless too few words are left;
+ * the only <h1> under root for a title under 15 or over 150 characters).
+ * A malloc'd string (free it), NULL when out of memory. */
+char *title_headline(const char *t, const GumboNode *root);
+
+/* How much of b's words a holds, from 0 to 1: 1 less the share of b's
+ * words (by their length, ASCII letters and digits only) missing from a. */
+double title_similarity(const char *a, const char *b);
 
 /* ---- jsonld.c -------------------------------------------------------------- */
 
