@@ -22,6 +22,7 @@ struct node_info {
     double score;       /* content score as a candidate */
     size_t text, links; /* bytes of text, and of text inside links */
     int scored;         /* a paragraph within LEVELS below gave it a score */
+    int chrome;         /* a share bar: never text */
 };
 
 static size_t hash_ptr(const void *p)
@@ -99,8 +100,7 @@ static const char *const unlikely_words[] = {
     "breadcrumb", "combx", "comment", "community", "cookie", "disqus", "footer",
     "gdpr", "header", "legends", "menu", "modal", "most-read", "mostread",
     "newsletter", "nav", "outbrain", "pagination", "pager", "popup", "promo",
-    "recirc", "related", "remark", "replies", "rss", "share", "sharing",
-    "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "subscribe",
+    "recirc", "related", "remark", "replies", "rss", "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "subscribe",
     "supplemental", "taboola", "trending", "byline", "tags", "toolbar", "yom-remote",
     "ad-break", NULL,
 };
@@ -157,6 +157,31 @@ static int hidden_or_chrome_role(const GumboNode *n)
         if (!strcasecmp(role, roles[i]))
             return 1;
     return 0;
+}
+
+/* Blocks named for sharing ("share-bar", "post_sharing") are share bars
+ * when they hold less text than this; a section named
+ * "sharing-with-a-team" that holds a chapter is not. */
+#define SHARE_MAX 500
+
+static int names_share(const char *s)
+{
+    for (const char *p = s; p && (p = strcasestr(p, "shar")); p++) {
+        int start = p == s || p[-1] == '-' || p[-1] == '_' || p[-1] == ' ';
+        const char *e = !strncasecmp(p, "sharing", 7)    ? p + 7
+                        : !strncasecmp(p, "sharedaddy", 10) ? p + 10
+                        : !strncasecmp(p, "share", 5)      ? p + 5
+                                                           : NULL;
+        if (start && e && (!*e || *e == '-' || *e == '_' || *e == ' '))
+            return 1;
+    }
+    return 0;
+}
+
+static int share_block(const struct content *c, const GumboNode *n)
+{
+    return !c->relaxed && (names_share(html_attr(n, "class")) ||
+                           names_share(html_attr(n, "id")));
 }
 
 /* Is this element navigation, chrome or hidden, and never content? In a
@@ -380,6 +405,14 @@ static struct visit score_node(struct content *c, const GumboNode *n, int depth,
         if (cn->type == GUMBO_NODE_ELEMENT && content_is_block(cn->v.element.tag))
             v.has_block = 1;
     }
+    if (v.text < SHARE_MAX && share_block(c, n)) {
+        struct node_info *info = table_add(c, n);
+        if (!info)
+            c->oom = 1;
+        else
+            info->chrome = 1;
+        return (struct visit){0};
+    }
     if (t == GUMBO_TAG_DIV && wraps_one_p(n) && v.links * 4 < v.text + (v.text == 0)) {
         memmove(v.up, v.up + 1, LEVELS * sizeof v.up[0]);
         v.up[LEVELS] = 0;
@@ -533,7 +566,10 @@ static int link_heavy(const struct content *c, const GumboNode *n)
 
 int content_is_chrome(const struct content *c, const GumboNode *n)
 {
-    return unlikely(c, n) || link_heavy(c, n);
+    if (unlikely(c, n))
+        return 1;
+    const struct node_info *info = table_find(c, n);
+    return (info && info->chrome) || link_heavy(c, n);
 }
 
 static int same_class(const GumboNode *a, const GumboNode *b)
@@ -551,7 +587,7 @@ static int keeps_sibling(const struct content *c, const GumboNode *s, double thr
     if (s->type != GUMBO_NODE_ELEMENT || unlikely(c, s))
         return 0;
     const struct node_info *info = table_find(c, s);
-    if (!info)
+    if (!info || info->chrome)
         return 0;
     double bonus = same_class(s, c->best) ? c->best_score * 0.2 : 0;
     int keep = info->scored && info->score + bonus >= threshold;
