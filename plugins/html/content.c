@@ -137,6 +137,28 @@ static int dropped_tag(GumboTag t)
     }
 }
 
+/* Does the inline style set property prop to value ("display : none",
+ * "visibility:hidden !important")? */
+static int style_is(const char *style, const char *prop, const char *value)
+{
+    size_t pl = strlen(prop), vl = strlen(value);
+    for (const char *p = style; (p = strcasestr(p, prop)); p += pl) {
+        if (p > style && p[-1] != ';' && p[-1] != ' ' && p[-1] != '\t')
+            continue; /* "max-display", "content-visibility" */
+        const char *q = p + pl;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q++ != ':')
+            continue;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (!strncasecmp(q, value, vl) &&
+            (!q[vl] || q[vl] == ';' || q[vl] == ' ' || q[vl] == '!'))
+            return 1;
+    }
+    return 0;
+}
+
 /* Hidden by an attribute, or a role that is not the article. */
 static int hidden_or_chrome_role(const GumboNode *n)
 {
@@ -146,8 +168,8 @@ static int hidden_or_chrome_role(const GumboNode *n)
     if (aria && !strcasecmp(aria, "true"))
         return 1;
     const char *style = html_attr(n, "style");
-    if (style && (strcasestr(style, "display:none") || strcasestr(style, "display: none") ||
-                  strcasestr(style, "visibility:hidden")))
+    if (style && (style_is(style, "display", "none") ||
+                  style_is(style, "visibility", "hidden")))
         return 1;
     const char *role = html_attr(n, "role");
     static const char *const roles[] = {"navigation", "complementary", "banner",
