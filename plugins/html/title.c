@@ -179,12 +179,13 @@ char *title_headline(const char *t, const GumboNode *root)
         return NULL;
     size_t cn = squeeze_space(cur, strlen(cur));
     cur[cn] = '\0';
-    /* Under three words: the cut took too much, unless it dropped one
-     * level of a hierarchy ("Docs / Install"). Readability says four words
-     * or fewer, which keeps the site name on short headlines ("Port strike
-     * called off | Wire Daily"). */
+    /* The cut took too much: under three words left, or, in a hierarchy
+     * ("Site » Section » Headline"), four or fewer and more than one level
+     * dropped. Readability says four words or fewer for any separator,
+     * which keeps the site name on short headlines ("Port strike called
+     * off | Wire Daily"). */
     size_t words = cn ? word_count(cur, cn) : 1;
-    if (words < 3 && (!hier || words != words_without_separators(t, n) - 1)) {
+    if (words <= 4 && (hier ? words != words_without_separators(t, n) - 1 : words < 3)) {
         free(cur);
         return strdup(t);
     }

@@ -74,6 +74,62 @@ class HtmlReader(ndtest.TempDirTest):
         self.assertEqual(d["text"], "The river has fallen below the alert level, "
                          "the agency said.")
 
+    HTML_ONLY = "pipeline:\n  - plugin: html\n"
+
+    def read(self, name, page):
+        return self.process_one(self.write(name, page), config=self.HTML_ONLY)
+
+    # ---- titles as Readability finds them ----------------------------------
+
+    def test_title_site_name_stripped(self):
+        body = ("<body><p>The council voted on Tuesday to paint cycle lanes "
+                "along the whole of Quay Road by the summer.</p></body>")
+        cases = [
+            # Before the last separator...
+            ("<title>Council approves cycle lanes on Quay Road - Coastal Wiki"
+             "</title>", "Council approves cycle lanes on Quay Road"),
+            ("<title>Council approves cycle lanes | News | Northshore Gazette"
+             "</title>", "Council approves cycle lanes | News"),
+            # ...or after the first one when under three words are left...
+            ("<title>Gazette \u2014 Council approves cycle lanes on Quay Road"
+             "</title>", "Council approves cycle lanes on Quay Road"),
+            # ...and the whole title when that is still too short.
+            ("<title>Coastal Wiki - Tides</title>", "Coastal Wiki - Tides"),
+            # After a colon, unless a heading holds the whole title.
+            ("<title>Northshore Gazette: Council approves new cycle lanes"
+             "</title>", "Council approves new cycle lanes"),
+            ("<title>Review: a quiet triumph at the Lyric</title></head><body>"
+             "<h1>Review: a quiet triumph at the Lyric</h1>",
+             "Review: a quiet triumph at the Lyric"),
+            # Too short a title: the page's only <h1>.
+            ("<title>Gazette</title></head><body><h1>Council approves "
+             "cycle lanes</h1>", "Council approves cycle lanes"),
+        ]
+        for i, (head, want) in enumerate(cases):
+            d = self.read(f"t{i}.html", "<html><head>" + head + body)
+            self.assertEqual(d["title"], want, head)
+
+    def test_title_sources_in_order(self):
+        body = ("<body><p>The council voted on Tuesday to paint cycle lanes "
+                "along the whole of Quay Road by the summer.</p></body>")
+        # JSON-LD first; its headline when its name is the site's.
+        ld = ("<script type=\"application/ld+json\"><![CDATA[{\"@context\": "
+              "\"https://schema.org\", \"@type\": \"NewsArticle\", \"name\": "
+              "\"Northshore Gazette\", \"headline\": \"Council approves cycle "
+              "lanes on Quay Road\"}]]></script>")
+        d = self.read("ld.html", "<html><head><title>Council approves cycle lanes "
+                      "on Quay Road | Northshore Gazette</title><meta property="
+                      "\"og:title\" content=\"Cycle lanes | Gazette\">" + ld +
+                      "</head>" + body)
+        self.assertEqual(d["title"], "Council approves cycle lanes on Quay Road")
+        # Dublin Core before Open Graph; a property may list several keys.
+        d = self.read("dc.html", "<html><head><title>Page</title><meta property="
+                      "\"og:title\" content=\"Open Graph title\"><meta property="
+                      "\"dc:title twitter:title\" content=\"Dublin Core title\">"
+                      "</head>" + body)
+        self.assertEqual(d["title"], "Dublin Core title")
+
+
     def test_entities_and_time(self):
         p = self.write("c.html", "<article><h1>A &amp; B merge</h1><time datetime="
                        "\"2026-11-20\">20 Nov</time><p>Caf&eacute; owners &#8364;5 "
