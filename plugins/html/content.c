@@ -20,7 +20,8 @@
 struct node_info {
     const GumboNode *node;
     double score;       /* content score as a candidate */
-    size_t text, links; /* bytes of text, and of text inside links */
+    size_t text, links; /* characters of text, and of text inside links */
+    size_t commas;
     int scored;         /* a paragraph within LEVELS below gave it a score */
     int chrome;         /* a share bar: never text */
 };
@@ -357,6 +358,7 @@ static void score_element(struct content *c, const GumboNode *n, const struct vi
     }
     info->text = v->text;
     info->links = v->links;
+    info->commas = v->commas;
     if (scored) {
         score += class_weight(n) + tag_weight(n->v.element.tag);
         double density = v->text ? (double)v->links / (double)v->text : 0;
@@ -574,11 +576,18 @@ size_t content_text_len(const struct content *c, const GumboNode *n)
  * lists of related stories, tag clouds) are chrome too. */
 static int link_heavy(const struct content *c, const GumboNode *n)
 {
+    /* The blocks Readability cleans away by their links, and paragraphs;
+     * not the items of a list, which go or stay with it, nor an ordered
+     * list (footnotes, steps). */
     GumboTag t = n->v.element.tag;
-    if (!content_is_block(t) || t == GUMBO_TAG_BODY)
+    if (t != GUMBO_TAG_P && t != GUMBO_TAG_DIV && t != GUMBO_TAG_SECTION &&
+        t != GUMBO_TAG_UL && t != GUMBO_TAG_TABLE)
         return 0;
     const struct node_info *info = table_find(c, n);
     if (!info || !info->text)
+        return 0;
+    /* Ten commas make prose or a list of references, not a menu. */
+    if (info->commas >= 10)
         return 0;
     double density = (double)info->links / (double)info->text;
     if (t == GUMBO_TAG_P)
