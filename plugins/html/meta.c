@@ -22,9 +22,16 @@ static const char *const title_keys[] = {
 };
 #define TITLE_KEYS (sizeof title_keys / sizeof title_keys[0] - 1)
 
+/* Author metas, likewise. */
+static const char *const byline_keys[] = {
+    "dc:creator", "dcterm:creator", "author", "parsely-author", NULL,
+};
+#define BYLINE_KEYS (sizeof byline_keys / sizeof byline_keys[0] - 1)
+
 struct meta {
     const char *titles[TITLE_KEYS]; /* by title_keys */
-    const char *og_url, *og_desc, *og_site, *desc, *author;
+    const char *bylines[BYLINE_KEYS]; /* by byline_keys */
+    const char *og_url, *og_desc, *og_site, *desc;
     const char *article_author, *published, *other_date, *canonical;
     const GumboNode *title, *h1, *time, *time_marked, *rel_author, *byline_el;
     struct buf jsonld; /* every JSON-LD script, each ending in '\0' */
@@ -129,6 +136,9 @@ static void meta_key(const char *key, const char *content, struct meta *m)
     for (size_t i = 0; i < TITLE_KEYS; i++)
         if (!strcmp(norm, title_keys[i]))
             m->titles[i] = content;
+    for (size_t i = 0; i < BYLINE_KEYS; i++)
+        if (!strcmp(norm, byline_keys[i]))
+            m->bylines[i] = content;
     if (!strcasecmp(key, "og:url") && !m->og_url)
         m->og_url = content;
     else if (!strcasecmp(key, "og:description") && !m->og_desc)
@@ -137,8 +147,6 @@ static void meta_key(const char *key, const char *content, struct meta *m)
         m->og_site = content;
     else if (!strcasecmp(key, "description") && !m->desc)
         m->desc = content;
-    else if (!strcasecmp(key, "author") && !m->author)
-        m->author = content;
     else if (!strcasecmp(key, "article:author") && !m->article_author)
         m->article_author = content;
     else if ((!strcasecmp(key, "article:published_time") ||
@@ -295,18 +303,21 @@ static void apply_title(nd_doc_t *doc, const struct meta *m, const nd_val_t *ld,
     }
 }
 
-/* byline: meta author, rel=author, article:author, JSON-LD, .byline */
+/* byline, in Readability's order: JSON-LD, the author metas (dc:creator,
+ * author, parsely-author, ...), article:author; then rel=author and an
+ * element marked as the byline */
 static void apply_byline(nd_doc_t *doc, const struct meta *m, const nd_val_t *ld)
 {
-    set_byline(doc, m->author);
-    if (m->rel_author && !nd_doc_get(doc, "byline")) {
-        char *t = text_plain(m->rel_author, NULL);
+    if (ld) {
+        char *t = jsonld_authors(nd_val_get(ld, "author"));
         set_byline(doc, t);
         free(t);
     }
+    for (size_t i = 0; i < BYLINE_KEYS; i++)
+        set_byline(doc, m->bylines[i]);
     set_byline(doc, m->article_author);
-    if (ld && !nd_doc_get(doc, "byline")) {
-        char *t = jsonld_authors(nd_val_get(ld, "author"));
+    if (m->rel_author && !nd_doc_get(doc, "byline")) {
+        char *t = text_plain(m->rel_author, NULL);
         set_byline(doc, t);
         free(t);
     }

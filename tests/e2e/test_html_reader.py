@@ -228,6 +228,20 @@ class HtmlReader(ndtest.TempDirTest):
         self.assertEqual(d["title"], "Dublin Core title")
 
 
+    def test_byline_sources_in_order(self):
+        body = ("<body><p>The council voted on Tuesday to paint cycle lanes "
+                "along the whole of Quay Road by the summer.</p></body>")
+        ld = ("<script type=\"application/ld+json\">{\"@context\": "
+              "\"https://schema.org\", \"@type\": \"NewsArticle\", \"author\": "
+              "[{\"@type\": \"Person\", \"name\": \"Rosa Delgado\"}, "
+              "{\"@type\": \"Person\", \"name\": \"Tom Achebe\"}]}</script>")
+        meta = "<meta name=\"author\" content=\"Gazette Staff\">"
+        d = self.read("b1.html", "<html><head>" + meta + ld + "</head>" + body)
+        self.assertEqual(d["byline"], "Rosa Delgado, Tom Achebe")
+        d = self.read("b2.html", "<html><head>" + meta + "<meta name=\"DC.creator"
+                      "\" content=\"By Ines Varga\"></head>" + body)
+        self.assertEqual(d["byline"], "Ines Varga")
+
     def test_entities_and_time(self):
         p = self.write("c.html", "<article><h1>A &amp; B merge</h1><time datetime="
                        "\"2026-11-20\">20 Nov</time><p>Caf&eacute; owners &#8364;5 "
