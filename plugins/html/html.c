@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/utf8.h"
 #include "html_int.h"
 
 enum extract_mode { EXTRACT_ARTICLE, EXTRACT_ALL };
@@ -128,7 +129,7 @@ static int main_text(const struct html_state *st, nd_doc_t *doc, const GumboNode
     *s = NULL, *n = 0;
     if (rc == 0 && st->extract == EXTRACT_ARTICLE) {
         rc = article_text(&c, title, s, n);
-        if (rc == 0 && *n < ARTICLE_MIN)
+        if (rc == 0 && (!*s || utf8_count(*s, *n) < ARTICLE_MIN))
             rc = relaxed_article(body, title, s, n);
     }
     if (rc == 0 && *n < 200 &&
