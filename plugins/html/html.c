@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/utf8.h"
 #include "html_int.h"
 
 enum extract_mode { EXTRACT_ARTICLE, EXTRACT_ALL };
@@ -75,6 +76,44 @@ static void add_chosen(const GumboNode *n, void *out)
     text_node(out, n);
 }
 
+/* Less article text than this and the page is scored again with the class
+ * and id filter relaxed, as Readability retries with its filters off. */
+#define ARTICLE_MIN 500
+
+/* The article c chose (c scored), as text in *s, *n (malloc'd, or NULL
+ * when empty). Returns 0, or -1 when out of memory. */
+static int article_text(const struct content *c, const char *title, char **s, size_t *n)
+{
+    struct text_out out;
+    text_start(&out, c, title);
+    if (content_best(c))
+        content_each_chosen(c, add_chosen, &out);
+    text_end_paragraph(&out);
+    return text_take(&out, s, n);
+}
+
+/* The article of a page whose wrapper a class or id name rules out (a
+ * "site_header" or "modal-open" around everything): scored again with the
+ * names relaxed, it replaces *s, *n when longer. Returns 0, or -1 when out
+ * of memory. */
+static int relaxed_article(const GumboNode *body, const char *title, char **s, size_t *n)
+{
+    struct content c;
+    char *rs = NULL;
+    size_t rn = 0;
+    int rc = content_score(&c, body, 1);
+    if (rc == 0)
+        rc = article_text(&c, title, &rs, &rn);
+    content_free(&c);
+    if (rc == 0 && rn > *n) {
+        free(*s);
+        *s = rs, *n = rn;
+    } else {
+        free(rs);
+    }
+    return rc;
+}
+
 /* The page's text: the article content.c chooses, or, when that is too
  * little (a page of bare text, a short note) or the options ask for it,
  * the whole body less its chrome. Returns 0, or -1 when out of memory. */
@@ -84,25 +123,31 @@ static int main_text(const struct html_state *st, nd_doc_t *doc, const GumboNode
     const GumboNode *body = find_tag(root, GUMBO_TAG_BODY, 0);
     if (!body)
         body = root;
+    const char *title = nd_doc_get_str(doc, "title");
     struct content c;
-    if (content_score(&c, body) < 0) {
-        content_free(&c);
-        return -1;
+    int rc = content_score(&c, body, 0);
+    *s = NULL, *n = 0;
+    if (rc == 0 && st->extract == EXTRACT_ARTICLE) {
+        rc = article_text(&c, title, s, n);
+        if (rc == 0 && (!*s || utf8_count(*s, *n) < ARTICLE_MIN))
+            rc = relaxed_article(body, title, s, n);
     }
-    struct text_out out;
-    text_start(&out, &c, nd_doc_get_str(doc, "title"));
-    if (st->extract == EXTRACT_ARTICLE && content_best(&c))
-        content_each_chosen(&c, add_chosen, &out);
-    text_end_paragraph(&out);
-    if (!text_failed(&out) && text_len(&out) < 200 &&
+    if (rc == 0 && *n < 200 &&
         (st->extract == EXTRACT_ALL || !content_best(&c) ||
-         content_text_len(&c, body) > text_len(&out) * 2)) {
-        text_restart(&out);
+         content_text_len(&c, body) > *n * 2)) {
+        struct text_out out;
+        text_start(&out, &c, title);
         text_node(&out, body);
         text_end_paragraph(&out);
+        free(*s);
+        rc = text_take(&out, s, n);
     }
     content_free(&c);
-    return text_take(&out, s, n);
+    if (rc < 0) {
+        free(*s);
+        *s = NULL;
+    }
+    return rc;
 }
 
 /* Set the text and what goes with it: a title from its first line when

@@ -1,10 +1,10 @@
 /* What the parts of the html reader share; private to plugins/html.
  *
  * html.c runs the parts in order: charset.c (bytes to UTF-8), flatten.c
- * (very deep nesting), gumbo, meta.c with jsonld.c (metadata fields),
- * content.c (the main content block) and text.c (its text). Nodes and
- * strings from the gumbo tree are borrowed and valid until html.c
- * destroys the tree, after the text is built. */
+ * (very deep nesting), gumbo, meta.c with jsonld.c and title.c (metadata
+ * fields), content.c (the main content block) and text.c (its text).
+ * Nodes and strings from the gumbo tree are borrowed and valid until
+ * html.c destroys the tree, after the text is built. */
 #ifndef ND_HTML_INT_H
 #define ND_HTML_INT_H
 
@@ -70,6 +70,19 @@ void meta_read(nd_doc_t *doc, const GumboNode *root);
  * is set already. */
 void meta_set_title(nd_doc_t *doc, const char *s, size_t n);
 
+/* ---- title.c --------------------------------------------------------------- */
+
+/* The headline in t, the text of a page's <title> with white space
+ * collapsed, as Readability finds it (the site name cut off at a " | ",
+ * " - ", " » ", ... separator or a colon unless too few words are left;
+ * the only <h1> under root for a title under 15 or over 150 characters).
+ * A malloc'd string (free it), NULL when out of memory. */
+char *title_headline(const char *t, const GumboNode *root);
+
+/* How much of b's words a holds, from 0 to 1: 1 less the share of b's
+ * words (by their length, ASCII letters and digits only) missing from a. */
+double title_similarity(const char *a, const char *b);
+
 /* ---- jsonld.c -------------------------------------------------------------- */
 
 #define JSONLD_MAX 8 /* scripts parsed at most */
@@ -99,19 +112,27 @@ char *jsonld_authors(const nd_val_t *author);
 
 struct node_info;
 
+#define TOP_N 5 /* candidates kept, best first */
+
 /* The scores of a page's elements and the best block. Only content.c
  * touches the fields; they are here so a caller can keep it on its stack. */
 struct content {
     struct node_info *slots; /* by node address: open addressing */
     size_t cap, used;
-    const GumboNode *best;
+    const GumboNode *top[TOP_N]; /* the best scoring candidates */
+    double top_score[TOP_N];
+    const GumboNode *best; /* the block chosen from them */
     double best_score;
+    int relaxed; /* class and id names do not make chrome */
     int oom;
 };
 
-/* Score the elements under body (a tree that must outlive c). Returns 0,
- * or -1 when out of memory; content_free(c) in either case. */
-int content_score(struct content *c, const GumboNode *body);
+/* Score the elements under body (a tree that must outlive c). relaxed:
+ * class and id names such as "sidebar" or "header" do not rule elements
+ * out (tags, roles and hidden elements still do), for pages whose wrapper
+ * is named so. Returns 0, or -1 when out of memory; content_free(c) in
+ * either case. */
+int content_score(struct content *c, const GumboNode *body, int relaxed);
 void content_free(struct content *c);
 
 /* The block that scored best, or NULL when no paragraph scored. */

@@ -47,15 +47,35 @@ static const nd_val_t *find_article(const nd_val_t *v, int depth)
     return find_article(nd_val_get(v, "@graph"), depth + 1);
 }
 
+static int is_space(char ch)
+{
+    return ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r';
+}
+
+/* The JSON of a script, without the <![CDATA[ ... ]]> some pages (and
+ * XHTML serialisers) wrap it in: *n bytes from the result. */
+static const char *strip_cdata(const char *js, size_t *n)
+{
+    const char *e = js + *n;
+    while (js < e && is_space(*js))
+        js++;
+    while (e > js && is_space(e[-1]))
+        e--;
+    if (e - js >= 12 && !memcmp(js, "<![CDATA[", 9) && !memcmp(e - 3, "]]>", 3))
+        js += 9, e -= 3;
+    *n = (size_t)(e - js);
+    return js;
+}
+
 const nd_val_t *jsonld_article(struct jsonld *j, const char *scripts, size_t len)
 {
     const nd_val_t *ld = NULL;
     j->n = 0;
     for (size_t off = 0; off < len && j->n < JSONLD_MAX && !ld;) {
-        const char *js = scripts + off;
-        size_t n = strlen(js);
+        size_t n = strlen(scripts + off), jn = n;
+        const char *js = strip_cdata(scripts + off, &jn);
         char err[128];
-        j->parsed[j->n] = nd_val_parse_json(js, n, err, sizeof err);
+        j->parsed[j->n] = nd_val_parse_json(js, jn, err, sizeof err);
         if (j->parsed[j->n])
             ld = find_article(j->parsed[j->n++], 0);
         off += n + 1;

@@ -1,6 +1,7 @@
 /* Metadata: title, byline, published, url and description from the head
- * (<title>, Open Graph and article meta tags, the canonical link), JSON-LD
- * (read by jsonld.c) and a few body conventions (<h1>, <time>, rel=author,
+ * (<title>, read by title.c; Open Graph, Dublin Core and article meta
+ * tags; the canonical link), JSON-LD (read by jsonld.c) and a few body
+ * conventions (<h1>, <time>, rel=author,
  * .byline), each field from the first source that has it in the order
  * docs/readers.md gives. Fields a container already set are kept. */
 #include <stdlib.h>
@@ -13,8 +14,24 @@
 
 /* The first of each kind the page holds. The strings and nodes are
  * borrowed from the gumbo tree; jsonld is owned (buf_free). */
+/* Title metas, in Readability's order of precedence (keys lowercased,
+ * white space dropped, dots made colons). */
+static const char *const title_keys[] = {
+    "dc:title", "dcterm:title", "og:title", "weibo:article:title",
+    "weibo:webpage:title", "title", "twitter:title", "parsely-title", NULL,
+};
+#define TITLE_KEYS (sizeof title_keys / sizeof title_keys[0] - 1)
+
+/* Author metas, likewise. */
+static const char *const byline_keys[] = {
+    "dc:creator", "dcterm:creator", "author", "parsely-author", NULL,
+};
+#define BYLINE_KEYS (sizeof byline_keys / sizeof byline_keys[0] - 1)
+
 struct meta {
-    const char *og_title, *og_url, *og_desc, *og_site, *desc, *author;
+    const char *titles[TITLE_KEYS]; /* by title_keys */
+    const char *bylines[BYLINE_KEYS]; /* by byline_keys */
+    const char *og_url, *og_desc, *og_site, *desc;
     const char *article_author, *published, *other_date, *canonical;
     const GumboNode *title, *h1, *time, *time_marked, *rel_author, *byline_el;
     struct buf jsonld; /* every JSON-LD script, each ending in '\0' */
@@ -98,20 +115,31 @@ static int class_has(const GumboNode *n, const char *word)
     return ci_contains(html_attr(n, "class"), word) || ci_contains(html_attr(n, "id"), word);
 }
 
-/* <meta property|name|itemprop=... content=...> */
-static void meta_tag(const GumboNode *n, struct meta *m)
+/* key lowercased, without white space, dots made colons, in out[size]. */
+static void normal_key(const char *key, char *out, size_t size)
 {
-    const char *key = html_attr(n, "property");
-    if (!key)
-        key = html_attr(n, "name");
-    if (!key)
-        key = html_attr(n, "itemprop");
-    const char *content = html_attr(n, "content");
-    if (!key || !content)
-        return;
-    if (!strcasecmp(key, "og:title") && !m->og_title)
-        m->og_title = content;
-    else if (!strcasecmp(key, "og:url") && !m->og_url)
+    size_t k = 0;
+    for (const char *p = key; *p && k + 1 < size; p++) {
+        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            continue;
+        out[k++] = *p == '.' ? ':' : (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+    }
+    out[k] = '\0';
+}
+
+static void meta_key(const char *key, const char *content, struct meta *m)
+{
+    char norm[64];
+    normal_key(key, norm, sizeof norm);
+    /* The last of a key wins, as in Readability ("DC.title" then
+     * property="dc:title"). */
+    for (size_t i = 0; i < TITLE_KEYS; i++)
+        if (!strcmp(norm, title_keys[i]))
+            m->titles[i] = content;
+    for (size_t i = 0; i < BYLINE_KEYS; i++)
+        if (!strcmp(norm, byline_keys[i]))
+            m->bylines[i] = content;
+    if (!strcasecmp(key, "og:url") && !m->og_url)
         m->og_url = content;
     else if (!strcasecmp(key, "og:description") && !m->og_desc)
         m->og_desc = content;
@@ -119,8 +147,6 @@ static void meta_tag(const GumboNode *n, struct meta *m)
         m->og_site = content;
     else if (!strcasecmp(key, "description") && !m->desc)
         m->desc = content;
-    else if (!strcasecmp(key, "author") && !m->author)
-        m->author = content;
     else if (!strcasecmp(key, "article:author") && !m->article_author)
         m->article_author = content;
     else if ((!strcasecmp(key, "article:published_time") ||
@@ -132,6 +158,38 @@ static void meta_tag(const GumboNode *n, struct meta *m)
               !strcasecmp(key, "sailthru.date") ||
               !strcasecmp(key, "parsely-pub-date")) && !m->other_date)
         m->other_date = content;
+}
+
+/* <meta property|name|itemprop=... content=...>; a property may list
+ * several keys ("dc:title og:title"). */
+static void meta_tag(const GumboNode *n, struct meta *m)
+{
+    const char *content = html_attr(n, "content");
+    if (!content || !*content)
+        return;
+    const char *prop = html_attr(n, "property");
+    if (prop && strchr(prop, ' ')) {
+        char one[64];
+        for (const char *p = prop; *p;) {
+            while (*p == ' ')
+                p++;
+            size_t l = strcspn(p, " ");
+            if (l && l < sizeof one) {
+                memcpy(one, p, l);
+                one[l] = '\0';
+                meta_key(one, content, m);
+            }
+            p += l;
+        }
+        return;
+    }
+    const char *key = prop;
+    if (!key)
+        key = html_attr(n, "name");
+    if (!key)
+        key = html_attr(n, "itemprop");
+    if (key)
+        meta_key(key, content, m);
 }
 
 /* Append the text of a <script type="application/ld+json"> to m->jsonld. */
@@ -204,45 +262,38 @@ static void meta_visit(const GumboNode *n, struct meta *m, int depth)
 
 /* ---- the fields, in order of precedence ---------------------------------- */
 
-/* "Headline | Site", "Headline - Site": the headline, when what is left
- * still looks like one (three words or more). */
-static size_t strip_site_name(const char *t, size_t n)
+/* The JSON-LD title: name or headline; when both are there and differ
+ * (a site's own name in "name"), the headline if it reads as the page's
+ * title and the name does not. Borrowed from ld. */
+static const char *jsonld_title(const nd_val_t *ld, const char *head)
 {
-    static const char *const seps[] = {" | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ",
-                                       " :: ", " \xC2\xB7 ", " / ", NULL};
-    size_t best = 0;
-    for (size_t i = 0; seps[i]; i++) {
-        size_t sl = strlen(seps[i]);
-        for (size_t k = n; k-- > 0;) {
-            if (k + sl <= n && !memcmp(t + k, seps[i], sl)) {
-                if (k > best)
-                    best = k;
-                break;
-            }
-        }
-    }
-    if (!best)
-        return n;
-    size_t words = 1;
-    for (size_t i = 0; i < best; i++)
-        words += t[i] == ' ';
-    return words >= 3 ? best : n;
+    const char *name = nd_val_as_str(nd_val_get(ld, "name"), NULL);
+    const char *headline = nd_val_as_str(nd_val_get(ld, "headline"), NULL);
+    if (name && headline && strcmp(name, headline) && head &&
+        title_similarity(headline, head) > 0.75 && title_similarity(name, head) <= 0.75)
+        return headline;
+    return name ? name : headline;
 }
 
-/* title: og:title, <title> without the site name, JSON-LD, <h1> */
-static void apply_title(nd_doc_t *doc, const struct meta *m, const nd_val_t *ld)
+/* title: JSON-LD, the title metas (dc:title, og:title, twitter:title, ...),
+ * the headline in <title>, <h1> */
+static void apply_title(nd_doc_t *doc, const struct meta *m, const nd_val_t *ld,
+                        const GumboNode *root)
 {
-    if (m->og_title)
-        set_clean(doc, "title", m->og_title);
-    if (m->title && !nd_doc_get(doc, "title")) {
-        size_t n;
-        char *t = text_plain(m->title, &n);
-        if (t && n)
-            meta_set_title(doc, t, strip_site_name(t, n));
+    char *head = NULL;
+    if (m->title) {
+        char *t = text_plain(m->title, NULL);
+        if (t && *t)
+            head = title_headline(t, root);
         free(t);
     }
-    if (ld && !nd_doc_get(doc, "title"))
-        set_clean(doc, "title", nd_val_as_str(nd_val_get(ld, "headline"), NULL));
+    if (ld)
+        set_clean(doc, "title", jsonld_title(ld, head));
+    for (size_t i = 0; i < TITLE_KEYS; i++)
+        set_clean(doc, "title", m->titles[i]);
+    if (head && !nd_doc_get(doc, "title"))
+        meta_set_title(doc, head, strlen(head));
+    free(head);
     if (m->h1 && !nd_doc_get(doc, "title")) {
         size_t n;
         char *t = text_plain(m->h1, &n);
@@ -252,18 +303,21 @@ static void apply_title(nd_doc_t *doc, const struct meta *m, const nd_val_t *ld)
     }
 }
 
-/* byline: meta author, rel=author, article:author, JSON-LD, .byline */
+/* byline, in Readability's order: JSON-LD, the author metas (dc:creator,
+ * author, parsely-author, ...), article:author; then rel=author and an
+ * element marked as the byline */
 static void apply_byline(nd_doc_t *doc, const struct meta *m, const nd_val_t *ld)
 {
-    set_byline(doc, m->author);
-    if (m->rel_author && !nd_doc_get(doc, "byline")) {
-        char *t = text_plain(m->rel_author, NULL);
+    if (ld) {
+        char *t = jsonld_authors(nd_val_get(ld, "author"));
         set_byline(doc, t);
         free(t);
     }
+    for (size_t i = 0; i < BYLINE_KEYS; i++)
+        set_byline(doc, m->bylines[i]);
     set_byline(doc, m->article_author);
-    if (ld && !nd_doc_get(doc, "byline")) {
-        char *t = jsonld_authors(nd_val_get(ld, "author"));
+    if (m->rel_author && !nd_doc_get(doc, "byline")) {
+        char *t = text_plain(m->rel_author, NULL);
         set_byline(doc, t);
         free(t);
     }
@@ -311,7 +365,7 @@ void meta_read(nd_doc_t *doc, const GumboNode *root)
     meta_visit(root, &m, 0);
     struct jsonld j;
     const nd_val_t *ld = jsonld_article(&j, m.jsonld.p, m.jsonld.n);
-    apply_title(doc, &m, ld);
+    apply_title(doc, &m, ld, root);
     apply_byline(doc, &m, ld);
     apply_published(doc, &m, ld);
     apply_url_description(doc, &m, ld);

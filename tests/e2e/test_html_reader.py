@@ -7,7 +7,7 @@ FIX = os.path.join(ndtest.SOURCE, "tests", "fixtures", "readers", "html")
 
 
 class HtmlReader(ndtest.TempDirTest):
-    def fail(self, path, config=None):
+    def read_fails(self, path, config=None):
         args = ["process"]
         if config:
             args += ["-c", self.write("nd.yaml", config)]
@@ -74,6 +74,174 @@ class HtmlReader(ndtest.TempDirTest):
         self.assertEqual(d["text"], "The river has fallen below the alert level, "
                          "the agency said.")
 
+    # ---- main content as Readability finds it ----------------------------
+
+    HTML_ONLY = "pipeline:\n  - plugin: html\n"
+
+    def read(self, name, page):
+        return self.process_one(self.write(name, page), config=self.HTML_ONLY)
+
+    def test_relaxed_retry_when_the_wrapper_is_named_like_chrome(self):
+        # The wrapper's class says "sidebar": with class names ruling
+        # elements out nothing is left, so the page is scored again with
+        # them relaxed. Tags still rule out: the <nav> stays out.
+        paras = ["The ferry between Carrick Point and the island will leave "
+                 "twenty minutes earlier from Monday, the operator said, to "
+                 "match the new tide tables.",
+                 "Passengers with season tickets keep their fares, and the "
+                 "last sailing on Fridays moves from nine to half past nine.",
+                 "The harbour master said the change follows a year of delays "
+                 "at low water, when the old slipway could not be used."]
+        d = self.read("wrapped.html", (
+            "<html><head><title>Ferry times change on Monday</title></head><body>"
+            "<div class=\"layout layout--with-sidebar\">"
+            "<nav><a href=\"/\">Home</a> <a href=\"/news\">News</a></nav>"
+            "<div class=\"col-8\">" + "".join(f"<p>{p}</p>" for p in paras) +
+            "</div></div></body></html>"))
+        self.assertEqual(d["text"], "\n\n".join(paras))
+        # Relaxed or not, a page of navigation alone still has no text.
+        p = self.write("navonly.html", "<body><div class=\"site-header\"><nav>"
+                       "<a href=/>Home</a> <a href=/a>About us and our history</a>"
+                       "</nav></div></body>")
+        self.assertIn("no text", self.read_fails(p))
+
+    def test_steps_in_boxes_are_joined(self):
+        # A how-to whose steps are each a nest of divs: every step is a
+        # candidate of its own, and their shared ancestor is the article.
+        steps = [f"Step {i}: " + t for i, t in enumerate([
+            "sand the old varnish off the oar with coarse paper, working along "
+            "the grain until the wood is pale and even.",
+            "wipe the dust away with a damp cloth, then leave the oar to dry "
+            "overnight in a warm room, away from the stove.",
+            "brush on a thin first coat of marine varnish, thinned by a tenth "
+            "with white spirit, so that it soaks into the wood.",
+            "rub the first coat down lightly once it is hard, with fine paper, "
+            "and take the dust off again before going on.",
+            "lay on two or three full coats, a day apart, and hang the oar by "
+            "its blade so that nothing touches the wet varnish."], 1)]
+        # Each step long enough to pass for an article on its own.
+        steps = [s + " Take your time over this part: a rushed step shows "
+                 "for years on a well-used oar, and the next one depends on "
+                 "it." for s in steps]
+        d = self.read("steps.html", (
+            "<html><head><title>How to varnish an oar</title></head><body>"
+            "<div class=\"guide\">" + "".join(
+                f"<div class=\"step\"><div class=\"step-text\"><p>{s}</p></div>"
+                "<div class=\"step-number\">Step</div></div>" for s in steps) +
+            "</div><div class=\"rail\"><ul><li><a href=\"/a\">How to tie a "
+            "bowline knot</a></li><li><a href=\"/b\">Ten knots every sailor "
+            "should know</a></li></ul></div></body></html>"))
+        for s in steps:
+            self.assertIn(s, d["text"])
+        self.assertNotIn("bowline", d["text"])
+
+    def test_long_section_named_sharing_is_kept_and_share_bar_dropped(self):
+        chapter = ("Sharing the harbour with the fishing fleet means that the "
+                   "ferry waits at the outer berth on market days, when the "
+                   "boats come in on the morning tide and the inner quay is "
+                   "full of crates. ") * 5
+        intro = ("The port authority has published its plan for the two "
+                 "fleets, after a summer of complaints from both sides, and "
+                 "it will take effect in the spring.")
+        d = self.read("sharing.html", (
+            "<html><head><title>One harbour, two fleets</title></head><body>"
+            "<div class=\"post\"><p>" + intro + "</p>"
+            "<div class=\"share-bar\"><span>Share this story with a friend "
+            "by email</span></div>"
+            "<div id=\"sharing-the-harbour\"><h2>Sharing the harbour</h2>"
+            "<p>" + chapter.strip() + "</p></div></div></body></html>"))
+        self.assertIn(intro, d["text"])
+        self.assertIn(chapter.strip(), d["text"])
+        self.assertNotIn("friend by email", d["text"])
+
+    def test_hidden_by_style_with_spaces(self):
+        d = self.read("hidden.html", (
+            "<html><body><article><p>The lifeboat was launched at dawn to help "
+            "a yacht with a broken rudder, the crew said.</p>"
+            "<p style=\"visibility : hidden\">Teaser for the next story in "
+            "the series, not yet out.</p><p style=\"color:red; display: none "
+            "!important\">Another hidden teaser that nobody can see.</p>"
+            "</article></body></html>"))
+        self.assertEqual(d["text"], "The lifeboat was launched at dawn to help "
+                         "a yacht with a broken rudder, the crew said.")
+
+    def test_declared_legacy_charset_but_utf8_bytes(self):
+        # Re-saved as UTF-8 with its old <meta> kept: read as UTF-8.
+        text = ("À la fête de la moisson, les élèves ont présenté leurs "
+                "créations : des épis tressés, des paniers décorés et des "
+                "gâteaux à la crème préparés avec les aînés du village.")
+        d = self.read("resaved.html", (
+            "<html><head><meta charset=\"windows-1252\"><title>La fête de la "
+            "moisson au village</title></head><body><p>" + text +
+            "</p></body></html>").encode("utf-8"))
+        self.assertEqual(d["text"], text)
+        self.assertNotIn("charset", d)
+
+    # ---- titles as Readability finds them ----------------------------------
+
+    def test_title_site_name_stripped(self):
+        body = ("<body><p>The council voted on Tuesday to paint cycle lanes "
+                "along the whole of Quay Road by the summer.</p></body>")
+        cases = [
+            # Before the last separator...
+            ("<title>Council approves cycle lanes on Quay Road - Coastal Wiki"
+             "</title>", "Council approves cycle lanes on Quay Road"),
+            ("<title>Council approves cycle lanes | News | Northshore Gazette"
+             "</title>", "Council approves cycle lanes | News"),
+            # ...or after the first one when under three words are left...
+            ("<title>Gazette \u2014 Council approves cycle lanes on Quay Road"
+             "</title>", "Council approves cycle lanes on Quay Road"),
+            # ...and the whole title when that is still too short.
+            ("<title>Coastal Wiki - Tides</title>", "Coastal Wiki - Tides"),
+            # After a colon, unless a heading holds the whole title.
+            ("<title>Northshore Gazette: Council approves new cycle lanes"
+             "</title>", "Council approves new cycle lanes"),
+            ("<title>Review: a quiet triumph at the Lyric</title></head><body>"
+             "<h1>Review: a quiet triumph at the Lyric</h1>",
+             "Review: a quiet triumph at the Lyric"),
+            # Too short a title: the page's only <h1>.
+            ("<title>Gazette</title></head><body><h1>Council approves "
+             "cycle lanes</h1>", "Council approves cycle lanes"),
+        ]
+        for i, (head, want) in enumerate(cases):
+            d = self.read(f"t{i}.html", "<html><head>" + head + body)
+            self.assertEqual(d["title"], want, head)
+
+    def test_title_sources_in_order(self):
+        body = ("<body><p>The council voted on Tuesday to paint cycle lanes "
+                "along the whole of Quay Road by the summer.</p></body>")
+        # JSON-LD first; its headline when its name is the site's.
+        ld = ("<script type=\"application/ld+json\"><![CDATA[{\"@context\": "
+              "\"https://schema.org\", \"@type\": \"NewsArticle\", \"name\": "
+              "\"Northshore Gazette\", \"headline\": \"Council approves cycle "
+              "lanes on Quay Road\"}]]></script>")
+        d = self.read("ld.html", "<html><head><title>Council approves cycle lanes "
+                      "on Quay Road | Northshore Gazette</title><meta property="
+                      "\"og:title\" content=\"Cycle lanes | Gazette\">" + ld +
+                      "</head>" + body)
+        self.assertEqual(d["title"], "Council approves cycle lanes on Quay Road")
+        # Dublin Core before Open Graph; a property may list several keys.
+        d = self.read("dc.html", "<html><head><title>Page</title><meta property="
+                      "\"og:title\" content=\"Open Graph title\"><meta property="
+                      "\"dc:title twitter:title\" content=\"Dublin Core title\">"
+                      "</head>" + body)
+        self.assertEqual(d["title"], "Dublin Core title")
+
+
+    def test_byline_sources_in_order(self):
+        body = ("<body><p>The council voted on Tuesday to paint cycle lanes "
+                "along the whole of Quay Road by the summer.</p></body>")
+        ld = ("<script type=\"application/ld+json\">{\"@context\": "
+              "\"https://schema.org\", \"@type\": \"NewsArticle\", \"author\": "
+              "[{\"@type\": \"Person\", \"name\": \"Rosa Delgado\"}, "
+              "{\"@type\": \"Person\", \"name\": \"Tom Achebe\"}]}</script>")
+        meta = "<meta name=\"author\" content=\"Gazette Staff\">"
+        d = self.read("b1.html", "<html><head>" + meta + ld + "</head>" + body)
+        self.assertEqual(d["byline"], "Rosa Delgado, Tom Achebe")
+        d = self.read("b2.html", "<html><head>" + meta + "<meta name=\"DC.creator"
+                      "\" content=\"By Ines Varga\"></head>" + body)
+        self.assertEqual(d["byline"], "Ines Varga")
+
     def test_entities_and_time(self):
         p = self.write("c.html", "<article><h1>A &amp; B merge</h1><time datetime="
                        "\"2026-11-20\">20 Nov</time><p>Caf&eacute; owners &#8364;5 "
@@ -87,7 +255,9 @@ class HtmlReader(ndtest.TempDirTest):
         p = os.path.join(FIX, "wordpress-article.html")
         d = self.process_one(p, config="pipeline:\n  - plugin: html\n    extract: all\n")
         self.assertIn("Planners have approved", d["text"])
-        self.assertIn("Harbour dredging plan", d["text"])
+        # Text outside the article is kept, chrome (a related list) is not.
+        self.assertIn("Skip to content", d["text"])
+        self.assertNotIn("Harbour dredging plan", d["text"])
 
     def test_deep_nesting(self):
         p = self.write("deep.html", "<html><body>" + "<div>" * 100000 +
@@ -105,16 +275,16 @@ class HtmlReader(ndtest.TempDirTest):
 
     def test_binary_named_html(self):
         p = self.write("x.html", bytes(range(256)) * 40)
-        self.assertIn("unsupported media type application/octet-stream", self.fail(p))
+        self.assertIn("unsupported media type application/octet-stream", self.read_fails(p))
 
     def test_image_named_html(self):
         p = self.write("photo.html", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100)
-        self.assertIn("unsupported media type image/jpeg", self.fail(p))
+        self.assertIn("unsupported media type image/jpeg", self.read_fails(p))
 
     def test_no_text(self):
         p = self.write("e.html", "<html><head><script>var a=1;</script></head>"
                        "<body><nav><a href=/>Home</a></nav></body></html>")
-        self.assertIn("no text", self.fail(p))
+        self.assertIn("no text", self.read_fails(p))
 
     def test_giant_line(self):
         p = self.path("big.html")
