@@ -13,6 +13,23 @@
 #include "chain.h"
 #include "redact.h"
 
+static const char usage[] =
+    "usage: newsdesk plugins [-c FILE] [--json] [NAME]\n"
+    "       newsdesk plugins --reference\n"
+    "\n"
+    "List the plugins found (built-in, and in service.plugin_path of the\n"
+    "configuration), with warnings for those refused and why; or, with NAME,\n"
+    "one plugin's description and options.\n"
+    "\n"
+    HELP_CONFIG
+    "      --json          the same as JSON\n"
+    "      --reference     the configuration reference of the core and the\n"
+    "                      built-in plugins, in Markdown (docs/configuration.md)\n"
+    HELP_HELP
+    "\n"
+    "Exit status: 0 ok, 2 usage error or no such plugin, 78 a built-in plugin\n"
+    "cannot be loaded (--reference).\n";
+
 static json_t *option_json(const nd_option_t *o)
 {
     char *def = o->def ? redact_dup(o, o->def) : NULL;
@@ -268,6 +285,10 @@ int cmd_plugins(int argc, char **argv)
     const char *config = NULL, *name = NULL;
     int as_json = 0;
     for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i])) {
+            fputs(usage, stdout);
+            return 0;
+        }
         if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
             config = argv[++i];
         else if (!strcmp(argv[i], "--json"))
@@ -277,8 +298,7 @@ int cmd_plugins(int argc, char **argv)
         else if (argv[i][0] != '-' && !name)
             name = argv[i];
         else {
-            fprintf(stderr, "usage: newsdesk plugins [-c FILE] [NAME] [--json]\n"
-                            "       newsdesk plugins --reference\n");
+            fputs(usage, stderr);
             return EXIT_USAGE;
         }
     }

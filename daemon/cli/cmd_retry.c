@@ -21,9 +21,14 @@ static const char usage[] =
     "Move failed files from <state>/failed back into the inbox, each under a\n"
     "name that is free there, and keep their error records in\n"
     "<state>/retried. NAME is a file's name in failed/ (a path to it, or its\n"
-    "<name>.error.json, also names it); --all retries every failed file.\n"
-    "The daemon may be running or not. Exit status: 0 all moved, 1 some did\n"
-    "not (the reason is on stderr), 2 usage error, 78 configuration error.\n";
+    "<name>.error.json, also names it). The daemon may be running or not.\n"
+    "\n"
+    HELP_CONFIG
+    "      --all           every file in failed/\n"
+    HELP_HELP
+    "\n"
+    "Exit status: 0 all moved, 1 some were not (the reason is on stderr),\n"
+    "2 usage error, 78 configuration error.\n";
 
 /* "dir/name" or "dir/sub/name", without doubling a '/' that the
  * configured folder ends with. */
@@ -92,7 +97,7 @@ int cmd_retry(int argc, char **argv)
     const char *config = NULL;
     int all = 0, nnames = 0, opts = 1;
     for (int i = 1; i < argc; i++) {
-        if (opts && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
+        if (opts && is_help(argv[i])) {
             fputs(usage, stdout);
             return 0;
         }

@@ -31,6 +31,32 @@ static const char search_usage[] =
     "                       [--lang CODE] [--since DATE] [--until DATE]\n"
     "                       [--limit N] [--json] QUERY...\n";
 
+static const char search_help[] =
+    "\n"
+    "Full-text search of the SQLite archive that the sqlite exporter writes.\n"
+    "QUERY is FTS5 syntax: words (all must match), OR, NOT, \"exact phrase\",\n"
+    "prefix*, title: word. Matches are ranked by bm25, a match in the title\n"
+    "weighing more than one in the text. Every filter given must hold.\n"
+    "\n"
+    HELP_CONFIG
+    "      --db PATH       the archive, instead of the path of the\n"
+    "                      configuration's first sqlite step\n"
+    "      --topic T       a topic id, or the start of its label (economy);\n"
+    "                      up to 16\n"
+    "      --entity [TYPE:]TEXT\n"
+    "                      an entity's text, any case, optionally with its\n"
+    "                      type (PERSON:\"Xi Jinping\"); up to 16\n"
+    "      --lang CODE     the language code (en)\n"
+    "      --since DATE    published (else received) on or after DATE: 2026,\n"
+    "                      2026-03, 2026-03-10 or 2026-03-10T14:00\n"
+    "      --until DATE    published (else received) on or before DATE\n"
+    "      --limit N       at most N matches, 1 to 100000 (default 10)\n"
+    "      --json          one JSON object per match\n"
+    HELP_HELP
+    "\n"
+    "Exit status: 0 ok (with or without matches), 2 usage error or a query that\n"
+    "is not valid FTS5, 78 no archive, or a configuration error.\n";
+
 struct search {
     const char *config, *db;
     char *query;
@@ -65,6 +91,8 @@ static int parse_args(struct search *s, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (is_help(a))
+            return 1;
         int takes = !strcmp(a, "-c") || !strcmp(a, "--config") || !strcmp(a, "--db") ||
                     !strcmp(a, "--topic") || !strcmp(a, "--entity") ||
                     !strcmp(a, "--lang") || !strcmp(a, "--since") ||
@@ -286,9 +314,13 @@ static int check_archive(sqlite3 *db, const char *path)
 int cmd_search(int argc, char **argv)
 {
     struct search s = {0};
-    if (parse_args(&s, argc, argv) < 0) {
+    int parsed = parse_args(&s, argc, argv);
+    if (parsed != 0) {
         free(s.query);
-        return EXIT_USAGE;
+        if (parsed < 0)
+            return EXIT_USAGE;
+        printf("%s%s", search_usage, search_help);
+        return 0;
     }
     char *path = NULL;
     const char *config = NULL;

@@ -19,6 +19,19 @@
 
 #define STATUS_TIMEOUT_S 5
 
+static const char usage[] =
+    "usage: newsdesk status [-c FILE] [--json]\n"
+    "\n"
+    "Ask the running daemon how it is doing, over the HTTP interface of the\n"
+    "configuration (service.http, GET /status), and print it for a person.\n"
+    "\n"
+    HELP_CONFIG
+    "      --json          print the status document as the daemon sent it\n"
+    HELP_HELP
+    "\n"
+    "Exit status: 0 healthy, 1 not healthy or not reachable, 2 usage error,\n"
+    "78 configuration error.\n";
+
 /* GET `path` from addr; the response (malloc'd, NUL-terminated) in *out.
  * Returns 0 or -1 with the reason in err. */
 static int http_get(const char *addr, const char *path, char **out, char *err,
@@ -177,13 +190,17 @@ int cmd_status(int argc, char **argv)
     const char *config = NULL;
     int as_json = 0;
     for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i])) {
+            fputs(usage, stdout);
+            return 0;
+        }
         if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
             i + 1 < argc)
             config = argv[++i];
         else if (!strcmp(argv[i], "--json"))
             as_json = 1;
         else {
-            fprintf(stderr, "usage: newsdesk status [-c FILE] [--json]\n");
+            fputs(usage, stderr);
             return EXIT_USAGE;
         }
     }
