@@ -60,9 +60,7 @@ class InstallTest(unittest.TestCase):
         self.one("plugin.h", r"/include/newsdesk/plugin\.h$")
         self.one("newsdesk-plugin.pc", r"/pkgconfig/newsdesk-plugin\.pc$")
         self.one("newsdesk.yaml", r"/etc/newsdesk/newsdesk\.yaml$")
-        guide = self.one("user-guide.md", r"/share/doc/newsdesk/")
-        self.one("plugins.md", r"/share/doc/newsdesk/")
-        self.one("configuration.md", r"/share/doc/newsdesk/")
+        guide = self.one("user-guide.md", r"/share/doc/newsdesk/docs/")
         unit = self.one("newsdesk.service", r"/lib/systemd/system/")
         with open(self.dest(unit)) as f:
             text = f.read()
@@ -80,6 +78,37 @@ class InstallTest(unittest.TestCase):
             self.assertRegex(f.read(), r"(?m)^u newsdesk ")
         with open(self.dest(tf[0])) as f:
             self.assertRegex(f.read(), r"(?m)^d /var/lib/newsdesk/inbox ")
+
+    def test_docs(self):
+        """All of docs/, with README, LICENSE and NOTICE, and every relative
+        link in them leads to a file that is installed too."""
+        readme = self.one("README.md", r"/share/doc/newsdesk/README\.md$")
+        top = os.path.dirname(readme)
+        self.one("LICENSE", r"/share/doc/newsdesk/LICENSE$")
+        self.one("NOTICE", r"/share/doc/newsdesk/NOTICE$")
+        for name in os.listdir(os.path.join(ndtest.SOURCE, "docs")):
+            if name.endswith(".md"):
+                self.one(name, r"/share/doc/newsdesk/docs/")
+        self.assertTrue(os.path.exists(self.dest(
+            top + "/examples/plugin-hello/hello.c")))
+        checked = 0
+        for dirpath, _, names in os.walk(self.dest(top)):
+            for name in names:
+                if not name.endswith(".md"):
+                    continue
+                path = os.path.join(dirpath, name)
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+                for target in re.findall(r"\]\(([^)\s]+)\)", text):
+                    target = target.split("#")[0]
+                    if not target or re.match(r"[a-z]+:", target):
+                        continue
+                    checked += 1
+                    self.assertTrue(
+                        os.path.exists(os.path.join(dirpath, target)),
+                        "%s links to %s, which is not installed"
+                        % (path[len(self.destdir):], target))
+        self.assertGreater(checked, 20)
 
     def pkg_env(self):
         pc = self.one("newsdesk-plugin.pc", r"/pkgconfig/")
