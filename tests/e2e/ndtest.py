@@ -6,6 +6,7 @@ NEWSDESK_SHARED (../shared, which may not exist: tests that need it skip).
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,19 @@ def shared_path(*parts):
     """A file under ../shared, or None when it is not there."""
     p = os.path.join(SHARED, *parts)
     return p if os.path.exists(p) else None
+
+
+def need_program(name, package):
+    """The path of program `name` (from the Debian package `package`).
+    Without it the test is skipped, unless NEWSDESK_REQUIRE_TOOLS=1 (CI)
+    makes that a failure."""
+    path = shutil.which(name)
+    if path:
+        return path
+    why = "%s is not installed (Debian package %s)" % (name, package)
+    if os.environ.get("NEWSDESK_REQUIRE_TOOLS") == "1":
+        raise AssertionError(why + "; NEWSDESK_REQUIRE_TOOLS=1 requires it")
+    raise unittest.SkipTest(why)
 
 
 def run(args, stdin=None, cwd=None, env=None, timeout=120):

@@ -61,6 +61,14 @@ class InstallTest(unittest.TestCase):
         self.one("newsdesk-plugin.pc", r"/pkgconfig/newsdesk-plugin\.pc$")
         self.one("newsdesk.yaml", r"/etc/newsdesk/newsdesk\.yaml$")
         guide = self.one("user-guide.md", r"/share/doc/newsdesk/docs/")
+        man1 = self.one("newsdesk.1", r"/share/man/man1/newsdesk\.1$")
+        self.one("newsdesk.yaml.5", r"/share/man/man5/newsdesk\.yaml\.5$")
+        with open(self.dest(man1)) as f:
+            text = f.read()
+        # The page names this prefix's plugins and configuration.
+        plugins = os.path.dirname(self.one("text.so", r"/newsdesk/plugins/"))
+        self.assertIn(plugins + "/", text)
+        self.assertNotRegex(text, r"@[A-Z]+@")
         unit = self.one("newsdesk.service", r"/lib/systemd/system/")
         with open(self.dest(unit)) as f:
             text = f.read()
@@ -191,8 +199,13 @@ class InstallTest(unittest.TestCase):
         with open(self.dest(unit)) as f, open(copy, "w") as out:
             out.write(f.read().replace("ExecStart=" + exe,
                                        "ExecStart=" + self.dest(exe)))
+        # verify also looks up the man pages of Documentation=: the
+        # installed ones.
+        man1 = self.one("newsdesk.1", r"/man1/")
+        env = dict(os.environ,
+                   MANPATH=self.dest(os.path.dirname(os.path.dirname(man1))))
         r = subprocess.run(["systemd-analyze", "verify", copy],
-                           capture_output=True)
+                           capture_output=True, env=env)
         self.assertEqual(r.stderr.decode(), "")
         self.assertEqual(r.returncode, 0)
         r = subprocess.run(["systemd-analyze", "security", "--offline=true",
