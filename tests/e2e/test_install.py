@@ -63,6 +63,7 @@ class InstallTest(unittest.TestCase):
         guide = self.one("user-guide.md", r"/share/doc/newsdesk/docs/")
         man1 = self.one("newsdesk.1", r"/share/man/man1/newsdesk\.1$")
         self.one("newsdesk.yaml.5", r"/share/man/man5/newsdesk\.yaml\.5$")
+        self.one("newsdesk", r"/share/bash-completion/completions/newsdesk$")
         with open(self.dest(man1)) as f:
             text = f.read()
         # The page names this prefix's plugins and configuration.
