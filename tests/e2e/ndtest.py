@@ -205,6 +205,18 @@ class Daemon:
         with open(os.path.join(self.dir, "var", "failed", name + ".error.json")) as f:
             return json.load(f)
 
+    def get(self, path):
+        """GET `path` (/metrics, /status) from the daemon's HTTP interface,
+        at the address its log says it serves on; the body as text."""
+        import re
+        import urllib.request
+        m = re.search(r"serving /metrics, /health and /status on http://(\S+)",
+                      self.log())
+        self.test.assertIsNotNone(m, "the daemon does not serve HTTP")
+        with urllib.request.urlopen("http://%s%s" % (m.group(1), path),
+                                    timeout=10) as r:
+            return r.read().decode("utf-8")
+
     def drop(self, name, data):
         """Write a file beside the inbox, then rename it in (the recommended
         way to deliver)."""

@@ -360,13 +360,26 @@ class ServiceTest(ndtest.TempDirTest):
                                   step="text", plugin="text"), 0)
         self.assertEqual(d.get("/health")[0::2], (200, "ok\n"))
         self.assertEqual(d.get("/nope")[0], 404)
+        self.assertEqual(metric(m1, "newsdesk_files_total", outcome="done"), 20)
+        self.assertEqual(metric(m1, "newsdesk_files_claimed_total"), 20)
+        # The rate is measured once a second: wait for a second sample.
+        d.wait(lambda: d.status()["rate"]["window_s"] > 0, "no rate measured")
         s = d.status()
         self.assertEqual(s["state"], "running")
+        self.assertEqual(s["files"]["done"], 20)
         self.assertEqual(s["documents"]["done"], 20)
+        self.assertGreater(s["rate"]["files_per_s"], 0)
+        self.assertEqual(s["rate"]["files_per_s"], s["rate"]["documents_per_s"])
+        self.assertEqual(s["rate"]["drain_s"], 0)  # no backlog
         self.assertEqual([x["step"] for x in s["pipeline"]], ["text", "good", "json"])
         r = self.nd("status", "-c", d.cfg)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("20 claimed, 20 done, 0 failed", r.stdout.decode())
+        out = r.stdout.decode()
+        self.assertIn("files:      20 claimed, 20 done, 0 failed", out)
+        self.assertIn("documents:  20 done, 0 failed\n", out)
+        self.assertRegex(out, r"\nrate:       [0-9.]+ files/s, [0-9.]+ "
+                         r"documents/s over the last \d+s\n")
+        self.assertIn("\nbacklog:    0 files\n", out)
         self.assertEqual(d.stop(), 0)
 
     def test_reload_while_files_arrive(self):
