@@ -146,9 +146,10 @@ void metrics_write(FILE *f, const struct service_view *v)
         const struct step_stats *s = &v->steps[i];
         for (size_t k = 0; k < s->ncounters; k++) {
             if (!any++)
-                family(f, "newsdesk_plugin_counter_total", "counter",
-                       "Counters kept by plugins (nd_counter_add).");
-            fputs("newsdesk_plugin_counter_total{", f);
+                family(f, "newsdesk_plugin_events_total", "counter",
+                       "Events counted by plugins (nd_counter_add), by "
+                       "counter name.");
+            fputs("newsdesk_plugin_events_total{", f);
             step_labels(f, s);
             fputs(",counter=\"", f);
             label(f, s->counters[k].name);

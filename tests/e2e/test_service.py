@@ -382,6 +382,25 @@ class ServiceTest(ndtest.TempDirTest):
         self.assertIn("\nbacklog:    0 files\n", out)
         self.assertEqual(d.stop(), 0)
 
+    def test_promtool_finds_no_problem(self):
+        promtool = ndtest.need_program("promtool", "prometheus")
+        d = self.start(config("hello"))
+        d.wait_serving()
+        for i in range(5):
+            d.drop("p%02d.txt" % i, article(i))
+        d.wait(lambda: len(d.done()) == 5, "5 files not done")
+        # Every family present: steps, latencies, plugin counters, reloads.
+        d.signal(signal.SIGHUP)
+        d.wait(lambda: "reloaded" in d.log(), "no reload")
+        status, _, body = d.get("/metrics")
+        self.assertEqual(status, 200)
+        self.assertIn("newsdesk_plugin_events_total{", body)
+        r = subprocess.run([promtool, "check", "metrics"], input=body.encode(),
+                           capture_output=True, timeout=60)
+        self.assertEqual((r.returncode, r.stdout.decode() + r.stderr.decode()),
+                         (0, ""))
+        self.assertEqual(d.stop(), 0)
+
     def test_reload_while_files_arrive(self):
         addr = "127.0.0.1:%d" % free_port()
         d = self.start(config("first", http=addr)).wait_serving()
@@ -444,7 +463,7 @@ class ServiceTest(ndtest.TempDirTest):
                                     plugin=step, outcome="ok"), total, step)
             self.assertEqual(metric(m, "newsdesk_step_latency_seconds_count",
                                     step=step, plugin=step), total, step)
-        self.assertEqual(metric(m, "newsdesk_plugin_counter_total", step="json",
+        self.assertEqual(metric(m, "newsdesk_plugin_events_total", step="json",
                                 plugin="json", counter="written"), total)
         self.assertEqual(d.stop(), 0)
         self.assertIn("reload failed", log)

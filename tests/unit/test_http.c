@@ -237,7 +237,7 @@ static void metrics_are_strict_exposition(void **state)
     assert_float_equal(expo_get(&e, "newsdesk_step_latency_seconds_sum",
                                 text_step, ""), 0.0122, 1e-9);
     snprintf(l, sizeof l, "%s,counter=\"files_written\"", json_step);
-    assert_true(expo_get(&e, "newsdesk_plugin_counter_total", l, "") == 6);
+    assert_true(expo_get(&e, "newsdesk_plugin_events_total", l, "") == 6);
     free(text);
 
     /* Counters move. */
@@ -271,6 +271,8 @@ static void the_checker_is_strict(void **state)
         "x 1\n",                                         /* untyped sample */
         "# TYPE x_total counter\nx_total 1",             /* no final newline */
         "# TYPE x counter\nx 1\n",                       /* counter name */
+        "# TYPE x_counter_total counter\nx_counter_total 1\n", /* type */
+        "# TYPE x_gauge gauge\nx_gauge 1\n",             /* type */
         "# TYPE x gauge\ny 1\n",                         /* wrong family */
         "# TYPE x gauge\nx 1\nx 2\n",                    /* duplicate */
         "# TYPE x gauge\nx{a=\"1\"} one\n",              /* value */
