@@ -128,12 +128,11 @@ int archive_exec(sqlite3 *db, const char *path, const char *sql, char *err,
     return rc == SQLITE_OK ? 0 : -EIO;
 }
 
-int archive_migrate(sqlite3 *db, const char *path,
-                    void (*migrated)(int version, void *ctx), void *ctx,
-                    char *err, size_t errlen)
+int archive_migrate(sqlite3 *db, const char *path, int *from, char *err,
+                    size_t errlen)
 {
-    for (;;) {
-        int version = archive_version(db);
+    *from = archive_version(db);
+    for (int version = *from;; version = archive_version(db)) {
         if (version < 0) {
             snprintf(err, errlen, "%s: cannot read the schema version: %s",
                      path, sqlite3_errmsg(db));
@@ -159,8 +158,6 @@ int archive_migrate(sqlite3 *db, const char *path,
             archive_exec(db, path, "ROLLBACK", ignored, sizeof ignored);
             return rc;
         }
-        if (migrated)
-            migrated(version + 1, ctx);
     }
 }
 

@@ -30,13 +30,12 @@ int archive_exec(sqlite3 *db, const char *path, const char *sql, char *err,
                  size_t errlen);
 
 /* Bring db's schema to ARCHIVE_SCHEMA_VERSION, each migration in its own
- * transaction, and call migrated(version, ctx) after each (may be NULL).
- * `path` names the archive in messages. Returns 0, -EPROTO when the
- * archive is newer than ARCHIVE_SCHEMA_VERSION, or -EIO; a reason in
- * err. */
-int archive_migrate(sqlite3 *db, const char *path,
-                    void (*migrated)(int version, void *ctx), void *ctx,
-                    char *err, size_t errlen);
+ * transaction, and put the version it found in *from (0: a new archive;
+ * ARCHIVE_SCHEMA_VERSION: nothing to do). `path` names the archive in
+ * messages. Returns 0, -EPROTO when the archive is newer than
+ * ARCHIVE_SCHEMA_VERSION, or -EIO; a reason in err. */
+int archive_migrate(sqlite3 *db, const char *path, int *from, char *err,
+                    size_t errlen);
 
 /* ---- writing ------------------------------------------------------------- */
 

@@ -109,6 +109,32 @@ class SqliteArchive(ndtest.TempDirTest):
         self.assertEqual(c.execute("SELECT count(*) FROM documents").fetchone()[0], 4)
         c.close()
 
+    def test_schema_logged_once(self):
+        # A new archive is one line, not one per migration; an older one
+        # says from which version to which.
+        d = ndtest.Daemon(self, "inbox: {path: ./inbox}\n"
+                          "service:\n  log_level: info\n"
+                          "pipeline:\n  - plugin: text\n  - plugin: sqlite\n"
+                          "    path: var/archive.db\n")
+        self.addCleanup(d.stop)
+        d.start()
+        self.assertEqual(d.stop(), 0)
+        log = d.log()
+        self.assertEqual(log.count("var/archive.db: new archive, schema "
+                                   "version 2"), 1, log)
+        self.assertNotIn("migrated", log)
+        c = self.db()
+        c.execute("DROP TABLE newsdesk_flush")
+        c.execute("PRAGMA user_version = 1")
+        c.commit()
+        c.close()
+        d.start(wait_ready=False)
+        d.wait(lambda: d.log().count("running:") == 2, 30, "no second start")
+        self.assertEqual(d.stop(), 0)
+        log = d.log().split("new archive")[1]
+        self.assertEqual(log.count("schema migrated"), 1, log)
+        self.assertIn("var/archive.db: schema migrated from version 1 to 2", log)
+
     def test_durable_always(self):
         files = self.corpus()
         r = self.nd("process", "-c", self.config("  durable: always\n"), "--export", *files)
