@@ -78,6 +78,10 @@ class InstallTest(unittest.TestCase):
         self.assertRegex(text, r"-c %s/(etc/)?newsdesk/newsdesk\.yaml"
                          % re.escape(prefix if prefix != "/usr" else ""))
         self.assertIn("Type=notify", text)
+        self.assertRegex(text, r"(?m)^Wants=network-online\.target$")
+        self.assertRegex(text, r"(?m)^After=network-online\.target$")
+        self.assertRegex(text, r"(?m)^Wants=network-online\.target$")
+        self.assertRegex(text, r"(?m)^After=network-online\.target$")
         self.assertIn("Documentation=file://%s\n" % guide, text)
         su = [p for p in self.paths["newsdesk.conf"] if "/sysusers.d/" in p]
         tf = [p for p in self.paths["newsdesk.conf"] if "/tmpfiles.d/" in p]
