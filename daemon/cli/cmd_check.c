@@ -150,8 +150,11 @@ int cmd_check(int argc, char **argv)
         printf("  %zu. %s", i + 1, s->name);
         if (strcmp(s->name, s->plugin))
             printf(" (plugin %s)", s->plugin);
-        printf("  [%s, %s %s, %s]\n", plugin_role_name(d->role), d->name,
+        printf("  [%s, %s %s, %s]", plugin_role_name(d->role), d->name,
                d->version ? d->version : "", s->p->path);
+        if (s->from_default)
+            printf("  (from \"default\", line %d)", s->line);
+        printf("\n");
         if (s->when) {
             printf("       when: ");
             print_redacted(NULL, s->when);

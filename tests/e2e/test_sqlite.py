@@ -275,5 +275,64 @@ class Search(ndtest.TempDirTest):
         self.assertIn("not a newsdesk archive", r.stderr.decode())
 
 
+class DefaultChainArchive(ndtest.TempDirTest):
+    """`pipeline: [default, {plugin: sqlite}]`: the built-in chain's readers
+    and analysis, then the archive instead of the json exporter."""
+
+    PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Dyke gives way near Zwolle | The Lowlands Courier</title></head>
+<body>
+<nav><a href="/">Front page</a> <a href="/regions">Regions</a></nav>
+<article>
+<h1>Dyke gives way near Zwolle</h1>
+<p>A dyke on the IJssel gave way near Zwolle on Tuesday night after two
+days of heavy rain, flooding farmland and forcing 800 residents from
+their homes, the water board said.</p>
+<p>Mayor Peter Snijders said emergency services had evacuated three
+villages before dawn. "The water rose faster than anyone expected,"
+Snijders told reporters in Zwolle.</p>
+<p>Soldiers filled sandbags along the river through the morning, and the
+Red Cross opened shelters in two schools. Rijkswaterstaat said the level
+of the IJssel would stay high until the weekend.</p>
+</article>
+<footer>All rights reserved.</footer>
+</body></html>
+"""
+
+    def test_html_into_archive_with_entities_and_topics(self):
+        cfg = self.write("nd.yaml", "pipeline: [default, {plugin: sqlite, "
+                                    "path: ./var/newsdesk.db}]\n")
+        r = self.nd("check", "-c", cfg)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        steps = [line.split()[1] for line in r.stdout.decode().splitlines()
+                 if line.startswith("  ") and line.split()[0].rstrip(".").isdigit()]
+        self.assertEqual(steps, ["text", "html", "json-reader", "feed", "language",
+                                 "entities", "keywords", "quotes", "summary",
+                                 "topics", "sqlite"])
+        self.assertIn('(from "default", line 1)', r.stdout.decode())
+
+        page = self.write("dyke.html", self.PAGE)
+        r = self.nd("process", "-c", cfg, "--export", page)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # No json exporter ran: nothing in ./outbox.
+        self.assertFalse(os.path.exists(self.path("outbox")))
+        c = sqlite3.connect(self.path("var", "newsdesk.db"))
+        self.assertEqual(c.execute("SELECT media_type, title, language FROM "
+                                   "documents").fetchall(),
+                         [("text/html", "Dyke gives way near Zwolle", "en")])
+        ents = set(c.execute("SELECT type, text FROM entities").fetchall())
+        self.assertIn(("LOC", "Zwolle"), ents)
+        self.assertIn(("PERSON", "Peter Snijders"), ents)
+        topics = [t[0] for t in c.execute("SELECT topic FROM topics ORDER BY "
+                                          "score DESC").fetchall()]
+        self.assertTrue(topics, "no topics in the archive")
+        self.assertEqual(topics[0], "medtop:03000000")  # disaster, accident...
+        # The navigation and footer were left out of the indexed text.
+        self.assertEqual(c.execute("SELECT count(*) FROM documents_fts WHERE "
+                                   "documents_fts MATCH 'rights'").fetchone()[0], 0)
+        c.close()
+
+
 if __name__ == "__main__":
     ndtest.main()
