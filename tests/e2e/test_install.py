@@ -102,6 +102,7 @@ class InstallTest(unittest.TestCase):
         for name in os.listdir(os.path.join(ndtest.SOURCE, "docs")):
             if name.endswith(".md"):
                 self.one(name, r"/share/doc/newsdesk/docs/")
+        self.one("newsdesk-1.schema.json", r"/share/doc/newsdesk/docs/schema/")
         self.assertTrue(os.path.exists(self.dest(
             top + "/examples/plugin-hello/hello.c")))
         checked = 0
