@@ -31,7 +31,7 @@ static const char usage[] =
     "                                      articles for the model plugin\n"
     "  search  [-c FILE | --db PATH] [--topic T] [--entity [TYPE:]TEXT]\n"
     "          [--lang CODE] [--since DATE] [--until DATE] [--limit N] [--json]\n"
-    "          QUERY...                    full-text search of the SQLite archive\n"
+    "          [QUERY...]                  full-text search of the SQLite archive\n"
     "  --version                           print the version and plugin ABI\n"
     "  --help                              print this help\n"
     "\n"
