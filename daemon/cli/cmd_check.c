@@ -16,6 +16,19 @@
 #include "chain.h"
 #include "redact.h"
 
+static const char usage[] =
+    "usage: newsdesk check [-c FILE]\n"
+    "\n"
+    "Read the configuration and the plugins it names, report every problem as\n"
+    "file:line:column: message, and print the resolved pipeline with each\n"
+    "option's value (secrets redacted) and the absolute path beside each\n"
+    "relative one. Nothing is started.\n"
+    "\n"
+    HELP_CONFIG
+    HELP_HELP
+    "\n"
+    "Exit status: 0 valid, 2 usage error, 78 configuration error.\n";
+
 static void print_redacted(const nd_option_t *opt, const char *value)
 {
     char *shown = redact_dup(opt, value);
@@ -94,10 +107,14 @@ int cmd_check(int argc, char **argv)
 {
     const char *config = NULL;
     for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i])) {
+            fputs(usage, stdout);
+            return 0;
+        }
         if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) {
             config = argv[++i];
         } else {
-            fprintf(stderr, "usage: newsdesk check [-c FILE]\n");
+            fputs(usage, stderr);
             return EXIT_USAGE;
         }
     }
@@ -137,8 +154,11 @@ int cmd_check(int argc, char **argv)
         printf("  %zu. %s", i + 1, s->name);
         if (strcmp(s->name, s->plugin))
             printf(" (plugin %s)", s->plugin);
-        printf("  [%s, %s %s, %s]\n", plugin_role_name(d->role), d->name,
+        printf("  [%s, %s %s, %s]", plugin_role_name(d->role), d->name,
                d->version ? d->version : "", s->p->path);
+        if (s->from_default)
+            printf("  (from \"default\", line %d)", s->line);
+        printf("\n");
         if (s->when) {
             printf("       when: ");
             print_redacted(NULL, s->when);

@@ -13,6 +13,23 @@
 #include "chain.h"
 #include "redact.h"
 
+static const char usage[] =
+    "usage: newsdesk plugins [-c FILE] [--json] [NAME]\n"
+    "       newsdesk plugins --reference\n"
+    "\n"
+    "List the plugins found (built-in, and in service.plugin_path of the\n"
+    "configuration), with warnings for those refused and why; or, with NAME,\n"
+    "one plugin's description and options.\n"
+    "\n"
+    HELP_CONFIG
+    "      --json          the same as JSON\n"
+    "      --reference     the configuration reference of the core and the\n"
+    "                      built-in plugins, in Markdown (docs/configuration.md)\n"
+    HELP_HELP
+    "\n"
+    "Exit status: 0 ok, 2 usage error or no such plugin, 78 a built-in plugin\n"
+    "cannot be loaded (--reference).\n";
+
 static json_t *option_json(const nd_option_t *o)
 {
     char *def = o->def ? redact_dup(o, o->def) : NULL;
@@ -232,8 +249,15 @@ static int print_reference(void)
     md_options(config_stream_options);
     printf("## `pipeline`\n\n"
            "A list of steps, run in order. Without a `pipeline` key the "
-           "built-in chain runs. Each step takes these reserved keys; every "
-           "other key is an option of its plugin (below).\n\n"
+           "built-in chain runs: `text`, `html`, `json-reader`, `feed`, "
+           "`language`, `entities`, `keywords`, `quotes`, `summary`, "
+           "`topics`, then `json` into `./outbox`. An item written `default` "
+           "stands for every step of that chain but its exporter, so "
+           "`pipeline: [default, {plugin: sqlite}]` reads every format, "
+           "extracts and classifies as the built-in chain does and archives "
+           "into SQLite; `newsdesk check` prints the steps it stands for. "
+           "Each step takes these reserved keys; every other key is an "
+           "option of its plugin (below).\n\n"
            "| key | meaning |\n|---|---|\n"
            "| `plugin` | the plugin to run (required) |\n"
            "| `name` | the instance name, unique in the chain; default the "
@@ -278,6 +302,10 @@ int cmd_plugins(int argc, char **argv)
     const char *config = NULL, *name = NULL;
     int as_json = 0;
     for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i])) {
+            fputs(usage, stdout);
+            return 0;
+        }
         if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
             config = argv[++i];
         else if (!strcmp(argv[i], "--json"))
@@ -287,8 +315,7 @@ int cmd_plugins(int argc, char **argv)
         else if (argv[i][0] != '-' && !name)
             name = argv[i];
         else {
-            fprintf(stderr, "usage: newsdesk plugins [-c FILE] [NAME] [--json]\n"
-                            "       newsdesk plugins --reference\n");
+            fputs(usage, stderr);
             return EXIT_USAGE;
         }
     }

@@ -21,6 +21,20 @@
  * after this many runs instead of waiting for ever. */
 #define PROCESS_MAX_RUNS 5
 
+static const char usage[] =
+    "usage: newsdesk process [-c FILE] [--export] FILE...\n"
+    "\n"
+    "Run the pipeline on each FILE (\"-\" reads stdin) and print each document\n"
+    "as one line of JSON (a feed's items each make one). Exporters run only\n"
+    "with --export.\n"
+    "\n"
+    HELP_CONFIG
+    "      --export        run the exporters of the pipeline too\n"
+    HELP_HELP
+    "\n"
+    "Exit status: 0 ok, 1 a document failed (the reason is on stderr), 2 usage\n"
+    "error, 78 configuration error.\n";
+
 static void sleep_ms(int64_t ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
@@ -273,9 +287,14 @@ int cmd_process(int argc, char **argv)
     int export = 0, nfiles = 0;
     char **files = calloc((size_t)argc, sizeof *files);
     for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i])) {
+            fputs(usage, stdout);
+            free(files);
+            return 0;
+        }
         if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
             if (++i >= argc) {
-                fprintf(stderr, "newsdesk process: -c needs a file\n");
+                fprintf(stderr, "newsdesk process: -c needs a file\n\n%s", usage);
                 free(files);
                 return EXIT_USAGE;
             }
@@ -286,7 +305,8 @@ int cmd_process(int argc, char **argv)
             while (++i < argc)
                 files[nfiles++] = argv[i];
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "newsdesk process: unknown option %s\n", argv[i]);
+            fprintf(stderr, "newsdesk process: unknown option %s\n\n%s", argv[i],
+                    usage);
             free(files);
             return EXIT_USAGE;
         } else {
@@ -294,7 +314,7 @@ int cmd_process(int argc, char **argv)
         }
     }
     if (!nfiles) {
-        fprintf(stderr, "usage: newsdesk process [-c FILE] [--export] FILE...\n");
+        fputs(usage, stderr);
         free(files);
         return EXIT_USAGE;
     }

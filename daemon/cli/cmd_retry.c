@@ -28,14 +28,21 @@ static const char usage[] =
     "Move failed files from <state>/failed back into the inbox, each under a\n"
     "name that is free there, and keep their error records in\n"
     "<state>/retried. NAME is a file's name in failed/ (a path to it, or its\n"
-    "<name>.error.json, also names it); --all retries every failed file.\n"
-    "The daemon may be running or not.\n"
+    "<name>.error.json, also names it). The daemon may be running or not.\n"
     "\n"
     "--stream works on the dead letters of the configuration's stream\n"
     "(<stream.key>:failed) instead: --list shows them (entry id, name, stage),\n"
     "--all or their ENTRY ids put them back into the stream for the workers.\n"
-    "Exit status: 0 all moved, 1 some did not (the reason is on stderr), 2\n"
-    "usage error, 78 configuration error.\n";
+    "\n"
+    HELP_CONFIG
+    "      --all           every file in failed/ (with --stream: every dead\n"
+    "                      letter)\n"
+    "      --stream        the stream's dead letters instead of failed/\n"
+    "      --list          with --stream: list the dead letters, move nothing\n"
+    HELP_HELP
+    "\n"
+    "Exit status: 0 all moved, 1 some were not (the reason is on stderr),\n"
+    "2 usage error, 78 configuration error.\n";
 
 /* "dir/name" or "dir/sub/name", without doubling a '/' that the
  * configured folder ends with. */
@@ -178,7 +185,7 @@ int cmd_retry(int argc, char **argv)
     const char *config = NULL;
     int all = 0, nnames = 0, opts = 1, stream = 0, list = 0;
     for (int i = 1; i < argc; i++) {
-        if (opts && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
+        if (opts && is_help(argv[i])) {
             fputs(usage, stdout);
             return 0;
         }

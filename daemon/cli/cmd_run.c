@@ -10,15 +10,32 @@
 #include "log.h"
 #include "service.h"
 
+static const char usage[] =
+    "usage: newsdesk run [-c FILE]\n"
+    "\n"
+    "Run the daemon in the foreground (what systemd runs): watch the inbox,\n"
+    "process every file that arrives, serve /metrics, /health and /status on\n"
+    "service.http. SIGHUP reloads the configuration; SIGTERM or SIGINT stops\n"
+    "claiming, finishes or returns the files in flight, and exits.\n"
+    "\n"
+    HELP_CONFIG
+    HELP_HELP
+    "\n"
+    "Exit status: 0 stopped, 2 usage error, 78 configuration error.\n";
+
 int cmd_run(int argc, char **argv)
 {
     const char *config = NULL;
     for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i])) {
+            fputs(usage, stdout);
+            return 0;
+        }
         if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
             i + 1 < argc) {
             config = argv[++i];
         } else {
-            fprintf(stderr, "usage: newsdesk run [-c FILE]\n");
+            fputs(usage, stderr);
             return EXIT_USAGE;
         }
     }

@@ -23,13 +23,46 @@
 #include "options.h"
 #include "paths.h"
 #include "chain.h"
+#include "taxtopics.h"
 
 #define MAX_FILTERS 16
 
 static const char search_usage[] =
     "usage: newsdesk search [-c FILE | --db PATH] [--topic T] [--entity [TYPE:]TEXT]\n"
     "                       [--lang CODE] [--since DATE] [--until DATE]\n"
-    "                       [--limit N] [--json] QUERY...\n";
+    "                       [--limit N] [--json] [QUERY...]\n";
+
+static const char search_help[] =
+    "\n"
+    "Full-text search of the SQLite archive that the sqlite exporter writes.\n"
+    "QUERY is FTS5 syntax: words (all must match), OR, NOT, \"exact phrase\",\n"
+    "prefix*, title: word; English words match their other forms (flood finds\n"
+    "floods, flooding), case and accents are ignored. Matches are ranked by\n"
+    "bm25, a match in the title weighing more than one in the text. Every\n"
+    "filter given must hold; with filters and no QUERY, the documents they\n"
+    "keep come newest first.\n"
+    "\n"
+    HELP_CONFIG
+    "      --db PATH       the archive, instead of the path of the\n"
+    "                      configuration's first sqlite step\n"
+    "      --topic T       a topic id, or the start of its label (economy),\n"
+    "                      of the taxonomy of the configuration's topics\n"
+    "                      step; up to 16\n"
+    "      --entity [TYPE:]TEXT\n"
+    "                      an entity's text, any case, accents or not,\n"
+    "                      optionally with its type (PERSON:\"Xi Jinping\",\n"
+    "                      LOC:rotterdam); up to 16\n"
+    "      --lang CODE     the language code (en)\n"
+    "      --since DATE    published (else received) on or after DATE: 2026,\n"
+    "                      2026-03, 2026-03-10 or 2026-03-10T14:00\n"
+    "      --until DATE    published (else received) on or before DATE\n"
+    "      --limit N       at most N matches, 1 to 100000 (default 10)\n"
+    "      --json          one JSON object per match\n"
+    HELP_HELP
+    "\n"
+    "Exit status: 0 ok (with or without matches), 2 usage error, a query that\n"
+    "is not valid FTS5 or a topic the taxonomy does not have, 78 no archive,\n"
+    "or a configuration error.\n";
 
 struct search {
     const char *config, *db;
@@ -43,11 +76,19 @@ struct search {
     int json;
 };
 
+/* The two digits at s as a number. */
+static int two(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
 /* YYYY, YYYY-MM, YYYY-MM-DD, optionally THH:MM[:SS][Z]: the prefixes of
- * the ISO 8601 dates the archive stores, compared as text. */
+ * the ISO 8601 dates the archive stores, compared as text; each part in
+ * its range (no month 13, no 31 April, no hour 24). */
 static int valid_date(const char *s)
 {
     static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     size_t n = strlen(s);
     if (n < 4 || n > sizeof shape - 1)
         return 0;
@@ -55,7 +96,15 @@ static int valid_date(const char *s)
         if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
             return 0;
     }
-    return n == 4 || n == 7 || n == 10 || n == 16 || n == 19 || n == 20;
+    if (n != 4 && n != 7 && n != 10 && n != 16 && n != 19 && n != 20)
+        return 0;
+    int year = atoi(s), month = n >= 7 ? two(s + 5) : 1, day = n >= 10 ? two(s + 8) : 1;
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (month < 1 || month > 12 || day < 1 || day > days[month - 1] ||
+        (month == 2 && day == 29 && !leap))
+        return 0;
+    return n < 16 || (two(s + 11) < 24 && two(s + 14) < 60 &&
+                      (n < 19 || two(s + 17) < 60));
 }
 
 static int parse_args(struct search *s, int argc, char **argv)
@@ -65,6 +114,8 @@ static int parse_args(struct search *s, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (is_help(a))
+            return 1;
         int takes = !strcmp(a, "-c") || !strcmp(a, "--config") || !strcmp(a, "--db") ||
                     !strcmp(a, "--topic") || !strcmp(a, "--entity") ||
                     !strcmp(a, "--lang") || !strcmp(a, "--since") ||
@@ -127,11 +178,52 @@ static int parse_args(struct search *s, int argc, char **argv)
         }
         i++;
     }
-    if (!s->query || !*s->query) {
-        fprintf(stderr, "newsdesk search: give a query\n%s", search_usage);
+    if ((!s->query || !*s->query) && !s->ntopics && !s->nentities && !s->lang &&
+        !s->since && !s->until) {
+        fprintf(stderr, "newsdesk search: give a query, a filter or both\n%s",
+                search_usage);
         return -1;
     }
     return 0;
+}
+
+/* Every --topic must name a topic of the taxonomy the configuration's
+ * topics step files documents under (a misspelt one would find nothing,
+ * silently). Without a topics step, or when its taxonomy cannot be read,
+ * nothing is checked (a warning says why for the latter). Returns 0 or -1
+ * after saying which topic is unknown. */
+static int check_topics(const struct search *s)
+{
+    if (!s->ntopics)
+        return 0;
+    struct errlist errs = {0}, warns = {0};
+    struct chain *p;
+    int rc = 0;
+    if (chain_load(&p, config_find(s->config), &errs, &warns) == 0) {
+        const char *file = taxtopics_file(p);
+        struct taxtopics t = {0};
+        char err[PATH_MAX + 128];
+        if (file && taxtopics_load(&t, file, err, sizeof err) < 0) {
+            fprintf(stderr, "newsdesk search: warning: --topic is not checked: "
+                    "%s\n", err);
+        } else if (file) {
+            for (size_t i = 0; i < s->ntopics; i++) {
+                if (taxtopics_has(&t, s->topics[i]))
+                    continue;
+                fprintf(stderr, "newsdesk search: --topic \"%s\": no topic of %s "
+                        "has that id or a label starting with it (ids such as "
+                        "%s, labels such as \"%s\")\n", s->topics[i], file,
+                        t.n ? t.ids[0] : "?",
+                        t.n && t.labels[0] ? t.labels[0] : "?");
+                rc = -1;
+            }
+        }
+        taxtopics_free(&t);
+    }
+    chain_free(p);
+    errs_free(&errs);
+    errs_free(&warns);
+    return rc;
 }
 
 /* The archive's path from the configuration's first `sqlite` step, and
@@ -286,7 +378,15 @@ static int check_archive(sqlite3 *db, const char *path)
 int cmd_search(int argc, char **argv)
 {
     struct search s = {0};
-    if (parse_args(&s, argc, argv) < 0) {
+    int parsed = parse_args(&s, argc, argv);
+    if (parsed != 0) {
+        free(s.query);
+        if (parsed < 0)
+            return EXIT_USAGE;
+        printf("%s%s", search_usage, search_help);
+        return 0;
+    }
+    if (check_topics(&s) < 0) {
         free(s.query);
         return EXIT_USAGE;
     }
@@ -340,7 +440,7 @@ int cmd_search(int argc, char **argv)
     }
     int color = !s.json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     struct archive_query q = {
-        .match = s.query,
+        .match = s.query && *s.query ? s.query : NULL,
         .topics = s.topics, .ntopics = s.ntopics,
         .entities = s.entities, .nentities = s.nentities,
         .lang = s.lang, .since = s.since, .until = s.until,

@@ -19,6 +19,19 @@
 
 #define STATUS_TIMEOUT_S 5
 
+static const char usage[] =
+    "usage: newsdesk status [-c FILE] [--json]\n"
+    "\n"
+    "Ask the running daemon how it is doing, over the HTTP interface of the\n"
+    "configuration (service.http, GET /status), and print it for a person.\n"
+    "\n"
+    HELP_CONFIG
+    "      --json          print the status document as the daemon sent it\n"
+    HELP_HELP
+    "\n"
+    "Exit status: 0 healthy, 1 not healthy or not reachable, 2 usage error,\n"
+    "78 configuration error.\n";
+
 /* GET `path` from addr; the response (malloc'd, NUL-terminated) in *out.
  * Returns 0 or -1 with the reason in err. */
 static int http_get(const char *addr, const char *path, char **out, char *err,
@@ -169,6 +182,44 @@ static void print_stream(json_t *s)
     }
 }
 
+/* "1 rescan", "3 rescans". */
+static void print_count(long long n, const char *one, const char *many)
+{
+    printf("%lld %s", n, n == 1 ? one : many);
+}
+
+/* Files and documents finished per second, and the backlog (files
+ * waiting or in flight) with how long it will take at that rate. */
+static void print_rate(json_t *j)
+{
+    json_t *rate = json_object_get(j, "rate");
+    double window = json_number_value(json_object_get(rate, "window_s"));
+    json_t *drain = json_object_get(rate, "drain_s");
+    double eta = json_number_value(drain);
+    long long backlog = jint(j, "inbox", "pending") + jint(j, "inbox", "inflight");
+    if (window > 0) {
+        printf("rate:       %.1f files/s, %.1f documents/s over the last ",
+               json_number_value(json_object_get(rate, "files_per_s")),
+               json_number_value(json_object_get(rate, "documents_per_s")));
+        print_duration((long long)(window + 0.5));
+    } else {
+        printf("rate:       not measured yet");
+    }
+    printf("\nbacklog:    ");
+    print_count(backlog, "file", "files");
+    if (!backlog || window <= 0) {
+        printf("\n");
+    } else if (!json_is_number(drain)) {
+        printf(", no estimate: none finished lately\n");
+    } else if (eta < 1) {
+        printf(", done in under a second at this rate\n");
+    } else {
+        printf(", done in about ");
+        print_duration((long long)(eta + 0.5));
+        printf(" at this rate\n");
+    }
+}
+
 static void print_status(json_t *j)
 {
     printf("newsdesk %s, pid %lld: %s since %s (up ", jstr(j, "version", NULL),
@@ -188,11 +239,18 @@ static void print_status(json_t *j)
     if (*jstr(j, "watch", NULL))
         printf(" (watched by %s)", jstr(j, "watch", NULL));
     printf("\n");
-    printf("documents:  %lld claimed, %lld done, %lld failed, %lld retries\n",
-           jint(j, "documents", "claimed"), jint(j, "documents", "done"),
-           jint(j, "documents", "failed"), jint(j, "documents", "retried"));
-    printf("scans:      %lld rescans, %lld overflows\n", jint(j, "rescans", NULL),
-           jint(j, "overflows", NULL));
+    printf("files:      %lld claimed, %lld done, %lld failed, ",
+           jint(j, "files", "claimed"), jint(j, "files", "done"),
+           jint(j, "files", "failed"));
+    print_count(jint(j, "files", "retried"), "retry", "retries");
+    printf("\ndocuments:  %lld done, %lld failed\n",
+           jint(j, "documents", "done"), jint(j, "documents", "failed"));
+    print_rate(j);
+    printf("scans:      ");
+    print_count(jint(j, "rescans", NULL), "rescan", "rescans");
+    printf(", ");
+    print_count(jint(j, "overflows", NULL), "overflow", "overflows");
+    printf("\n");
     long long reloads = jint(j, "reload", "count");
     printf("reloads:    %lld", reloads);
     if (reloads)
@@ -231,13 +289,17 @@ int cmd_status(int argc, char **argv)
     const char *config = NULL;
     int as_json = 0;
     for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i])) {
+            fputs(usage, stdout);
+            return 0;
+        }
         if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
             i + 1 < argc)
             config = argv[++i];
         else if (!strcmp(argv[i], "--json"))
             as_json = 1;
         else {
-            fprintf(stderr, "usage: newsdesk status [-c FILE] [--json]\n");
+            fputs(usage, stderr);
             return EXIT_USAGE;
         }
     }

@@ -41,7 +41,11 @@ static const char train_usage[] =
     "      --lambda X         logistic regression L2 penalty (default 1e-5)\n"
     "      --rate X           logistic regression first step size (default 20)\n"
     "      --seed N           shuffling seed (default 1)\n"
-    "      --json             print the evaluation as one JSON object\n";
+    "      --json             print the evaluation as one JSON object\n"
+    "  -h, --help             print this help and exit\n"
+    "\n"
+    "Exit status: 0 model written, 1 it could not be (the reason is on\n"
+    "stderr), 2 usage error.\n";
 
 struct corpus {
     char **texts;

@@ -5,6 +5,8 @@
 
 #include <newsdesk/plugin.h>
 
+#include "build_config.h"
+
 #define EXIT_DOC_FAILED 1
 #define EXIT_USAGE 2
 #define EXIT_CONFIG 78 /* EX_CONFIG */
@@ -17,6 +19,19 @@ int cmd_train(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_retry(int argc, char **argv);
+
+/* Lines of a command's --help: -c as every command that reads the
+ * configuration takes it (config_find), and -h. */
+#define HELP_CONFIG \
+    "  -c, --config FILE   the configuration file; else $NEWSDESK_CONFIG, else\n" \
+    "                      ./newsdesk.yaml, else\n" \
+    "                      " ND_SYSCONFDIR "/newsdesk/newsdesk.yaml, else the\n" \
+    "                      built-in defaults\n"
+#define HELP_HELP "  -h, --help          print this help and exit\n"
+
+/* Whether `arg` asks for a command's help (-h, --help): its usage goes to
+ * stdout, and the command exits 0. */
+int is_help(const char *arg);
 
 /* Print errs to stderr, one per line, each after `prefix`. */
 struct errlist;

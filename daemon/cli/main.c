@@ -32,16 +32,22 @@ static const char usage[] =
     "                                      put them back into it\n"
     "  train   [OPTIONS] -o MODEL INPUT... train a classifier on labelled\n"
     "                                      articles for the model plugin\n"
-    "                                      (newsdesk train --help)\n"
     "  search  [-c FILE | --db PATH] [--topic T] [--entity [TYPE:]TEXT]\n"
     "          [--lang CODE] [--since DATE] [--until DATE] [--limit N] [--json]\n"
-    "          QUERY...                    full-text search of the SQLite archive\n"
-    "  --version, --help\n"
+    "          [QUERY...]                  full-text search of the SQLite archive\n"
+    "  --version                           print the version and plugin ABI\n"
+    "  --help                              print this help\n"
     "\n"
+    "newsdesk COMMAND --help prints a command's options.\n"
     "The configuration is -c FILE, else $NEWSDESK_CONFIG, else ./newsdesk.yaml,\n"
     "else " ND_SYSCONFDIR "/newsdesk/newsdesk.yaml, else built-in defaults.\n"
     "Exit status: 0 ok, 1 a document failed, 2 usage error, 78 configuration\n"
     "error.\n";
+
+int is_help(const char *arg)
+{
+    return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
 
 void print_errors(const struct errlist *errs, const char *prefix)
 {

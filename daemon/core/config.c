@@ -551,12 +551,33 @@ static void read_step(struct reader *r, struct config *c,
     c->steps[c->nsteps++] = s;
 }
 
-static void use_default_chain(struct config *c, struct registry *reg,
-                              struct errlist *errs)
+/* Append the steps of the built-in chain, its exporter too when
+ * `with_exporter`. `at` is the `- default` item that asked for them (NULL
+ * for a configuration with no pipeline): its position becomes theirs, and
+ * a name already in the chain is an error there. */
+static void add_default_steps(struct config *c, struct registry *reg,
+                              struct errlist *errs, struct reader *r,
+                              yaml_node_t *at, int with_exporter)
 {
-    c->default_chain = 1;
+    for (const struct default_step *d = default_chain; at && d->plugin; d++)
+        for (size_t i = 0; i < c->nsteps; i++)
+            if (!strcmp(c->steps[i].name, d->plugin)) {
+                errs_add(errs, "%s:%d:%d: pipeline: \"default\" holds a step "
+                         "named \"%s\", and the step at line %d has that "
+                         "name already; give that one another \"name\", or "
+                         "write \"default\" once", AT(r, at), d->plugin,
+                         c->steps[i].line);
+                return;
+            }
     for (const struct default_step *d = default_chain; d->plugin; d++) {
+        if (!d[1].plugin && !with_exporter)
+            break; /* the last step is the exporter */
         struct step_config s = {0};
+        if (at) {
+            s.line = (int)at->start_mark.line + 1;
+            s.col = (int)at->start_mark.column + 1;
+            s.from_default = 1;
+        }
         s.plugin = strdup(d->plugin);
         s.name = strdup(d->plugin);
         s.p = registry_find(reg, d->plugin);
@@ -619,6 +640,32 @@ static void stream_role_warnings(struct reader *r, const struct config *c,
         errs_add(r->warns, "%s:%d:%d: pipeline: a forwarder (stream.role: "
                  "forward) runs no pipeline; the workers run theirs",
                  AT(r, pipeline));
+}
+
+static void use_default_chain(struct config *c, struct registry *reg,
+                              struct errlist *errs)
+{
+    c->default_chain = 1;
+    add_default_steps(c, reg, errs, NULL, NULL, 1);
+}
+
+/* A pipeline item: `- default` (the built-in chain but its exporter), or
+ * a step. */
+static void read_item(struct reader *r, struct config *c,
+                      struct registry *reg, yaml_node_t *n)
+{
+    if (n->type == YAML_SCALAR_NODE &&
+        !strcmp((const char *)n->data.scalar.value, "default")) {
+        add_default_steps(c, reg, r->errs, r, n, 0);
+        return;
+    }
+    if (n->type == YAML_SCALAR_NODE) {
+        errs_add(r->errs, "%s:%d:%d: pipeline: expected a step (a mapping "
+                 "with a \"plugin\" key) or \"default\", got \"%s\"",
+                 AT(r, n), (const char *)n->data.scalar.value);
+        return;
+    }
+    read_step(r, c, reg, n);
 }
 
 int config_load(struct config *c, const char *file, struct registry *reg,
@@ -719,7 +766,7 @@ int config_load(struct config *c, const char *file, struct registry *reg,
     } else {
         for (yaml_node_item_t *it = pipeline->data.sequence.items.start;
              it < pipeline->data.sequence.items.top; it++)
-            read_step(&r, c, reg, node(&r, *it));
+            read_item(&r, c, reg, node(&r, *it));
         if (c->nsteps == 0 && errs->n == before)
             errs_add(errs, "%s:%d:%d: pipeline: the list is empty; leave the "
                      "key out for the default chain", AT(&r, pipeline));

@@ -29,6 +29,7 @@ struct step_config {
     const struct plugin *p; /* resolved in the registry */
     nd_opts_t *opts;        /* checked and parsed options */
     int line, col;          /* where the step starts (1-based; 0: default) */
+    int from_default;       /* one of the steps a `- default` item stands for */
 };
 
 enum durable_mode { DURABLE_BATCH = 0, DURABLE_ALWAYS, DURABLE_NONE };
@@ -41,7 +42,8 @@ struct config {
     int has_stream;       /* the file has a `stream` section */
     struct step_config *steps;
     size_t nsteps, steps_cap;
-    int default_chain;    /* no `pipeline` key: the built-in chain */
+    int default_chain;    /* no `pipeline` key: the built-in chain (a
+                           * `- default` item adds its steps but this stays 0) */
     int empty;            /* the file holds nothing (or only comments) */
 };
 

@@ -307,10 +307,6 @@ static const char *const canonical[] = {
     "text", "stats", "entities", "keywords", "summary", "quotes", "topics",
     "labels", "duplicate_of", NULL,
 };
-/* Present in every document, null when no plugin filled them. */
-static const char *const always[] = {"title", "byline", "published", "url",
-                                     NULL};
-
 static int is_in(const char *const *list, const char *key)
 {
     for (size_t i = 0; list[i]; i++)
@@ -402,8 +398,8 @@ const char *doc_to_json(nd_doc_t *d, size_t *len)
     json_object_set_new(head, "id", json_string(d->id));
     json_object_set_new(src, "name", val_string(d->name, (size_t)-1));
     json_object_set_new(src, "bytes", json_integer((json_int_t)d->raw_len));
-    json_object_set_new(src, "media_type",
-                        d->media_type ? json_string(d->media_type) : json_null());
+    if (d->media_type) /* a field nobody filled is absent, never null */
+        json_object_set_new(src, "media_type", json_string(d->media_type));
     json_object_set_new(src, "received", json_string(received));
     if (d->parent_id)
         json_object_set_new(src, "parent", json_string(d->parent_id));
@@ -418,8 +414,6 @@ const char *doc_to_json(nd_doc_t *d, size_t *len)
         json_t *v = json_object_get(d->fields, k);
         if (v)
             json_object_set(out, k, v);
-        else if (is_in(always, k))
-            json_object_set_new(out, k, json_null());
     }
     const char *k;
     json_t *v;

@@ -323,41 +323,45 @@ const char *registry_names(const struct registry *r, char *buf, size_t len)
     return buf;
 }
 
+int running_from_build_tree(void)
+{
+    char self[PATH_MAX], built[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return 0;
+    self[n] = '\0';
+    return realpath(ND_BUILD_EXE, built) && !strcmp(built, self);
+}
+
 void registry_builtin_dirs(void (*fn)(const char *dir, void *ctx), void *ctx)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        char built[PATH_MAX];
-        if (realpath(ND_BUILD_EXE, built) && !strcmp(built, self)) {
-            /* Running from the build tree: each plugin is in its own
-             * folder under build/plugins. */
-            DIR *dp = opendir(ND_BUILD_PLUGIN_DIR);
-            struct dirent *e;
-            char **dirs = NULL;
-            size_t nd = 0;
-            while (dp && (e = readdir(dp))) {
-                if (e->d_name[0] == '.')
-                    continue;
-                char **grown = realloc(dirs, (nd + 1) * sizeof *dirs);
-                if (!grown)
-                    break;
-                dirs = grown;
-                size_t len = strlen(ND_BUILD_PLUGIN_DIR) + strlen(e->d_name) + 2;
-                dirs[nd] = malloc(len);
-                snprintf(dirs[nd++], len, "%s/%s", ND_BUILD_PLUGIN_DIR, e->d_name);
-            }
-            if (dp)
-                closedir(dp);
-            qsort(dirs, nd, sizeof *dirs, by_name);
-            for (size_t i = 0; i < nd; i++) {
-                fn(dirs[i], ctx);
-                free(dirs[i]);
-            }
-            free(dirs);
-            return;
+    if (running_from_build_tree()) {
+        /* Running from the build tree: each plugin is in its own
+         * folder under build/plugins. */
+        DIR *dp = opendir(ND_BUILD_PLUGIN_DIR);
+        struct dirent *e;
+        char **dirs = NULL;
+        size_t nd = 0;
+        while (dp && (e = readdir(dp))) {
+            if (e->d_name[0] == '.')
+                continue;
+            char **grown = realloc(dirs, (nd + 1) * sizeof *dirs);
+            if (!grown)
+                break;
+            dirs = grown;
+            size_t len = strlen(ND_BUILD_PLUGIN_DIR) + strlen(e->d_name) + 2;
+            dirs[nd] = malloc(len);
+            snprintf(dirs[nd++], len, "%s/%s", ND_BUILD_PLUGIN_DIR, e->d_name);
         }
+        if (dp)
+            closedir(dp);
+        qsort(dirs, nd, sizeof *dirs, by_name);
+        for (size_t i = 0; i < nd; i++) {
+            fn(dirs[i], ctx);
+            free(dirs[i]);
+        }
+        free(dirs);
+        return;
     }
     fn(ND_PLUGIN_DIR, ctx);
 }

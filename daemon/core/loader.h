@@ -59,6 +59,10 @@ const struct plugin *registry_find(const struct registry *r, const char *name);
 const struct load_error *registry_error_for(const struct registry *r,
                                             const char *name);
 
+/* Whether this process is the newsdesk binary of its own build tree (which
+ * then uses the build tree's plugins and the source tree's taxonomy). */
+int running_from_build_tree(void);
+
 /* The directories the built-in plugins are in: the build tree's plugin
  * folders when this binary runs from its build tree, else the installed
  * libdir/newsdesk/plugins. Calls fn for each. */

@@ -497,11 +497,15 @@ static void report(struct job *j)
 {
     struct daemon *dm = j->dm;
     int64_t ms = now_ms(dm) - j->started_ms;
+    /* A container's documents are its children; an item without any (not
+     * read, or not a container) is one document. */
+    size_t docs = j->doc && j->doc->nchildren ? j->doc->nchildren : 1;
     char q[LOG_QUOTE_MAX];
     log_quote(j->where, q);
     if (j->out == OUT_DONE) {
         dm->n.done++;
-        dm->n.failed_children += j->failed_children;
+        dm->n.docs_done += docs - j->failed_children;
+        dm->n.docs_failed += j->failed_children;
         if (j->failed_children)
             job_log(j, ND_LOG_INFO, "done in %lld ms: \"%s\"; %zu of its %zu "
                     "documents failed (see failed/)", (long long)ms, q,
@@ -511,6 +515,7 @@ static void report(struct job *j)
         return;
     }
     dm->n.failed++;
+    dm->n.docs_failed += docs;
     const char *why = j->stage || !j->doc || !j->run.error.message
                           ? j->msg : j->run.error.message;
     job_log(j, ND_LOG_WARNING, "failed: %s; moved to \"%s\" with \"%s.error.json\"",

@@ -16,13 +16,17 @@
 #include "source.h"
 
 /* What the loop has done since it started. Touched on the loop thread
- * only. */
+ * only. An item (a file) is one document, or a container of several (a
+ * feed's items): items and documents are counted apart. */
 struct daemon_counters {
     uint64_t claimed;    /* items taken from the source */
     uint64_t recovered;  /* of those, left over by a daemon that died */
-    uint64_t done;       /* recorded done (moved to done/, or deleted) */
-    uint64_t failed;     /* recorded failed, poison ones included */
-    uint64_t failed_children; /* failed documents split out of a container */
+    uint64_t done;       /* items recorded done (moved to done/, or deleted) */
+    uint64_t failed;     /* items recorded failed, poison ones included */
+    uint64_t docs_done;  /* documents exported: an item's own, or each of a
+                            container's that did not fail */
+    uint64_t docs_failed; /* documents failed: those of a failed item, and
+                            each one that failed in a container done */
     uint64_t retried;    /* runs that ended in RETRY and were rescheduled */
     uint64_t returned;   /* given back to the source at shutdown */
     uint64_t flushes;    /* group commits */

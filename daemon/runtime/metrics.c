@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "build_config.h"
+#include "rate.h"
 
 /* A label value: backslash, double quote and newline are escaped. */
 static void label(FILE *f, const char *s)
@@ -107,18 +108,29 @@ void metrics_write(FILE *f, const struct service_view *v)
     single(f, "newsdesk_inflight_documents", "gauge",
            "Documents claimed and not yet finished.",
            st->inflight);
-    single(f, "newsdesk_documents_claimed_total", "counter",
+    single(f, "newsdesk_files_claimed_total", "counter",
            "Files claimed from the inbox.",
            st->claimed);
-    family(f, "newsdesk_documents_total", "counter",
-           "Documents finished, by outcome (done: exported; failed: moved "
-           "to failed/).");
-    fprintf(f, "newsdesk_documents_total{outcome=\"done\"} %llu\n",
+    single(f, "newsdesk_documents_claimed_total", "counter",
+           "Files claimed from the inbox: the same as "
+           "newsdesk_files_claimed_total, kept for what reads this name.",
+           st->claimed);
+    family(f, "newsdesk_files_total", "counter",
+           "Files finished, by outcome (done: moved to done/ or deleted; "
+           "failed: moved to failed/).");
+    fprintf(f, "newsdesk_files_total{outcome=\"done\"} %llu\n",
             (unsigned long long)st->done);
-    fprintf(f, "newsdesk_documents_total{outcome=\"failed\"} %llu\n",
+    fprintf(f, "newsdesk_files_total{outcome=\"failed\"} %llu\n",
             (unsigned long long)st->failed);
+    family(f, "newsdesk_documents_total", "counter",
+           "Documents finished, by outcome (done: exported; failed: "
+           "recorded in failed/); each item of a feed is one.");
+    fprintf(f, "newsdesk_documents_total{outcome=\"done\"} %llu\n",
+            (unsigned long long)st->docs_done);
+    fprintf(f, "newsdesk_documents_total{outcome=\"failed\"} %llu\n",
+            (unsigned long long)st->docs_failed);
     single(f, "newsdesk_document_retries_total", "counter",
-           "Times a document was put back to be retried later.",
+           "Times a file was put back to be retried later.",
            st->retried);
     single(f, "newsdesk_inbox_rescans_total", "counter",
            "Full scans of the inbox (start-up, overflow, lost watch, "
@@ -181,9 +193,10 @@ void metrics_write(FILE *f, const struct service_view *v)
         const struct step_stats *s = &v->steps[i];
         for (size_t k = 0; k < s->ncounters; k++) {
             if (!any++)
-                family(f, "newsdesk_plugin_counter_total", "counter",
-                       "Counters kept by plugins (nd_counter_add).");
-            fputs("newsdesk_plugin_counter_total{", f);
+                family(f, "newsdesk_plugin_events_total", "counter",
+                       "Events counted by plugins (nd_counter_add), by "
+                       "counter name.");
+            fputs("newsdesk_plugin_events_total{", f);
             step_labels(f, s);
             fputs(",counter=\"", f);
             label(f, s->counters[k].name);
@@ -265,10 +278,21 @@ json_t *status_json(const struct service_view *v)
         "inbox", "pending", (json_int_t)st->inbox_pending,
         "inflight", (json_int_t)st->inflight,
         "documents", "claimed", (json_int_t)st->claimed,
-        "done", (json_int_t)st->done, "failed", (json_int_t)st->failed,
+        "done", (json_int_t)st->docs_done,
+        "failed", (json_int_t)st->docs_failed,
         "retried", (json_int_t)st->retried,
         "rescans", (json_int_t)st->rescans,
         "overflows", (json_int_t)st->overflows);
+    json_object_set_new(j, "files", json_pack(
+        "{s:I, s:I, s:I, s:I}", "claimed", (json_int_t)st->claimed,
+        "done", (json_int_t)st->done, "failed", (json_int_t)st->failed,
+        "retried", (json_int_t)st->retried));
+    /* The backlog is every file not finished: waiting and in flight. */
+    double eta = rate_eta_s(st->inbox_pending + st->inflight, st->files_per_s);
+    json_object_set_new(j, "rate", json_pack(
+        "{s:f, s:f, s:f, s:o}", "window_s", st->rate_span_s,
+        "files_per_s", st->files_per_s, "documents_per_s", st->docs_per_s,
+        "drain_s", eta < 0 ? json_null() : json_real(eta)));
     json_object_set_new(j, "reload", json_pack(
         "{s:I, s:I, s:o, s:s?}", "count", (json_int_t)st->reloads,
         "failures", (json_int_t)st->reload_failures,

@@ -19,8 +19,13 @@ struct service_stats {
     /* gauges */
     uint64_t inbox_pending;   /* files waiting in the inbox */
     uint64_t inflight;        /* claimed and not yet finished */
-    /* counters since start */
+    /* counters since start: files (the source's items), and documents
+     * (a file's own, or each item of a feed) */
     uint64_t claimed, done, failed, retried;
+    uint64_t docs_done, docs_failed;
+    /* files and documents finished per second over the last rate_span_s
+     * seconds (0: not measured yet) */
+    double files_per_s, docs_per_s, rate_span_s;
     uint64_t rescans, overflows;
     uint64_t reloads, reload_failures;
     /* state */

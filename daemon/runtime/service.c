@@ -37,6 +37,12 @@ void service_refresh(struct service *sv)
     st->claimed = dm->n.claimed + dm->n.recovered;
     st->done = dm->n.done;
     st->failed = dm->n.failed;
+    st->docs_done = dm->n.docs_done;
+    st->docs_failed = dm->n.docs_failed;
+    double span;
+    st->files_per_s = rate_per_s(&sv->files_rate, &span);
+    st->docs_per_s = rate_per_s(&sv->docs_rate, &span);
+    st->rate_span_s = span;
     st->retried = dm->n.retried;
     st->rescans = ss.rescans;
     st->overflows = ss.overflows;
@@ -160,6 +166,15 @@ int service_init(struct service *sv, uv_loop_t *loop, const char *config_file,
     return 0;
 }
 
+/* Note the files and documents finished so far, for their rates. */
+static void sample_rates(struct service *sv)
+{
+    const struct daemon_counters *n = &sv->dm->n;
+    int64_t now = (int64_t)uv_now(sv->loop);
+    rate_sample(&sv->files_rate, now, n->done + n->failed);
+    rate_sample(&sv->docs_rate, now, n->docs_done + n->docs_failed);
+}
+
 static void send_status(struct service *sv)
 {
     service_refresh(sv);
@@ -176,7 +191,14 @@ static void send_status(struct service *sv)
     notify_status(&sv->notify, text);
 }
 
-static void on_status_timer(uv_timer_t *t) { send_status(t->data); }
+/* Every STATUS_INTERVAL_MS: the rates, and STATUS= for systemd. */
+static void on_status_timer(uv_timer_t *t)
+{
+    struct service *sv = t->data;
+    sample_rates(sv);
+    if (notify_enabled(&sv->notify))
+        send_status(sv);
+}
 
 static void on_watchdog_timer(uv_timer_t *t)
 {
@@ -399,11 +421,12 @@ void service_ready(struct service *sv, struct daemon *dm)
     uv_unref((uv_handle_t *)&sv->sighup);
     uv_unref((uv_handle_t *)&sv->sigterm);
     uv_unref((uv_handle_t *)&sv->sigint);
+    sample_rates(sv);
+    uv_timer_start(&sv->status_timer, on_status_timer, STATUS_INTERVAL_MS,
+                   STATUS_INTERVAL_MS);
+    uv_unref((uv_handle_t *)&sv->status_timer);
     if (notify_enabled(&sv->notify)) {
         notify_ready(&sv->notify);
-        uv_timer_start(&sv->status_timer, on_status_timer, STATUS_INTERVAL_MS,
-                       STATUS_INTERVAL_MS);
-        uv_unref((uv_handle_t *)&sv->status_timer);
         uint64_t wd = notify_watchdog_interval_ms(&sv->notify);
         if (wd) {
             notify_watchdog(&sv->notify);

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "notify.h"
+#include "rate.h"
 
 struct service {
     uv_loop_t *loop;
@@ -27,6 +28,7 @@ struct service {
     struct service_view view;
     struct step_stats *steps; /* the view's copy of the chain's counters */
     size_t steps_cap;
+    struct rate files_rate, docs_rate; /* finished, sampled every second */
     uv_timer_t status_timer, watchdog_timer;
     uv_signal_t sighup, sigterm, sigint;
     int started;              /* the handles above are initialised */

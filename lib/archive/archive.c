@@ -1,8 +1,11 @@
-/* archive: the schema's migrations and the exporter's statements. */
+/* archive: the schema's migrations, the exporter's statements and the
+ * SQL function that folds entity names as the text index folds words. */
 #include "archive.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <utf8proc.h>
 
 /* Migration n (1-based) takes the schema from version n-1 to n. Append
  * only: an archive written by an older newsdesk is brought up to date. */
@@ -52,6 +55,17 @@ static const char *const migrations[] = {
     "CREATE TABLE newsdesk_flush ("
     "  id INTEGER PRIMARY KEY CHECK (id = 1), flushed TEXT);"
     "INSERT INTO newsdesk_flush VALUES (1, NULL);",
+    /* 3: the index stems English words (porter: "flood" finds "floods"),
+     * rebuilt from the documents; entities get their folded name, for
+     * filters that ignore case and accents as the index does. */
+    "DROP TABLE documents_fts;"
+    "CREATE VIRTUAL TABLE documents_fts USING fts5("
+    "  title, text, content='documents', content_rowid='rid',"
+    "  tokenize='porter unicode61 remove_diacritics 2');"
+    "INSERT INTO documents_fts(documents_fts) VALUES ('rebuild');"
+    "ALTER TABLE entities ADD COLUMN folded TEXT;"
+    "UPDATE entities SET folded = newsdesk_fold(text);"
+    "CREATE INDEX entities_folded ON entities(folded, type);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ARCHIVE_SCHEMA_VERSION,
                "a migration per schema version");
@@ -86,10 +100,11 @@ static const char *const statements[ARCHIVE_NSTMT] = {
     [ARCHIVE_DEL_TOP] = "DELETE FROM topics WHERE doc = ?2",
     /* A normalised value keeps its JSON type: text, a number, or JSON text
      * for an object (an amount and currency). */
-    [ARCHIVE_ENT] = "INSERT INTO entities (doc, type, text, count, value) "
+    [ARCHIVE_ENT] = "INSERT INTO entities (doc, type, text, count, value, folded) "
                "SELECT ?2, json_extract(e.value, '$.type'), "
                "  json_extract(e.value, '$.text'), json_extract(e.value, '$.count'), "
-               "  json_extract(e.value, '$.value') "
+               "  json_extract(e.value, '$.value'), "
+               "  newsdesk_fold(json_extract(e.value, '$.text')) "
                "FROM json_each(?3, '$.entities') e "
                "WHERE json_type(e.value, '$.type') = 'text' "
                "  AND json_type(e.value, '$.text') = 'text'",
@@ -105,6 +120,41 @@ static const char *const statements[ARCHIVE_NSTMT] = {
     /* entities and topics go by ON DELETE CASCADE, the index by trigger */
     [ARCHIVE_WITHDRAW] = "DELETE FROM documents WHERE id = ?1",
 };
+
+/* newsdesk_fold(text): case folded, accents and other marks dropped,
+ * compatibility forms unified ("Sánchez" and "SANCHEZ" are "sanchez"), as
+ * the index's unicode61 tokenizer with remove_diacritics 2 sees words.
+ * NULL for NULL. */
+static void fold_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const unsigned char *s = sqlite3_value_text(argv[0]);
+    if (!s) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    utf8proc_uint8_t *out = NULL;
+    utf8proc_ssize_t n = utf8proc_map(s, sqlite3_value_bytes(argv[0]), &out,
+                                      UTF8PROC_STABLE | UTF8PROC_COMPAT |
+                                      UTF8PROC_COMPOSE | UTF8PROC_STRIPMARK |
+                                      UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
+    if (n < 0) /* not valid UTF-8: as it is */
+        sqlite3_result_value(ctx, argv[0]);
+    else
+        sqlite3_result_text(ctx, (const char *)out, (int)n, free);
+    if (n < 0)
+        free(out);
+}
+
+int archive_functions(sqlite3 *db)
+{
+    int rc = sqlite3_create_function_v2(db, "newsdesk_fold", 1,
+                                        SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+                                            SQLITE_INNOCUOUS,
+                                        NULL, fold_fn, NULL, NULL, NULL);
+    /* SQLITE_BUSY: registered already, and in use by a statement. */
+    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -EIO;
+}
 
 int archive_version(sqlite3 *db)
 {
@@ -128,12 +178,15 @@ int archive_exec(sqlite3 *db, const char *path, const char *sql, char *err,
     return rc == SQLITE_OK ? 0 : -EIO;
 }
 
-int archive_migrate(sqlite3 *db, const char *path,
-                    void (*migrated)(int version, void *ctx), void *ctx,
-                    char *err, size_t errlen)
+int archive_migrate(sqlite3 *db, const char *path, int *from, char *err,
+                    size_t errlen)
 {
-    for (;;) {
-        int version = archive_version(db);
+    *from = archive_version(db);
+    if (archive_functions(db) < 0) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+        return -EIO;
+    }
+    for (int version = *from;; version = archive_version(db)) {
         if (version < 0) {
             snprintf(err, errlen, "%s: cannot read the schema version: %s",
                      path, sqlite3_errmsg(db));
@@ -159,14 +212,16 @@ int archive_migrate(sqlite3 *db, const char *path,
             archive_exec(db, path, "ROLLBACK", ignored, sizeof ignored);
             return rc;
         }
-        if (migrated)
-            migrated(version + 1, ctx);
     }
 }
 
 int archive_prepare(sqlite3 *db, const char *path,
                     sqlite3_stmt *st[ARCHIVE_NSTMT], char *err, size_t errlen)
 {
+    if (archive_functions(db) < 0) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+        return -EIO;
+    }
     for (int i = 0; i < ARCHIVE_NSTMT; i++) {
         if (sqlite3_prepare_v3(db, statements[i], -1, SQLITE_PREPARE_PERSISTENT,
                                &st[i], NULL) != SQLITE_OK) {

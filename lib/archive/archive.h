@@ -5,7 +5,8 @@
  * fields searched on), `entities` and `topics` (rows per document,
  * deleted with it: ON DELETE CASCADE, so a connection that writes needs
  * PRAGMA foreign_keys = ON), the FTS5 index `documents_fts` over title
- * and text (kept by triggers), and `newsdesk_flush` (the row an
+ * and text (kept by triggers; English words stemmed by the porter
+ * tokenizer, case and accents folded), and `newsdesk_flush` (the row an
  * exporter's flush updates). The schema is versioned by PRAGMA
  * user_version and migrated forward, never back.
  *
@@ -18,7 +19,13 @@
 #include <stddef.h>
 
 /* The newest schema version; archive_migrate brings an archive to it. */
-#define ARCHIVE_SCHEMA_VERSION 2
+#define ARCHIVE_SCHEMA_VERSION 3
+
+/* Register on db the SQL function the schema's statements use:
+ * newsdesk_fold(text), an entity name folded as the text index folds
+ * words (case, accents). archive_migrate, archive_prepare and
+ * archive_search do it themselves. Returns 0 or -EIO. */
+int archive_functions(sqlite3 *db);
 
 /* The schema version of db: 0 for a database no newsdesk wrote, or -EIO
  * when it cannot be read (not an SQLite database, say). */
@@ -30,13 +37,12 @@ int archive_exec(sqlite3 *db, const char *path, const char *sql, char *err,
                  size_t errlen);
 
 /* Bring db's schema to ARCHIVE_SCHEMA_VERSION, each migration in its own
- * transaction, and call migrated(version, ctx) after each (may be NULL).
- * `path` names the archive in messages. Returns 0, -EPROTO when the
- * archive is newer than ARCHIVE_SCHEMA_VERSION, or -EIO; a reason in
- * err. */
-int archive_migrate(sqlite3 *db, const char *path,
-                    void (*migrated)(int version, void *ctx), void *ctx,
-                    char *err, size_t errlen);
+ * transaction, and put the version it found in *from (0: a new archive;
+ * ARCHIVE_SCHEMA_VERSION: nothing to do). `path` names the archive in
+ * messages. Returns 0, -EPROTO when the archive is newer than
+ * ARCHIVE_SCHEMA_VERSION, or -EIO; a reason in err. */
+int archive_migrate(sqlite3 *db, const char *path, int *from, char *err,
+                    size_t errlen);
 
 /* ---- writing ------------------------------------------------------------- */
 
@@ -69,12 +75,15 @@ int archive_prepare(sqlite3 *db, const char *path,
 
 /* ---- searching ----------------------------------------------------------- */
 
-/* A full-text search with filters, every one optional but `match`. */
+/* A full-text search with filters, every one optional. With no `match`
+ * the documents the filters keep come newest first. */
 struct archive_query {
-    const char *match;                /* an FTS5 query over title and text */
+    const char *match;                /* an FTS5 query over title and text,
+                                         or NULL */
     const char *const *topics;        /* a topic id or a label's prefix each */
     size_t ntopics;
-    const char *const *entities;      /* "[TYPE:]TEXT" each */
+    const char *const *entities;      /* "[TYPE:]TEXT" each, TEXT in any
+                                         case, with or without accents */
     size_t nentities;
     const char *lang;                 /* a language code */
     const char *since, *until;        /* ISO 8601 prefixes, inclusive */
@@ -89,8 +98,9 @@ enum archive_col {
     ARCHIVE_COL_TITLE,   /* NULL when the document has none */
     ARCHIVE_COL_DATE,    /* published, else received */
     ARCHIVE_COL_LANG,    /* NULL when unknown */
-    ARCHIVE_COL_SCORE,   /* bm25, title weighing more: lower is better */
-    ARCHIVE_COL_SNIPPET,
+    ARCHIVE_COL_SCORE,   /* bm25, title weighing more: lower is better;
+                            0 with no `match` */
+    ARCHIVE_COL_SNIPPET, /* with no `match`: the text's first words */
     ARCHIVE_COL_TOPICS,  /* labels (or ids) joined by "; " */
     ARCHIVE_COL_NAME     /* the file it came from */
 };

@@ -14,16 +14,25 @@ static char *search_sql(const struct archive_query *q)
 {
     struct buf b = {0};
     int rc = buf_puts(&b,
-        "SELECT d.id, d.title, coalesce(d.published, d.received), d.language, "
-        "  bm25(documents_fts, 10.0, 1.0) AS score, ");
-    rc |= buf_puts(&b, q->highlight
-        ? "  snippet(documents_fts, -1, char(27)||'[1m', char(27)||'[0m', '…', 16), "
-        : "  snippet(documents_fts, -1, '[', ']', '…', 16), ");
+        "SELECT d.id, d.title, coalesce(d.published, d.received), d.language, ");
+    if (q->match) {
+        rc |= buf_puts(&b, "  bm25(documents_fts, 10.0, 1.0) AS score, ");
+        rc |= buf_puts(&b, q->highlight
+            ? "  snippet(documents_fts, -1, char(27)||'[1m', char(27)||'[0m', '…', 16), "
+            : "  snippet(documents_fts, -1, '[', ']', '…', 16), ");
+    } else {
+        /* No words to rank by or to show: the text's start. */
+        rc |= buf_puts(&b,
+            "  0.0 AS score, CASE WHEN length(d.text) > 100 "
+            "    THEN substr(d.text, 1, 100) || '…' ELSE d.text END, ");
+    }
     rc |= buf_puts(&b,
         "  (SELECT group_concat(coalesce(t.label, t.topic), '; ') FROM topics t "
-        "     WHERE t.doc = d.rid AND t.list = 'topics'), d.name "
-        "FROM documents_fts JOIN documents d ON d.rid = documents_fts.rowid "
-        "WHERE documents_fts MATCH ?");
+        "     WHERE t.doc = d.rid AND t.list = 'topics'), d.name ");
+    rc |= buf_puts(&b, q->match
+        ? "FROM documents_fts JOIN documents d ON d.rid = documents_fts.rowid "
+          "WHERE documents_fts MATCH ?"
+        : "FROM documents d WHERE true");
     if (q->lang)
         rc |= buf_puts(&b, " AND d.language = ?");
     if (q->since)
@@ -39,8 +48,10 @@ static char *search_sql(const struct archive_query *q)
     for (size_t i = 0; i < q->nentities; i++)
         rc |= buf_puts(&b,
             " AND EXISTS (SELECT 1 FROM entities e WHERE e.doc = d.rid AND "
-            "e.text = ? COLLATE NOCASE AND (? IS NULL OR e.type = ?))");
-    rc |= buf_puts(&b, " ORDER BY score LIMIT ?");
+            "e.folded = newsdesk_fold(?) AND (? IS NULL OR e.type = ?))");
+    rc |= buf_puts(&b, q->match ? " ORDER BY score LIMIT ?"
+                                : " ORDER BY coalesce(d.published, d.received) "
+                                  "DESC, d.rid DESC LIMIT ?");
     if (rc) {
         buf_free(&b);
         return NULL;
@@ -65,7 +76,8 @@ static void split_entity(const char *arg, char *type, size_t typelen,
 static void bind(sqlite3_stmt *st, const struct archive_query *q)
 {
     int i = 1;
-    sqlite3_bind_text(st, i++, q->match, -1, SQLITE_STATIC);
+    if (q->match)
+        sqlite3_bind_text(st, i++, q->match, -1, SQLITE_STATIC);
     if (q->lang)
         sqlite3_bind_text(st, i++, q->lang, -1, SQLITE_STATIC);
     if (q->since)
@@ -96,6 +108,10 @@ int archive_search(sqlite3 *db, const struct archive_query *q,
                    sqlite3_stmt **out, char *err, size_t errlen)
 {
     *out = NULL;
+    if (archive_functions(db) < 0) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return -EIO;
+    }
     char *sql = search_sql(q);
     if (!sql) {
         snprintf(err, errlen, "out of memory");

@@ -1,6 +1,10 @@
 /* csv: the exporter that appends one row per document to a CSV file
  * (RFC 4180: comma-separated, CRLF line ends, fields quoted when they hold
- * a comma, quote, CR or LF, with quotes doubled).
+ * the delimiter, a quote, CR or LF, with quotes doubled). For spreadsheets:
+ * another delimiter (`;` where the comma is the decimal mark), a UTF-8
+ * byte order mark (`bom`, without which Excel reads the file in the
+ * local code page), a header of labels instead of field paths, and the
+ * dates of `published` and `source.received` in one format.
  *
  * Columns are field paths into the document:
  *   title, language.code      a field, a member of an object
@@ -22,15 +26,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "export/appendfile.h"
 #include "export/valjson.h"
+
+enum csv_dates { DATES_ISO, DATES_SPREADSHEET, DATES_DAY };
 
 struct csv_format {
     char **columns;
     size_t ncolumns;
     int id_column;     /* index of the `id` column, or -1 */
     const char *join;  /* borrowed from the options */
+    char delimiter;
+    int bom;           /* the file starts with a UTF-8 byte order mark */
+    int labels;        /* the header names columns by label, not by path */
+    enum csv_dates dates;
 };
 
 /* ---- reading back: complete records and the ids in them ---------------- */
@@ -55,7 +66,7 @@ static size_t csv_scan(void *fmt, const char *data, size_t len,
         }
         if (ch == '"') {
             quoted = 1;
-        } else if (ch == ',' || ch == '\n') {
+        } else if (ch == c->delimiter || ch == '\n') {
             if (!header && (int)field == c->id_column && i - field_start >= 64) {
                 char id[65];
                 memcpy(id, data + field_start, 64);
@@ -162,6 +173,15 @@ static int column_value(const struct csv_format *c, nd_doc_t *doc, const char *p
         const char *t = nd_doc_text(doc, &n);
         return t ? buf_put(b, t, n) : 0;
     }
+    if (!strcmp(path, "source.received")) {
+        time_t t = (time_t)nd_doc_received(doc);
+        struct tm tm;
+        char when[32];
+        if (!t || !gmtime_r(&t, &tm))
+            return 0;
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return buf_puts(b, when);
+    }
     if (!strcmp(field, "source")) {
         const char *key = path[flen] == '.' ? path + flen + 1 : "name";
         const char *s = nd_doc_source(doc, key);
@@ -170,10 +190,39 @@ static int column_value(const struct csv_format *c, nd_doc_t *doc, const char *p
     return follow(c, nd_doc_get(doc, field), path + flen, b, 0) < 0 ? -1 : 0;
 }
 
-/* Append `s` as one RFC 4180 field. */
-static int put_field(struct buf *row, const char *s, size_t n)
+/* Is this column a date (of the document, or of its file's arrival)? */
+static int is_date_column(const char *path)
 {
-    if (!strpbrk(s, ",\"\r\n"))
+    return !strcmp(path, "published") || !strcmp(path, "source.received");
+}
+
+/* A date as the `dates` option writes it, from ISO 8601 as documents hold
+ * it: 2026-11-28T15:40:00Z, or 2026-11-28 for a day alone (midnight UTC
+ * where a time is wanted). Anything else is left as it is. */
+static int put_date(const struct csv_format *c, const char *s, size_t n,
+                    struct buf *b)
+{
+    char out[32];
+    int day = n == 10, full = n == 20 && s[10] == 'T' && s[19] == 'Z';
+    if (!day && !full)
+        return buf_put(b, s, n);
+    switch (c->dates) {
+    case DATES_DAY:
+        return buf_put(b, s, 10);
+    case DATES_SPREADSHEET:
+        snprintf(out, sizeof out, "%.10s %.8s", s, full ? s + 11 : "00:00:00");
+        return buf_puts(b, out);
+    default:
+        snprintf(out, sizeof out, "%.10sT%.8sZ", s, full ? s + 11 : "00:00:00");
+        return buf_puts(b, out);
+    }
+}
+
+/* Append `s` as one RFC 4180 field. */
+static int put_field(const struct csv_format *c, struct buf *row, const char *s,
+                     size_t n)
+{
+    if (!memchr(s, c->delimiter, n) && !strpbrk(s, "\"\r\n"))
         return buf_put(row, s, n);
     if (buf_puts(row, "\"") < 0)
         return -1;
@@ -190,28 +239,101 @@ static int csv_record(void *fmt, nd_doc_t *doc, struct buf *row)
     const struct csv_format *c = fmt;
     struct buf cell = {0};
     int rc = 0;
+    struct buf date = {0};
     for (size_t i = 0; i < c->ncolumns && rc == 0; i++) {
         buf_clear(&cell);
         rc = column_value(c, doc, c->columns[i], &cell);
+        if (rc == 0 && cell.n && is_date_column(c->columns[i])) {
+            buf_clear(&date);
+            rc = put_date(c, cell.p, cell.n, &date);
+            buf_clear(&cell);
+            if (rc == 0)
+                rc = buf_put(&cell, date.p, date.n);
+        }
         if (rc == 0 && i)
-            rc = buf_puts(row, ",");
+            rc = buf_put(row, &c->delimiter, 1);
         if (rc == 0)
-            rc = put_field(row, cell.p ? cell.p : "", cell.n);
+            rc = put_field(c, row, cell.p ? cell.p : "", cell.n);
     }
+    buf_free(&date);
     if (rc == 0)
         rc = buf_puts(row, "\r\n");
     buf_free(&cell);
     return rc < 0 ? -ENOMEM : 0;
 }
 
+/* Labels for the columns people use most; other paths get theirs from
+ * label_of. */
+static const struct {
+    const char *path, *label;
+} known_labels[] = {
+    {"id", "ID"},
+    {"url", "URL"},
+    {"language", "Language"},
+    {"language.code", "Language"},
+    {"source", "File"},
+    {"source.name", "File"},
+    {"source.received", "Received"},
+    {"source.media_type", "Media type"},
+    {"topics.label", "Topics"},
+    {"topics.id", "Topic IDs"},
+    {"topics[0].label", "Topic"},
+    {"topics[0].id", "Topic ID"},
+    {"labels.label", "Labels"},
+    {"entities.PERSON", "People"},
+    {"entities.ORG", "Organisations"},
+    {"entities.LOC", "Places"},
+    {"entities.DATE", "Dates"},
+    {"entities.MONEY", "Amounts"},
+    {"quotes.text", "Quotes"},
+    {"stats.words", "Words"},
+};
+
+/* A column's label: from known_labels, else its path in words with a
+ * capital ("byline" → "Byline", "topics[1].label" → "Topics 2 label"). */
+static int label_of(const char *path, struct buf *b)
+{
+    for (size_t i = 0; i < sizeof known_labels / sizeof *known_labels; i++)
+        if (!strcmp(path, known_labels[i].path))
+            return buf_puts(b, known_labels[i].label);
+    for (const char *p = path; *p; p++) {
+        char ch = *p;
+        if (ch == '[') { /* counted from 1 for people */
+            char num[24], *end;
+            snprintf(num, sizeof num, " %lu", strtoul(p + 1, &end, 10) + 1);
+            if (buf_puts(b, num) < 0)
+                return -1;
+            p = *end == ']' ? end : end - 1;
+            continue;
+        }
+        if (ch == '.' || ch == '_')
+            ch = ' ';
+        else if (p == path && ch >= 'a' && ch <= 'z')
+            ch = (char)(ch - 'a' + 'A');
+        if (buf_put(b, &ch, 1) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int csv_header(void *fmt, struct buf *row)
 {
     const struct csv_format *c = fmt;
-    for (size_t i = 0; i < c->ncolumns; i++)
-        if ((i && buf_puts(row, ",") < 0) ||
-            put_field(row, c->columns[i], strlen(c->columns[i])) < 0)
-            return -ENOMEM;
-    return buf_puts(row, "\r\n");
+    struct buf name = {0};
+    int rc = c->bom ? buf_puts(row, "\xEF\xBB\xBF") : 0;
+    for (size_t i = 0; i < c->ncolumns && rc == 0; i++) {
+        buf_clear(&name);
+        rc = c->labels ? label_of(c->columns[i], &name)
+                       : buf_puts(&name, c->columns[i]);
+        if (rc == 0 && i)
+            rc = buf_put(row, &c->delimiter, 1);
+        if (rc == 0)
+            rc = put_field(c, row, name.p ? name.p : "", name.n);
+    }
+    buf_free(&name);
+    if (rc == 0)
+        rc = buf_puts(row, "\r\n");
+    return rc < 0 ? -ENOMEM : 0;
 }
 
 static void csv_free(void *fmt)
@@ -240,6 +362,23 @@ static int csv_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
     }
     c->id_column = -1;
     c->join = nd_opt_str(opts, "join");
+    const char *delim = nd_opt_str(opts, "delimiter");
+    if (!strcmp(delim, "tab"))
+        delim = "\t";
+    if (strlen(delim) != 1 || strchr("\"\r\n", *delim)) {
+        snprintf(err, errlen, "delimiter: \"%s\" is not one character other "
+                 "than a quote or a line break (write \",\", \";\", \"|\" or "
+                 "tab)", delim);
+        csv_free(c);
+        return -EINVAL;
+    }
+    c->delimiter = *delim;
+    c->bom = nd_opt_bool(opts, "bom");
+    c->labels = !strcmp(nd_opt_str(opts, "header"), "labels");
+    const char *dates = nd_opt_str(opts, "dates");
+    c->dates = !strcmp(dates, "day")           ? DATES_DAY
+               : !strcmp(dates, "spreadsheet") ? DATES_SPREADSHEET
+                                               : DATES_ISO;
     const char *const *cols;
     size_t n = nd_opt_list(opts, "columns", &cols);
     if (!n) {
@@ -265,6 +404,9 @@ static int csv_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
     return appendfile_init(self, opts, &csv_format, c, state, err, errlen);
 }
 
+static const char *const header_choices[] = {"paths", "labels", NULL};
+static const char *const dates_choices[] = {"iso", "spreadsheet", "day", NULL};
+
 static const nd_option_t options[] = {
     {"path", ND_OPT_PATH, NULL, ND_OPT_REQUIRED, 0, 0, NULL,
      "file that receives one row per document"},
@@ -273,6 +415,19 @@ static const nd_option_t options[] = {
      "field paths, one per column: title, topics[0].id, entities.PERSON, ..."},
     {"join", ND_OPT_STRING, "; ", 0, 0, 0, NULL,
      "separator between several values in one cell"},
+    {"delimiter", ND_OPT_STRING, ",", 0, 0, 0, NULL,
+     "separator between cells: one character (\";\" where the comma is the "
+     "decimal mark, \"|\", or tab)"},
+    {"bom", ND_OPT_BOOL, "false", 0, 0, 0, NULL,
+     "start a new file with a UTF-8 byte order mark, so that Excel reads "
+     "it as UTF-8"},
+    {"header", ND_OPT_ENUM, "paths", 0, 0, 0, header_choices,
+     "the header row: the columns' field paths (entities.PERSON), or labels "
+     "for people (People)"},
+    {"dates", ND_OPT_ENUM, "iso", 0, 0, 0, dates_choices,
+     "published and source.received, always in one format: iso "
+     "(2026-11-28T15:40:00Z), spreadsheet (2026-11-28 15:40:00, UTC) or day "
+     "(2026-11-28); a date alone is midnight UTC where a time is written"},
     APPENDFILE_OPTIONS,
     {0},
 };

@@ -166,7 +166,7 @@ static nd_status_t set_text(nd_doc_t *doc, char *s, size_t n, const char *charse
         nd_doc_error(doc, "out of memory");
         return ND_FAIL;
     }
-    if (strcmp(charset, "UTF-8"))
+    if (strcasecmp(charset, "UTF-8"))
         nd_doc_set_str(doc, "charset", charset);
     return text_set_stats(doc) < 0 ? ND_FAIL : ND_OK;
 }

@@ -77,13 +77,6 @@ static int transient(int rc)
     }
 }
 
-static void migrated(int version, void *ctx)
-{
-    struct archive *a = ctx;
-    nd_log(a->self, ND_LOG_INFO, "%s: schema migrated to version %d", a->path,
-           version);
-}
-
 static void archive_free(struct archive *a)
 {
     for (int i = 0; i < ARCHIVE_NSTMT; i++)
@@ -128,10 +121,18 @@ static int sqlite_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
              "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
              "PRAGMA synchronous = %s;",
              a->mode == MODE_ALWAYS ? "FULL" : "NORMAL");
+    int from;
     if (archive_exec(a->db, a->path, pragmas, err, errlen) < 0 ||
-        archive_migrate(a->db, a->path, migrated, a, err, errlen) < 0 ||
+        archive_migrate(a->db, a->path, &from, err, errlen) < 0 ||
         archive_prepare(a->db, a->path, a->st, err, errlen) < 0)
         goto fail;
+    /* One line, however many migrations it took. */
+    if (!from)
+        nd_log(self, ND_LOG_INFO, "%s: new archive, schema version %d",
+               a->path, ARCHIVE_SCHEMA_VERSION);
+    else if (from < ARCHIVE_SCHEMA_VERSION)
+        nd_log(self, ND_LOG_INFO, "%s: schema migrated from version %d to %d",
+               a->path, from, ARCHIVE_SCHEMA_VERSION);
     *state = a;
     return 0;
 fail:

@@ -6,6 +6,7 @@ NEWSDESK_SHARED (../shared, which may not exist: tests that need it skip).
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,19 @@ def shared_path(*parts):
     """A file under ../shared, or None when it is not there."""
     p = os.path.join(SHARED, *parts)
     return p if os.path.exists(p) else None
+
+
+def need_program(name, package):
+    """The path of program `name` (from the Debian package `package`).
+    Without it the test is skipped, unless NEWSDESK_REQUIRE_TOOLS=1 (CI)
+    makes that a failure."""
+    path = shutil.which(name)
+    if path:
+        return path
+    why = "%s is not installed (Debian package %s)" % (name, package)
+    if os.environ.get("NEWSDESK_REQUIRE_TOOLS") == "1":
+        raise AssertionError(why + "; NEWSDESK_REQUIRE_TOOLS=1 requires it")
+    raise unittest.SkipTest(why)
 
 
 def run(args, stdin=None, cwd=None, env=None, timeout=120):
@@ -190,6 +204,18 @@ class Daemon:
     def error_record(self, name):
         with open(os.path.join(self.dir, "var", "failed", name + ".error.json")) as f:
             return json.load(f)
+
+    def get(self, path):
+        """GET `path` (/metrics, /status) from the daemon's HTTP interface,
+        at the address its log says it serves on; the body as text."""
+        import re
+        import urllib.request
+        m = re.search(r"serving /metrics, /health and /status on http://(\S+)",
+                      self.log())
+        self.test.assertIsNotNone(m, "the daemon does not serve HTTP")
+        with urllib.request.urlopen("http://%s%s" % (m.group(1), path),
+                                    timeout=10) as r:
+            return r.read().decode("utf-8")
 
     def drop(self, name, data):
         """Write a file beside the inbox, then rename it in (the recommended

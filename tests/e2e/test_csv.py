@@ -3,6 +3,7 @@ once per file, no duplicate rows by id, a torn last record repaired."""
 import csv
 import io
 import json
+import os
 
 import ndtest
 
@@ -98,6 +99,70 @@ class Csv(ndtest.TempDirTest):
         r = self.nd("process", "-c", self.config(["title", "topics[0]..id x"]), "--export", a)
         self.assertEqual(r.returncode, 78)
         self.assertIn("is not a field path", r.stderr.decode())
+
+    def test_spreadsheet_options(self):
+        a = self.write("a.txt", ARTICLE.replace("@lang en", "@lang en\n\n@published 2026-03-01"))
+        b = self.write("b.txt", "Quiet day, \u00e9t\u00e9\n\nNothing happened.\n\n"
+                                "@published 2026-03-02T09:15:00Z\n")
+        cols = ["title", "published", "entities.PERSON", "topics[1].label", "byline"]
+        cfg = self.config(cols, "    bom: true\n    delimiter: \";\"\n"
+                                "    header: labels\n    dates: spreadsheet\n")
+        r = self.nd("process", "-c", cfg, "--export", a, b)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        raw = open(self.path("out", "docs.csv"), "rb").read()
+        self.assertTrue(raw.startswith(b"\xef\xbb\xbfTitle;Published;People;"
+                                       b"Topics 2 label;Byline\r\n"), raw[:60])
+        self.assertEqual(raw.count(b"\xef\xbb\xbf"), 1)
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""),
+                               delimiter=";"))
+        self.assertEqual(rows[1], ['Council, "for once", agrees', "2026-03-01 00:00:00",
+                                   "Mara Ellison; Tomas Reyes",
+                                   "economy, business and finance", ""])
+        self.assertEqual(rows[2], ["Quiet day, \u00e9t\u00e9", "2026-03-02 09:15:00",
+                                   "", "", ""])
+        # A cell holding the delimiter is quoted; commas no longer are.
+        self.assertIn(b'"Mara Ellison; Tomas Reyes"', raw)
+        self.assertIn(b'Quiet day, \xc3\xa9t\xc3\xa9;', raw)
+        # A second run appends: no second header or byte order mark.
+        c = self.write("c.txt", "Late news\n\nAt last.\n")
+        r = self.nd("process", "-c", cfg, "--export", c)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        raw = open(self.path("out", "docs.csv"), "rb").read()
+        self.assertEqual(raw.count(b"\xef\xbb\xbf"), 1)
+        self.assertEqual(raw.count(b"Title;"), 1)
+        self.assertTrue(raw.endswith(b"Late news;;;;\r\n"))
+
+    def test_dates_in_one_format(self):
+        a = self.write("a.txt", "Day only\n\nText.\n\n@published 2026-03-01\n")
+        b = self.write("b.txt", "With time\n\nText.\n\n@published 2026-03-02T09:15:00Z\n")
+        for dates, expected in (("iso", ["2026-03-01T00:00:00Z", "2026-03-02T09:15:00Z"]),
+                                ("day", ["2026-03-01", "2026-03-02"])):
+            os.makedirs(self.path("out"), exist_ok=True)
+            for f in os.listdir(self.path("out")):
+                os.remove(self.path("out", f))
+            cfg = self.config(["published", "source.received"], f"    dates: {dates}\n")
+            r = self.nd("process", "-c", cfg, "--export", a, b)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            rows = self.rows()
+            self.assertEqual(rows[0], ["published", "source.received"])
+            self.assertEqual([row[0] for row in rows[1:]], expected, dates)
+            pattern = (r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$" if dates == "iso"
+                       else r"^\d{4}-\d\d-\d\d$")
+            for row in rows[1:]:
+                self.assertRegex(row[1], pattern)
+
+    def test_tab_delimiter_and_bad_delimiter(self):
+        a = self.write("a.txt", ARTICLE)
+        r = self.nd("process", "-c", self.config(["title", "language.code"],
+                                                 "    delimiter: tab\n"), "--export", a)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        raw = open(self.path("out", "docs.csv"), "rb").read()
+        self.assertTrue(raw.startswith(b"title\tlanguage.code\r\n"))
+        self.assertIn(b'"Council, ""for once"", agrees"\ten\r\n', raw)
+        r = self.nd("process", "-c", self.config(["title"], "    delimiter: \"::\"\n"),
+                    "--export", a)
+        self.assertEqual(r.returncode, 78)
+        self.assertIn('delimiter: "::" is not one character', r.stderr.decode())
 
 
 if __name__ == "__main__":

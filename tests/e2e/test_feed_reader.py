@@ -259,6 +259,18 @@ class FeedInDaemon(ndtest.TempDirTest):
         rec = d.error_record("bad-items.xml#2")
         self.assertEqual(rec["plugin"], "feed")
         self.assertIn("no title, link or content", rec["message"])
+        # Two files done, holding five documents: four done, one failed.
+        status = json.loads(d.get("/status"))
+        self.assertEqual(status["files"],
+                         {"claimed": 2, "done": 2, "failed": 0, "retried": 0})
+        self.assertEqual((status["documents"]["done"],
+                          status["documents"]["failed"]), (4, 1))
+        metrics = d.get("/metrics")
+        for line in ('newsdesk_files_total{outcome="done"} 2',
+                     'newsdesk_files_total{outcome="failed"} 0',
+                     'newsdesk_documents_total{outcome="done"} 4',
+                     'newsdesk_documents_total{outcome="failed"} 1'):
+            self.assertIn("\n" + line + "\n", metrics)
 
 
 if __name__ == "__main__":

@@ -60,9 +60,16 @@ class InstallTest(unittest.TestCase):
         self.one("plugin.h", r"/include/newsdesk/plugin\.h$")
         self.one("newsdesk-plugin.pc", r"/pkgconfig/newsdesk-plugin\.pc$")
         self.one("newsdesk.yaml", r"/etc/newsdesk/newsdesk\.yaml$")
-        guide = self.one("user-guide.md", r"/share/doc/newsdesk/")
-        self.one("plugins.md", r"/share/doc/newsdesk/")
-        self.one("configuration.md", r"/share/doc/newsdesk/")
+        guide = self.one("user-guide.md", r"/share/doc/newsdesk/docs/")
+        man1 = self.one("newsdesk.1", r"/share/man/man1/newsdesk\.1$")
+        self.one("newsdesk.yaml.5", r"/share/man/man5/newsdesk\.yaml\.5$")
+        self.one("newsdesk", r"/share/bash-completion/completions/newsdesk$")
+        with open(self.dest(man1)) as f:
+            text = f.read()
+        # The page names this prefix's plugins and configuration.
+        plugins = os.path.dirname(self.one("text.so", r"/newsdesk/plugins/"))
+        self.assertIn(plugins + "/", text)
+        self.assertNotRegex(text, r"@[A-Z]+@")
         unit = self.one("newsdesk.service", r"/lib/systemd/system/")
         with open(self.dest(unit)) as f:
             text = f.read()
@@ -71,6 +78,10 @@ class InstallTest(unittest.TestCase):
         self.assertRegex(text, r"-c %s/(etc/)?newsdesk/newsdesk\.yaml"
                          % re.escape(prefix if prefix != "/usr" else ""))
         self.assertIn("Type=notify", text)
+        self.assertRegex(text, r"(?m)^Wants=network-online\.target$")
+        self.assertRegex(text, r"(?m)^After=network-online\.target$")
+        self.assertRegex(text, r"(?m)^Wants=network-online\.target$")
+        self.assertRegex(text, r"(?m)^After=network-online\.target$")
         self.assertIn("Documentation=file://%s\n" % guide, text)
         su = [p for p in self.paths["newsdesk.conf"] if "/sysusers.d/" in p]
         tf = [p for p in self.paths["newsdesk.conf"] if "/tmpfiles.d/" in p]
@@ -80,6 +91,38 @@ class InstallTest(unittest.TestCase):
             self.assertRegex(f.read(), r"(?m)^u newsdesk ")
         with open(self.dest(tf[0])) as f:
             self.assertRegex(f.read(), r"(?m)^d /var/lib/newsdesk/inbox ")
+
+    def test_docs(self):
+        """All of docs/, with README, LICENSE and NOTICE, and every relative
+        link in them leads to a file that is installed too."""
+        readme = self.one("README.md", r"/share/doc/newsdesk/README\.md$")
+        top = os.path.dirname(readme)
+        self.one("LICENSE", r"/share/doc/newsdesk/LICENSE$")
+        self.one("NOTICE", r"/share/doc/newsdesk/NOTICE$")
+        for name in os.listdir(os.path.join(ndtest.SOURCE, "docs")):
+            if name.endswith(".md"):
+                self.one(name, r"/share/doc/newsdesk/docs/")
+        self.one("newsdesk-1.schema.json", r"/share/doc/newsdesk/docs/schema/")
+        self.assertTrue(os.path.exists(self.dest(
+            top + "/examples/plugin-hello/hello.c")))
+        checked = 0
+        for dirpath, _, names in os.walk(self.dest(top)):
+            for name in names:
+                if not name.endswith(".md"):
+                    continue
+                path = os.path.join(dirpath, name)
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+                for target in re.findall(r"\]\(([^)\s]+)\)", text):
+                    target = target.split("#")[0]
+                    if not target or re.match(r"[a-z]+:", target):
+                        continue
+                    checked += 1
+                    self.assertTrue(
+                        os.path.exists(os.path.join(dirpath, target)),
+                        "%s links to %s, which is not installed"
+                        % (path[len(self.destdir):], target))
+        self.assertGreater(checked, 20)
 
     def pkg_env(self):
         pc = self.one("newsdesk-plugin.pc", r"/pkgconfig/")
@@ -162,8 +205,13 @@ class InstallTest(unittest.TestCase):
         with open(self.dest(unit)) as f, open(copy, "w") as out:
             out.write(f.read().replace("ExecStart=" + exe,
                                        "ExecStart=" + self.dest(exe)))
+        # verify also looks up the man pages of Documentation=: the
+        # installed ones.
+        man1 = self.one("newsdesk.1", r"/man1/")
+        env = dict(os.environ,
+                   MANPATH=self.dest(os.path.dirname(os.path.dirname(man1))))
         r = subprocess.run(["systemd-analyze", "verify", copy],
-                           capture_output=True)
+                           capture_output=True, env=env)
         self.assertEqual(r.stderr.decode(), "")
         self.assertEqual(r.returncode, 0)
         r = subprocess.run(["systemd-analyze", "security", "--offline=true",

@@ -360,13 +360,45 @@ class ServiceTest(ndtest.TempDirTest):
                                   step="text", plugin="text"), 0)
         self.assertEqual(d.get("/health")[0::2], (200, "ok\n"))
         self.assertEqual(d.get("/nope")[0], 404)
+        self.assertEqual(metric(m1, "newsdesk_files_total", outcome="done"), 20)
+        self.assertEqual(metric(m1, "newsdesk_files_claimed_total"), 20)
+        # The rate is measured once a second: wait for a second sample.
+        d.wait(lambda: d.status()["rate"]["window_s"] > 0, "no rate measured")
         s = d.status()
         self.assertEqual(s["state"], "running")
+        self.assertEqual(s["files"]["done"], 20)
         self.assertEqual(s["documents"]["done"], 20)
+        self.assertGreater(s["rate"]["files_per_s"], 0)
+        self.assertEqual(s["rate"]["files_per_s"], s["rate"]["documents_per_s"])
+        self.assertEqual(s["rate"]["drain_s"], 0)  # no backlog
         self.assertEqual([x["step"] for x in s["pipeline"]], ["text", "good", "json"])
         r = self.nd("status", "-c", d.cfg)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("20 claimed, 20 done, 0 failed", r.stdout.decode())
+        out = r.stdout.decode()
+        self.assertIn("files:      20 claimed, 20 done, 0 failed", out)
+        self.assertIn("documents:  20 done, 0 failed\n", out)
+        self.assertRegex(out, r"\nrate:       [0-9.]+ files/s, [0-9.]+ "
+                         r"documents/s over the last \d+s\n")
+        self.assertIn("\nbacklog:    0 files\n", out)
+        self.assertEqual(d.stop(), 0)
+
+    def test_promtool_finds_no_problem(self):
+        promtool = ndtest.need_program("promtool", "prometheus")
+        d = self.start(config("hello"))
+        d.wait_serving()
+        for i in range(5):
+            d.drop("p%02d.txt" % i, article(i))
+        d.wait(lambda: len(d.done()) == 5, "5 files not done")
+        # Every family present: steps, latencies, plugin counters, reloads.
+        d.signal(signal.SIGHUP)
+        d.wait(lambda: "reloaded" in d.log(), "no reload")
+        status, _, body = d.get("/metrics")
+        self.assertEqual(status, 200)
+        self.assertIn("newsdesk_plugin_events_total{", body)
+        r = subprocess.run([promtool, "check", "metrics"], input=body.encode(),
+                           capture_output=True, timeout=60)
+        self.assertEqual((r.returncode, r.stdout.decode() + r.stderr.decode()),
+                         (0, ""))
         self.assertEqual(d.stop(), 0)
 
     def test_reload_while_files_arrive(self):
@@ -431,7 +463,7 @@ class ServiceTest(ndtest.TempDirTest):
                                     plugin=step, outcome="ok"), total, step)
             self.assertEqual(metric(m, "newsdesk_step_latency_seconds_count",
                                     step=step, plugin=step), total, step)
-        self.assertEqual(metric(m, "newsdesk_plugin_counter_total", step="json",
+        self.assertEqual(metric(m, "newsdesk_plugin_events_total", step="json",
                                 plugin="json", counter="written"), total)
         self.assertEqual(d.stop(), 0)
         self.assertIn("reload failed", log)

@@ -16,7 +16,10 @@ STATUS = {
     "watch": "inotify",
     "health": {"ok": True, "reason": "ok"},
     "inbox": {"pending": 17, "inflight": 4},
-    "documents": {"claimed": 1021, "done": 1000, "failed": 2, "retried": 5},
+    "documents": {"claimed": 1021, "done": 1040, "failed": 3, "retried": 5},
+    "files": {"claimed": 1021, "done": 1000, "failed": 2, "retried": 5},
+    "rate": {"window_s": 60.0, "files_per_s": 12.5, "documents_per_s": 13.0,
+             "drain_s": 1.68},
     "rescans": 3, "overflows": 1,
     "reload": {"count": 2, "failures": 1, "last": "2026-11-28T16:30:00Z",
                "last_error": "newsdesk.yaml:7:13: unknown plugin \"sqlit\""},
@@ -81,14 +84,53 @@ class StatusTest(ndtest.TempDirTest):
                       "directory: its relative paths lead from here)\n", out)
         self.assertIn("inbox:      17 pending, 4 in flight (watched by "
                       "inotify)\n", out)
-        self.assertIn("documents:  1021 claimed, 1000 done, 2 failed, "
+        self.assertIn("files:      1021 claimed, 1000 done, 2 failed, "
                       "5 retries\n", out)
+        self.assertIn("documents:  1040 done, 3 failed\n", out)
+        self.assertIn("rate:       12.5 files/s, 13.0 documents/s over the "
+                      "last 1m 0s\n", out)
+        self.assertIn("backlog:    21 files, done in about 2s at this rate\n",
+                      out)
+        self.assertIn("scans:      3 rescans, 1 overflow\n", out)
         self.assertIn("reloads:    2 (1 failed), last at "
                       "2026-11-28T16:30:00Z\n", out)
         self.assertIn("the last reload FAILED", out)
         self.assertIn('unknown plugin "sqlit"', out)
         self.assertRegex(out, r"\n  text +text +1002 +0 +2 +0 +42 us\n")
         self.assertRegex(out, r"\n  archive +json +1000 +0 +0 +5 +15\.3 ms\n")
+
+    def status_of(self, **changes):
+        """What `newsdesk status` prints of STATUS with `changes`."""
+        Fake.answer = (200, "application/json", json.dumps(dict(STATUS, **changes)))
+        r = self.status(self.addr)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.decode()
+
+    def test_counts_in_words(self):
+        out = self.status_of(rescans=1, overflows=0, files=dict(
+            STATUS["files"], retried=1))
+        self.assertIn("scans:      1 rescan, 0 overflows\n", out)
+        self.assertIn("1000 done, 2 failed, 1 retry\n", out)
+
+    def test_drain_estimates(self):
+        rate = STATUS["rate"]
+        out = self.status_of(rate=dict(rate, drain_s=4000.0))
+        self.assertIn("21 files, done in about 1h 6m at this rate\n", out)
+        out = self.status_of(rate=dict(rate, drain_s=0.4))
+        self.assertIn("21 files, done in under a second at this rate\n", out)
+        out = self.status_of(rate=dict(rate, files_per_s=0.0, drain_s=None))
+        self.assertIn("rate:       0.0 files/s", out)
+        self.assertIn("21 files, no estimate: none finished lately\n", out)
+        out = self.status_of(inbox={"pending": 1, "inflight": 0},
+                             rate=dict(rate, drain_s=0.08))
+        self.assertIn("backlog:    1 file, done in under a second", out)
+        out = self.status_of(inbox={"pending": 0, "inflight": 0},
+                             rate=dict(rate, drain_s=0.0))
+        self.assertIn("backlog:    0 files\n", out)
+        out = self.status_of(rate={"window_s": 0.0, "files_per_s": 0.0,
+                                   "documents_per_s": 0.0, "drain_s": None})
+        self.assertIn("rate:       not measured yet\nbacklog:    21 files\n",
+                      out)
 
     def test_json(self):
         r = self.status(self.addr, "--json")

@@ -1,7 +1,8 @@
 /* A strict reader of the Prometheus text exposition format (0.0.4) for
  * tests: every line is a HELP, a TYPE or a sample; each family is typed
  * before its samples and contiguous; names and labels are well formed;
- * values are floats; series are unique; counters end in _total; each
+ * values are floats; series are unique; counters end in _total; no name
+ * holds its type (x_counter_total, as promtool's linter says); each
  * histogram has cumulative buckets ending at +Inf equal to its _count and
  * a _sum. Header-only: included by the tests that need it. */
 #ifndef ND_TEST_EXPO_H
@@ -105,6 +106,12 @@ static int expo_parse(struct expo *e, const char *text)
             if (!strcmp(t, "counter") &&
                 (strlen(name) < 6 || strcmp(name + strlen(name) - 6, "_total")))
                 EXPO_FAIL("counter %s does not end in _total", name);
+            char typed[48];
+            snprintf(typed, sizeof typed, "_%s", t);
+            const char *in = strstr(name, typed);
+            if (strcmp(t, "untyped") && in &&
+                (in[strlen(typed)] == '_' || !in[strlen(typed)]))
+                EXPO_FAIL("name %s should not include its type %s", name, t);
             if (ndone == 64)
                 EXPO_FAIL("too many families for this checker");
             strcpy(done[ndone++], name);

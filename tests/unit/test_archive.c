@@ -11,13 +11,6 @@
 
 #include "archive/archive.h"
 
-static void count(int version, void *ctx)
-{
-    int *seen = ctx;
-    assert_int_equal(version, *seen + 1);
-    *seen = version;
-}
-
 static sqlite3 *fresh(void)
 {
     sqlite3 *db;
@@ -30,14 +23,14 @@ static void migrates_a_new_archive(void **st)
     (void)st;
     sqlite3 *db = fresh();
     char err[256] = "";
-    int seen = 0;
+    int from = -1;
     assert_int_equal(archive_version(db), 0);
-    assert_int_equal(archive_migrate(db, "mem", count, &seen, err, sizeof err), 0);
-    assert_int_equal(seen, ARCHIVE_SCHEMA_VERSION);
+    assert_int_equal(archive_migrate(db, "mem", &from, err, sizeof err), 0);
+    assert_int_equal(from, 0);
     assert_int_equal(archive_version(db), ARCHIVE_SCHEMA_VERSION);
     /* Again: nothing to do. */
-    assert_int_equal(archive_migrate(db, "mem", count, &seen, err, sizeof err), 0);
-    assert_int_equal(seen, ARCHIVE_SCHEMA_VERSION);
+    assert_int_equal(archive_migrate(db, "mem", &from, err, sizeof err), 0);
+    assert_int_equal(from, ARCHIVE_SCHEMA_VERSION);
     sqlite3_stmt *s[ARCHIVE_NSTMT] = {0};
     assert_int_equal(archive_prepare(db, "mem", s, err, sizeof err), 0);
     for (int i = 0; i < ARCHIVE_NSTMT; i++)
@@ -50,9 +43,11 @@ static void refuses_a_newer_archive(void **st)
     (void)st;
     sqlite3 *db = fresh();
     char err[256] = "", set[64];
+    int from;
     snprintf(set, sizeof set, "PRAGMA user_version = %d", ARCHIVE_SCHEMA_VERSION + 1);
     assert_int_equal(archive_exec(db, "mem", set, err, sizeof err), 0);
-    assert_int_equal(archive_migrate(db, "mem", NULL, NULL, err, sizeof err), -EPROTO);
+    assert_int_equal(archive_migrate(db, "mem", &from, err, sizeof err), -EPROTO);
+    assert_int_equal(from, ARCHIVE_SCHEMA_VERSION + 1);
     assert_non_null(strstr(err, "mem: the archive has schema version"));
     assert_int_equal(archive_exec(db, "mem", "NOT SQL", err, sizeof err), -EIO);
     assert_non_null(strstr(err, "mem: "));
@@ -66,8 +61,9 @@ static void searches_with_filters(void **st)
     (void)st;
     sqlite3 *db = fresh();
     char err[256] = "";
+    int from;
     assert_int_equal(archive_exec(db, "mem", "PRAGMA foreign_keys = ON", err, sizeof err), 0);
-    assert_int_equal(archive_migrate(db, "mem", NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(archive_migrate(db, "mem", &from, err, sizeof err), 0);
     sqlite3_stmt *s[ARCHIVE_NSTMT] = {0};
     assert_int_equal(archive_prepare(db, "mem", s, err, sizeof err), 0);
     const char *json =
@@ -147,12 +143,125 @@ static void searches_with_filters(void **st)
     sqlite3_close(db);
 }
 
+/* Write one document as the exporter does: its row, entities and topics. */
+static void put(sqlite3_stmt *s[ARCHIVE_NSTMT], const char *json, const char *text)
+{
+    sqlite3_bind_text(s[ARCHIVE_HEAD], 1, json, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(s[ARCHIVE_HEAD]), SQLITE_ROW);
+    const char *head = (const char *)sqlite3_column_text(s[ARCHIVE_HEAD], 0);
+    sqlite3_bind_text(s[ARCHIVE_UPSERT], 1, json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s[ARCHIVE_UPSERT], 3, head, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s[ARCHIVE_UPSERT], 4, text, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(s[ARCHIVE_UPSERT]), SQLITE_ROW);
+    sqlite3_int64 rid = sqlite3_column_int64(s[ARCHIVE_UPSERT], 0);
+    sqlite3_reset(s[ARCHIVE_UPSERT]);
+    for (int i = ARCHIVE_ENT; i <= ARCHIVE_TOP; i++) {
+        sqlite3_bind_text(s[i], 3, head, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s[i], 2, rid);
+        assert_int_equal(sqlite3_step(s[i]), SQLITE_DONE);
+        sqlite3_reset(s[i]);
+    }
+    sqlite3_reset(s[ARCHIVE_HEAD]);
+}
+
+/* The number of rows q finds, and the title of the first in first_title. */
+static int found(sqlite3 *db, const struct archive_query *q, char *first_title,
+                 size_t len)
+{
+    char err[256];
+    sqlite3_stmt *r;
+    assert_int_equal(archive_search(db, q, &r, err, sizeof err), 0);
+    int rows = 0;
+    while (sqlite3_step(r) == SQLITE_ROW) {
+        if (!rows++ && first_title)
+            snprintf(first_title, len, "%s", sqlite3_column_text(r, ARCHIVE_COL_TITLE));
+    }
+    sqlite3_finalize(r);
+    return rows;
+}
+
+#define DOC(id, title, date, text, ents)                                      \
+    "{\"schema\":\"newsdesk/1\",\"id\":\"" id "\",\"source\":{\"name\":"     \
+    "\"x.txt\",\"received\":\"" date "\"},\"title\":\"" title "\","          \
+    "\"text\":\"" text "\",\"entities\":[" ents "]}"
+
+static const char floods_text[] =
+    "Floods closed the port of Rotterdam, said minister Pedro S\u00e1nchez.";
+
+/* Porter stemming, entity names folded like the index, and filters with
+ * no query; then an archive of schema version 2 (unstemmed index, no
+ * folded names) migrated: its index rebuilt and its names folded. */
+static void stems_folds_and_filters_alone(void **st)
+{
+    (void)st;
+    sqlite3 *db = fresh();
+    char err[256] = "", title[128];
+    int from;
+    assert_int_equal(archive_migrate(db, "mem", &from, err, sizeof err), 0);
+    sqlite3_stmt *s[ARCHIVE_NSTMT] = {0};
+    assert_int_equal(archive_prepare(db, "mem", s, err, sizeof err), 0);
+    put(s, DOC("a1", "Floods in Rotterdam", "2026-02-01T08:00:00Z",
+               "Floods closed the port of Rotterdam, said minister Pedro S\\u00e1nchez.",
+               "{\"type\":\"LOC\",\"text\":\"Rotterdam\"},"
+               "{\"type\":\"PERSON\",\"text\":\"Pedro S\\u00e1nchez\"}"),
+        floods_text);
+    put(s, DOC("b2", "Dry summer in Rotterdam", "2026-03-01T08:00:00Z",
+               "No rain fell in Rotterdam.", "{\"type\":\"LOC\",\"text\":\"Rotterdam\"}"),
+        "No rain fell in Rotterdam.");
+    for (int i = 0; i < ARCHIVE_NSTMT; i++)
+        sqlite3_finalize(s[i]);
+
+    static const char *const loc[] = {"LOC:rotterdam"}, *const pedro[] = {"pedro sanchez"},
+                             *const upper[] = {"PERSON:PEDRO SÁNCHEZ"},
+                             *const wrong_type[] = {"LOC:pedro sanchez"};
+    struct archive_query stem = {.match = "flood", .limit = 10};
+    struct archive_query flooding = {.match = "flooding", .limit = 10};
+    struct archive_query by_loc = {.entities = loc, .nentities = 1, .limit = 10};
+    struct archive_query by_pedro = {.entities = pedro, .nentities = 1, .limit = 10};
+    struct archive_query by_upper = {.entities = upper, .nentities = 1, .limit = 10};
+    struct archive_query by_type = {.entities = wrong_type, .nentities = 1, .limit = 10};
+    struct archive_query since = {.since = "2026-02-15", .limit = 10};
+    assert_int_equal(found(db, &stem, title, sizeof title), 1);
+    assert_string_equal(title, "Floods in Rotterdam");
+    assert_int_equal(found(db, &flooding, NULL, 0), 1);
+    /* No query: newest first. */
+    assert_int_equal(found(db, &by_loc, title, sizeof title), 2);
+    assert_string_equal(title, "Dry summer in Rotterdam");
+    assert_int_equal(found(db, &by_pedro, title, sizeof title), 1);
+    assert_string_equal(title, "Floods in Rotterdam");
+    assert_int_equal(found(db, &by_upper, NULL, 0), 1);
+    assert_int_equal(found(db, &by_type, NULL, 0), 0);
+    assert_int_equal(found(db, &since, title, sizeof title), 1);
+    assert_string_equal(title, "Dry summer in Rotterdam");
+
+    /* Back to version 2: the index as it was, no folded names. */
+    assert_int_equal(archive_exec(db, "mem",
+        "DROP TABLE documents_fts;"
+        "CREATE VIRTUAL TABLE documents_fts USING fts5(title, text, "
+        "  content='documents', content_rowid='rid', "
+        "  tokenize='unicode61 remove_diacritics 2');"
+        "INSERT INTO documents_fts(documents_fts) VALUES ('rebuild');"
+        "DROP INDEX entities_folded;"
+        "ALTER TABLE entities DROP COLUMN folded;"
+        "PRAGMA user_version = 2;", err, sizeof err), 0);
+    assert_int_equal(found(db, &stem, NULL, 0), 0); /* unstemmed */
+    assert_int_equal(archive_migrate(db, "mem", &from, err, sizeof err), 0);
+    assert_int_equal(from, 2);
+    assert_int_equal(archive_version(db), ARCHIVE_SCHEMA_VERSION);
+    assert_int_equal(found(db, &stem, title, sizeof title), 1);
+    assert_string_equal(title, "Floods in Rotterdam");
+    assert_int_equal(found(db, &by_pedro, NULL, 0), 1);
+    assert_int_equal(found(db, &by_loc, NULL, 0), 2);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(migrates_a_new_archive),
         cmocka_unit_test(refuses_a_newer_archive),
         cmocka_unit_test(searches_with_filters),
+        cmocka_unit_test(stems_folds_and_filters_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

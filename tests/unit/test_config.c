@@ -30,7 +30,8 @@ static int teardown(void **st)
     return 0;
 }
 
-/* Load `yaml` (with "@P" replaced by the test plugin folder); returns the
+/* Load `yaml` (with "@P" replaced by the test plugin folder, "@B" by the
+ * build tree, whose plugins/<name> folders hold the built-in plugins); returns the
  * result code; errors and warnings in the lists. */
 static int load(const char *yaml, struct config *c, struct registry *reg,
                 struct errlist *errs, struct errlist *warns)
@@ -42,6 +43,9 @@ static int load(const char *yaml, struct config *c, struct registry *reg,
     for (const char *p = yaml; *p; p++) {
         if (p[0] == '@' && p[1] == 'P') {
             fputs(plugins, f);
+            p++;
+        } else if (p[0] == '@' && p[1] == 'B') {
+            fputs(getenv("NEWSDESK_BUILD"), f);
             p++;
         } else {
             fputc(*p, f);
@@ -256,6 +260,77 @@ static void bad_plugins_are_named_with_their_reason(void **st)
     done(&c, &reg, &errs, &warns);
 }
 
+/* The built-in plugins of the default chain, from the build tree (a unit
+ * test is not the installed binary, so they are not found on their own). */
+#define BUILTIN_PATH                                                       \
+    "  plugin_path: [\"@P\", \"@B/plugins/text\", \"@B/plugins/html\", "  \
+    "\"@B/plugins/json-reader\", \"@B/plugins/feed\", "                    \
+    "\"@B/plugins/language\", \"@B/plugins/entities\", "                   \
+    "\"@B/plugins/keywords\", \"@B/plugins/quotes\", "                     \
+    "\"@B/plugins/summary\", \"@B/plugins/topics\", \"@B/plugins/json\"]\n"
+
+static void default_item_is_the_chain_without_its_exporter(void **st)
+{
+    (void)st;
+    static const char *const expected[] = {
+        "text", "html", "json-reader", "feed", "language", "entities",
+        "keywords", "quotes", "summary", "topics"};
+    struct config c;
+    struct registry reg;
+    struct errlist errs, warns;
+    int rc = load("service:\n"
+                  BUILTIN_PATH
+                  "pipeline:\n"
+                  "  - plugin: good\n"
+                  "    name: before\n"
+                  "  - default\n"                 /* line 6 */
+                  "  - plugin: good\n",
+                  &c, &reg, &errs, &warns);
+    for (size_t i = 0; i < errs.n; i++)
+        fprintf(stderr, "  error: %s\n", errs.msgs[i]);
+    assert_int_equal(rc, 0);
+    assert_int_equal(c.default_chain, 0);
+    assert_int_equal(c.nsteps, 12);
+    assert_string_equal(c.steps[0].name, "before");
+    assert_int_equal(c.steps[0].from_default, 0);
+    for (size_t i = 0; i < 10; i++) {
+        const struct step_config *s = &c.steps[1 + i];
+        assert_string_equal(s->plugin, expected[i]);
+        assert_string_equal(s->name, expected[i]);
+        assert_non_null(s->p);
+        assert_int_equal(s->from_default, 1);
+        assert_int_equal(s->line, 6);
+        assert_int_equal(s->col, 5);
+    }
+    assert_string_equal(c.steps[11].name, "good");
+    assert_int_equal(c.steps[11].from_default, 0);
+    for (size_t i = 0; i < c.nsteps; i++)
+        assert_string_not_equal(c.steps[i].plugin, "json");
+    done(&c, &reg, &errs, &warns);
+}
+
+static void default_item_misused(void **st)
+{
+    (void)st;
+    struct config c;
+    struct registry reg;
+    struct errlist errs, warns;
+    int rc = load("service:\n"
+                  BUILTIN_PATH
+                  "pipeline:\n"
+                  "  - plugin: good\n"
+                  "    name: summary\n"          /* line 5 */
+                  "  - default\n"                 /* line 6 */
+                  "  - defaults\n",               /* line 7 */
+                  &c, &reg, &errs, &warns);
+    assert_int_equal(rc, -1);
+    has_error(&errs, 6, 5, "\"default\" holds a step named \"summary\", and "
+                           "the step at line 4 has that name already");
+    has_error(&errs, 7, 5, "expected a step (a mapping with a \"plugin\" key) "
+                           "or \"default\", got \"defaults\"");
+    done(&c, &reg, &errs, &warns);
+}
+
 static void stream_section_values_and_defaults(void **st)
 {
     (void)st;
@@ -374,6 +449,8 @@ int main(void)
         cmocka_unit_test(stream_section_values_and_defaults),
         cmocka_unit_test(stream_section_errors_hide_the_password),
         cmocka_unit_test(stream_roles_warn_of_ignored_options),
+        cmocka_unit_test(default_item_is_the_chain_without_its_exporter),
+        cmocka_unit_test(default_item_misused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

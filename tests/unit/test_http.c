@@ -170,7 +170,7 @@ static void fake_init(struct fake *f)
     f->steps[1].ncounters = 1;
     f->st = (struct service_stats){
         .inbox_pending = 12, .inflight = 3, .claimed = 10, .done = 6,
-        .failed = 1, .retried = 1, .rescans = 2, .overflows = 1,
+        .failed = 1, .docs_done = 9, .docs_failed = 2, .retried = 1, .rescans = 2, .overflows = 1,
         .reloads = 3, .reload_failures = 1, .started = 1700000000,
         .ready = 1, .watch = "inotify", .config_file = "/etc/newsdesk.yaml",
     };
@@ -208,7 +208,14 @@ static void metrics_are_strict_exposition(void **state)
     assert_true(expo_get(&e, "newsdesk_inbox_overflows_total", "", "") == 1);
     assert_true(expo_get(&e, "newsdesk_reloads_total", "result=\"ok\"", "") == 2);
     assert_true(expo_get(&e, "newsdesk_reloads_total", "result=\"failed\"", "") == 1);
-    assert_true(expo_get(&e, "newsdesk_documents_total", "outcome=\"done\"", "") == 6);
+    /* Files, and documents: a feed of 4 items is one file and 4
+     * documents. */
+    assert_true(expo_get(&e, "newsdesk_files_total", "outcome=\"done\"", "") == 6);
+    assert_true(expo_get(&e, "newsdesk_files_total", "outcome=\"failed\"", "") == 1);
+    assert_true(expo_get(&e, "newsdesk_documents_total", "outcome=\"done\"", "") == 9);
+    assert_true(expo_get(&e, "newsdesk_documents_total", "outcome=\"failed\"", "") == 2);
+    assert_true(expo_get(&e, "newsdesk_files_claimed_total", "", "") == 10);
+    assert_true(expo_get(&e, "newsdesk_documents_claimed_total", "", "") == 10);
     const char *text_step = "step=\"text\",plugin=\"text\"";
     const char *json_step = "step=\"out \\\"main\\\"\\\\json\",plugin=\"json\"";
     char l[256];
@@ -230,20 +237,20 @@ static void metrics_are_strict_exposition(void **state)
     assert_float_equal(expo_get(&e, "newsdesk_step_latency_seconds_sum",
                                 text_step, ""), 0.0122, 1e-9);
     snprintf(l, sizeof l, "%s,counter=\"files_written\"", json_step);
-    assert_true(expo_get(&e, "newsdesk_plugin_counter_total", l, "") == 6);
+    assert_true(expo_get(&e, "newsdesk_plugin_events_total", l, "") == 6);
     free(text);
 
     /* Counters move. */
     f.steps[0].ok += 5;
     f.steps[0].latency[0] += 5;
-    f.st.done += 4;
+    f.st.docs_done += 4;
     text = render(&f);
     assert_int_equal(expo_parse(&e, text), 0);
     snprintf(l, sizeof l, "%s,outcome=\"ok\"", text_step);
     assert_true(expo_get(&e, "newsdesk_step_documents_total", l, "") == 12);
     assert_true(expo_get(&e, "newsdesk_step_latency_seconds_count", text_step,
                          "") == 14);
-    assert_true(expo_get(&e, "newsdesk_documents_total", "outcome=\"done\"", "") == 10);
+    assert_true(expo_get(&e, "newsdesk_documents_total", "outcome=\"done\"", "") == 13);
     free(text);
 
     /* Without a pipeline (not started yet) the daemon's own figures stay. */
@@ -264,6 +271,8 @@ static void the_checker_is_strict(void **state)
         "x 1\n",                                         /* untyped sample */
         "# TYPE x_total counter\nx_total 1",             /* no final newline */
         "# TYPE x counter\nx 1\n",                       /* counter name */
+        "# TYPE x_counter_total counter\nx_counter_total 1\n", /* type */
+        "# TYPE x_gauge gauge\nx_gauge 1\n",             /* type */
         "# TYPE x gauge\ny 1\n",                         /* wrong family */
         "# TYPE x gauge\nx 1\nx 2\n",                    /* duplicate */
         "# TYPE x gauge\nx{a=\"1\"} one\n",              /* value */
