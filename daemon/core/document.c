@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,7 @@ void doc_free(nd_doc_t *d)
     free(d->path);
     free(d->media_type);
     free(d->parent_id);
+    doc_detach_all(d);
     free(d->text);
     json_decref(d->fields);
     json_decref(d->timings);
@@ -122,6 +124,7 @@ void doc_release_child(nd_doc_t *parent, size_t i, int done)
         parent->children[i] = NULL;
         return;
     }
+    doc_detach_all(c);
     free(c->text);
     free(c->json);
     free(c->path);
@@ -185,6 +188,7 @@ int doc_set_text(nd_doc_t *d, const char *text, size_t len)
     char *clean = utf8_clean(text ? text : "", text ? len : 0, UTF8_TEXT, &n);
     if (!clean)
         return -1;
+    doc_detach_all(d);
     free(d->text);
     d->text = clean;
     d->text_len = n;
@@ -299,6 +303,106 @@ nd_doc_t *doc_spawn(nd_doc_t *parent, const void *raw, size_t len,
     c->parent = parent;
     parent->children[parent->nchildren++] = c;
     return c;
+}
+
+/* ---- attached data -------------------------------------------------------
+ * An attachment is one allocation: the reference count, the data and its
+ * destructor, the type and the name. The document keeps one reference to
+ * each; nd_doc_hold adds more. Only the thread running the document
+ * touches its array; the count is atomic because a hold may be released
+ * anywhere. */
+
+struct nd_hold {
+    atomic_uint refs;
+    void *data;
+    void (*free_fn)(void *data);
+    const char *type; /* points into name[] */
+    char name[];
+};
+
+void hold_release(nd_hold_t *h)
+{
+    if (!h || atomic_fetch_sub(&h->refs, 1) != 1)
+        return;
+    if (h->free_fn)
+        h->free_fn(h->data);
+    free(h);
+}
+
+void doc_detach_all(nd_doc_t *d)
+{
+    for (size_t i = 0; i < d->natt; i++)
+        hold_release(d->att[i]);
+    free(d->att);
+    d->att = NULL;
+    d->natt = d->att_cap = 0;
+}
+
+static size_t attachment_at(const nd_doc_t *d, const char *name)
+{
+    size_t i = 0;
+    while (i < d->natt && strcmp(d->att[i]->name, name))
+        i++;
+    return i;
+}
+
+int doc_attach(nd_doc_t *d, const char *name, const char *type, void *data,
+               void (*free_fn)(void *data))
+{
+    if (!name || !*name || !type || !*type)
+        return -1;
+    size_t nn = strlen(name) + 1, tn = strlen(type) + 1;
+    nd_hold_t *h = malloc(sizeof *h + nn + tn);
+    if (!h)
+        return -1;
+    atomic_init(&h->refs, 1);
+    h->data = data;
+    h->free_fn = free_fn;
+    memcpy(h->name, name, nn);
+    memcpy(h->name + nn, type, tn);
+    h->type = h->name + nn;
+    size_t i = attachment_at(d, name);
+    if (i < d->natt && d->att[i]->data == data) {
+        free(h); /* attached already: letting go of it would free it */
+        return 0;
+    }
+    if (i == d->natt) {
+        nd_hold_t **g = array_grow(d->att, &d->att_cap, d->natt + 1,
+                                   sizeof *g, 4);
+        if (!g) {
+            free(h);
+            return -1;
+        }
+        d->att = g;
+        d->natt++;
+    } else {
+        hold_release(d->att[i]);
+    }
+    d->att[i] = h;
+    return 0;
+}
+
+void *doc_attached(const nd_doc_t *d, const char *name, const char *type)
+{
+    if (!name || !type)
+        return NULL;
+    size_t i = attachment_at(d, name);
+    return i < d->natt && !strcmp(d->att[i]->type, type) ? d->att[i]->data
+                                                          : NULL;
+}
+
+void *doc_hold(const nd_doc_t *d, const char *name, const char *type,
+               nd_hold_t **hold)
+{
+    *hold = NULL;
+    if (!name || !type)
+        return NULL;
+    size_t i = attachment_at(d, name);
+    if (i == d->natt || strcmp(d->att[i]->type, type))
+        return NULL;
+    atomic_fetch_add(&d->att[i]->refs, 1);
+    *hold = d->att[i];
+    return d->att[i]->data;
 }
 
 /* Fields in the order newsdesk/1 gives them; others follow as added. */

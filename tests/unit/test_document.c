@@ -1,4 +1,5 @@
-/* document.c and value.c: ids, field order, escaping, entities, spawning. */
+/* document.c and value.c: ids, field order, escaping, entities, spawning,
+ * attached data. */
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -221,6 +222,109 @@ static void values(void **st)
     val_free(p);
 }
 
+/* Attached data: a counter of the times its destructor ran. */
+struct probe {
+    int freed;
+};
+
+static void probe_free(void *data) { ((struct probe *)data)->freed++; }
+
+static void attach_and_look_up(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("a");
+    struct probe p = {0};
+    assert_null(doc_attached(d, "nlp/analysis", "t/1"));
+    assert_int_equal(doc_attach(d, "nlp/analysis", "t/1", &p, probe_free), 0);
+    assert_ptr_equal(doc_attached(d, "nlp/analysis", "t/1"), &p);
+    /* Another type reads as absent, and so does another name. */
+    assert_null(doc_attached(d, "nlp/analysis", "t/2"));
+    assert_null(doc_attached(d, "nlp/other", "t/1"));
+    /* Without a name or type nothing is attached, and the data stays the
+     * caller's. */
+    struct probe q = {0};
+    assert_int_equal(doc_attach(d, "", "t/1", &q, probe_free), -1);
+    assert_int_equal(doc_attach(d, "x", NULL, &q, probe_free), -1);
+    assert_int_equal(q.freed, 0);
+    /* Fields do not touch it. */
+    doc_set(d, "title", val_str("T", 1));
+    assert_ptr_equal(doc_attached(d, "nlp/analysis", "t/1"), &p);
+    assert_int_equal(p.freed, 0);
+    doc_free(d);
+    assert_int_equal(p.freed, 1); /* freed with the document */
+}
+
+static void attach_again_replaces(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("b");
+    struct probe p = {0}, q = {0}, r = {0};
+    assert_int_equal(doc_attach(d, "n", "t/1", &p, probe_free), 0);
+    assert_int_equal(doc_attach(d, "other", "t/1", &r, probe_free), 0);
+    assert_int_equal(doc_attach(d, "n", "t/2", &q, probe_free), 0);
+    assert_int_equal(p.freed, 1);
+    assert_ptr_equal(doc_attached(d, "n", "t/2"), &q);
+    assert_null(doc_attached(d, "n", "t/1"));
+    assert_ptr_equal(doc_attached(d, "other", "t/1"), &r);
+    /* The same data again changes nothing (and frees nothing). */
+    assert_int_equal(doc_attach(d, "n", "t/2", &q, probe_free), 0);
+    assert_int_equal(q.freed, 0);
+    assert_ptr_equal(doc_attached(d, "n", "t/2"), &q);
+    doc_free(d);
+    assert_int_equal(q.freed, 1);
+    assert_int_equal(r.freed, 1);
+}
+
+/* What was derived from the text goes when the text changes, and when
+ * the chain lets go of the document (doc_detach_all) or of a child. */
+static void text_change_and_release_drop_it(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("c");
+    struct probe p = {0}, q = {0}, r = {0};
+    doc_set_text(d, "one", 3);
+    assert_int_equal(doc_attach(d, "n", "t", &p, probe_free), 0);
+    assert_int_equal(doc_set_text(d, "two", 3), 0);
+    assert_int_equal(p.freed, 1);
+    assert_null(doc_attached(d, "n", "t"));
+    assert_int_equal(doc_attach(d, "n", "t", &q, probe_free), 0);
+    doc_detach_all(d);
+    assert_int_equal(q.freed, 1);
+    assert_null(doc_attached(d, "n", "t"));
+    /* A child the chain has finished with, failed (kept for failed/). */
+    nd_doc_t *c = doc_spawn(d, "item", 4, "text/plain", NULL);
+    assert_int_equal(doc_attach(c, "n", "t", &r, probe_free), 0);
+    doc_release_child(d, 0, 0);
+    assert_int_equal(r.freed, 1);
+    doc_free(d);
+    assert_int_equal(p.freed + q.freed + r.freed, 3);
+}
+
+static void a_hold_outlives_the_document(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("d");
+    struct probe p = {0};
+    nd_hold_t *h, *h2;
+    assert_null(doc_hold(d, "n", "t", &h));
+    assert_null(h);
+    assert_int_equal(doc_attach(d, "n", "t", &p, probe_free), 0);
+    assert_null(doc_hold(d, "n", "other type", &h));
+    assert_null(h);
+    assert_ptr_equal(doc_hold(d, "n", "t", &h), &p);
+    assert_ptr_equal(doc_hold(d, "n", "t", &h2), &p);
+    assert_non_null(h);
+    doc_set_text(d, "changed", 7); /* the document lets go */
+    assert_null(doc_attached(d, "n", "t"));
+    doc_free(d);
+    assert_int_equal(p.freed, 0); /* two holds keep it */
+    hold_release(h);
+    assert_int_equal(p.freed, 0);
+    hold_release(h2);
+    assert_int_equal(p.freed, 1);
+    hold_release(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +335,10 @@ int main(void)
         cmocka_unit_test(entities_and_topics),
         cmocka_unit_test(spawned_children),
         cmocka_unit_test(values),
+        cmocka_unit_test(attach_and_look_up),
+        cmocka_unit_test(attach_again_replaces),
+        cmocka_unit_test(text_change_and_release_drop_it),
+        cmocka_unit_test(a_hold_outlives_the_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
