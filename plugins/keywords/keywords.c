@@ -303,23 +303,25 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
     struct sb_stemmer *st = lang ? sb_stemmer_new(lang, "UTF_8") : NULL;
     if (!st)
         st = sb_stemmer_new("english", "UTF_8");
-    nlp_doc_t d;
+    nlp_analysis_t *a = NULL;
+    const nlp_doc_t *d = NULL;
     struct ctx c = {0};
     struct word *w = NULL;
     size_t nw = 0;
     nd_val_t *list = NULL;
     int failed = 1;
-    if (!st || nlp_doc_parse(&d, text, len) < 0) {
+    if (!st || !(a = nlpstep_analysis(doc, text, len, NULL))) {
         if (st)
             sb_stemmer_delete(st);
         goto oom;
     }
-    w = malloc((d.ntok ? d.ntok : 1) * sizeof *w);
+    d = nlp_analysis_doc(a);
+    w = malloc((d->ntok ? d->ntok : 1) * sizeof *w);
     /* At most one stem and (runs split into pairs) two phrases per token,
      * plus the title's words. */
     size_t title_len = nd_doc_get_str(doc, "title") ? strlen(nd_doc_get_str(doc, "title")) : 0;
-    if (!w || index_init(&c.stem_ix, d.ntok + title_len + 1) < 0 ||
-        index_init(&c.ph_ix, 2 * d.ntok + 1) < 0)
+    if (!w || index_init(&c.stem_ix, d->ntok + title_len + 1) < 0 ||
+        index_init(&c.ph_ix, 2 * d->ntok + 1) < 0)
         goto fail;
     /* Stems of the title's words get a boost. */
     const char *title = nd_doc_get_str(doc, "title");
@@ -340,26 +342,26 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
         }
     }
     size_t run = 0;
-    for (size_t k = 0; k <= d.ntok; k++) {
-        int in = k < d.ntok && content(&d, k) &&
-                 (run == 0 || d.tok[k].sent == d.tok[w[nw - 1].tok].sent);
+    for (size_t k = 0; k <= d->ntok; k++) {
+        int in = k < d->ntok && content(d, k) &&
+                 (run == 0 || d->tok[k].sent == d->tok[w[nw - 1].tok].sent);
         char sb[128];
-        if (in && stem_of(st, text + d.tok[k].start, d.tok[k].end - d.tok[k].start, sb,
+        if (in && stem_of(st, text + d->tok[k].start, d->tok[k].end - d->tok[k].start, sb,
                           sizeof sb) < 0)
             in = 0;
         /* "Nordvik Energy rose": after a name, "rose" is the verb. */
-        if (in && run && (d.tok[k].flags & NLP_LOWER) &&
-            !(d.tok[w[nw - 1].tok].flags & NLP_LOWER) &&
-            nlp_is_irregular_verb(text + d.tok[k].start, d.tok[k].end - d.tok[k].start))
+        if (in && run && (d->tok[k].flags & NLP_LOWER) &&
+            !(d->tok[w[nw - 1].tok].flags & NLP_LOWER) &&
+            nlp_is_irregular_verb(text + d->tok[k].start, d->tok[k].end - d->tok[k].start))
             in = 0;
         if (in) {
             long id = stem_id(&c, sb);
             if (id < 0)
                 goto fail;
             c.stems[id].freq++;
-            if (d.tok[k].flags & NLP_LOWER)
+            if (d->tok[k].flags & NLP_LOWER)
                 c.stems[id].proper--;
-            else if (!(d.tok[k].flags & NLP_SENT_START))
+            else if (!(d->tok[k].flags & NLP_SENT_START))
                 c.stems[id].proper++;
             w[nw].tok = (uint32_t)k;
             w[nw].stem = (uint32_t)id;
@@ -408,7 +410,7 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
             continue;
         }
         kept++;
-        char *s = surface(&d, &c, w, &c.ph[i]);
+        char *s = surface(d, &c, w, &c.ph[i]);
         nd_val_t *o = nd_val_obj();
         if (!s || !o) {
             free(s);
@@ -431,7 +433,7 @@ fail:
         nd_val_free(list);
     ctx_free(&c);
     free(w);
-    nlp_doc_free(&d);
+    nlpstep_analysis_done(doc, a);
     sb_stemmer_delete(st);
     if (!failed && nd_doc_set(doc, "keywords", list) == 0)
         return ND_OK;

@@ -1,7 +1,8 @@
 /* Steps sharing what they computed through data attached to the document
  * (ABI 1.3): two plugins, share_a and share_b, find one tally whichever
  * runs first, and the chain lets go of it when it has finished running
- * the document. */
+ * the document; the extraction steps analyse a document once (tokens,
+ * sentences, entities), whichever of them the chain has. */
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include "chain.h"
+#include "nlp/nlp.h"
 #include "testchain.h"
 #include "testdir.h"
 #include "value.h"
@@ -105,10 +107,63 @@ static void two_plugins_share_one_attachment(void **st)
     }
 }
 
+static const char story[] =
+    "Port talks resume in Oslo\n\n"
+    "Harbour Minister Anna Lindqvist met Nordvik Energy in Oslo on Tuesday. "
+    "\"We have done everything we can to keep the port open,\" Lindqvist "
+    "said after the meeting.\n\n"
+    "Shares of Nordvik Energy rose 4% to 310 kroner. The company said the "
+    "talks would go on next week.\n";
+
+/* Run the story through a chain of the text reader and `steps`; how many
+ * analyses were made of it and how many times its entities were found. */
+static struct nlp_analysis_counts analyses_for(const char *const *steps,
+                                                size_t n)
+{
+    struct chain *p = start(steps, n);
+    struct nlp_analysis_counts before, after;
+    nlp_analysis_counts(&before);
+    nd_doc_t *d = article(story);
+    struct chain_run run = {0};
+    assert_int_equal(chain_run(p, d, &run), ND_OK);
+    nlp_analysis_counts(&after);
+    assert_int_equal(d->natt, 0); /* dropped with the run */
+    run_free(&run);
+    doc_free(d);
+    chain_free(p);
+    return (struct nlp_analysis_counts){after.analyses - before.analyses,
+                                        after.entity_runs - before.entity_runs};
+}
+
+static void one_analysis_per_document(void **st)
+{
+    (void)st;
+    /* The default chain: four steps tokenise, two find entities. */
+    const char *const full[] = {"language", "entities", "keywords", "quotes",
+                                "summary", "topics"};
+    struct nlp_analysis_counts c = analyses_for(full, 6);
+    assert_int_equal(c.analyses, 1);
+    assert_int_equal(c.entity_runs, 1);
+    /* A step alone makes what it needs, on first need. */
+    const char *const quotes[] = {"quotes"}, *const keywords[] = {"keywords"};
+    c = analyses_for(quotes, 1);
+    assert_int_equal(c.analyses, 1);
+    assert_int_equal(c.entity_runs, 1);
+    c = analyses_for(keywords, 1);
+    assert_int_equal(c.analyses, 1);
+    assert_int_equal(c.entity_runs, 0);
+    /* In another order the first one makes it. */
+    const char *const reordered[] = {"summary", "quotes", "keywords", "entities"};
+    c = analyses_for(reordered, 4);
+    assert_int_equal(c.analyses, 1);
+    assert_int_equal(c.entity_runs, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(two_plugins_share_one_attachment),
+        cmocka_unit_test(one_analysis_per_document),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
