@@ -14,11 +14,15 @@
 
 #include "base/grow.h"
 #include "base/hash.h"
+#include "base/memo.h"
 #include "topics.h"
 
 #define MAX_WORD 64
 #define MAX_DEPTH 32
 #define MAX_INCLUDE 8
+/* Words whose symbols are kept (about 64 bytes each): a news vocabulary's
+ * common words, and every word of a long article. */
+#define SYMBOL_MEMO 16384
 
 /* ---- words --------------------------------------------------------------- */
 
@@ -744,7 +748,7 @@ int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
     load_file(&b, path, NULL, NULL);
     if (!b.failed)
         link_parents(&b);
-    if (!b.failed && compile(&b) < 0) {
+    if (!b.failed && (compile(&b) < 0 || !(t->symbols = memo_new(SYMBOL_MEMO)))) {
         snprintf(err, errlen, "%s: out of memory", path);
         b.failed = 1;
     }
@@ -787,21 +791,11 @@ void taxonomy_free(struct taxonomy *t)
     free(t->root);
     vocab_free(&t->stems);
     vocab_free(&t->exact);
+    memo_free(t->symbols);
     memset(t, 0, sizeof *t);
 }
 
 /* ---- matching ------------------------------------------------------------- */
-
-/* Words recur (Zipf): a small direct-mapped cache of word -> symbol saves
- * most of the stemming. */
-#define CACHE_SLOTS 1024
-#define CACHE_WORD 27
-
-struct cached_word {
-    char w[CACHE_WORD];
-    uint8_t len; /* 0: empty */
-    int32_t sym;
-};
 
 struct scan {
     const struct taxonomy *t;
@@ -811,7 +805,6 @@ struct scan {
     unsigned times;
     uint32_t *lead;       /* marks patterns met in the first lead_words */
     size_t lead_words;    /* words left in the lead */
-    struct cached_word *cache; /* CACHE_SLOTS, or NULL */
 };
 
 static void found(struct scan *s, int32_t pattern)
@@ -821,23 +814,21 @@ static void found(struct scan *s, int32_t pattern)
         s->lead[pattern] = 1;
 }
 
-/* The symbol of a word's stem, or -1 when no term has it. */
+/* The symbol of a word's stem, or -1 when no term has it. Words recur
+ * (Zipf), in a document and from one document to the next: the
+ * taxonomy's memo of word -> symbol saves most of the stemming. */
 static int32_t word_symbol(struct scan *s, const char *w, size_t n)
 {
-    struct cached_word *c = NULL;
-    if (s->cache && n < CACHE_WORD) {
-        c = &s->cache[hash_str(w, n) & (CACHE_SLOTS - 1)];
-        if (c->len == n && !memcmp(c->w, w, n))
-            return c->sym;
+    char kept[MEMO_MAX];
+    int32_t sym;
+    if (memo_get(s->t->symbols, w, n, kept) == sizeof sym) {
+        memcpy(&sym, kept, sizeof sym);
+        return sym;
     }
     char stem[MAX_WORD + 1];
     size_t sl = stem_word(s->st, w, n, stem);
-    int32_t sym = vocab_get(&s->t->stems, stem, sl);
-    if (c) {
-        memcpy(c->w, w, n);
-        c->len = (uint8_t)n;
-        c->sym = sym;
-    }
+    sym = vocab_get(&s->t->stems, stem, sl);
+    memo_put(s->t->symbols, w, n, &sym, sizeof sym);
     return sym;
 }
 
@@ -884,10 +875,8 @@ void taxonomy_count(const struct taxonomy *t, struct sb_stemmer *st,
                     const char *text, size_t len, unsigned times,
                     uint32_t *counts, uint32_t *lead, size_t lead_words)
 {
-    struct scan s = {t, st, 0, counts, times, lead, lead ? lead_words : 0,
-                     calloc(CACHE_SLOTS, sizeof(struct cached_word))};
+    struct scan s = {t, st, 0, counts, times, lead, lead ? lead_words : 0};
     split_words(text, len, on_text_word, &s);
-    free(s.cache);
 }
 
 void taxonomy_score(const struct taxonomy *t, const uint32_t *counts,

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct memo;
 struct sb_stemmer;
 
 struct topic {
@@ -59,6 +60,8 @@ struct taxonomy {
     size_t nedges;
     int32_t *root; /* by symbol: the root's edge to it, or -1 (most words
                     * of a text leave the root, which has the most edges) */
+    struct memo *symbols; /* a text word -> its stem's symbol (int32_t),
+                           * shared by the worker threads */
 };
 
 /* Read and compile the taxonomy at `path`, stemming with `st`. Returns 0,
