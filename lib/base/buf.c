@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int buf_put(struct buf *b, const void *s, size_t n)
+int buf_reserve(struct buf *b, size_t n)
 {
     if (n >= b->cap - b->n || !b->p) {
         size_t cap = b->cap ? b->cap : 256;
@@ -19,22 +19,9 @@ int buf_put(struct buf *b, const void *s, size_t n)
         if (!g)
             return -ENOMEM;
         b->p = g, b->cap = cap;
+        b->p[b->n] = '\0';
     }
-    if (n)
-        memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
     return 0;
-}
-
-int buf_puts(struct buf *b, const char *s)
-{
-    return buf_put(b, s, strlen(s));
-}
-
-int buf_putc(struct buf *b, char c)
-{
-    return buf_put(b, &c, 1);
 }
 
 void buf_clear(struct buf *b)
