@@ -1,6 +1,7 @@
 /* The document: what flows through the pipeline, and its JSON form. */
 #include "document.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/grow.h"
 #include "base/utf8.h"
 #include "text/sniff.h"
@@ -423,129 +425,81 @@ static int is_in(const char *const *list, const char *key)
     return 0;
 }
 
-/* The JSON string form of text (valid UTF-8), as jansson writes it with
- * JSON_COMPACT: '"' and '\\' escaped, control characters as \b \f \n \r
- * \t or \u00XX, everything else as it is. With out == NULL, only the
- * length. */
-static size_t escape_text(const char *s, size_t n, char *out)
+/* ,"key":value */
+static int put_field(struct buf *b, const char *key, const json_t *v)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char e = c == '"' ? '"' : c == '\\' ? '\\' : c == '\b' ? 'b'
-                 : c == '\f' ? 'f' : c == '\n' ? 'n' : c == '\r' ? 'r'
-                 : c == '\t' ? 't' : 0;
-        if (c >= 0x20 && !e) {
-            if (out)
-                out[o] = (char)c;
-            o++;
-        } else if (e) {
-            if (out)
-                out[o] = '\\', out[o + 1] = e;
-            o += 2;
-        } else {
-            if (out)
-                memcpy(out + o, "\\u00", 4), out[o + 4] = hex[c >> 4],
-                    out[o + 5] = hex[c & 15];
-            o += 6;
-        }
-    }
-    return o;
+    if (buf_putc(b, ',') < 0 || val_write_string(b, key, strlen(key)) < 0 ||
+        buf_putc(b, ':') < 0)
+        return -ENOMEM;
+    return v ? val_write_json(b, v) : buf_put(b, "null", 4);
 }
 
-/* Join `{head}` and `{tail}` (compact JSON objects, neither empty) with
- * "text": text between them, into one exactly sized string. */
-static char *splice_text(const char *head, const char *text, size_t text_len,
-                         const char *tail, size_t *len)
+/* The line, written field by field into one buffer sized for the text:
+ * the head, the fields in newsdesk/1's order with the text in its place,
+ * the plugins' own fields as added, and the timings last. */
+static int write_json(const nd_doc_t *d, struct buf *b)
 {
-    static const char key[] = ",\"text\":\"";
-    size_t hn = strlen(head) - 1, tn = strlen(tail) - 1; /* less '}', '{' */
-    size_t en = text ? escape_text(text, text_len, NULL) : 0;
-    size_t n = hn + (text ? sizeof key - 1 + en + 1 : 0) + 1 + tn;
-    char *out = malloc(n + 1), *o = out;
-    if (!out)
-        return NULL;
-    memcpy(o, head, hn);
-    o += hn;
-    if (text) {
-        memcpy(o, key, sizeof key - 1);
-        o += sizeof key - 1;
-        o += escape_text(text, text_len, o);
-        *o++ = '"';
-    }
-    *o++ = ',';
-    memcpy(o, tail + 1, tn + 1);
-    *len = n;
-    return out;
-}
-
-/* The fields before "text" go into one object, the rest into another, and
- * the text is written between their serialisations by hand: through
- * jansson it would be copied into a string, escaped into a growing buffer
- * and copied out again, four times the size of a large text at once. */
-const char *doc_to_json(nd_doc_t *d, size_t *len)
-{
-    if (d->json) {
-        if (len)
-            *len = d->json_len;
-        return d->json;
-    }
     char received[32];
     format_utc(d->received, received);
-    json_t *head = json_object();
-    json_t *tail = json_object();
-    json_t *src = json_object();
-    if (!head || !tail || !src) {
-        json_decref(head);
-        json_decref(tail);
-        json_decref(src);
-        return NULL;
-    }
-    json_object_set_new(head, "schema", json_string("newsdesk/1"));
-    json_object_set_new(head, "id", json_string(d->id));
-    json_object_set_new(src, "name", val_string(d->name, (size_t)-1));
-    json_object_set_new(src, "bytes", json_integer((json_int_t)d->raw_len));
-    json_object_set_new(src, "media_type",
-                        d->media_type ? json_string(d->media_type) : json_null());
-    json_object_set_new(src, "received", json_string(received));
-    if (d->parent_id)
-        json_object_set_new(src, "parent", json_string(d->parent_id));
-    json_object_set_new(head, "source", src);
-    json_t *out = head;
+    if (buf_reserve(b, d->text_len + d->text_len / 8 + 4096) < 0 ||
+        buf_puts(b, "{\"schema\":\"newsdesk/1\",\"id\":\"") < 0 ||
+        buf_puts(b, d->id) < 0 || buf_puts(b, "\",\"source\":{\"name\":") < 0 ||
+        (d->name ? val_write_string(b, d->name, strlen(d->name))
+                 : buf_put(b, "null", 4)) < 0 ||
+        buf_puts(b, ",\"bytes\":") < 0)
+        return -ENOMEM;
+    char num[32];
+    snprintf(num, sizeof num, "%zu", d->raw_len);
+    if (buf_puts(b, num) < 0 || buf_puts(b, ",\"media_type\":") < 0 ||
+        (d->media_type ? val_write_string(b, d->media_type, strlen(d->media_type))
+                       : buf_put(b, "null", 4)) < 0 ||
+        buf_puts(b, ",\"received\":\"") < 0 || buf_puts(b, received) < 0 ||
+        buf_putc(b, '"') < 0 ||
+        (d->parent_id && (buf_puts(b, ",\"parent\":\"") < 0 ||
+                          buf_puts(b, d->parent_id) < 0 || buf_putc(b, '"') < 0)) ||
+        buf_putc(b, '}') < 0)
+        return -ENOMEM;
     for (size_t i = 0; canonical[i]; i++) {
         const char *k = canonical[i];
+        const json_t *v = json_object_get(d->fields, k);
+        int rc = 0;
         if (!strcmp(k, "text")) {
-            out = tail;
-            continue;
+            if (d->text && (buf_puts(b, ",\"text\":") < 0 ||
+                            val_write_string(b, d->text, d->text_len) < 0))
+                rc = -ENOMEM;
+        } else if (v || is_in(always, k)) {
+            rc = put_field(b, k, v);
         }
-        json_t *v = json_object_get(d->fields, k);
-        if (v)
-            json_object_set(out, k, v);
-        else if (is_in(always, k))
-            json_object_set_new(out, k, json_null());
+        if (rc < 0)
+            return rc;
     }
     const char *k;
     json_t *v;
     json_object_foreach(d->fields, k, v)
     {
         if (!is_in(canonical, k) && strcmp(k, "pipeline") && strcmp(k, "schema") &&
-            strcmp(k, "id") && strcmp(k, "source"))
-            json_object_set(tail, k, v);
+            strcmp(k, "id") && strcmp(k, "source") && put_field(b, k, v) < 0)
+            return -ENOMEM;
     }
-    json_object_set(tail, "pipeline", d->timings);
-    size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(12);
-    char *h = json_dumps(head, flags), *t = json_dumps(tail, flags);
-    json_decref(head);
-    json_decref(tail);
-    d->json = h && t ? splice_text(h, d->text, d->text_len, t, &d->json_len)
-                     : NULL;
-    free(h);
-    free(t);
-    if (!d->json)
-        d->json_len = 0;
+    if ((d->timings && put_field(b, "pipeline", d->timings) < 0) ||
+        buf_putc(b, '}') < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+const char *doc_to_json(nd_doc_t *d, size_t *len)
+{
+    if (!d->json) {
+        struct buf b = {0};
+        if (write_json(d, &b) < 0) {
+            buf_free(&b);
+        } else {
+            d->json = b.p;
+            d->json_len = b.n;
+        }
+    }
     if (len)
-        *len = d->json_len;
+        *len = d->json ? d->json_len : 0;
     return d->json;
 }
 

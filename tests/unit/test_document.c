@@ -4,11 +4,13 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "base/utf8.h"
 #include "document.h"
 #include "value.h"
@@ -146,6 +148,66 @@ static void text_is_written_as_jansson_writes_it(void **st)
         d->text_len = 0;
         doc_set(d, "custom", val_str("d", 1)); /* drops the cached line */
     }
+    doc_free(d);
+}
+
+/* The line is written by document.c and value.c, not by jansson: every
+ * kind of value must come out as json_dumps writes it. */
+static void values_are_written_as_jansson_writes_them(void **st)
+{
+    (void)st;
+    const double reals[] = {0.71, 0.1, 1.0, -0.0, 2.5, 1.0 / 3, 1e-7, 1.5e-300,
+                            1e21, -4.25e+100, 123456789012345.0, 0.000123456789};
+    const int64_t ints[] = {0, -1, 410000000, INT64_MAX, INT64_MIN};
+    nd_val_t *all = val_list();
+    for (size_t i = 0; i < sizeof reals / sizeof *reals; i++)
+        val_push(all, val_num(reals[i]));
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
+        val_push(all, val_int(ints[i]));
+    static const char odd[] = "q\"b\\s/\x01\x1f\x7f\b\f\n\r\t \xc3\xa9\xe2\x80\xa8\xf0\x9f\x93\xb0";
+    val_push(all, val_str(odd, sizeof odd - 1));
+    val_push(all, val_str("", 0));
+    val_push(all, val_null());
+    val_push(all, val_bool(1));
+    val_push(all, val_bool(0));
+    val_push(all, val_list());
+    val_push(all, val_obj());
+    nd_val_t *o = val_obj();
+    val_put(o, odd, val_int(1));
+    val_put(o, "z", val_list());
+    val_put(o, "a", val_obj());
+    nd_val_t *spans = val_list(), *span = val_list();
+    val_push(span, val_int(24));
+    val_push(span, val_int(37));
+    val_push(spans, span);
+    val_put(o, "spans", spans);
+    val_push(all, o);
+    for (size_t i = 0; i <= val_len(all); i++) {
+        /* each value alone, then the whole list */
+        const json_t *v = VAL(i < val_len(all) ? val_at(all, i) : all);
+        struct buf b = {0};
+        assert_int_equal(val_write_json(&b, v), 0);
+        char *want = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(12) | JSON_ENCODE_ANY);
+        assert_string_equal(b.p, want);
+        assert_int_equal(b.n, strlen(want));
+        free(want);
+        buf_free(&b);
+    }
+    /* ... and in a document, whose line jansson would write the same. */
+    nd_doc_t *d = make("v");
+    d->parent_id = strdup(doc_id(d));
+    free(d->media_type);
+    d->media_type = NULL;
+    doc_set(d, "custom", all);
+    doc_set_text(d, "t", 1);
+    doc_add_timing(d, "text", 3);
+    const char *json = doc_to_json(d, NULL);
+    json_t *j = json_loads(json, 0, NULL);
+    assert_non_null(j);
+    char *again = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    assert_string_equal(json, again);
+    free(again);
+    json_decref(j);
     doc_free(d);
 }
 
@@ -332,6 +394,7 @@ int main(void)
         cmocka_unit_test(output_is_valid_json_and_utf8),
         cmocka_unit_test(field_order_is_stable),
         cmocka_unit_test(text_is_written_as_jansson_writes_it),
+        cmocka_unit_test(values_are_written_as_jansson_writes_them),
         cmocka_unit_test(entities_and_topics),
         cmocka_unit_test(spawned_children),
         cmocka_unit_test(values),
