@@ -57,4 +57,8 @@ int lex_prepare(void);
 /* Flags of the n bytes at s (0 when absent). */
 uint32_t lex_flags(const char *s, size_t n);
 
+/* Is the n bytes at s a function word (LX_STOP)? As lex_flags(s, n) &
+ * LX_STOP, from a table of those words alone. */
+int lex_is_stop(const char *s, size_t n);
+
 #endif

@@ -381,7 +381,7 @@ int nlp_prepare(void) { return lex_prepare() < 0 ? -ENOMEM : 0; }
 
 int nlp_is_stopword(const char *s, size_t n)
 {
-    return (lex_flags(s, n) & LX_STOP) != 0;
+    return lex_is_stop(s, n);
 }
 
 int nlp_is_irregular_verb(const char *s, size_t n)
