@@ -9,18 +9,6 @@
 #include "lexicon.h"
 #include "ner_int.h"
 
-int tk_ieq(const nlp_doc_t *d, size_t k, const char *lit)
-{
-    size_t n = strlen(lit);
-    return k < d->ntok && tk_n(d, k) == n && !strncasecmp(tk_s(d, k), lit, n);
-}
-
-int tk_eq(const nlp_doc_t *d, size_t k, const char *lit)
-{
-    size_t n = strlen(lit);
-    return k < d->ntok && tk_n(d, k) == n && !memcmp(tk_s(d, k), lit, n);
-}
-
 /* Howard Hinnant's days_from_civil / civil_from_days. */
 int64_t days_from_civil(int y, int m, int d)
 {
