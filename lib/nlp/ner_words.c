@@ -49,13 +49,21 @@ int ner_doc_init(struct ner_doc *n, const nlp_doc_t *d)
     }
     n->tf = n->lx + count, n->lw = n->tf + count, n->low = n->lw + count;
     for (size_t k = 0; k < d->ntok; k++) {
+        /* No word in the lexicon is punctuation. */
+        if (d->tok[k].kind == NLP_PUNCT) {
+            n->lx[k] = n->tf[k] = n->lw[k] = n->low[k] = 0;
+            continue;
+        }
         const struct lex_entry *e = lex_find(tk_s(d, k), tk_n(d, k));
         n->lx[k] = e ? e->flags : 0;
         n->lw[k] = e ? e->words : 0;
         n->tf[k] = n->lx[k];
         if (!n->lx[k] && (d->tok[k].flags & NLP_ALLCAPS))
             n->tf[k] = capitals_place(tk_s(d, k), tk_n(d, k));
-        n->low[k] = lower_flags(n, k, n->lx[k]);
+        /* A token with a capital has one of these flags. */
+        n->low[k] = d->tok[k].flags & (NLP_CAP | NLP_ALLCAPS | NLP_MIXED)
+                        ? lower_flags(n, k, n->lx[k])
+                        : n->lx[k];
     }
     return 0;
 }
