@@ -100,9 +100,9 @@ struct resolve {
     const struct ner_doc *d;
     struct mentions *m;
     size_t *canon;
-    /* Every proper tail of a multi-word person's name ("Bessent" of
-     * "Scott Bessent"), each full name once. */
-    struct hmap tails;
+    /* The people named in full, by the tails and the first words of
+     * their names, as found (person_maps). */
+    struct hmap tails, heads;
     int sport; /* is it a sports report: -1 not read yet */
 };
 
@@ -113,10 +113,11 @@ static int sport(struct resolve *rs)
     return rs->sport;
 }
 
-/* The mentions of m's people of two words or more, each full name once
- * (a name repeated thousands of times must not make the lookups
- * quadratic), by their proper tails and by their first words. */
-static int person_maps(struct resolve *rs, struct hmap *heads)
+/* The people of two words or more among the mentions, each full name
+ * once (a name repeated thousands of times must not make the lookups
+ * quadratic), by their proper tails ("Bessent" of "Scott Bessent") in
+ * rs->tails and by their first words in rs->heads. */
+static int person_maps(struct resolve *rs)
 {
     const struct ner_doc *d = rs->d;
     const struct cand *c = rs->m->c;
@@ -126,7 +127,7 @@ static int person_maps(struct resolve *rs, struct hmap *heads)
             words += c[j].last - c[j].first;
     struct hmap fulls;
     if (hmap_init(&fulls, n + 1) < 0 || hmap_init(&rs->tails, words + 1) < 0 ||
-        hmap_init(heads, words + 1) < 0) {
+        hmap_init(&rs->heads, words + 1) < 0) {
         hmap_free(&fulls);
         return -ENOMEM;
     }
@@ -144,7 +145,7 @@ static int person_maps(struct resolve *rs, struct hmap *heads)
         hmap_add(&fulls, hf, (uint32_t)j);
         for (size_t li = 1; li < lj; li++)
             hmap_add(&rs->tails, text_hash(d, c[j].last - li, c[j].last, 0), (uint32_t)j);
-        hmap_add(heads, text_hash(d, c[j].first, c[j].first + 1, 0), (uint32_t)j);
+        hmap_add(&rs->heads, text_hash(d, c[j].first, c[j].first + 1, 0), (uint32_t)j);
     }
     hmap_free(&fulls);
     return 0;
@@ -158,9 +159,7 @@ static int pass_person_short_forms(struct resolve *rs)
 {
     const struct ner_doc *d = rs->d;
     struct cand *c = rs->m->c;
-    struct hmap heads = {0};
-    if (person_maps(rs, &heads) < 0)
-        return -ENOMEM;
+    const struct hmap *heads = &rs->heads;
     for (size_t i = 0; i < rs->m->n; i++) {
         if (is_value_type(c[i].type) || c[i].country ||
             (c[i].type != NLP_PERSON && place_of(d, c[i].first)))
@@ -175,17 +174,16 @@ static int pass_person_short_forms(struct resolve *rs)
                 best = j, bestlen = lj;
         }
         if (best == SIZE_MAX && li == 1 && (c[i].type == UNKNOWN || c[i].type == NLP_PERSON))
-            for (uint32_t e = hmap_first(&heads, h); e != NONE && best == SIZE_MAX;
-                 e = hmap_next(&heads, e))
-                if (same_text(d, c[i].first, c[i].last, c[heads.val[e]].first,
-                              c[heads.val[e]].first + 1))
-                    best = heads.val[e];
+            for (uint32_t e = hmap_first(heads, h); e != NONE && best == SIZE_MAX;
+                 e = hmap_next(heads, e))
+                if (same_text(d, c[i].first, c[i].last, c[heads->val[e]].first,
+                              c[heads->val[e]].first + 1))
+                    best = heads->val[e];
         if (best != SIZE_MAX) {
             c[i].type = NLP_PERSON, c[i].weak = 0;
             rs->canon[i] = best;
         }
     }
-    hmap_free(&heads);
     return 0;
 }
 
@@ -630,12 +628,13 @@ int resolve(struct mentions *m, nlp_entities_t *out)
         return -ENOMEM;
     for (size_t i = 0; i < m->n; i++)
         rs.canon[i] = i;
-    int rc = 0;
+    int rc = person_maps(&rs);
     for (size_t p = 0; p < sizeof passes / sizeof *passes && rc == 0; p++)
         rc = passes[p].run(&rs);
     if (rc == 0)
         rc = gather(&rs, out);
     free(rs.canon);
     hmap_free(&rs.tails);
+    hmap_free(&rs.heads);
     return rc;
 }

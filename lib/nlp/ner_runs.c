@@ -479,16 +479,24 @@ static int rule_role_before(struct mentions *r, struct run *u)
 }
 
 /* The rules that type a run, in order: the first that applies types it;
- * when none does, the gazetteers split it (gaz_partition). */
+ * when none does, the gazetteers split it (gaz_partition). RULE(x) runs
+ * rule_x, whose case file is tests/nlp/rules/x.txt (the test reads this
+ * table to find them). */
+#define RULE(x) {#x, rule_##x}
 static const struct run_rule {
     const char *name;
     int (*apply)(struct mentions *r, struct run *u);
 } run_rules[] = {
-    {"event", rule_event},           {"gazetteer", rule_gazetteer},
-    {"of_phrase", rule_of_phrase},   {"org_head", rule_org_head},
-    {"title", rule_title},           {"team", rule_team},
-    {"place_head", rule_place_head}, {"org_inside", rule_org_inside},
-    {"first_name", rule_first_name}, {"role_before", rule_role_before},
+    RULE(event),
+    RULE(gazetteer),
+    RULE(of_phrase),
+    RULE(org_head),
+    RULE(title),
+    RULE(team),
+    RULE(place_head),
+    RULE(org_inside),
+    RULE(first_name),
+    RULE(role_before),
 };
 
 /* Type the run [s, e) (org: it joined an organisation's "of" phrase),
