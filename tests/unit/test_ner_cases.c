@@ -137,8 +137,11 @@ static void run_cases(void **state)
     nlp_doc_t d = {0};
     nlp_entities_t e = {0};
     int open = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    /* Line by line, blank ones counted, so that `where` is the file's line. */
+    for (char *line = text, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
         lineno++;
         char where[600];
         snprintf(where, sizeof where, "rule %s (%s:%d)", r->name, r->path, lineno);
