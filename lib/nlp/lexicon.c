@@ -95,6 +95,12 @@ uint32_t lex_flags(const char *s, size_t n)
     return e ? e->flags : 0;
 }
 
+uint32_t lex_words(const char *s, size_t n)
+{
+    const struct lex_entry *e = lex_find(s, n);
+    return e ? e->words : 0;
+}
+
 int lex_prepare(void)
 {
     pthread_once(&once, build);

@@ -9,41 +9,6 @@
 #include "lexicon.h"
 #include "ner_int.h"
 
-/* The recogniser asks these hundreds of thousands of times per second,
- * mostly of tokens that differ from the word in their first byte: they
- * compare as they go and stop at the first difference, instead of
- * measuring the word first. Case is ASCII's (as strncasecmp's in the C
- * locale, which newsdesk never changes). */
-static inline unsigned char ascii_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
-}
-
-int tk_ieq(const nlp_doc_t *d, size_t k, const char *lit)
-{
-    if (k >= d->ntok)
-        return 0;
-    const unsigned char *s = (const unsigned char *)tk_s(d, k);
-    const unsigned char *l = (const unsigned char *)lit;
-    size_t n = tk_n(d, k);
-    for (size_t i = 0; i < n; i++)
-        if (!l[i] || ascii_lower(l[i]) != ascii_lower(s[i]))
-            return 0;
-    return l[n] == '\0';
-}
-
-int tk_eq(const nlp_doc_t *d, size_t k, const char *lit)
-{
-    if (k >= d->ntok)
-        return 0;
-    const char *s = tk_s(d, k);
-    size_t n = tk_n(d, k);
-    for (size_t i = 0; i < n; i++)
-        if (!lit[i] || lit[i] != s[i])
-            return 0;
-    return lit[n] == '\0';
-}
-
 /* Howard Hinnant's days_from_civil / civil_from_days. */
 int64_t days_from_civil(int y, int m, int d)
 {
@@ -389,6 +354,8 @@ static int part_month_of(const nlp_doc_t *d, size_t k)
     static const char *const parts[] = {"mid-", "early-", "late-"};
     const char *s = tk_s(d, k);
     size_t n = tk_n(d, k);
+    if (n < 7 || !memchr(s, '-', n))
+        return 0;
     for (size_t i = 0; i < 3; i++) {
         size_t pl = strlen(parts[i]);
         if (n <= pl || strncasecmp(s, parts[i], pl))
@@ -804,11 +771,11 @@ static int time_at(const nlp_doc_t *d, size_t k, size_t *end, nlp_value_t *v)
 int value_at(const struct ner_ctx *c, size_t k, size_t *end, nlp_value_t *v)
 {
     const nlp_doc_t *d = c->d;
-    memset(v, 0, sizeof *v);
     uint16_t kind = d->tok[k].kind;
     if (kind == NLP_PUNCT)
         return -1;
-    /* Most words start no value: one lookup rules them out. */
+    /* Most words start no value: their lexicon flags (c->lx, looked up
+     * once per document) rule them out. */
     if (kind == NLP_WORD) {
         const char *s = tk_s(d, k);
         size_t n = tk_n(d, k);
@@ -816,9 +783,10 @@ int value_at(const struct ner_ctx *c, size_t k, size_t *end, nlp_value_t *v)
                            d->tok[k + 1].start == d->tok[k].end;
         if (!(s[0] >= '0' && s[0] <= '9') && !glued_symbol &&
             !((d->tok[k].flags & NLP_ALLCAPS) && n == 3) &&
-            !(lex_flags(s, n) & LX_VALUE) && !part_month_of(d, k))
+            !(c->lx[k] & LX_VALUE) && !part_month_of(d, k))
             return -1;
     }
+    memset(v, 0, sizeof *v);
     if (money_at(d, k, end, v))
         return NLP_MONEY;
     memset(v, 0, sizeof *v);
