@@ -9,12 +9,13 @@
 int buf_reserve(struct buf *b, size_t n)
 {
     if (n >= b->cap - b->n || !b->p) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap - b->n <= n) {
-            if (cap > SIZE_MAX / 2)
-                return -ENOMEM;
-            cap *= 2;
-        }
+        if (n > SIZE_MAX - 1 - b->n)
+            return -ENOMEM;
+        size_t need = b->n + n + 1, cap = b->cap ? b->cap : 256;
+        /* Doubling keeps appends amortised; a reservation larger than
+         * that gets what it asked, not up to twice as much. */
+        if (cap < need)
+            cap = cap > SIZE_MAX / 2 || cap * 2 < need ? need : cap * 2;
         char *g = realloc(b->p, cap);
         if (!g)
             return -ENOMEM;

@@ -16,7 +16,8 @@ struct buf {
 };
 
 /* Make room for n more bytes (and the NUL) at once: a size known ahead
- * saves the doublings. Returns 0, or -ENOMEM with the buffer unchanged. */
+ * saves the doublings, and more than doubling would give is allocated
+ * as asked. Returns 0, or -ENOMEM with the buffer unchanged. */
 int buf_reserve(struct buf *b, size_t n);
 
 /* Append s[0..n) (nothing, but still allocate, when n is 0). Returns 0,
