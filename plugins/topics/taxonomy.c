@@ -801,17 +801,19 @@ struct scan {
     const struct taxonomy *t;
     struct sb_stemmer *st;
     uint32_t state;
-    uint32_t *counts;
+    struct tally *y;
     unsigned times;
-    uint32_t *lead;       /* marks patterns met in the first lead_words */
-    size_t lead_words;    /* words left in the lead */
+    size_t lead_words; /* words left in the lead */
 };
 
 static void found(struct scan *s, int32_t pattern)
 {
-    s->counts[pattern] += s->times;
+    struct tally *y = s->y;
+    if (!y->counts[pattern])
+        y->found[y->nfound++] = (uint32_t)pattern;
+    y->counts[pattern] += s->times;
     if (s->lead_words)
-        s->lead[pattern] = 1;
+        y->lead[pattern] = 1;
 }
 
 /* The symbol of a word's stem, or -1 when no term has it. Words recur
@@ -873,30 +875,70 @@ static void on_text_word(const char *w, size_t n, void *ctx)
 
 void taxonomy_count(const struct taxonomy *t, struct sb_stemmer *st,
                     const char *text, size_t len, unsigned times,
-                    uint32_t *counts, uint32_t *lead, size_t lead_words)
+                    struct tally *y, size_t lead_words)
 {
-    struct scan s = {t, st, 0, counts, times, lead, lead ? lead_words : 0};
+    struct scan s = {t, st, 0, y, times, lead_words};
     split_words(text, len, on_text_word, &s);
 }
 
-void taxonomy_score(const struct taxonomy *t, const uint32_t *counts,
-                    const uint32_t *lead, double lead_boost, double *raw)
+int tally_init(struct tally *y, const struct taxonomy *t)
+{
+    size_t n = t->npatterns ? t->npatterns : 1;
+    y->counts = calloc(2 * n, sizeof *y->counts);
+    y->lead = y->counts ? y->counts + n : NULL;
+    y->found = malloc(n * sizeof *y->found);
+    y->nfound = 0;
+    if (!y->counts || !y->found) {
+        tally_free(y);
+        return -1;
+    }
+    return 0;
+}
+
+void tally_clear(struct tally *y)
+{
+    for (size_t i = 0; i < y->nfound; i++)
+        y->counts[y->found[i]] = y->lead[y->found[i]] = 0;
+    y->nfound = 0;
+}
+
+void tally_free(struct tally *y)
+{
+    free(y->counts);
+    free(y->found);
+    memset(y, 0, sizeof *y);
+}
+
+static int by_pattern(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, z = *(const uint32_t *)b;
+    return (x > z) - (x < z);
+}
+
+void tally_sort(struct tally *y)
+{
+    qsort(y->found, y->nfound, sizeof *y->found, by_pattern);
+}
+
+void taxonomy_score(const struct taxonomy *t, const struct tally *y, double lead_boost,
+                    double *raw)
 {
     double *own = calloc(t->ntopics, sizeof *own);
     double *dst = own ? own : raw;
     memset(raw, 0, t->ntopics * sizeof *raw);
-    for (size_t p = 0; p < t->npatterns; p++) {
-        if (!counts[p])
-            continue;
-        double f = taxonomy_factor(counts[p], lead && lead[p], lead_boost);
+    for (size_t i = 0; i < y->nfound; i++) {
+        uint32_t p = y->found[i];
+        double f = taxonomy_factor(y->counts[p], y->lead[p] != 0, lead_boost);
         for (size_t h = 0; h < t->patterns[p].nhits; h++)
             dst[t->patterns[p].hits[h].topic] += f * t->patterns[p].hits[h].weight;
     }
     if (!own)
         return;
-    /* A subtopic's evidence is evidence for each of its ancestors. */
+    /* A subtopic's evidence is evidence for each of its ancestors (none
+     * to give when it has none). */
     for (size_t i = 0; i < t->ntopics; i++)
-        for (int k = (int)i; k >= 0; k = t->topics[k].parent)
-            raw[k] += own[i];
+        if (own[i] != 0)
+            for (int k = (int)i; k >= 0; k = t->topics[k].parent)
+                raw[k] += own[i];
     free(own);
 }
