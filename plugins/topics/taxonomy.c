@@ -313,13 +313,24 @@ static int add_hit(struct pattern *p, uint32_t topic, float w, const char *term)
 static void on_term_word(const char *w, size_t n, void *ctx)
 {
     struct builder *b = ctx;
-    char stem[MAX_WORD + 1];
-    size_t sl = stem_word(b->st, w, n, stem);
     if (b->nsyms == sizeof b->syms / sizeof b->syms[0]) {
         b->too_long = 1;
         return;
     }
-    int32_t id = vocab_put(&b->t->stems, stem, sl, (int32_t)b->t->stems.n);
+    /* Terms share most of their words: each is stemmed once, and its
+     * symbol is in the memo that matching reads (a stem keeps its symbol
+     * once it has one). */
+    char kept[MEMO_MAX];
+    int32_t id;
+    if (memo_get(b->t->symbols, w, n, kept) == sizeof id) {
+        memcpy(&id, kept, sizeof id);
+    } else {
+        char stem[MAX_WORD + 1];
+        size_t sl = stem_word(b->st, w, n, stem);
+        id = vocab_put(&b->t->stems, stem, sl, (int32_t)b->t->stems.n);
+        if (id >= 0)
+            memo_put(b->t->symbols, w, n, &id, sizeof id);
+    }
     b->syms[b->nsyms++] = id;
 }
 
@@ -741,14 +752,16 @@ int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
 {
     memset(t, 0, sizeof *t);
     struct builder b = {.t = t, .st = st, .file = path, .err = err, .errlen = errlen};
-    if (new_node(&b) < 0) {
+    if (!(t->symbols = memo_new(SYMBOL_MEMO)) || new_node(&b) < 0) {
+        memo_free(t->symbols);
+        t->symbols = NULL;
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     load_file(&b, path, NULL, NULL);
     if (!b.failed)
         link_parents(&b);
-    if (!b.failed && (compile(&b) < 0 || !(t->symbols = memo_new(SYMBOL_MEMO)))) {
+    if (!b.failed && compile(&b) < 0) {
         snprintf(err, errlen, "%s: out of memory", path);
         b.failed = 1;
     }
