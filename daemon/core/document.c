@@ -238,10 +238,15 @@ int doc_add_entity(nd_doc_t *d, const nd_entity_t *e)
     json_t *obj = json_object();
     if (!list || !spans || !obj || !e->type || !e->text)
         goto fail;
-    for (size_t i = 0; i < e->nspans; i++)
-        json_array_append_new(spans, json_pack("[I,I]",
-                                               (json_int_t)e->spans[i][0],
-                                               (json_int_t)e->spans[i][1]));
+    /* Built directly: json_pack would parse its format for every span. */
+    for (size_t i = 0; i < e->nspans; i++) {
+        json_t *span = json_array();
+        if (!span)
+            goto fail;
+        json_array_append_new(span, json_integer((json_int_t)e->spans[i][0]));
+        json_array_append_new(span, json_integer((json_int_t)e->spans[i][1]));
+        json_array_append_new(spans, span);
+    }
     json_object_set_new(obj, "type", val_string(e->type, (size_t)-1));
     json_object_set_new(obj, "text", val_string(e->text, (size_t)-1));
     json_object_set_new(obj, "count", json_integer(e->count));
