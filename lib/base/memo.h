@@ -1,9 +1,9 @@
 /* memo: a bounded, thread-safe memo of short byte strings, key -> value,
  * for results that cost much more to compute than to look up and depend
- * on the key alone (a word's stem). Direct-mapped: a key takes the slot
- * its hash picks, replacing what was there, so the memory is fixed at
- * creation and nothing is ever evicted by hand; workers share it through
- * striped locks. Keys and values longer than MEMO_MAX bytes are not kept. */
+ * on the key alone (a word's stem). Two-way set-associative: a key takes
+ * one of the two slots its hash picks, replacing the one put longer ago,
+ * so the memory is fixed at creation and nothing is ever evicted by
+ * hand; workers share it through striped locks. Keys and values longer than MEMO_MAX bytes are not kept. */
 #ifndef ND_BASE_MEMO_H
 #define ND_BASE_MEMO_H
 
