@@ -475,6 +475,9 @@ static nd_status_t run_doc(struct chain *c, nd_doc_t *d, struct chain_run *run)
     d->run = run;
     running = c;
     nd_status_t st = run_steps(c, d, run);
+    /* What steps attached lives as long as the run: a document waiting
+     * for a flush or a retry keeps its fields, not its analysis. */
+    doc_detach_all(d);
     d->run = outer;
     running = was;
     return st;

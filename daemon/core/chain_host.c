@@ -176,4 +176,8 @@ const nd_host_api_t chain_host_api = {
     .durable = api_durable,
     .doc_stop = api_doc_stop,
     .doc_spawn_done = chain_spawn_done,
+    .doc_attach = doc_attach,
+    .doc_attached = doc_attached,
+    .doc_hold = doc_hold,
+    .hold_release = hold_release,
 };

@@ -1,14 +1,17 @@
 /* The document: what flows through the pipeline, and its JSON form. */
 #include "document.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/grow.h"
 #include "base/utf8.h"
 #include "text/sniff.h"
@@ -105,6 +108,7 @@ void doc_free(nd_doc_t *d)
     free(d->path);
     free(d->media_type);
     free(d->parent_id);
+    doc_detach_all(d);
     free(d->text);
     json_decref(d->fields);
     json_decref(d->timings);
@@ -122,6 +126,7 @@ void doc_release_child(nd_doc_t *parent, size_t i, int done)
         parent->children[i] = NULL;
         return;
     }
+    doc_detach_all(c);
     free(c->text);
     free(c->json);
     free(c->path);
@@ -185,6 +190,7 @@ int doc_set_text(nd_doc_t *d, const char *text, size_t len)
     char *clean = utf8_clean(text ? text : "", text ? len : 0, UTF8_TEXT, &n);
     if (!clean)
         return -1;
+    doc_detach_all(d);
     free(d->text);
     d->text = clean;
     d->text_len = n;
@@ -232,10 +238,15 @@ int doc_add_entity(nd_doc_t *d, const nd_entity_t *e)
     json_t *obj = json_object();
     if (!list || !spans || !obj || !e->type || !e->text)
         goto fail;
-    for (size_t i = 0; i < e->nspans; i++)
-        json_array_append_new(spans, json_pack("[I,I]",
-                                               (json_int_t)e->spans[i][0],
-                                               (json_int_t)e->spans[i][1]));
+    /* Built directly: json_pack would parse its format for every span. */
+    for (size_t i = 0; i < e->nspans; i++) {
+        json_t *span = json_array();
+        if (!span)
+            goto fail;
+        json_array_append_new(span, json_integer((json_int_t)e->spans[i][0]));
+        json_array_append_new(span, json_integer((json_int_t)e->spans[i][1]));
+        json_array_append_new(spans, span);
+    }
     json_object_set_new(obj, "type", val_string(e->type, (size_t)-1));
     json_object_set_new(obj, "text", val_string(e->text, (size_t)-1));
     json_object_set_new(obj, "count", json_integer(e->count));
@@ -301,6 +312,106 @@ nd_doc_t *doc_spawn(nd_doc_t *parent, const void *raw, size_t len,
     return c;
 }
 
+/* ---- attached data -------------------------------------------------------
+ * An attachment is one allocation: the reference count, the data and its
+ * destructor, the type and the name. The document keeps one reference to
+ * each; nd_doc_hold adds more. Only the thread running the document
+ * touches its array; the count is atomic because a hold may be released
+ * anywhere. */
+
+struct nd_hold {
+    atomic_uint refs;
+    void *data;
+    void (*free_fn)(void *data);
+    const char *type; /* points into name[] */
+    char name[];
+};
+
+void hold_release(nd_hold_t *h)
+{
+    if (!h || atomic_fetch_sub(&h->refs, 1) != 1)
+        return;
+    if (h->free_fn)
+        h->free_fn(h->data);
+    free(h);
+}
+
+void doc_detach_all(nd_doc_t *d)
+{
+    for (size_t i = 0; i < d->natt; i++)
+        hold_release(d->att[i]);
+    free(d->att);
+    d->att = NULL;
+    d->natt = d->att_cap = 0;
+}
+
+static size_t attachment_at(const nd_doc_t *d, const char *name)
+{
+    size_t i = 0;
+    while (i < d->natt && strcmp(d->att[i]->name, name))
+        i++;
+    return i;
+}
+
+int doc_attach(nd_doc_t *d, const char *name, const char *type, void *data,
+               void (*free_fn)(void *data))
+{
+    if (!name || !*name || !type || !*type)
+        return -1;
+    size_t nn = strlen(name) + 1, tn = strlen(type) + 1;
+    nd_hold_t *h = malloc(sizeof *h + nn + tn);
+    if (!h)
+        return -1;
+    atomic_init(&h->refs, 1);
+    h->data = data;
+    h->free_fn = free_fn;
+    memcpy(h->name, name, nn);
+    memcpy(h->name + nn, type, tn);
+    h->type = h->name + nn;
+    size_t i = attachment_at(d, name);
+    if (i < d->natt && d->att[i]->data == data) {
+        free(h); /* attached already: letting go of it would free it */
+        return 0;
+    }
+    if (i == d->natt) {
+        nd_hold_t **g = array_grow(d->att, &d->att_cap, d->natt + 1,
+                                   sizeof *g, 4);
+        if (!g) {
+            free(h);
+            return -1;
+        }
+        d->att = g;
+        d->natt++;
+    } else {
+        hold_release(d->att[i]);
+    }
+    d->att[i] = h;
+    return 0;
+}
+
+void *doc_attached(const nd_doc_t *d, const char *name, const char *type)
+{
+    if (!name || !type)
+        return NULL;
+    size_t i = attachment_at(d, name);
+    return i < d->natt && !strcmp(d->att[i]->type, type) ? d->att[i]->data
+                                                          : NULL;
+}
+
+void *doc_hold(const nd_doc_t *d, const char *name, const char *type,
+               nd_hold_t **hold)
+{
+    *hold = NULL;
+    if (!name || !type)
+        return NULL;
+    size_t i = attachment_at(d, name);
+    if (i == d->natt || strcmp(d->att[i]->type, type))
+        return NULL;
+    atomic_fetch_add(&d->att[i]->refs, 1);
+    *hold = d->att[i];
+    return d->att[i]->data;
+}
+
 /* Fields in the order newsdesk/1 gives them; others follow as added. */
 static const char *const canonical[] = {
     "title", "byline", "published", "url", "description", "language",
@@ -315,127 +426,83 @@ static int is_in(const char *const *list, const char *key)
     return 0;
 }
 
-/* The JSON string form of text (valid UTF-8), as jansson writes it with
- * JSON_COMPACT: '"' and '\\' escaped, control characters as \b \f \n \r
- * \t or \u00XX, everything else as it is. With out == NULL, only the
- * length. */
-static size_t escape_text(const char *s, size_t n, char *out)
+/* ,"key":value */
+static int put_field(struct buf *b, const char *key, const json_t *v)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char e = c == '"' ? '"' : c == '\\' ? '\\' : c == '\b' ? 'b'
-                 : c == '\f' ? 'f' : c == '\n' ? 'n' : c == '\r' ? 'r'
-                 : c == '\t' ? 't' : 0;
-        if (c >= 0x20 && !e) {
-            if (out)
-                out[o] = (char)c;
-            o++;
-        } else if (e) {
-            if (out)
-                out[o] = '\\', out[o + 1] = e;
-            o += 2;
-        } else {
-            if (out)
-                memcpy(out + o, "\\u00", 4), out[o + 4] = hex[c >> 4],
-                    out[o + 5] = hex[c & 15];
-            o += 6;
-        }
-    }
-    return o;
+    if (buf_putc(b, ',') < 0 || val_write_string(b, key, strlen(key)) < 0 ||
+        buf_putc(b, ':') < 0)
+        return -ENOMEM;
+    return v ? val_write_json(b, v) : buf_put(b, "null", 4);
 }
 
-/* Join `{head}` and `{tail}` (compact JSON objects, neither empty) with
- * "text": text between them, into one exactly sized string. */
-static char *splice_text(const char *head, const char *text, size_t text_len,
-                         const char *tail, size_t *len)
+/* The line, written field by field into one buffer sized for the text:
+ * the head, the fields in newsdesk/1's order with the text in its place,
+ * the plugins' own fields as added, and the timings last. */
+static int write_json(const nd_doc_t *d, struct buf *b)
 {
-    static const char key[] = ",\"text\":\"";
-    size_t hn = strlen(head) - 1, tn = strlen(tail) - 1; /* less '}', '{' */
-    size_t en = text ? escape_text(text, text_len, NULL) : 0;
-    size_t n = hn + (text ? sizeof key - 1 + en + 1 : 0) + 1 + tn;
-    char *out = malloc(n + 1), *o = out;
-    if (!out)
-        return NULL;
-    memcpy(o, head, hn);
-    o += hn;
-    if (text) {
-        memcpy(o, key, sizeof key - 1);
-        o += sizeof key - 1;
-        o += escape_text(text, text_len, o);
-        *o++ = '"';
-    }
-    *o++ = ',';
-    memcpy(o, tail + 1, tn + 1);
-    *len = n;
-    return out;
-}
-
-/* The fields before "text" go into one object, the rest into another, and
- * the text is written between their serialisations by hand: through
- * jansson it would be copied into a string, escaped into a growing buffer
- * and copied out again, four times the size of a large text at once. */
-const char *doc_to_json(nd_doc_t *d, size_t *len)
-{
-    if (d->json) {
-        if (len)
-            *len = d->json_len;
-        return d->json;
-    }
     char received[32];
     format_utc(d->received, received);
-    json_t *head = json_object();
-    json_t *tail = json_object();
-    json_t *src = json_object();
-    if (!head || !tail || !src) {
-        json_decref(head);
-        json_decref(tail);
-        json_decref(src);
-        return NULL;
-    }
-    json_object_set_new(head, "schema", json_string("newsdesk/1"));
-    json_object_set_new(head, "id", json_string(d->id));
-    json_object_set_new(src, "name", val_string(d->name, (size_t)-1));
-    json_object_set_new(src, "bytes", json_integer((json_int_t)d->raw_len));
-    if (d->media_type) /* a field nobody filled is absent, never null */
-        json_object_set_new(src, "media_type", json_string(d->media_type));
-    json_object_set_new(src, "received", json_string(received));
-    if (d->parent_id)
-        json_object_set_new(src, "parent", json_string(d->parent_id));
-    json_object_set_new(head, "source", src);
-    json_t *out = head;
+    if (buf_reserve(b, d->text_len + d->text_len / 8 + 4096) < 0 ||
+        buf_puts(b, "{\"schema\":\"newsdesk/1\",\"id\":\"") < 0 ||
+        buf_puts(b, d->id) < 0 || buf_puts(b, "\",\"source\":{\"name\":") < 0 ||
+        (d->name ? val_write_string(b, d->name, strlen(d->name))
+                 : buf_put(b, "null", 4)) < 0 ||
+        buf_puts(b, ",\"bytes\":") < 0)
+        return -ENOMEM;
+    char num[32];
+    snprintf(num, sizeof num, "%zu", d->raw_len);
+    if (buf_puts(b, num) < 0 ||
+        /* a field nobody filled is absent, never null */
+        (d->media_type && (buf_puts(b, ",\"media_type\":") < 0 ||
+                           val_write_string(b, d->media_type,
+                                            strlen(d->media_type)) < 0)) ||
+        buf_puts(b, ",\"received\":\"") < 0 || buf_puts(b, received) < 0 ||
+        buf_putc(b, '"') < 0 ||
+        (d->parent_id && (buf_puts(b, ",\"parent\":\"") < 0 ||
+                          buf_puts(b, d->parent_id) < 0 || buf_putc(b, '"') < 0)) ||
+        buf_putc(b, '}') < 0)
+        return -ENOMEM;
     for (size_t i = 0; canonical[i]; i++) {
         const char *k = canonical[i];
+        const json_t *v = json_object_get(d->fields, k);
+        int rc = 0;
         if (!strcmp(k, "text")) {
-            out = tail;
-            continue;
+            if (d->text && (buf_puts(b, ",\"text\":") < 0 ||
+                            val_write_string(b, d->text, d->text_len) < 0))
+                rc = -ENOMEM;
+        } else if (v) {
+            rc = put_field(b, k, v);
         }
-        json_t *v = json_object_get(d->fields, k);
-        if (v)
-            json_object_set(out, k, v);
+        if (rc < 0)
+            return rc;
     }
     const char *k;
     json_t *v;
     json_object_foreach(d->fields, k, v)
     {
         if (!is_in(canonical, k) && strcmp(k, "pipeline") && strcmp(k, "schema") &&
-            strcmp(k, "id") && strcmp(k, "source"))
-            json_object_set(tail, k, v);
+            strcmp(k, "id") && strcmp(k, "source") && put_field(b, k, v) < 0)
+            return -ENOMEM;
     }
-    json_object_set(tail, "pipeline", d->timings);
-    size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(12);
-    char *h = json_dumps(head, flags), *t = json_dumps(tail, flags);
-    json_decref(head);
-    json_decref(tail);
-    d->json = h && t ? splice_text(h, d->text, d->text_len, t, &d->json_len)
-                     : NULL;
-    free(h);
-    free(t);
-    if (!d->json)
-        d->json_len = 0;
+    if ((d->timings && put_field(b, "pipeline", d->timings) < 0) ||
+        buf_putc(b, '}') < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+const char *doc_to_json(nd_doc_t *d, size_t *len)
+{
+    if (!d->json) {
+        struct buf b = {0};
+        if (write_json(d, &b) < 0) {
+            buf_free(&b);
+        } else {
+            d->json = b.p;
+            d->json_len = b.n;
+        }
+    }
     if (len)
-        *len = d->json_len;
+        *len = d->json ? d->json_len : 0;
     return d->json;
 }
 

@@ -35,6 +35,11 @@ struct nd_doc {
 
     char *json;             /* cached serialisation */
     size_t json_len;
+
+    /* Data plugins attached (nd_doc_attach), derived from the text: the
+     * document's own reference to each, by name. */
+    nd_hold_t **att;
+    size_t natt, att_cap;
 };
 
 /* A new document owning a copy of nothing: `raw` (malloc'd) passes to the
@@ -48,6 +53,12 @@ void doc_free(nd_doc_t *d);
  * to NULL; a failed one keeps its id, name and bytes (what failed/ needs)
  * and loses its text, fields and JSON. */
 void doc_release_child(nd_doc_t *parent, size_t i, int done);
+
+/* Let go of everything attached to d: what the text was analysed into
+ * does not outlive the text, nor the chain's run of the document. The
+ * chain calls it once it has finished running d; doc_set_text, doc_free
+ * and doc_release_child do too. */
+void doc_detach_all(nd_doc_t *d);
 
 /* Append {"step": name, "us": us} to the document's timings. */
 void doc_add_timing(nd_doc_t *d, const char *step, int64_t us);
@@ -71,6 +82,12 @@ int doc_add_topic(nd_doc_t *d, const char *list, const char *id,
 nd_doc_t *doc_spawn(nd_doc_t *parent, const void *raw, size_t len,
                     const char *media_type, const char *name);
 const char *doc_json(nd_doc_t *d, size_t *len);
+int doc_attach(nd_doc_t *d, const char *name, const char *type, void *data,
+               void (*free_fn)(void *data));
+void *doc_attached(const nd_doc_t *d, const char *name, const char *type);
+void *doc_hold(const nd_doc_t *d, const char *name, const char *type,
+               nd_hold_t **hold);
+void hold_release(nd_hold_t *hold);
 
 /* Set up the digest on the calling (main) thread before any worker
  * computes an id. Calling it is optional but keeps OpenSSL's per-thread

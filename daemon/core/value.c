@@ -5,10 +5,12 @@
  * insists on valid UTF-8, so every string is cleaned on the way in. */
 #include "value.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/utf8.h"
 
 json_t *val_string(const char *s, size_t n)
@@ -151,4 +153,116 @@ nd_val_t *val_parse_json(const char *json, size_t len, char *err,
         snprintf(err, errlen, "line %d, column %d: %s", e.line, e.column,
                  e.text);
     return NDVAL(j);
+}
+
+/* ---- writing JSON --------------------------------------------------------- */
+
+/* How each byte is written in a JSON string: 0 as it is, 'u' as \u00XX,
+ * else a backslash and this letter. */
+static const char escapes[256] = {
+    'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
+    'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+    ['"'] = '"', ['\\'] = '\\',
+};
+
+int val_write_string(struct buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (buf_putc(b, '"') < 0)
+        return -ENOMEM;
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char e = escapes[c];
+        if (!e)
+            continue;
+        char seq[6] = {'\\', e, '0', '0', hex[c >> 4], hex[c & 15]};
+        if (buf_put(b, s + run, i - run) < 0 ||
+            buf_put(b, seq, e == 'u' ? 6 : 2) < 0)
+            return -ENOMEM;
+        run = i + 1;
+    }
+    if (buf_put(b, s + run, n - run) < 0)
+        return -ENOMEM;
+    return buf_putc(b, '"');
+}
+
+/* An integer in decimal, as "%lld" writes it. */
+static int write_int(struct buf *b, json_int_t v)
+{
+    char s[24], *p = s + sizeof s;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    return buf_put(b, p, (size_t)(s + sizeof s - p));
+}
+
+/* A real as jansson writes it: "%.12g", with ".0" when that reads as an
+ * integer, and the exponent without its '+' and leading zeros. */
+static int write_real(struct buf *b, double x)
+{
+    char s[40];
+    int n = snprintf(s, sizeof s - 2, "%.12g", x);
+    if (n < 0 || (size_t)n >= sizeof s - 2)
+        return -ENOMEM;
+    char *e = strchr(s, 'e');
+    if (!e && !strchr(s, '.')) {
+        memcpy(s + n, ".0", 3);
+        n += 2;
+    } else if (e) {
+        char *from = e + 1, *to = e + 1;
+        if (*from == '-')
+            *to++ = *from++;
+        else if (*from == '+')
+            from++;
+        while (*from == '0' && from[1])
+            from++;
+        memmove(to, from, strlen(from) + 1);
+        n = (int)strlen(s);
+    }
+    return buf_put(b, s, (size_t)n);
+}
+
+int val_write_json(struct buf *b, const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+        return buf_put(b, "null", 4);
+    case JSON_TRUE:
+        return buf_put(b, "true", 4);
+    case JSON_FALSE:
+        return buf_put(b, "false", 5);
+    case JSON_INTEGER:
+        return write_int(b, json_integer_value(v));
+    case JSON_REAL:
+        return write_real(b, json_real_value(v));
+    case JSON_STRING:
+        return val_write_string(b, json_string_value(v), json_string_length(v));
+    case JSON_ARRAY:
+        if (buf_putc(b, '[') < 0)
+            return -ENOMEM;
+        for (size_t i = 0; i < json_array_size(v); i++)
+            if ((i && buf_putc(b, ',') < 0) ||
+                val_write_json(b, json_array_get(v, i)) < 0)
+                return -ENOMEM;
+        return buf_putc(b, ']');
+    case JSON_OBJECT: {
+        if (buf_putc(b, '{') < 0)
+            return -ENOMEM;
+        int first = 1;
+        for (void *it = json_object_iter((json_t *)v); it;
+             it = json_object_iter_next((json_t *)v, it), first = 0)
+            if ((!first && buf_putc(b, ',') < 0) ||
+                val_write_string(b, json_object_iter_key(it),
+                                 strlen(json_object_iter_key(it))) < 0 ||
+                buf_putc(b, ':') < 0 ||
+                val_write_json(b, json_object_iter_value(it)) < 0)
+                return -ENOMEM;
+        return buf_putc(b, '}');
+    }
+    }
+    return -EINVAL;
 }

@@ -8,9 +8,22 @@
 #define VAL(v) ((json_t *)(v))
 #define NDVAL(j) ((nd_val_t *)(j))
 
+struct buf;
+
 /* A new JSON string holding a cleaned copy of s[0..n) (n == (size_t)-1:
  * up to the NUL). */
 json_t *val_string(const char *s, size_t n);
+
+/* Append v to b as compact JSON, byte for byte as jansson's json_dumps(v,
+ * JSON_COMPACT | JSON_REAL_PRECISION(12)) writes it (keys in insertion
+ * order), without its character-by-character UTF-8 decoding: the strings
+ * of values are valid UTF-8 already. Returns 0 or -ENOMEM. */
+int val_write_json(struct buf *b, const json_t *v);
+
+/* Append s[0..n) (valid UTF-8) to b as a JSON string, escaped as jansson
+ * escapes: '"', '\\' and control characters (\b \f \n \r \t, else
+ * \u00XX). Returns 0 or -ENOMEM. */
+int val_write_string(struct buf *b, const char *s, size_t n);
 
 /* The host functions for values, filled into the API table. */
 nd_val_t *val_null(void);

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define ND_ABI_MAJOR 1
-#define ND_ABI_MINOR 2
+#define ND_ABI_MINOR 3
 
 #define ND__CAT2(a, b) a##b
 #define ND__CAT(a, b) ND__CAT2(a, b)
@@ -129,6 +129,8 @@ typedef struct nd_opts nd_opts_t;
 typedef struct nd_doc nd_doc_t;           /* one document in the pipeline */
 typedef struct nd_val nd_val_t;           /* a JSON-like value */
 typedef struct nd_instance nd_instance_t; /* one configured pipeline step */
+typedef struct nd_hold nd_hold_t;         /* a counted reference to data
+                                             attached to a document */
 
 typedef enum nd_val_type {
     ND_VAL_NULL = 0,
@@ -236,6 +238,15 @@ typedef struct nd_host_api {
 
     /* ABI 1.2: handing spawned documents over one at a time */
     int (*doc_spawn_done)(nd_doc_t *child);
+
+    /* ABI 1.3: data attached to a document */
+    int (*doc_attach)(nd_doc_t *, const char *name, const char *type,
+                      void *data, void (*free_fn)(void *data));
+    void *(*doc_attached)(const nd_doc_t *, const char *name,
+                          const char *type);
+    void *(*doc_hold)(const nd_doc_t *, const char *name, const char *type,
+                      nd_hold_t **hold);
+    void (*hold_release)(nd_hold_t *hold);
 } nd_host_api_t;
 
 /* ---- the descriptor ------------------------------------------------------- */
@@ -535,6 +546,50 @@ static inline int nd_doc_stop(nd_doc_t *d, const char *reason)
  * child then runs after the reader returns). */
 static inline int nd_doc_spawn_done(nd_doc_t *child)
 { return ND_HAS(doc_spawn_done) ? nd__api->doc_spawn_done(child) : -1; }
+
+/* ABI 1.3. Data attached to a document: what one step derives from the
+ * text and other steps reuse instead of computing it again (the extraction
+ * steps share libnewsdesk-nlp's analysis this way), while each plugin stays
+ * usable alone and in any order: whoever needs the data first computes and
+ * attaches it. docs/plugins.md has the rules; in short:
+ *  - `name` says what it is ("nlp/analysis"), `type` its layout and
+ *    version ("nlp_analysis/1"): asked for with another type, it reads as
+ *    absent, so a plugin built against another layout never misreads it.
+ *  - The document drops it when its text changes (nd_doc_set_text), when
+ *    the chain has finished running it (done, failed, stopped or waiting
+ *    for a retry) and when it is freed; free_fn(data) (unless NULL) runs
+ *    once the document and every hold have let go.
+ *  - Only the thread running the document attaches and looks up (a
+ *    document is only ever in one thread); holds may be released anywhere.
+ *
+ * Attach `data` under `name`, replacing (and letting go of) what was
+ * attached there. Returns 0, or -1 when out of memory, `name` or `type` is
+ * missing or empty, or the host is older than ABI 1.3: the data is then
+ * still the caller's. */
+static inline int nd_doc_attach(nd_doc_t *d, const char *name, const char *type,
+                                void *data, void (*free_fn)(void *data))
+{ return ND_HAS(doc_attach) ? nd__api->doc_attach(d, name, type, data, free_fn) : -1; }
+/* The data attached under `name` if its type is `type`, else NULL (and on
+ * an older host). Borrowed until the document drops it or something is
+ * attached under `name` again: in a `process` call that does neither,
+ * until it returns. */
+static inline void *nd_doc_attached(const nd_doc_t *d, const char *name,
+                                    const char *type)
+{ return ND_HAS(doc_attached) ? nd__api->doc_attached(d, name, type) : NULL; }
+/* As nd_doc_attached, and keep it: *hold counts a reference, and the data
+ * stays valid whatever happens to the document until
+ * nd_hold_release(*hold), which may be called from any thread (free_fn may
+ * then run there). For a step that needs the data after the document has
+ * moved on (an exporter at its flush). *hold is NULL when nothing is
+ * returned. */
+static inline void *nd_doc_hold(const nd_doc_t *d, const char *name,
+                                const char *type, nd_hold_t **hold)
+{
+    *hold = NULL;
+    return ND_HAS(doc_hold) ? nd__api->doc_hold(d, name, type, hold) : NULL;
+}
+static inline void nd_hold_release(nd_hold_t *hold)
+{ if (hold && ND_HAS(hold_release)) nd__api->hold_release(hold); }
 
 #ifdef __cplusplus
 }

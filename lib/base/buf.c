@@ -6,35 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-int buf_put(struct buf *b, const void *s, size_t n)
+int buf_reserve(struct buf *b, size_t n)
 {
     if (n >= b->cap - b->n || !b->p) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap - b->n <= n) {
-            if (cap > SIZE_MAX / 2)
-                return -ENOMEM;
-            cap *= 2;
-        }
+        if (n > SIZE_MAX - 1 - b->n)
+            return -ENOMEM;
+        size_t need = b->n + n + 1, cap = b->cap ? b->cap : 256;
+        /* Doubling keeps appends amortised; a reservation larger than
+         * that gets what it asked, not up to twice as much. */
+        if (cap < need)
+            cap = cap > SIZE_MAX / 2 || cap * 2 < need ? need : cap * 2;
         char *g = realloc(b->p, cap);
         if (!g)
             return -ENOMEM;
         b->p = g, b->cap = cap;
+        b->p[b->n] = '\0';
     }
-    if (n)
-        memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
     return 0;
-}
-
-int buf_puts(struct buf *b, const char *s)
-{
-    return buf_put(b, s, strlen(s));
-}
-
-int buf_putc(struct buf *b, char c)
-{
-    return buf_put(b, &c, 1);
 }
 
 void buf_clear(struct buf *b)

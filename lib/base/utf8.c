@@ -86,8 +86,22 @@ char *utf8_clean(const char *src, size_t n, int mode, size_t *outlen)
         }
         uint8_t c = s[i];
         if (c >= 0x20 && c < 0x7F) {
-            out[o++] = (char)c;
-            i++;
+            /* A run of printable ASCII, most of a text: copied at once,
+             * with room made for all of it (it cannot outgrow the input). */
+            size_t j = i + 1;
+            while (j < n && s[j] >= 0x20 && s[j] < 0x7F)
+                j++;
+            if (cap - o < j - i + 8) {
+                size_t ncap = o + (j - i) + cap / 2 + 16;
+                char *grown = realloc(out, ncap);
+                if (!grown) {
+                    free(out);
+                    return NULL;
+                }
+                out = grown, cap = ncap;
+            }
+            memcpy(out + o, s + i, j - i);
+            o += j - i, i = j;
             continue;
         }
         if (c < 0x80 || c == 0x7F) {

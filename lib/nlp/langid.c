@@ -1,18 +1,26 @@
 /* Language identification: the script decides where it is unambiguous
- * (Hangul, kana, Han, Greek); otherwise libexttextcat's character n-gram
- * fingerprints are compared with the text's, keeping only the languages
- * that have an ISO 639-1 code (the output's code space), and the gap
- * between the two best scores gives the confidence. */
+ * (Hangul, kana, Han, Greek); otherwise the text's character n-gram
+ * profile is compared with the language profiles of libexttextcat's data
+ * (Cavnar and Trenkle's out-of-place measure, as libexttextcat computes
+ * it), keeping only the languages that have an ISO 639-1 code (the
+ * output's code space); the gap between the two best scores gives the
+ * confidence.
+ *
+ * Speed: the profiles are loaded once into one hash table from n-gram to
+ * its ranks in every language, so that a text's n-gram is looked up once
+ * rather than once per language; and the text is read in stages (512
+ * bytes, then 1 KiB, 2 KiB, ... up to the caller's prefix), stopping at
+ * the first stage whose answer is clear. A news article is decided on its
+ * first 512 bytes. */
 #include <errno.h>
-#include <fingerprint.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <textcat.h>
 
 #include "base/grow.h"
+#include "base/hash.h"
 #include "nlp.h"
 
 #ifndef NLP_TEXTCAT_DIR
@@ -22,19 +30,142 @@
 /* Fewer letters than this (a headline-sized fragment) and the n-grams
  * cannot tell. */
 #define MIN_LETTERS 20
-/* n-grams per fingerprint, as libexttextcat's own classifier uses. */
+/* n-grams per profile, as libexttextcat's own classifier uses; an n-gram
+ * missing from a language's profile costs it this much. */
 #define NGRAMS 400
+/* n-grams are 1 to 5 characters; libexttextcat skips longer lines. */
+#define MAX_CHARS 5
+#define MAX_BYTES 20
 #define MIN_CONFIDENCE 0.05
+/* The first stage, and the confidence at which a stage's answer stands:
+ * a gap of about 7 % between the two best languages, over twice
+ * libexttextcat's own line for a clear answer. */
+#define FIRST_STAGE 512
+#define CLEAR_CONFIDENCE 0.8
+#define MAX_PROFILES 255
 
-struct lang {
-    char code[8];
-    void *fp;
+/* ---- the profiles ----------------------------------------------------------- */
+
+/* One n-gram of the profiles: its ranks in the languages that have it
+ * are post[first .. first + n). */
+struct gram {
+    uint64_t hash; /* 0: empty slot */
+    uint32_t first;
+    uint16_t n;
+    uint8_t len;
+    char str[MAX_BYTES];
 };
 
-static struct lang *langs;
-static size_t nlangs;
-static char load_err[1024];
+static struct {
+    char code[MAX_PROFILES][8]; /* "zh" twice: simplified and traditional */
+    size_t nprof;
+    struct gram *gram; /* open addressing, mask + 1 slots */
+    size_t mask;
+    uint32_t *post; /* profile << 16 | rank */
+    char err[1024];
+} model;
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* An n-gram of a profile file as read, before the table is built. */
+struct read_gram {
+    uint64_t hash;
+    uint16_t prof, rank;
+    uint8_t len;
+    char str[MAX_BYTES];
+};
+
+static uint64_t gram_hash(const char *s, size_t n)
+{
+    uint64_t h = hash_fnv1a(s, n, HASH_FNV1A_SEED);
+    return h ? h : 1;
+}
+
+static struct gram *gram_slot(uint64_t hash, const char *s, size_t n)
+{
+    for (size_t i = hash_mix(hash) & model.mask;; i = (i + 1) & model.mask) {
+        struct gram *g = &model.gram[i];
+        if (!g->hash || (g->hash == hash && g->len == n && !memcmp(g->str, s, n)))
+            return g;
+    }
+}
+
+/* The first NGRAMS n-grams of the profile file `path` (one a line, most
+ * frequent first, a count after it) appended to *rg. Returns 0 or -1 when
+ * out of memory; an unreadable file adds nothing. */
+static int read_profile(const char *path, uint16_t prof, struct read_gram **rg, size_t *n,
+                        size_t *cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[256];
+    uint16_t rank = 0;
+    while (rank < NGRAMS && fgets(line, sizeof line, f)) {
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        size_t len = strcspn(s, " \t\r\n");
+        if (!len || len > MAX_BYTES)
+            continue;
+        struct read_gram *g = array_grow(*rg, cap, *n + 1, sizeof *g, 4096);
+        if (!g) {
+            fclose(f);
+            return -1;
+        }
+        *rg = g;
+        g = &g[(*n)++];
+        g->hash = gram_hash(s, len);
+        g->prof = prof, g->rank = rank++;
+        g->len = (uint8_t)len;
+        memcpy(g->str, s, len);
+    }
+    fclose(f);
+    return 0;
+}
+
+/* One table over all profiles: each n-gram once, with its postings
+ * contiguous. Returns 0 or -1 when out of memory. */
+static int build_table(const struct read_gram *rg, size_t n)
+{
+    size_t slots = 1024;
+    while (slots < n) /* at least twice the distinct n-grams */
+        slots <<= 1;
+    model.gram = calloc(slots, sizeof *model.gram);
+    model.post = malloc((n ? n : 1) * sizeof *model.post);
+    if (!model.gram || !model.post)
+        return -1;
+    model.mask = slots - 1;
+    for (size_t i = 0; i < n; i++) {
+        struct gram *g = gram_slot(rg[i].hash, rg[i].str, rg[i].len);
+        if (!g->hash) {
+            g->hash = rg[i].hash, g->len = rg[i].len;
+            memcpy(g->str, rg[i].str, rg[i].len);
+        }
+        g->n++;
+    }
+    uint32_t at = 0;
+    for (size_t i = 0; i <= model.mask; i++)
+        if (model.gram[i].hash)
+            model.gram[i].first = at, at += model.gram[i].n, model.gram[i].n = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct gram *g = gram_slot(rg[i].hash, rg[i].str, rg[i].len);
+        model.post[g->first + g->n++] = (uint32_t)rg[i].prof << 16 | rg[i].rank;
+    }
+    return 0;
+}
+
+/* The ISO 639-1 code of a profile named language-country-encoding
+ * ("en--utf8", "zh-CN-utf8"), or "" for languages without one. */
+static void profile_code(const char *name, char code[8])
+{
+    code[0] = '\0';
+    if (!strncmp(name, "zh-", 3))
+        strcpy(code, "zh");
+    else if (strlen(name) > 2 && name[2] == '-' && name[0] >= 'a' && name[0] <= 'z' &&
+             name[1] >= 'a' && name[1] <= 'z')
+        memcpy(code, name, 2), code[2] = '\0';
+}
 
 static void load(void)
 {
@@ -42,90 +173,418 @@ static void load(void)
     snprintf(conf, sizeof conf, "%.400s/fpdb.conf", NLP_TEXTCAT_DIR);
     FILE *f = fopen(conf, "r");
     if (!f) {
-        snprintf(load_err, sizeof load_err,
+        snprintf(model.err, sizeof model.err,
                  "cannot read the language fingerprints %s (install "
                  "libexttextcat-data)", conf);
         return;
     }
+    struct read_gram *rg = NULL;
+    size_t n = 0, cap = 0;
     char line[512];
-    size_t cap = 0;
-    while (fgets(line, sizeof line, f)) {
-        char file[256], name[64];
+    int oom = 0;
+    while (!oom && model.nprof < MAX_PROFILES && fgets(line, sizeof line, f)) {
+        char file[256], name[64], code[8];
         if (line[0] == '#' || sscanf(line, "%255s %63s", file, name) != 2)
             continue;
-        /* name is language-country-encoding; keep two-letter languages
-         * and Chinese in either script. */
-        char code[8] = "";
-        if (!strncmp(name, "zh-", 3))
-            strcpy(code, "zh");
-        else if (strlen(name) > 2 && name[2] == '-' && name[0] >= 'a' &&
-                 name[0] <= 'z' && name[1] >= 'a' && name[1] <= 'z')
-            memcpy(code, name, 2);
-        else
+        profile_code(name, code);
+        if (!code[0])
             continue;
         char path[800];
         snprintf(path, sizeof path, "%s/%s", NLP_TEXTCAT_DIR, file);
-        void *fp = fp_Init(code);
-        if (!fp)
-            continue;
-        if (fp_Read(fp, path, NGRAMS) == 0) {
-            fp_Done(fp);
-            continue;
-        }
-        struct lang *g = array_grow(langs, &cap, nlangs + 1, sizeof *g, 64);
-        if (!g) {
-            fp_Done(fp);
-            break;
-        }
-        langs = g;
-        memcpy(langs[nlangs].code, code, sizeof code);
-        langs[nlangs++].fp = fp;
+        size_t before = n;
+        oom = read_profile(path, (uint16_t)model.nprof, &rg, &n, &cap) < 0;
+        if (n > before)
+            memcpy(model.code[model.nprof++], code, sizeof code);
     }
     fclose(f);
-    if (!nlangs)
-        snprintf(load_err, sizeof load_err,
+    if (oom || build_table(rg, n) < 0) {
+        free(model.gram), free(model.post);
+        model.gram = NULL, model.post = NULL, model.nprof = 0;
+        snprintf(model.err, sizeof model.err, "out of memory loading %s", conf);
+    } else if (!model.nprof) {
+        snprintf(model.err, sizeof model.err,
                  "no usable language fingerprints listed in %s", conf);
+    }
+    free(rg);
 }
 
+/* ---- the text ----------------------------------------------------------------- */
+
+/* Letters by script. A Han, kana or Hangul character stands for a word
+ * or a syllable, so in mixed text they are weighed against the words of
+ * other scripts ("埃尔斯沃思地 (Ellsworth Land) 位于…" is Chinese). */
 struct script_counts {
-    size_t letters, latin, hangul, kana, han, greek, uk_only, ru_only;
+    size_t letters, greek;
+    size_t hangul, kana, han; /* characters */
+    size_t words;             /* runs of letters of other scripts */
+    int in_word;
+    /* Letters Ukrainian writes and Russian, Bulgarian, Macedonian and
+     * Serbian do not (і ї є ґ), and those Ukrainian lacks but Russian
+     * has (ы э ъ ё). */
+    size_t uk_only, ru_only;
 };
 
-static struct script_counts count_scripts(const char *s, size_t n)
+static void count_char(struct script_counts *k, uint32_t c)
 {
-    struct script_counts k = {0};
-    for (size_t i = 0; i < n;) {
-        uint32_t c = nlp_utf8_next(s, n, &i);
-        if (!nlp_cp_letter(c))
-            continue;
-        k.letters++;
-        if (c < 0x250)
-            k.latin++;
-        else if (c >= 0xAC00 && c <= 0xD7AF)
-            k.hangul++;
-        else if (c >= 0x3040 && c <= 0x30FF)
-            k.kana++;
-        else if ((c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF))
-            k.han++;
-        else if (c >= 0x370 && c <= 0x3FF)
-            k.greek++;
-        if (c == 0x456 || c == 0x457 || c == 0x454 || c == 0x491 || c == 0x406 ||
-            c == 0x407 || c == 0x404 || c == 0x490)
-            k.uk_only++;
-        else if (c == 0x44B || c == 0x44D || c == 0x44A || c == 0x451 ||
-                 c == 0x42B || c == 0x42D || c == 0x401)
-            k.ru_only++;
+    if (!nlp_cp_letter(c)) {
+        k->in_word = 0;
+        return;
     }
-    return k;
+    k->letters++;
+    int cjk = 0;
+    if (c < 0x370) {
+        /* Latin */
+    } else if (c >= 0xAC00 && c <= 0xD7AF) {
+        k->hangul++, cjk = 1;
+    } else if (c >= 0x3040 && c <= 0x30FF) {
+        k->kana++, cjk = 1;
+    } else if ((c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF)) {
+        k->han++, cjk = 1;
+    } else if (c <= 0x3FF) {
+        k->greek++;
+    } else if (c == 0x456 || c == 0x457 || c == 0x454 || c == 0x491 || c == 0x406 ||
+               c == 0x407 || c == 0x404 || c == 0x490) {
+        k->uk_only++;
+    } else if (c == 0x44B || c == 0x44D || c == 0x44A || c == 0x451 || c == 0x42B ||
+               c == 0x42D || c == 0x401) {
+        k->ru_only++;
+    }
+    if (!cjk && !k->in_word)
+        k->words++;
+    k->in_word = !cjk;
 }
 
-/* The fingerprint index of language `code`, or `fallback`. */
-static size_t find_lang(const char *code, size_t fallback)
+/* A text n-gram: how often it occurs, and where first (in the prepared
+ * text) to compare it with the profiles'. Kept in order of first
+ * occurrence, which breaks ties between equal counts. */
+struct seen {
+    uint32_t count, at;
+    uint8_t len;
+};
+
+/* The text as libexttextcat reads it: every run of spaces and digits is
+ * one '_', and there is one before the first word. prep[0, nprep) is
+ * made from text[0, read). */
+struct reader {
+    const char *text;
+    size_t len, read;
+    char *prep;
+    size_t nprep;
+    struct script_counts k;
+    /* The n-grams seen: seen[] in order of first occurrence, slot[] an
+     * open-addressing index into it (index + 1; 0 empty). */
+    struct seen *seen;
+    uint64_t *seen_hash;
+    uint32_t *slot;
+    size_t nseen, cap_seen, slot_mask;
+    size_t counted; /* n-grams starting before prep[counted] are counted */
+    uint32_t max_count;
+    size_t *hist, cap_hist; /* room for counts 0 .. max_count */
+};
+
+static int blank(unsigned char c)
 {
-    for (size_t i = 0; i < nlangs; i++)
-        if (!strcmp(langs[i].code, code))
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= '0' && c <= '9') || c == '\0';
+}
+
+/* Prepare text[r->read, until). */
+static void prepare(struct reader *r, size_t until)
+{
+    const char *s = r->text;
+    for (size_t i = r->read; i < until;) {
+        unsigned char c = (unsigned char)s[i];
+        if (blank(c)) {
+            if (r->prep[r->nprep - 1] != '_')
+                r->prep[r->nprep++] = '_';
+            r->k.in_word = 0;
+            i++;
+            continue;
+        }
+        size_t j = i;
+        count_char(&r->k, c < 0x80 ? (uint32_t)s[j++] : nlp_utf8_next(s, until, &j));
+        while (i < j)
+            r->prep[r->nprep++] = s[i++];
+    }
+    r->read = until;
+}
+
+static int grow_seen(struct reader *r)
+{
+    /* The first stage of an article has about 1,500 distinct n-grams. */
+    size_t cap = r->cap_seen ? r->cap_seen * 2 : 4096, slots = cap * 2;
+    struct seen *s = realloc(r->seen, cap * sizeof *s);
+    if (s)
+        r->seen = s;
+    uint64_t *h = s ? realloc(r->seen_hash, cap * sizeof *h) : NULL;
+    if (h)
+        r->seen_hash = h;
+    uint32_t *slot = h ? calloc(slots, sizeof *slot) : NULL;
+    if (!slot)
+        return -1;
+    free(r->slot);
+    r->slot = slot;
+    r->cap_seen = cap, r->slot_mask = slots - 1;
+    for (size_t i = 0; i < r->nseen; i++) {
+        size_t x = r->seen_hash[i] & r->slot_mask;
+        while (r->slot[x])
+            x = (x + 1) & r->slot_mask;
+        r->slot[x] = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
+/* Count the n-gram prep[at, at + len) with hash h. Within one text the
+ * 64-bit hash stands for the n-gram: two of a text's few thousand
+ * n-grams share one with odds of about 1 in 10^12, and would then count
+ * as one. */
+static int count_gram(struct reader *r, uint64_t h, size_t at, size_t len)
+{
+    size_t x = h & r->slot_mask;
+    for (; r->slot[x]; x = (x + 1) & r->slot_mask) {
+        struct seen *s = &r->seen[r->slot[x] - 1];
+        if (r->seen_hash[r->slot[x] - 1] == h && s->len == len) {
+            if (++s->count > r->max_count)
+                r->max_count = s->count;
+            return 0;
+        }
+    }
+    if (r->nseen * 2 >= r->cap_seen) { /* keep the index at most 1/4 full */
+        if (grow_seen(r) < 0)
+            return -1;
+        return count_gram(r, h, at, len);
+    }
+    if (!r->max_count)
+        r->max_count = 1;
+    r->seen[r->nseen] = (struct seen){.count = 1, .at = (uint32_t)at, .len = (uint8_t)len};
+    r->seen_hash[r->nseen] = h;
+    r->slot[x] = (uint32_t)++r->nseen;
+    return 0;
+}
+
+static size_t char_len(const char *s, size_t i, size_t n)
+{
+    size_t j = i + 1;
+    while (j < n && ((unsigned char)s[j] & 0xC0) == 0x80)
+        j++;
+    return j - i;
+}
+
+/* Count the n-grams that start in prep[r->counted, until): 1 to 5
+ * characters, a '_' only first or last (libexttextcat's n-grams). */
+static int count_grams(struct reader *r, size_t until)
+{
+    const char *p = r->prep;
+    size_t at = r->counted;
+    while (at < until) {
+        uint64_t h = HASH_FNV1A_SEED;
+        size_t end = at;
+        for (int chars = 0; chars < MAX_CHARS && end < r->nprep; chars++) {
+            size_t c = char_len(p, end, r->nprep);
+            h = hash_fnv1a(p + end, c, h);
+            end += c;
+            if (count_gram(r, h ? h : 1, at, end - at) < 0)
+                return -1;
+            if (chars > 0 && p[end - 1] == '_')
+                break;
+        }
+        at += char_len(p, at, r->nprep);
+    }
+    r->counted = at;
+    return 0;
+}
+
+/* Prepare and count the text up to `until` (a character boundary; the
+ * whole text read when it is r->len). */
+static int read_stage(struct reader *r, size_t until)
+{
+    prepare(r, until);
+    size_t last = r->nprep;
+    if (until == r->len) {
+        last = r->nprep - 1; /* the final char starts nothing */
+    } else {
+        /* A word cut at the stage's end is counted in the next stage,
+         * whole: count up to the last '_'. */
+        while (last > r->counted && r->prep[last - 1] != '_')
+            last--;
+        if (last > r->counted)
+            last--;
+    }
+    if (count_grams(r, last) < 0)
+        return -1;
+    size_t *h = array_grow(r->hist, &r->cap_hist, (size_t)r->max_count + 1, sizeof *h, 256);
+    if (!h)
+        return -1;
+    r->hist = h;
+    return 0;
+}
+
+/* ---- scoring ------------------------------------------------------------------ */
+
+/* The text's top NGRAMS n-grams into top[] (most frequent first; equal
+ * counts in order of first occurrence); returns how many. A counting
+ * sort: counts are small, and r->hist has room for every count. */
+static size_t top_grams(struct reader *r, const struct seen **top)
+{
+    size_t *hist = r->hist;
+    memset(hist, 0, (r->max_count + 1) * sizeof *hist);
+    for (size_t i = 0; i < r->nseen; i++)
+        hist[r->seen[i].count]++;
+    size_t want = r->nseen < NGRAMS ? r->nseen : NGRAMS, above = 0;
+    if (!want)
+        return 0;
+    /* The count of the last n-gram taken: all above it are, and the
+     * first (want - above) of those at it. */
+    size_t cut = r->max_count;
+    while (above + hist[cut] < want)
+        above += hist[cut--];
+    size_t at_cut = want - above, next = 0;
+    for (size_t c = r->max_count; c >= cut; c--) {
+        size_t here = hist[c];
+        hist[c] = next; /* where the n-grams of count c go */
+        next += here;
+    }
+    for (size_t i = 0; i < r->nseen; i++) {
+        uint32_t c = r->seen[i].count;
+        if (c > cut || (c == cut && at_cut && at_cut--))
+            top[hist[c]++] = &r->seen[i];
+    }
+    return want;
+}
+
+/* Out-of-place distances of the text's profile to every language's:
+ * dist[p] for profile p. */
+static void distances(const struct reader *r, const struct seen *const *top, size_t n,
+                      long *dist)
+{
+    for (size_t p = 0; p < model.nprof; p++)
+        dist[p] = (long)n * NGRAMS;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = r->prep + top[i]->at;
+        uint64_t h = r->seen_hash[top[i] - r->seen];
+        const struct gram *g = gram_slot(h, s, top[i]->len);
+        for (uint32_t j = 0; j < g->n; j++) {
+            uint32_t post = model.post[g->first + j];
+            long d = (long)(post & 0xFFFF) - (long)i;
+            dist[post >> 16] -= NGRAMS - (d < 0 ? -d : d);
+        }
+    }
+}
+
+/* The best and the second-best language of the text read so far
+ * (profiles *best and *second) and the confidence in the best (0 when
+ * there is none). */
+static double best_language(struct reader *r, size_t *best, size_t *second)
+{
+    const struct seen *top[NGRAMS];
+    long dist[MAX_PROFILES];
+    size_t n = top_grams(r, top);
+    if (!n)
+        return 0;
+    distances(r, top, n, dist);
+    size_t b = 0, s = SIZE_MAX;
+    for (size_t p = 1; p < model.nprof; p++) {
+        if (dist[p] < dist[b]) {
+            /* Two profiles of one language (zh) do not compete. */
+            if (strcmp(model.code[b], model.code[p]))
+                s = b;
+            b = p;
+        } else if ((s == SIZE_MAX || dist[p] < dist[s]) &&
+                   strcmp(model.code[b], model.code[p])) {
+            s = p;
+        }
+    }
+    if (s == SIZE_MAX || dist[b] <= 0)
+        return 0;
+    *best = b, *second = s;
+    /* A gap of 3% is libexttextcat's own line between a clear answer and
+     * a tie; map it to 0.5 and let wider gaps approach 1. Below
+     * MIN_CONFIDENCE (a gap under about 0.2%) it is a tie: und. */
+    double gap = (double)(dist[s] - dist[b]) / (double)dist[b];
+    return 1.0 - exp(-gap * 23.1);
+}
+
+/* The profile index of language `code`, or `fallback`. */
+static size_t find_profile(const char *code, size_t fallback)
+{
+    for (size_t i = 0; i < model.nprof; i++)
+        if (!strcmp(model.code[i], code))
             return i;
     return fallback;
+}
+
+/* A language told by its script alone, or NULL. */
+static const char *script_language(const struct script_counts *k, double *confidence)
+{
+    size_t cjk = k->hangul + k->kana + k->han;
+    if (cjk > k->words) {
+        *confidence = k->hangul * 2 > cjk ? 0.99 : 0.97;
+        if (k->hangul * 2 > cjk)
+            return "ko";
+        return k->kana * 20 > k->han + k->kana ? "ja" : "zh";
+    }
+    if (k->greek * 2 > k->letters) {
+        *confidence = 0.99;
+        return "el";
+    }
+    return NULL;
+}
+
+/* Is profile p one of the languages in list? */
+static int one_of(size_t p, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(model.code[p], *list))
+            return 1;
+    return 0;
+}
+
+/* Letters settle a close call between Ukrainian and the Cyrillic
+ * languages that do not write і ї є ґ, and between Ukrainian and
+ * Russian the other way (ы э ъ ё). Returns the profile to answer with,
+ * and raises *conf when the letters decided. */
+static size_t cyrillic_letters(const struct script_counts *k, size_t best, size_t second,
+                               double *conf)
+{
+    static const char *const not_uk[] = {"ru", "bg", "mk", "sr", NULL};
+    static const char *const uk[] = {"uk", NULL}, *const ru[] = {"ru", NULL};
+    size_t to = SIZE_MAX;
+    if (k->uk_only && !k->ru_only) {
+        if (one_of(best, not_uk))
+            to = find_profile("uk", best);
+        else if (one_of(best, uk) && one_of(second, not_uk))
+            to = best;
+    } else if (k->ru_only && !k->uk_only) {
+        if (one_of(best, uk))
+            to = find_profile("ru", best);
+        else if (one_of(best, ru) && one_of(second, uk))
+            to = best;
+    }
+    if (to == SIZE_MAX)
+        return best;
+    if (*conf < 0.9)
+        *conf = 0.9;
+    return to;
+}
+
+/* The end of the next stage after `from`: twice as far, within len, at a
+ * character boundary. */
+static size_t stage_end(const char *text, size_t len, size_t from)
+{
+    size_t end = from ? from * 2 : FIRST_STAGE;
+    if (end >= len)
+        return len;
+    while (end > from && ((unsigned char)text[end] & 0xC0) == 0x80)
+        end--;
+    return end > from ? end : len;
+}
+
+static void reader_free(struct reader *r)
+{
+    free(r->prep);
+    free(r->seen);
+    free(r->seen_hash);
+    free(r->slot);
+    free(r->hist);
 }
 
 int nlp_langid(const char *text, size_t len, size_t prefix, char code[8],
@@ -134,8 +593,8 @@ int nlp_langid(const char *text, size_t len, size_t prefix, char code[8],
     pthread_once(&once, load);
     strcpy(code, "und");
     *confidence = 0;
-    if (!nlangs) {
-        snprintf(err, errlen, "%s", load_err);
+    if (!model.nprof) {
+        snprintf(err, errlen, "%s", model.err);
         return -ENOENT;
     }
     if (len > prefix) {
@@ -143,68 +602,44 @@ int nlp_langid(const char *text, size_t len, size_t prefix, char code[8],
         while (len && ((unsigned char)text[len] & 0xC0) == 0x80)
             len--;
     }
-    struct script_counts k = count_scripts(text, len);
-    if (k.letters < MIN_LETTERS && k.han + k.kana + k.hangul < 4)
-        return 0;
-    /* Scripts used by one language of the fingerprint set. */
-    double cjk = (double)(k.hangul + k.kana + k.han);
-    if (k.hangul * 2 > k.letters) {
-        strcpy(code, "ko"), *confidence = 0.99;
-        return 0;
-    }
-    if (cjk * 2 > (double)k.letters) {
-        if (k.kana * 20 > k.han + k.kana)
-            strcpy(code, "ja");
-        else
-            strcpy(code, "zh");
-        *confidence = 0.97;
-        return 0;
-    }
-    if (k.greek * 2 > k.letters) {
-        strcpy(code, "el"), *confidence = 0.99;
-        return 0;
-    }
-    void *unknown = fp_Init(NULL);
-    if (!unknown) {
+    struct reader r = {.text = text, .len = len};
+    /* A byte or a '_' for each byte, and a '_' before them. */
+    r.prep = malloc(len + 1);
+    if (!r.prep || grow_seen(&r) < 0) {
+        reader_free(&r);
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    fp_SetProperty(unknown, TCPROP_UTF8AWARE, TC_TRUE);
-    fp_SetProperty(unknown, TCPROP_MINIMUM_DOCUMENT_SIZE, 1);
-    if (fp_Create(unknown, text, (uint4)len, NGRAMS) == 0) {
-        fp_Done(unknown);
-        return 0;
-    }
-    long best = -1, second = -1;
-    size_t bi = 0;
-    for (size_t i = 0; i < nlangs; i++) {
-        long sc = fp_Compare(langs[i].fp, unknown, INT32_MAX);
-        if (best < 0 || sc < best) {
-            /* Two fingerprints of one language (zh) do not compete. */
-            if (best >= 0 && strcmp(langs[bi].code, langs[i].code))
-                second = best;
-            best = sc, bi = i;
-        } else if ((second < 0 || sc < second) && strcmp(langs[bi].code, langs[i].code)) {
-            second = sc;
+    r.prep[r.nprep++] = '_';
+    size_t best = 0, second = 0;
+    double conf = 0;
+    for (size_t end = 0; end < len;) {
+        end = stage_end(text, len, end);
+        if (read_stage(&r, end) < 0) {
+            reader_free(&r);
+            snprintf(err, errlen, "out of memory");
+            return -ENOMEM;
         }
+        if (r.k.letters < MIN_LETTERS && r.k.han + r.k.kana + r.k.hangul < 4)
+            continue;
+        const char *by_script = script_language(&r.k, &conf);
+        if (by_script) {
+            strcpy(code, by_script);
+            *confidence = conf;
+            reader_free(&r);
+            return 0;
+        }
+        conf = best_language(&r, &best, &second);
+        if (conf >= CLEAR_CONFIDENCE)
+            break;
     }
-    fp_Done(unknown);
-    if (best <= 0 || second <= 0)
-        return 0;
-    double gap = (double)(second - best) / (double)best;
-    /* A gap of 3% is libexttextcat's own line between a clear answer and
-     * a tie; map it to 0.5 and let wider gaps approach 1. Below
-     * MIN_CONFIDENCE (a gap under about 0.2%) it is a tie: und. */
-    double conf = 1.0 - exp(-gap * 23.1);
-    /* Letters only one of Ukrainian and Russian writes settle a close
-     * call between them. */
-    if (!strcmp(langs[bi].code, "ru") && k.uk_only && !k.ru_only)
-        bi = find_lang("uk", bi), conf = conf > 0.9 ? conf : 0.9;
-    else if (!strcmp(langs[bi].code, "uk") && k.ru_only && !k.uk_only)
-        bi = find_lang("ru", bi), conf = conf > 0.9 ? conf : 0.9;
+    struct script_counts k = r.k;
+    reader_free(&r);
+    if (conf > 0)
+        best = cyrillic_letters(&k, best, second, &conf);
     if (conf < MIN_CONFIDENCE)
         return 0;
-    strcpy(code, langs[bi].code);
+    strcpy(code, model.code[best]);
     *confidence = conf;
     return 0;
 }

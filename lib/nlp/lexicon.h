@@ -1,6 +1,8 @@
 /* The word lists of libnewsdesk-nlp: one table, generated at build time by
- * gen_lexicon.py from iso-codes, WordNet, Faker's name lists, GeoNames and the lists in data/, looked up by exact
- * string. Private to the library. */
+ * gen_lexicon.py from iso-codes, WordNet, Faker's name lists, GeoNames and
+ * the lists in data/, looked up by exact string. Each word has flags
+ * (LX_*: what it names) and word classes (LW_*: what the entity
+ * recogniser's rules look for). Private to the library. */
 #ifndef NEWSDESK_NLP_LEXICON_H
 #define NEWSDESK_NLP_LEXICON_H
 
@@ -38,9 +40,38 @@ enum {
     LX_ROLE = 1u << 26,      /* a noun for a person ("keyboardist", WordNet) */
 };
 
+/* The word classes of the entity recogniser's rules, from
+ * data/nerwords.txt (which says what each is for); the bits follow
+ * gen_lexicon.py's WORD_CLASSES. */
+enum {
+    LW_MONTHDAY = 1u << 0,    /* a month or weekday */
+    LW_PARTICLE = 1u << 1,    /* "van", "de": inside names */
+    LW_SAID = 1u << 2,        /* a speech verb */
+    LW_PLACEMOD = 1u << 3,    /* "Central", "Greater": before a place */
+    LW_HYPHENJOIN = 1u << 4,  /* "en", "upon": in hyphenated places */
+    LW_LOCATIVE = 1u << 5,    /* "in", "near": before a place */
+    LW_PLACEPREP = 1u << 6,   /* "in", "from": before a one-word place */
+    LW_LOCNOUN = 1u << 7,     /* "village", "town" */
+    LW_OFPLACE = 1u << 8,     /* "mayor", "residents": "... of X" */
+    LW_ORGNOUN = 1u << 9,     /* "company", "band" */
+    LW_ORGNOUNS = 1u << 10,   /* their plurals */
+    LW_PERNOUN = 1u << 11,    /* "singer", "politician" */
+    LW_DEFORG = 1u << 12,     /* "founded", "headquartered" */
+    LW_DEFLOC = 1u << 13,     /* "located", "situated" */
+    LW_ORGCUE = 1u << 14,     /* "joined", "signed with": before an org */
+    LW_OWNED = 1u << 15,      /* "shares", "CEO": what orgs own */
+    LW_MATCHAFTER = 1u << 16, /* "beat", "drew": after a club */
+    LW_MATCHBEFORE = 1u << 17,/* "against", "lost to": before a club */
+    LW_SPORT = 1u << 18,      /* "striker", "league" */
+    LW_CLUBTOWN = 1u << 19,   /* "City", "County", "Town" */
+    LW_UNITHEAD = 1u << 20,   /* "Division", "Fleet" */
+    LW_LEGAL = 1u << 21,      /* "Inc.", "plc" */
+};
+
 struct lex_entry {
     const char *key;
     uint32_t flags;
+    uint32_t words;   /* LW_* */
     const char *code; /* ISO 4217 for currencies, else "" */
 };
 
@@ -56,5 +87,12 @@ int lex_prepare(void);
 
 /* Flags of the n bytes at s (0 when absent). */
 uint32_t lex_flags(const char *s, size_t n);
+
+/* Is the n bytes at s a function word (LX_STOP)? As lex_flags(s, n) &
+ * LX_STOP, from a table of those words alone. */
+int lex_is_stop(const char *s, size_t n);
+
+/* Word classes (LW_*) of the n bytes at s (0 when absent). */
+uint32_t lex_words(const char *s, size_t n);
 
 #endif

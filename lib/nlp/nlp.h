@@ -1,7 +1,8 @@
 /* libnewsdesk-nlp: the text analysis the built-in extraction plugins share
  * (tokens, sentences, language identification, named entities with
- * normalised values). Private to newsdesk's own plugins: it is not part of
- * the plugin SDK and its interface may change with newsdesk.
+ * normalised values, and one analysis of a document holding them, made
+ * once and reused by every step). Private to newsdesk's own plugins: it is
+ * not part of the plugin SDK and its interface may change with newsdesk.
  *
  * Offsets: every token carries byte offsets into the text it was cut from
  * and Unicode code-point offsets (what SPEC section 7 calls spans). */
@@ -175,6 +176,42 @@ typedef struct nlp_quote {
  * *out is malloc'ed (free it); returns 0 or -ENOMEM. */
 NLP_API int nlp_quotes_find(const nlp_doc_t *d, const nlp_entities_t *e,
                             nlp_quote_t **out, size_t *n);
+
+/* ---- one analysis per document --------------------------------------------
+ * What the extraction steps share: a text tokenised and split into
+ * sentences once, and its entities found once, on first need. nlpstep.h
+ * attaches it to the document (docs/plugins.md, "Data shared between
+ * steps") under NLP_ANALYSIS_NAME with type NLP_ANALYSIS_TYPE. */
+
+typedef struct nlp_analysis nlp_analysis_t;
+
+#define NLP_ANALYSIS_NAME "nlp/analysis"
+#define NLP_ANALYSIS_TYPE "nlp_analysis/1"
+
+/* Analyse text[0..len) (copied: the analysis needs nothing of the caller
+ * afterwards): tokens and sentences as nlp_doc_parse makes them. Returns
+ * 0 with *out set, -EFBIG or -ENOMEM. Free with nlp_analysis_free. */
+NLP_API int nlp_analysis_new(nlp_analysis_t **out, const char *text,
+                             size_t len);
+/* The tokens and sentences; borrowed for the analysis's life. */
+NLP_API const nlp_doc_t *nlp_analysis_doc(const nlp_analysis_t *a);
+/* The entities, with relative dates read against `now`: found by the first
+ * call and kept, so *out is borrowed for the analysis's life. Returns 0,
+ * -ENOMEM, or -ESTALE when they were found against another date (make a
+ * new analysis for that date). Thread-safe. */
+NLP_API int nlp_analysis_entities(nlp_analysis_t *a, int64_t now,
+                                  const nlp_entities_t **out);
+/* Free an analysis (NULL is fine); a `void *` so that it can be the
+ * destructor of an attachment. */
+NLP_API void nlp_analysis_free(void *a);
+
+/* How many analyses this process has made and how many times it has
+ * found their entities, for the tests and benchmarks that check that a
+ * document is analysed once. Thread-safe. */
+struct nlp_analysis_counts {
+    uint64_t analyses, entity_runs;
+};
+NLP_API void nlp_analysis_counts(struct nlp_analysis_counts *out);
 
 /* Parse an ISO 8601 date or date-time ("2025-09-10", "2025-09-10T08:00:00Z")
  * into seconds since the epoch at its start (UTC). Returns 0 or -EINVAL. */

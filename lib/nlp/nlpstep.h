@@ -1,7 +1,8 @@
 /* nlpstep.h: what the extraction steps share on the SDK side: which
  * documents the steps with English rules (entities, keywords, quotes) work
- * on and how much of their text, and the date relative dates are read
- * against.
+ * on and how much of their text, the date relative dates are read
+ * against, and the document's one analysis (tokens, sentences, entities),
+ * attached to it by whichever step needs it first.
  *
  * Header-only on purpose: it calls the SDK, whose host table is private to
  * each plugin object, so libnewsdesk-nlp itself cannot. Written once here,
@@ -9,6 +10,7 @@
 #ifndef NLP_NLPSTEP_H
 #define NLP_NLPSTEP_H
 
+#include <errno.h>
 #include <newsdesk/plugin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,21 +112,44 @@ static inline int64_t nlpstep_doc_date(const nd_doc_t *doc)
     return nd_doc_received(doc);
 }
 
-/* Parse text[0..len) into d and find its entities (relative dates read
- * against the document's date) into ents; free both with nlp_doc_free
- * and nlp_entities_free. Returns 0, or a negative errno (nothing to free
- * then). */
-static inline int nlpstep_entities(const nd_doc_t *doc, const char *text,
-                                   size_t len, nlp_doc_t *d,
-                                   nlp_entities_t *ents)
+/* The analysis a step works on: text[0..len) (the document's text, cut to
+ * the step's max_text) in tokens and sentences, and with ents != NULL its
+ * entities (relative dates read against the document's date) in *ents.
+ * The one an earlier step attached to the document when it covers the
+ * same text and date; else a new one, attached for the steps after (so a
+ * step alone, or first, computes it, and the rest reuse it). Borrowed
+ * until nlpstep_analysis_done. NULL when out of memory. */
+static inline nlp_analysis_t *nlpstep_analysis(nd_doc_t *doc, const char *text,
+                                               size_t len,
+                                               const nlp_entities_t **ents)
 {
-    int rc = nlp_doc_parse(d, text, len);
-    if (rc < 0)
-        return rc;
-    rc = nlp_entities_find(d, nlpstep_doc_date(doc), ents);
-    if (rc < 0)
-        nlp_doc_free(d);
-    return rc;
+    int64_t now = ents ? nlpstep_doc_date(doc) : 0;
+    nlp_analysis_t *a = nd_doc_attached(doc, NLP_ANALYSIS_NAME, NLP_ANALYSIS_TYPE);
+    if (a && nlp_analysis_doc(a)->len == len) {
+        int rc = ents ? nlp_analysis_entities(a, now, ents) : 0;
+        if (rc == 0)
+            return a;
+        if (rc != -ESTALE)
+            return NULL;
+    }
+    if (nlp_analysis_new(&a, text, len) < 0)
+        return NULL;
+    if (ents && nlp_analysis_entities(a, now, ents) < 0) {
+        nlp_analysis_free(a);
+        return NULL;
+    }
+    /* On a host older than ABI 1.3 (or out of memory) it stays the
+     * step's own, for nlpstep_analysis_done to free. */
+    nd_doc_attach(doc, NLP_ANALYSIS_NAME, NLP_ANALYSIS_TYPE, a, nlp_analysis_free);
+    return a;
+}
+
+/* The step has finished with the analysis: free it unless the document
+ * keeps it. */
+static inline void nlpstep_analysis_done(nd_doc_t *doc, nlp_analysis_t *a)
+{
+    if (a != nd_doc_attached(doc, NLP_ANALYSIS_NAME, NLP_ANALYSIS_TYPE))
+        nlp_analysis_free(a);
 }
 
 #endif

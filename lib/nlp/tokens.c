@@ -117,6 +117,23 @@ uint32_t nlp_cp_lower(uint32_t c)
     return c;
 }
 
+/* The tokenizer's inner loops: ASCII (most of any news text) without a
+ * call, the rest through the functions above. */
+static inline uint32_t next_cp(const char *s, size_t n, size_t *i)
+{
+    unsigned char c = (unsigned char)s[*i];
+    if (c < 0x80) {
+        *i += 1;
+        return c;
+    }
+    return nlp_utf8_next(s, n, i);
+}
+
+static inline int cp_letter(uint32_t c)
+{
+    return c < 0x80 ? (c | 0x20) >= 'a' && (c | 0x20) <= 'z' : nlp_cp_letter(c);
+}
+
 static int cp_digit(uint32_t c) { return c >= '0' && c <= '9'; }
 
 static int cp_space(uint32_t c)
@@ -144,10 +161,12 @@ struct tokbuf {
 
 static nlp_token_t *push(struct tokbuf *b)
 {
-    nlp_token_t *g = array_grow(b->t, &b->cap, b->n + 1, sizeof *g, 256);
-    if (!g)
-        return NULL;
-    b->t = g;
+    if (b->n == b->cap) {
+        nlp_token_t *g = array_grow(b->t, &b->cap, b->n + 1, sizeof *g, 256);
+        if (!g)
+            return NULL;
+        b->t = g;
+    }
     nlp_token_t *t = &b->t[b->n++];
     memset(t, 0, sizeof *t);
     return t;
@@ -155,7 +174,7 @@ static nlp_token_t *push(struct tokbuf *b)
 
 static uint32_t peek(const char *s, size_t n, size_t i)
 {
-    return i < n ? nlp_utf8_next(s, n, &i) : 0;
+    return i < n ? next_cp(s, n, &i) : 0;
 }
 
 /* Scan a word or number from s[*i]; *cp counts code points. Returns the
@@ -166,8 +185,8 @@ static int scan_word(const char *s, size_t n, size_t *i, uint32_t *cp)
     int digits_only = 1, seg = 0;
     while (*i < n) {
         size_t j = *i;
-        uint32_t c = nlp_utf8_next(s, n, &j);
-        if (nlp_cp_letter(c) || cp_digit(c)) {
+        uint32_t c = next_cp(s, n, &j);
+        if (cp_letter(c) || cp_digit(c)) {
             if (!cp_digit(c))
                 digits_only = 0;
             seg++;
@@ -175,16 +194,16 @@ static int scan_word(const char *s, size_t n, size_t *i, uint32_t *cp)
             continue;
         }
         uint32_t d = peek(s, n, j);
-        if ((cp_apostrophe(c) || cp_hyphen(c)) && (nlp_cp_letter(d) || cp_digit(d))) {
+        if ((cp_apostrophe(c) || cp_hyphen(c)) && (cp_letter(d) || cp_digit(d))) {
             if (cp_hyphen(c))
                 digits_only = 0;
             seg = 0;
-        } else if (c == '.' && nlp_cp_letter(d) && !digits_only && seg <= 2) {
+        } else if (c == '.' && cp_letter(d) && !digits_only && seg <= 2) {
             /* "U.S", "a.m": only short groups, so "end.Next" splits. */
             size_t k = j;
-            nlp_utf8_next(s, n, &k);
+            next_cp(s, n, &k);
             uint32_t e = peek(s, n, k);
-            if (nlp_cp_letter(e) && seg > 1)
+            if (cp_letter(e) && seg > 1)
                 break;
             seg = 0;
         } else if ((c == '.' || c == ',' || c == ':') && digits_only && cp_digit(d)) {
@@ -201,6 +220,22 @@ static uint16_t case_flags(const char *s, size_t n)
 {
     size_t i = 0;
     int letters = 0, upper = 0, lower_seen = 0, mixed = 0, first = -1;
+    /* ASCII letters first, then (from the first other byte on) any. */
+    for (; i < n && (unsigned char)s[i] < 0x80; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') {
+            letters++, upper++;
+            if (first < 0)
+                first = 1;
+            if (lower_seen)
+                mixed = 1;
+        } else if (c >= 'a' && c <= 'z') {
+            letters++;
+            if (first < 0)
+                first = 0;
+            lower_seen = 1;
+        }
+    }
     while (i < n) {
         uint32_t c = nlp_utf8_next(s, n, &i);
         if (!nlp_cp_letter(c))
@@ -238,7 +273,7 @@ static int tokenize(struct tokbuf *b, const char *s, size_t n)
     uint16_t pending = 0;
     while (i < n) {
         size_t j = i;
-        uint32_t c = nlp_utf8_next(s, n, &j);
+        uint32_t c = next_cp(s, n, &j);
         if (cp_space(c)) {
             pending |= NLP_SPACE_BEFORE;
             if (c == '\n')
@@ -253,7 +288,7 @@ static int tokenize(struct tokbuf *b, const char *s, size_t n)
         t->cstart = cpos;
         t->flags = pending;
         pending = 0;
-        if (nlp_cp_letter(c) || cp_digit(c)) {
+        if (cp_letter(c) || cp_digit(c)) {
             uint32_t cp = 0;
             t->kind = (uint16_t)scan_word(s, n, &i, &cp);
             cpos += cp;
@@ -346,7 +381,7 @@ int nlp_prepare(void) { return lex_prepare() < 0 ? -ENOMEM : 0; }
 
 int nlp_is_stopword(const char *s, size_t n)
 {
-    return (lex_flags(s, n) & LX_STOP) != 0;
+    return lex_is_stop(s, n);
 }
 
 int nlp_is_irregular_verb(const char *s, size_t n)

@@ -9,18 +9,6 @@
 #include "lexicon.h"
 #include "ner_int.h"
 
-int tk_ieq(const nlp_doc_t *d, size_t k, const char *lit)
-{
-    size_t n = strlen(lit);
-    return k < d->ntok && tk_n(d, k) == n && !strncasecmp(tk_s(d, k), lit, n);
-}
-
-int tk_eq(const nlp_doc_t *d, size_t k, const char *lit)
-{
-    size_t n = strlen(lit);
-    return k < d->ntok && tk_n(d, k) == n && !memcmp(tk_s(d, k), lit, n);
-}
-
 /* Howard Hinnant's days_from_civil / civil_from_days. */
 int64_t days_from_civil(int y, int m, int d)
 {
@@ -366,6 +354,8 @@ static int part_month_of(const nlp_doc_t *d, size_t k)
     static const char *const parts[] = {"mid-", "early-", "late-"};
     const char *s = tk_s(d, k);
     size_t n = tk_n(d, k);
+    if (n < 7 || !memchr(s, '-', n))
+        return 0;
     for (size_t i = 0; i < 3; i++) {
         size_t pl = strlen(parts[i]);
         if (n <= pl || strncasecmp(s, parts[i], pl))
@@ -781,11 +771,11 @@ static int time_at(const nlp_doc_t *d, size_t k, size_t *end, nlp_value_t *v)
 int value_at(const struct ner_ctx *c, size_t k, size_t *end, nlp_value_t *v)
 {
     const nlp_doc_t *d = c->d;
-    memset(v, 0, sizeof *v);
     uint16_t kind = d->tok[k].kind;
     if (kind == NLP_PUNCT)
         return -1;
-    /* Most words start no value: one lookup rules them out. */
+    /* Most words start no value: their lexicon flags (c->lx, looked up
+     * once per document) rule them out. */
     if (kind == NLP_WORD) {
         const char *s = tk_s(d, k);
         size_t n = tk_n(d, k);
@@ -793,9 +783,10 @@ int value_at(const struct ner_ctx *c, size_t k, size_t *end, nlp_value_t *v)
                            d->tok[k + 1].start == d->tok[k].end;
         if (!(s[0] >= '0' && s[0] <= '9') && !glued_symbol &&
             !((d->tok[k].flags & NLP_ALLCAPS) && n == 3) &&
-            !(lex_flags(s, n) & LX_VALUE) && !part_month_of(d, k))
+            !(c->lx[k] & LX_VALUE) && !part_month_of(d, k))
             return -1;
     }
+    memset(v, 0, sizeof *v);
     if (money_at(d, k, end, v))
         return NLP_MONEY;
     memset(v, 0, sizeof *v);

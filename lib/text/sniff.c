@@ -104,9 +104,9 @@ static const char *sniff_markup(const uint8_t *p, size_t n)
  * any of them. */
 static int looks_markdown(const uint8_t *p, size_t n)
 {
-    int strong = 0, signs = 0;
+    int strong = 0, signs = 0, line_start = 1;
     for (size_t i = 0; i < n; i++) {
-        if (i == 0 || p[i - 1] == '\n') {
+        if (line_start) {
             size_t h = 0;
             while (i + h < n && h < 6 && p[i + h] == '#')
                 h++;
@@ -117,9 +117,12 @@ static int looks_markdown(const uint8_t *p, size_t n)
             else if (i + 2 <= n && (p[i] == '-' || p[i] == '*') && p[i + 1] == ' ')
                 signs++;
         }
-        if (i + 6 <= n && !memcmp(p + i, "](http", 6))
-            signs++;
-        else if (i + 3 <= n && p[i] == '*' && p[i + 1] == '*' && p[i + 2] != ' ')
+        /* Most bytes are none of these: one test each, before any
+         * comparison of a longer sign. */
+        uint8_t c = p[i];
+        line_start = c == '\n';
+        if (c == ']' ? i + 6 <= n && !memcmp(p + i, "](http", 6)
+                     : c == '*' && i + 3 <= n && p[i + 1] == '*' && p[i + 2] != ' ')
             signs++;
     }
     return (strong && signs >= 2) || signs >= 3;

@@ -80,20 +80,20 @@ static nd_status_t entities_process(void *state, nd_doc_t *doc)
     if (len < full)
         nd_doc_log(doc, ND_LOG_INFO, "text of %zu bytes: only the first %zu are analysed "
                    "(max_text)", full, len);
-    nlp_doc_t d;
-    nlp_entities_t ents;
-    if (nlpstep_entities(doc, text, len, &d, &ents) < 0)
+    const nlp_entities_t *ents;
+    nlp_analysis_t *a = nlpstep_analysis(doc, text, len, &ents);
+    if (!a)
         goto oom;
-    uint32_t (*spans)[2] = malloc((ents.nmen ? ents.nmen : 1) * sizeof *spans);
+    uint32_t (*spans)[2] = malloc((ents->nmen ? ents->nmen : 1) * sizeof *spans);
     int failed = !spans;
-    for (size_t e = 0; e < ents.nent && !failed; e++) {
-        const nlp_entity_t *en = &ents.ent[e];
+    for (size_t e = 0; e < ents->nent && !failed; e++) {
+        const nlp_entity_t *en = &ents->ent[e];
         size_t ns = 0;
-        for (size_t m = 0; m < ents.nmen; m++) {
-            if (ents.men[m].entity != e)
+        for (size_t m = 0; m < ents->nmen; m++) {
+            if (ents->men[m].entity != e)
                 continue;
-            spans[ns][0] = ents.men[m].cstart;
-            spans[ns][1] = ents.men[m].cend;
+            spans[ns][0] = ents->men[m].cstart;
+            spans[ns][1] = ents->men[m].cend;
             ns++;
         }
         nd_entity_t out = {
@@ -106,10 +106,9 @@ static nd_status_t entities_process(void *state, nd_doc_t *doc)
         };
         failed = nd_doc_add_entity(doc, &out) < 0;
     }
-    size_t sentences = d.nsent;
+    size_t sentences = nlp_analysis_doc(a)->nsent;
     free(spans);
-    nlp_entities_free(&ents);
-    nlp_doc_free(&d);
+    nlpstep_analysis_done(doc, a);
     /* The sentence count is only this step's when it read all the text. */
     if (failed || (len == full && set_sentences(doc, sentences) < 0))
         goto oom;

@@ -11,15 +11,22 @@
 
 #include "base/grow.h"
 #include "base/hash.h"
+#include "base/memo.h"
 #include "base/utf8.h"
 #include "nlp/nlp.h"
 #include "nlp/nlpstep.h"
 
 #define MAX_PHRASE 3
+/* Words whose verdict and stem are kept (about 64 bytes each). */
+#define WORD_MEMO 16384
 
 struct keywords {
     int64_t max;
     struct langgate gate;
+    /* A word, after its language's code and a NUL -> "1" and its stem
+     * when it can be part of a phrase, else "0". Words recur from one
+     * document to the next: stemming is most of what a word costs. */
+    struct memo *words;
 };
 
 static const nd_option_t options[] = {
@@ -40,7 +47,9 @@ static int keywords_init(nd_instance_t *self, const nd_opts_t *opts, void **stat
     }
     sb_stemmer_delete(probe);
     struct keywords *k = malloc(sizeof *k);
-    if (!k || nlp_prepare() < 0) {
+    if (!k || !(k->words = memo_new(WORD_MEMO)) || nlp_prepare() < 0) {
+        if (k)
+            memo_free(k->words);
         free(k);
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -147,7 +156,11 @@ static int stem_of(struct sb_stemmer *st, const char *s, size_t n, char *out, si
     return 0;
 }
 
-static int content(const nlp_doc_t *d, size_t k)
+/* Can token k be part of a key phrase, as a token: a word of 3 to 40
+ * bytes that is not a possessive "'s", a short abbreviation ("Mr.",
+ * "St.", "U.S.") or a word with digits (scores and model numbers: "3-1",
+ * "F-16")? */
+static int token_ok(const nlp_doc_t *d, size_t k)
 {
     const nlp_token_t *t = &d->tok[k];
     if (t->kind != NLP_WORD || (t->flags & NLP_POSS))
@@ -155,21 +168,24 @@ static int content(const nlp_doc_t *d, size_t k)
     size_t n = t->end - t->start;
     if (n < 3 || n > 40)
         return 0;
-    /* Short abbreviations ("Mr.", "St.", "U.S.") are not key phrases. */
     if ((t->flags & NLP_ABBR) && n <= 4)
         return 0;
-    /* Scores and model numbers ("3-1", "F-16") are not key phrases. */
     for (size_t i = 0; i < n; i++)
         if (d->text[t->start + i] >= '0' && d->text[t->start + i] <= '9')
             return 0;
+    return 1;
+}
+
+/* ... and as a word (s[0..n), n <= 40): not a stop word, a verb form, a
+ * word of numbers, amounts and dates (the entities' business) or of
+ * reporting. */
+static int word_ok(const char *s, size_t n)
+{
     char low[48];
-    for (size_t i = 0; i < n; i++) {
-        char c = d->text[t->start + i];
-        low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-    }
+    for (size_t i = 0; i < n; i++)
+        low[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
     if (nlp_is_stopword(low, n) || nlp_is_verb_form(low, n))
         return 0;
-    /* Words of numbers, amounts and dates are the entities' business. */
     static const char *const skip[] = {
         "percent", "million", "billion", "trillion", "thousand", "hundred",
         "january", "february", "march", "april", "june", "july", "august",
@@ -183,6 +199,61 @@ static int content(const nlp_doc_t *d, size_t k)
         if (strlen(skip[i]) == n && !memcmp(skip[i], low, n))
             return 0;
     return 1;
+}
+
+/* The stemmer of one document, made when a word first needs it (most
+ * words are in the memo): the document's language's when libstemmer has
+ * one, else English. */
+struct stemmer {
+    const char *lang; /* the language step's code, NULL when unknown */
+    struct sb_stemmer *st;
+};
+
+static struct sb_stemmer *stemmer_get(struct stemmer *s)
+{
+    if (!s->st && s->lang)
+        s->st = sb_stemmer_new(s->lang, "UTF_8");
+    if (!s->st)
+        s->st = sb_stemmer_new("english", "UTF_8");
+    return s->st;
+}
+
+/* Whether the word s[0..n) of a token_ok token can be part of a phrase,
+ * and then its stem in out (room for 128 bytes): from the memo when a
+ * document had the word before. Returns 1, 0 (it cannot), or -1 when out
+ * of memory. */
+static int word_stem(struct memo *words, struct stemmer *st, const char *s,
+                     size_t n, char out[128])
+{
+    char key[MEMO_MAX], kept[MEMO_MAX];
+    size_t ln = st->lang ? strlen(st->lang) : 0, kn = ln + 1 + n;
+    if (kn <= MEMO_MAX) {
+        memcpy(key, st->lang ? st->lang : "", ln);
+        key[ln] = '\0';
+        memcpy(key + ln + 1, s, n);
+        int vn = memo_get(words, key, kn, kept);
+        if (vn > 0 && kept[0] == '1') {
+            memcpy(out, kept + 1, (size_t)vn - 1);
+            out[vn - 1] = '\0';
+            return 1;
+        }
+        if (vn > 0)
+            return 0;
+    }
+    int ok = word_ok(s, n);
+    if (ok) {
+        struct sb_stemmer *sb = stemmer_get(st);
+        if (!sb)
+            return -1;
+        ok = stem_of(sb, s, n, out, 128) == 0;
+    }
+    size_t sl = ok ? strlen(out) : 0;
+    if (kn <= MEMO_MAX && sl < MEMO_MAX) {
+        kept[0] = ok ? '1' : '0';
+        memcpy(kept + 1, out, sl);
+        memo_put(words, key, kn, kept, sl + 1);
+    }
+    return ok;
 }
 
 static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t len)
@@ -290,95 +361,82 @@ static void ctx_free(struct ctx *c)
     free(c->stem_ix.slot), free(c->ph_ix.slot);
 }
 
-static nd_status_t keywords_process(void *state, nd_doc_t *doc)
+/* Stems of the title's words get a boost. Returns 0, or -1 when out of
+ * memory. */
+static int mark_title(struct ctx *c, struct memo *words, struct stemmer *st,
+                      const char *title)
 {
-    struct keywords *kw = state;
-    size_t len, full;
-    const char *text = langgate_text(&kw->gate, doc, &len, &full);
-    if (!text)
-        return ND_SKIP;
-    const char *lang =
-        nd_val_as_str(nd_val_get(nd_doc_get(doc, "language"), "code"), NULL);
-    /* A stemmer of the document's language when libstemmer has one. */
-    struct sb_stemmer *st = lang ? sb_stemmer_new(lang, "UTF_8") : NULL;
-    if (!st)
-        st = sb_stemmer_new("english", "UTF_8");
-    nlp_doc_t d;
-    struct ctx c = {0};
-    struct word *w = NULL;
-    size_t nw = 0;
-    nd_val_t *list = NULL;
-    int failed = 1;
-    if (!st || nlp_doc_parse(&d, text, len) < 0) {
-        if (st)
-            sb_stemmer_delete(st);
-        goto oom;
-    }
-    w = malloc((d.ntok ? d.ntok : 1) * sizeof *w);
-    /* At most one stem and (runs split into pairs) two phrases per token,
-     * plus the title's words. */
-    size_t title_len = nd_doc_get_str(doc, "title") ? strlen(nd_doc_get_str(doc, "title")) : 0;
-    if (!w || index_init(&c.stem_ix, d.ntok + title_len + 1) < 0 ||
-        index_init(&c.ph_ix, 2 * d.ntok + 1) < 0)
-        goto fail;
-    /* Stems of the title's words get a boost. */
-    const char *title = nd_doc_get_str(doc, "title");
-    if (title) {
-        nlp_doc_t td;
-        if (nlp_doc_parse(&td, title, strlen(title)) == 0) {
-            for (size_t k = 0; k < td.ntok; k++) {
-                char sb[128];
-                if (!content(&td, k) ||
-                    stem_of(st, title + td.tok[k].start, td.tok[k].end - td.tok[k].start,
-                            sb, sizeof sb) < 0)
-                    continue;
-                long id = stem_id(&c, sb);
-                if (id >= 0)
-                    c.stems[id].in_title = 1;
-            }
-            nlp_doc_free(&td);
-        }
-    }
-    size_t run = 0;
-    for (size_t k = 0; k <= d.ntok; k++) {
-        int in = k < d.ntok && content(&d, k) &&
-                 (run == 0 || d.tok[k].sent == d.tok[w[nw - 1].tok].sent);
+    nlp_doc_t td;
+    if (nlp_doc_parse(&td, title, strlen(title)) < 0)
+        return 0;
+    int rc = 0;
+    for (size_t k = 0; k < td.ntok && rc == 0; k++) {
         char sb[128];
-        if (in && stem_of(st, text + d.tok[k].start, d.tok[k].end - d.tok[k].start, sb,
-                          sizeof sb) < 0)
-            in = 0;
+        int ok = token_ok(&td, k) ? word_stem(words, st, title + td.tok[k].start,
+                                               td.tok[k].end - td.tok[k].start, sb)
+                                  : 0;
+        rc = ok < 0 ? -1 : 0;
+        long id = ok > 0 ? stem_id(c, sb) : -1;
+        if (id >= 0)
+            c->stems[id].in_title = 1;
+    }
+    nlp_doc_free(&td);
+    return rc;
+}
+
+/* The runs of content words of the document (within a sentence) as
+ * phrases: w gets each content word, its token and stem, and c the
+ * stems' frequencies and the phrases. Returns 0, or -1 when out of
+ * memory. */
+static int collect(struct ctx *c, struct memo *words, struct stemmer *st,
+                   const nlp_doc_t *d, struct word *w)
+{
+    size_t nw = 0, run = 0;
+    for (size_t k = 0; k <= d->ntok; k++) {
+        const nlp_token_t *t = &d->tok[k];
+        char sb[128];
+        int in = k < d->ntok && token_ok(d, k) &&
+                 (run == 0 || t->sent == d->tok[w[nw - 1].tok].sent);
+        if (in && (in = word_stem(words, st, d->text + t->start, t->end - t->start, sb)) < 0)
+            return -1;
         /* "Nordvik Energy rose": after a name, "rose" is the verb. */
-        if (in && run && (d.tok[k].flags & NLP_LOWER) &&
-            !(d.tok[w[nw - 1].tok].flags & NLP_LOWER) &&
-            nlp_is_irregular_verb(text + d.tok[k].start, d.tok[k].end - d.tok[k].start))
+        if (in && run && (t->flags & NLP_LOWER) &&
+            !(d->tok[w[nw - 1].tok].flags & NLP_LOWER) &&
+            nlp_is_irregular_verb(d->text + t->start, t->end - t->start))
             in = 0;
         if (in) {
-            long id = stem_id(&c, sb);
+            long id = stem_id(c, sb);
             if (id < 0)
-                goto fail;
-            c.stems[id].freq++;
-            if (d.tok[k].flags & NLP_LOWER)
-                c.stems[id].proper--;
-            else if (!(d.tok[k].flags & NLP_SENT_START))
-                c.stems[id].proper++;
+                return -1;
+            c->stems[id].freq++;
+            if (t->flags & NLP_LOWER)
+                c->stems[id].proper--;
+            else if (!(t->flags & NLP_SENT_START))
+                c->stems[id].proper++;
             w[nw].tok = (uint32_t)k;
             w[nw].stem = (uint32_t)id;
             nw++, run++;
             continue;
         }
         if (run) {
-            if (add_run(&c, w, nw - run, run) < 0)
-                goto fail;
+            if (add_run(c, w, nw - run, run) < 0)
+                return -1;
             run = 0;
         }
     }
+    return 0;
+}
+
+/* Score the phrases and sort them, best first; returns the best score. */
+static double rank(struct ctx *c, const struct word *w)
+{
     double best = 0;
-    for (size_t i = 0; i < c.nph; i++) {
-        struct phrase *p = &c.ph[i];
+    for (size_t i = 0; i < c->nph; i++) {
+        struct phrase *p = &c->ph[i];
         double sum = 0;
         int title_words = 0;
         for (size_t j = 0; j < p->len; j++) {
-            const struct stem *s = &c.stems[w[p->first + j].stem];
+            const struct stem *s = &c->stems[w[p->first + j].stem];
             sum += s->freq;
             title_words += s->in_title;
         }
@@ -390,57 +448,90 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
         if (p->score > best)
             best = p->score;
     }
-    if (c.nph)
-        qsort(c.ph, c.nph, sizeof *c.ph, by_score);
-    list = nd_val_list();
-    if (!list)
-        goto fail;
+    if (c->nph)
+        qsort(c->ph, c->nph, sizeof *c->ph, by_score);
+    return best;
+}
+
+/* The first `max` ranked phrases but those that add nothing, as
+ * [{"text", "score"}], scores relative to `best`. NULL when out of
+ * memory. */
+static nd_val_t *best_phrases(struct ctx *c, const nlp_doc_t *d,
+                              const struct word *w, double best, size_t max)
+{
+    nd_val_t *list = nd_val_list();
     size_t kept = 0;
-    for (size_t i = 0; i < c.nph && kept < (size_t)kw->max; i++) {
+    for (size_t i = 0; list && i < c->nph && kept < max; i++) {
         /* A phrase whose words a better one already has, or that holds a
          * better one whole, adds nothing. */
         int dup = 0;
         for (size_t j = 0; j < i && !dup; j++)
-            dup = c.ph[j].score >= 0 && (contains(w, &c.ph[j], &c.ph[i]) ||
-                                         contains(w, &c.ph[i], &c.ph[j]));
+            dup = c->ph[j].score >= 0 && (contains(w, &c->ph[j], &c->ph[i]) ||
+                                          contains(w, &c->ph[i], &c->ph[j]));
         if (dup) {
-            c.ph[i].score = -c.ph[i].score - 1;
+            c->ph[i].score = -c->ph[i].score - 1;
             continue;
         }
         kept++;
-        char *s = surface(&d, &c, w, &c.ph[i]);
+        char *s = surface(d, c, w, &c->ph[i]);
         nd_val_t *o = nd_val_obj();
-        if (!s || !o) {
+        double score = (double)(int)(c->ph[i].score / best * 100 + 0.5) / 100;
+        if (!s || !o || nd_val_put(o, "text", nd_val_str(s)) < 0 ||
+            nd_val_put(o, "score", nd_val_num(score)) < 0) {
             free(s);
             if (o)
                 nd_val_free(o);
-            goto fail;
+            nd_val_free(list);
+            return NULL;
         }
-        double score = (double)(int)(c.ph[i].score / best * 100 + 0.5) / 100;
-        nd_val_put(o, "text", nd_val_str(s));
-        nd_val_put(o, "score", nd_val_num(score));
         free(s);
         if (nd_val_push(list, o) < 0) {
-            list = NULL;
-            goto fail;
+            nd_val_free(list);
+            return NULL;
         }
     }
-    failed = 0;
-fail:
-    if (failed && list)
-        nd_val_free(list);
+    return list;
+}
+
+static nd_status_t keywords_process(void *state, nd_doc_t *doc)
+{
+    struct keywords *kw = state;
+    size_t len, full;
+    const char *text = langgate_text(&kw->gate, doc, &len, &full);
+    if (!text)
+        return ND_SKIP;
+    struct stemmer st = {
+        nd_val_as_str(nd_val_get(nd_doc_get(doc, "language"), "code"), NULL), NULL};
+    const char *title = nd_doc_get_str(doc, "title");
+    nlp_analysis_t *a = nlpstep_analysis(doc, text, len, NULL);
+    const nlp_doc_t *d = a ? nlp_analysis_doc(a) : NULL;
+    struct ctx c = {0};
+    struct word *w = d ? malloc((d->ntok ? d->ntok : 1) * sizeof *w) : NULL;
+    nd_val_t *list = NULL;
+    /* At most one stem and (runs split into pairs) two phrases per token,
+     * plus the title's words. */
+    if (w && index_init(&c.stem_ix, d->ntok + (title ? strlen(title) : 0) + 1) == 0 &&
+        index_init(&c.ph_ix, 2 * d->ntok + 1) == 0 &&
+        (!title || mark_title(&c, kw->words, &st, title) == 0) &&
+        collect(&c, kw->words, &st, d, w) == 0)
+        list = best_phrases(&c, d, w, rank(&c, w), (size_t)kw->max);
     ctx_free(&c);
     free(w);
-    nlp_doc_free(&d);
-    sb_stemmer_delete(st);
-    if (!failed && nd_doc_set(doc, "keywords", list) == 0)
+    nlpstep_analysis_done(doc, a);
+    if (st.st)
+        sb_stemmer_delete(st.st);
+    if (list && nd_doc_set(doc, "keywords", list) == 0)
         return ND_OK;
-oom:
     nd_doc_error(doc, "out of memory");
     return ND_FAIL;
 }
 
-static void keywords_fini(void *state) { free(state); }
+static void keywords_fini(void *state)
+{
+    struct keywords *kw = state;
+    memo_free(kw->words);
+    free(kw);
+}
 
 static const nd_plugin_t keywords_plugin = {
     .abi_major = ND_ABI_MAJOR,

@@ -1,6 +1,7 @@
 /* language: which language a document is written in, as an ISO 639-1
  * code and a confidence, from a bounded prefix of its text so long
- * articles cost no more than short ones. */
+ * articles cost no more than short ones (and a clear text is decided on
+ * its first 512 bytes; see nlp_langid). */
 #include <newsdesk/plugin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,8 @@ struct language {
 
 static const nd_option_t options[] = {
     {"prefix", ND_OPT_SIZE, "4KiB", ND_OPT_RANGE, 64, 1048576, NULL,
-     "how much of the text (from its start) is read to tell the language"},
+     "at most how much of the text (from its start) is read to tell the "
+     "language; reading stops earlier once the language is clear"},
     {0},
 };
 

@@ -22,15 +22,15 @@ static nd_status_t quotes_process(void *state, nd_doc_t *doc)
     const char *text = langgate_text(state, doc, &len, &full);
     if (!text)
         return ND_SKIP;
-    nlp_doc_t d;
-    nlp_entities_t ents;
+    const nlp_entities_t *ents;
     nlp_quote_t *q = NULL;
     size_t nq = 0;
-    /* The same recogniser as the entities step, so speakers match the
-     * PERSON entities exactly. */
-    if (nlpstep_entities(doc, text, len, &d, &ents) < 0)
+    /* The entities step's analysis when it ran (else the same recogniser
+     * run here), so speakers match the PERSON entities exactly. */
+    nlp_analysis_t *a = nlpstep_analysis(doc, text, len, &ents);
+    if (!a)
         goto oom;
-    int failed = nlp_quotes_find(&d, &ents, &q, &nq) < 0;
+    int failed = nlp_quotes_find(nlp_analysis_doc(a), ents, &q, &nq) < 0;
     nd_val_t *list = failed ? NULL : nd_val_list();
     failed |= !list;
     for (size_t i = 0; i < nq && !failed; i++) {
@@ -38,13 +38,12 @@ static nd_status_t quotes_process(void *state, nd_doc_t *doc)
         failed = !o ||
                  nd_val_put(o, "text", nd_val_strn(text + q[i].start, q[i].end - q[i].start)) < 0 ||
                  nd_val_put(o, "speaker", q[i].speaker >= 0
-                                              ? nd_val_str(ents.ent[q[i].speaker].text)
+                                              ? nd_val_str(ents->ent[q[i].speaker].text)
                                               : nd_val_null()) < 0 ||
                  nd_val_push(list, o) < 0;
     }
     free(q);
-    nlp_entities_free(&ents);
-    nlp_doc_free(&d);
+    nlpstep_analysis_done(doc, a);
     if (failed) {
         if (list)
             nd_val_free(list);

@@ -57,9 +57,7 @@ static uint64_t word_hash(const char *s, size_t n)
     uint64_t h = HASH_FNV1A_SEED;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 'A' && c <= 'Z')
-            c += 32;
-        h = hash_fnv1a(&c, 1, h);
+        h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * HASH_FNV1A_PRIME;
     }
     return h | 1;
 }
@@ -114,31 +112,37 @@ static nd_status_t summary_process(void *state, nd_doc_t *doc)
     if (!text)
         return ND_SKIP;
     len = nlp_bounded_len(text, len, sm->max_text);
-    nlp_doc_t d;
-    if (nlp_doc_parse(&d, text, len) < 0)
+    nlp_analysis_t *a = nlpstep_analysis(doc, text, len, NULL);
+    if (!a)
         goto oom;
+    const nlp_doc_t *d = nlp_analysis_doc(a);
     size_t cap = 64;
-    while (cap < d.ntok * 2)
+    while (cap < d->ntok * 2)
         cap <<= 1;
     struct counts c = {calloc(cap, sizeof *c.key), calloc(cap, sizeof *c.n), cap - 1};
-    struct scored *sc = malloc((d.nsent ? d.nsent : 1) * sizeof *sc);
-    if (!c.key || !c.n || !sc) {
-        free(c.key), free(c.n), free(sc);
-        nlp_doc_free(&d);
+    struct scored *sc = malloc((d->nsent ? d->nsent : 1) * sizeof *sc);
+    /* Each token's word hash, 0 for a token that is not a content word. */
+    uint64_t *wh = malloc((d->ntok ? d->ntok : 1) * sizeof *wh);
+    if (!c.key || !c.n || !sc || !wh) {
+        free(c.key), free(c.n), free(sc), free(wh);
+        nlpstep_analysis_done(doc, a);
         goto oom;
     }
-    for (size_t k = 0; k < d.ntok; k++)
-        if (content_word(&d, &d.tok[k]))
-            (*slot(&c, word_hash(text + d.tok[k].start, d.tok[k].end - d.tok[k].start)))++;
+    for (size_t k = 0; k < d->ntok; k++) {
+        const nlp_token_t *t = &d->tok[k];
+        wh[k] = content_word(d, t) ? word_hash(text + t->start, t->end - t->start) : 0;
+        if (wh[k])
+            (*slot(&c, wh[k]))++;
+    }
     size_t ns = 0;
-    for (size_t s = 0; s < d.nsent; s++) {
+    for (size_t s = 0; s < d->nsent; s++) {
         size_t words = 0;
         double sum = 0;
-        for (size_t k = d.sent[s].first; k < d.sent[s].last; k++) {
-            const nlp_token_t *t = &d.tok[k];
+        for (size_t k = d->sent[s].first; k < d->sent[s].last; k++) {
+            const nlp_token_t *t = &d->tok[k];
             words += t->kind == NLP_WORD || t->kind == NLP_NUMBER;
-            if (content_word(&d, t)) {
-                uint32_t f = *slot(&c, word_hash(text + t->start, t->end - t->start));
+            if (wh[k]) {
+                uint32_t f = *slot(&c, wh[k]);
                 sum += f > 1 ? log((double)f) + 1 : 0.5;
             }
         }
@@ -156,11 +160,11 @@ static nd_status_t summary_process(void *state, nd_doc_t *doc)
     nd_val_t *list = nd_val_list();
     int failed = !list;
     for (size_t i = 0; i < keep && !failed; i++) {
-        const nlp_sentence_t *st = &d.sent[sc[i].idx];
+        const nlp_sentence_t *st = &d->sent[sc[i].idx];
         failed = nd_val_push(list, nd_val_strn(text + st->start, st->end - st->start)) < 0;
     }
-    free(c.key), free(c.n), free(sc);
-    nlp_doc_free(&d);
+    free(c.key), free(c.n), free(sc), free(wh);
+    nlpstep_analysis_done(doc, a);
     if (failed) {
         if (list)
             nd_val_free(list);

@@ -14,11 +14,15 @@
 
 #include "base/grow.h"
 #include "base/hash.h"
+#include "base/memo.h"
 #include "topics.h"
 
 #define MAX_WORD 64
 #define MAX_DEPTH 32
 #define MAX_INCLUDE 8
+/* Words whose symbols are kept (about 64 bytes each): a news vocabulary's
+ * common words, and every word of a long article. */
+#define SYMBOL_MEMO 16384
 
 /* ---- words --------------------------------------------------------------- */
 
@@ -309,13 +313,24 @@ static int add_hit(struct pattern *p, uint32_t topic, float w, const char *term)
 static void on_term_word(const char *w, size_t n, void *ctx)
 {
     struct builder *b = ctx;
-    char stem[MAX_WORD + 1];
-    size_t sl = stem_word(b->st, w, n, stem);
     if (b->nsyms == sizeof b->syms / sizeof b->syms[0]) {
         b->too_long = 1;
         return;
     }
-    int32_t id = vocab_put(&b->t->stems, stem, sl, (int32_t)b->t->stems.n);
+    /* Terms share most of their words: each is stemmed once, and its
+     * symbol is in the memo that matching reads (a stem keeps its symbol
+     * once it has one). */
+    char kept[MEMO_MAX];
+    int32_t id;
+    if (memo_get(b->t->symbols, w, n, kept) == sizeof id) {
+        memcpy(&id, kept, sizeof id);
+    } else {
+        char stem[MAX_WORD + 1];
+        size_t sl = stem_word(b->st, w, n, stem);
+        id = vocab_put(&b->t->stems, stem, sl, (int32_t)b->t->stems.n);
+        if (id >= 0)
+            memo_put(b->t->symbols, w, n, &id, sizeof id);
+    }
     b->syms[b->nsyms++] = id;
 }
 
@@ -737,7 +752,9 @@ int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
 {
     memset(t, 0, sizeof *t);
     struct builder b = {.t = t, .st = st, .file = path, .err = err, .errlen = errlen};
-    if (new_node(&b) < 0) {
+    if (!(t->symbols = memo_new(SYMBOL_MEMO)) || new_node(&b) < 0) {
+        memo_free(t->symbols);
+        t->symbols = NULL;
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -787,57 +804,46 @@ void taxonomy_free(struct taxonomy *t)
     free(t->root);
     vocab_free(&t->stems);
     vocab_free(&t->exact);
+    memo_free(t->symbols);
     memset(t, 0, sizeof *t);
 }
 
 /* ---- matching ------------------------------------------------------------- */
 
-/* Words recur (Zipf): a small direct-mapped cache of word -> symbol saves
- * most of the stemming. */
-#define CACHE_SLOTS 1024
-#define CACHE_WORD 27
-
-struct cached_word {
-    char w[CACHE_WORD];
-    uint8_t len; /* 0: empty */
-    int32_t sym;
-};
-
 struct scan {
     const struct taxonomy *t;
     struct sb_stemmer *st;
     uint32_t state;
-    uint32_t *counts;
+    struct tally *y;
     unsigned times;
-    uint32_t *lead;       /* marks patterns met in the first lead_words */
-    size_t lead_words;    /* words left in the lead */
-    struct cached_word *cache; /* CACHE_SLOTS, or NULL */
+    size_t lead_words; /* words left in the lead */
 };
 
 static void found(struct scan *s, int32_t pattern)
 {
-    s->counts[pattern] += s->times;
+    struct tally *y = s->y;
+    if (!y->counts[pattern])
+        y->found[y->nfound++] = (uint32_t)pattern;
+    y->counts[pattern] += s->times;
     if (s->lead_words)
-        s->lead[pattern] = 1;
+        y->lead[pattern] = 1;
 }
 
-/* The symbol of a word's stem, or -1 when no term has it. */
+/* The symbol of a word's stem, or -1 when no term has it. Words recur
+ * (Zipf), in a document and from one document to the next: the
+ * taxonomy's memo of word -> symbol saves most of the stemming. */
 static int32_t word_symbol(struct scan *s, const char *w, size_t n)
 {
-    struct cached_word *c = NULL;
-    if (s->cache && n < CACHE_WORD) {
-        c = &s->cache[hash_str(w, n) & (CACHE_SLOTS - 1)];
-        if (c->len == n && !memcmp(c->w, w, n))
-            return c->sym;
+    char kept[MEMO_MAX];
+    int32_t sym;
+    if (memo_get(s->t->symbols, w, n, kept) == sizeof sym) {
+        memcpy(&sym, kept, sizeof sym);
+        return sym;
     }
     char stem[MAX_WORD + 1];
     size_t sl = stem_word(s->st, w, n, stem);
-    int32_t sym = vocab_get(&s->t->stems, stem, sl);
-    if (c) {
-        memcpy(c->w, w, n);
-        c->len = (uint8_t)n;
-        c->sym = sym;
-    }
+    sym = vocab_get(&s->t->stems, stem, sl);
+    memo_put(s->t->symbols, w, n, &sym, sizeof sym);
     return sym;
 }
 
@@ -882,32 +888,70 @@ static void on_text_word(const char *w, size_t n, void *ctx)
 
 void taxonomy_count(const struct taxonomy *t, struct sb_stemmer *st,
                     const char *text, size_t len, unsigned times,
-                    uint32_t *counts, uint32_t *lead, size_t lead_words)
+                    struct tally *y, size_t lead_words)
 {
-    struct scan s = {t, st, 0, counts, times, lead, lead ? lead_words : 0,
-                     calloc(CACHE_SLOTS, sizeof(struct cached_word))};
+    struct scan s = {t, st, 0, y, times, lead_words};
     split_words(text, len, on_text_word, &s);
-    free(s.cache);
 }
 
-void taxonomy_score(const struct taxonomy *t, const uint32_t *counts,
-                    const uint32_t *lead, double lead_boost, double *raw)
+int tally_init(struct tally *y, const struct taxonomy *t)
+{
+    size_t n = t->npatterns ? t->npatterns : 1;
+    y->counts = calloc(2 * n, sizeof *y->counts);
+    y->lead = y->counts ? y->counts + n : NULL;
+    y->found = malloc(n * sizeof *y->found);
+    y->nfound = 0;
+    if (!y->counts || !y->found) {
+        tally_free(y);
+        return -1;
+    }
+    return 0;
+}
+
+void tally_clear(struct tally *y)
+{
+    for (size_t i = 0; i < y->nfound; i++)
+        y->counts[y->found[i]] = y->lead[y->found[i]] = 0;
+    y->nfound = 0;
+}
+
+void tally_free(struct tally *y)
+{
+    free(y->counts);
+    free(y->found);
+    memset(y, 0, sizeof *y);
+}
+
+static int by_pattern(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, z = *(const uint32_t *)b;
+    return (x > z) - (x < z);
+}
+
+void tally_sort(struct tally *y)
+{
+    qsort(y->found, y->nfound, sizeof *y->found, by_pattern);
+}
+
+void taxonomy_score(const struct taxonomy *t, const struct tally *y, double lead_boost,
+                    double *raw)
 {
     double *own = calloc(t->ntopics, sizeof *own);
     double *dst = own ? own : raw;
     memset(raw, 0, t->ntopics * sizeof *raw);
-    for (size_t p = 0; p < t->npatterns; p++) {
-        if (!counts[p])
-            continue;
-        double f = taxonomy_factor(counts[p], lead && lead[p], lead_boost);
+    for (size_t i = 0; i < y->nfound; i++) {
+        uint32_t p = y->found[i];
+        double f = taxonomy_factor(y->counts[p], y->lead[p] != 0, lead_boost);
         for (size_t h = 0; h < t->patterns[p].nhits; h++)
             dst[t->patterns[p].hits[h].topic] += f * t->patterns[p].hits[h].weight;
     }
     if (!own)
         return;
-    /* A subtopic's evidence is evidence for each of its ancestors. */
+    /* A subtopic's evidence is evidence for each of its ancestors (none
+     * to give when it has none). */
     for (size_t i = 0; i < t->ntopics; i++)
-        for (int k = (int)i; k >= 0; k = t->topics[k].parent)
-            raw[k] += own[i];
+        if (own[i] != 0)
+            for (int k = (int)i; k >= 0; k = t->topics[k].parent)
+                raw[k] += own[i];
     free(own);
 }

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <math.h>
 #include <newsdesk/plugin.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +28,61 @@
 #define LEAD_WORDS 60
 #define EXPLAIN_TERMS 8
 
+/* What a document needs to be read, kept for the next one: its tally
+ * (cleared after use, so never zeroed whole again) and a stemmer
+ * (libstemmer keeps state in it, so one per document at a time). */
+struct reader {
+    struct tally y;
+    struct sb_stemmer *st;
+    struct reader *next;
+};
+
 struct topics_step {
     struct taxonomy tax;
     struct langgate gate;
     double threshold, lead_boost;
     int64_t top;
     int explain;
+    /* Readers not in use: at most one per worker thread is ever made. */
+    pthread_mutex_t lock;
+    struct reader *idle;
 };
+
+static void reader_free(struct reader *r)
+{
+    tally_free(&r->y);
+    if (r->st)
+        sb_stemmer_delete(r->st);
+    free(r);
+}
+
+/* An idle reader, or a new one; NULL when out of memory. */
+static struct reader *reader_take(struct topics_step *s)
+{
+    pthread_mutex_lock(&s->lock);
+    struct reader *r = s->idle;
+    if (r)
+        s->idle = r->next;
+    pthread_mutex_unlock(&s->lock);
+    if (r)
+        return r;
+    if (!(r = calloc(1, sizeof *r)))
+        return NULL;
+    if (tally_init(&r->y, &s->tax) < 0 || !(r->st = sb_stemmer_new("english", "UTF_8"))) {
+        reader_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void reader_give_back(struct topics_step *s, struct reader *r)
+{
+    tally_clear(&r->y);
+    pthread_mutex_lock(&s->lock);
+    r->next = s->idle;
+    s->idle = r;
+    pthread_mutex_unlock(&s->lock);
+}
 
 /* The default taxonomy: the source tree's when this plugin runs from the
  * build tree, else the installed one. */
@@ -73,6 +122,7 @@ static int topics_init(nd_instance_t *self, const nd_opts_t *opts,
     s->lead_boost = nd_opt_double(opts, "lead_boost");
     langgate_read(&s->gate, opts);
     s->explain = nd_opt_bool(opts, "explain");
+    pthread_mutex_init(&s->lock, NULL);
     nd_log(self, ND_LOG_INFO, "taxonomy %s: %zu topics, %zu terms", path,
            s->tax.ntopics, s->tax.npatterns);
     *state = s;
@@ -91,8 +141,9 @@ static int under(const struct taxonomy *t, int k, size_t of)
 /* Put under the topic's id in `terms` the terms that counted for it,
  * most weight first (at most EXPLAIN_TERMS). Returns 0 or -1. */
 static int explain(const struct topics_step *s, nd_val_t *terms, size_t topic,
-                   const uint32_t *counts, const uint32_t *lead)
+                   const struct tally *y)
 {
+    const uint32_t *counts = y->counts, *lead = y->lead;
     const struct taxonomy *t = &s->tax;
     struct term {
         size_t p;
@@ -100,9 +151,8 @@ static int explain(const struct topics_step *s, nd_val_t *terms, size_t topic,
         const char *text;
     } best[EXPLAIN_TERMS];
     size_t nb = 0;
-    for (size_t p = 0; p < t->npatterns; p++) {
-        if (!counts[p])
-            continue;
+    for (size_t i = 0; i < y->nfound; i++) {
+        size_t p = y->found[i];
         double w = 0, top = 0;
         const char *text = NULL;
         for (size_t h = 0; h < t->patterns[p].nhits; h++) {
@@ -148,28 +198,24 @@ static nd_status_t topics_process(void *state, nd_doc_t *doc)
         return ND_SKIP;
     if (text)
         len = nlp_bounded_len(text, len, s->gate.max_text);
-    /* libstemmer keeps state in the stemmer: one per call keeps worker
-     * threads apart. */
-    struct sb_stemmer *st = sb_stemmer_new("english", "UTF_8");
-    uint32_t *counts = calloc(t->npatterns ? 2 * t->npatterns : 1, sizeof *counts);
-    uint32_t *lead = counts + t->npatterns;
+    struct reader *rd = reader_take(s);
     double *raw = calloc(t->ntopics, sizeof *raw);
     size_t *order = calloc(t->ntopics, sizeof *order);
-    if (!st || !counts || !raw || !order) {
-        if (st)
-            sb_stemmer_delete(st);
-        free(counts);
+    if (!rd || !raw || !order) {
+        if (rd)
+            reader_give_back(s, rd);
         free(raw);
         free(order);
         nd_doc_error(doc, "out of memory");
         return ND_RETRY;
     }
+    struct tally *y = &rd->y;
     if (title)
-        taxonomy_count(t, st, title, strlen(title), 2, counts, lead, SIZE_MAX);
+        taxonomy_count(t, rd->st, title, strlen(title), 2, y, SIZE_MAX);
     if (text)
-        taxonomy_count(t, st, text, len, 1, counts, lead, LEAD_WORDS);
-    sb_stemmer_delete(st);
-    taxonomy_score(t, counts, lead, s->lead_boost, raw);
+        taxonomy_count(t, rd->st, text, len, 1, y, LEAD_WORDS);
+    tally_sort(y);
+    taxonomy_score(t, y, s->lead_boost, raw);
 
     size_t n = 0;
     for (size_t i = 0; i < t->ntopics; i++)
@@ -197,7 +243,7 @@ static nd_status_t topics_process(void *state, nd_doc_t *doc)
             score = round(score * 1000.0) / 1000.0;
             const struct topic *tp = &t->topics[order[i]];
             if (nd_doc_add_topic(doc, "topics", tp->id, tp->label, score) < 0 ||
-                (terms && explain(s, terms, order[i], counts, lead) < 0)) {
+                (terms && explain(s, terms, order[i], y) < 0)) {
                 nd_doc_error(doc, "out of memory");
                 rc = ND_RETRY;
                 break;
@@ -210,7 +256,7 @@ static nd_status_t topics_process(void *state, nd_doc_t *doc)
     } else if (terms && rc != ND_OK) {
         nd_val_free(terms);
     }
-    free(counts);
+    reader_give_back(s, rd);
     free(raw);
     free(order);
     return rc;
@@ -219,6 +265,12 @@ static nd_status_t topics_process(void *state, nd_doc_t *doc)
 static void topics_fini(void *state)
 {
     struct topics_step *s = state;
+    while (s->idle) {
+        struct reader *r = s->idle;
+        s->idle = r->next;
+        reader_free(r);
+    }
+    pthread_mutex_destroy(&s->lock);
     taxonomy_free(&s->tax);
     free(s);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct memo;
 struct sb_stemmer;
 
 struct topic {
@@ -59,6 +60,8 @@ struct taxonomy {
     size_t nedges;
     int32_t *root; /* by symbol: the root's edge to it, or -1 (most words
                     * of a text leave the root, which has the most edges) */
+    struct memo *symbols; /* a text word -> its stem's symbol (int32_t),
+                           * shared by the worker threads */
 };
 
 /* Read and compile the taxonomy at `path`, stemming with `st`. Returns 0,
@@ -68,14 +71,32 @@ int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
 
 void taxonomy_free(struct taxonomy *t);
 
-/* Count the patterns found in `text` into counts[npatterns] (shared by
- * the calls for one document; the caller zeroes it). `times` counts
- * every occurrence that many times (a title weighs more). When `lead` is
- * given, lead[p] is set for the patterns found within the first
- * `lead_words` words (SIZE_MAX: all of them). */
+/* What one document matched: counts[p] (how often pattern p was found)
+ * and lead[p] (whether the lead has it), zero but for the patterns in
+ * found[0..nfound), the list of those found, so that scoring and
+ * clearing touch them alone, not every pattern of the taxonomy. */
+struct tally {
+    uint32_t *counts, *lead, *found; /* npatterns each */
+    size_t nfound;
+};
+
+/* A tally for t, all zero (NULL members when out of memory). */
+int tally_init(struct tally *y, const struct taxonomy *t);
+/* Zero what a document left in it, for the next one. */
+void tally_clear(struct tally *y);
+void tally_free(struct tally *y);
+
+/* Count the patterns found in `text` into y (shared by the calls for one
+ * document). `times` counts every occurrence that many times (a title
+ * weighs more). y->lead[p] is set for the patterns found within the
+ * first `lead_words` words (SIZE_MAX: all of them). */
 void taxonomy_count(const struct taxonomy *t, struct sb_stemmer *st,
                     const char *text, size_t len, unsigned times,
-                    uint32_t *counts, uint32_t *lead, size_t lead_words);
+                    struct tally *y, size_t lead_words);
+
+/* Sort y->found, so that the scores add up in pattern order, as they
+ * would over every pattern. */
+void tally_sort(struct tally *y);
 
 /* How much a pattern found `count` times weighs, times its weight:
  * 1 + ln count, and 1 + lead_boost times that when the lead has it. */
@@ -84,10 +105,10 @@ static inline double taxonomy_factor(uint32_t count, int in_lead, double lead_bo
     return (1.0 + log((double)count)) * (in_lead ? 1.0 + lead_boost : 1.0);
 }
 
-/* Turn counts into per-topic raw scores (parents include their
- * subtopics' evidence); a pattern with lead[p] > 0 (lead may be NULL)
- * weighs 1 + lead_boost times. */
-void taxonomy_score(const struct taxonomy *t, const uint32_t *counts,
-                    const uint32_t *lead, double lead_boost, double *raw);
+/* Turn a sorted tally into per-topic raw scores (parents include their
+ * subtopics' evidence); a pattern in the lead weighs 1 + lead_boost
+ * times. */
+void taxonomy_score(const struct taxonomy *t, const struct tally *y, double lead_boost,
+                    double *raw);
 
 #endif

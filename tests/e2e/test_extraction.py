@@ -232,6 +232,26 @@ pipeline:
         self.assertIn("Jonas Lind", ents(d, "PERSON"))
         self.assertIn("Regional Council", ents(d, "ORG"))
 
+    def test_each_step_alone_gives_what_the_chain_gives(self):
+        """The steps share one analysis of a document (tokens, sentences,
+        entities), made by whichever needs it first: a step alone, or the
+        steps in another order, give the very fields of the default
+        chain."""
+        paths = [article(n) for n in ("sport.txt", "science.txt", "disaster.txt",
+                                      "business.txt", "election.txt")]
+        seed = ndtest.shared_path("corpus", "seed-trade-talks-madrid.txt")
+        if seed:
+            paths.append(seed)
+        full = self.process(*paths)
+        for steps in (["quotes"], ["keywords"], ["summary"],
+                      ["summary", "quotes", "keywords", "entities"]):
+            config = ("inbox: {path: ./inbox}\npipeline:\n  - plugin: text\n" +
+                      "".join("  - plugin: %s\n" % s for s in steps))
+            for path, alone, whole in zip(paths, self.process(*paths, config=config),
+                                          full):
+                for field in steps:
+                    self.assertEqual(alone[field], whole[field], (steps, path))
+
     def test_bad_options_are_config_errors(self):
         config = """inbox: {path: ./inbox}
 pipeline:

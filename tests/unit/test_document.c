@@ -1,13 +1,16 @@
-/* document.c and value.c: ids, field order, escaping, entities, spawning. */
+/* document.c and value.c: ids, field order, escaping, entities, spawning,
+ * attached data. */
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "base/utf8.h"
 #include "document.h"
 #include "value.h"
@@ -151,6 +154,66 @@ static void text_is_written_as_jansson_writes_it(void **st)
     doc_free(d);
 }
 
+/* The line is written by document.c and value.c, not by jansson: every
+ * kind of value must come out as json_dumps writes it. */
+static void values_are_written_as_jansson_writes_them(void **st)
+{
+    (void)st;
+    const double reals[] = {0.71, 0.1, 1.0, -0.0, 2.5, 1.0 / 3, 1e-7, 1.5e-300,
+                            1e21, -4.25e+100, 123456789012345.0, 0.000123456789};
+    const int64_t ints[] = {0, -1, 410000000, INT64_MAX, INT64_MIN};
+    nd_val_t *all = val_list();
+    for (size_t i = 0; i < sizeof reals / sizeof *reals; i++)
+        val_push(all, val_num(reals[i]));
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
+        val_push(all, val_int(ints[i]));
+    static const char odd[] = "q\"b\\s/\x01\x1f\x7f\b\f\n\r\t \xc3\xa9\xe2\x80\xa8\xf0\x9f\x93\xb0";
+    val_push(all, val_str(odd, sizeof odd - 1));
+    val_push(all, val_str("", 0));
+    val_push(all, val_null());
+    val_push(all, val_bool(1));
+    val_push(all, val_bool(0));
+    val_push(all, val_list());
+    val_push(all, val_obj());
+    nd_val_t *o = val_obj();
+    val_put(o, odd, val_int(1));
+    val_put(o, "z", val_list());
+    val_put(o, "a", val_obj());
+    nd_val_t *spans = val_list(), *span = val_list();
+    val_push(span, val_int(24));
+    val_push(span, val_int(37));
+    val_push(spans, span);
+    val_put(o, "spans", spans);
+    val_push(all, o);
+    for (size_t i = 0; i <= val_len(all); i++) {
+        /* each value alone, then the whole list */
+        const json_t *v = VAL(i < val_len(all) ? val_at(all, i) : all);
+        struct buf b = {0};
+        assert_int_equal(val_write_json(&b, v), 0);
+        char *want = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(12) | JSON_ENCODE_ANY);
+        assert_string_equal(b.p, want);
+        assert_int_equal(b.n, strlen(want));
+        free(want);
+        buf_free(&b);
+    }
+    /* ... and in a document, whose line jansson would write the same. */
+    nd_doc_t *d = make("v");
+    d->parent_id = strdup(doc_id(d));
+    free(d->media_type);
+    d->media_type = NULL;
+    doc_set(d, "custom", all);
+    doc_set_text(d, "t", 1);
+    doc_add_timing(d, "text", 3);
+    const char *json = doc_to_json(d, NULL);
+    json_t *j = json_loads(json, 0, NULL);
+    assert_non_null(j);
+    char *again = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    assert_string_equal(json, again);
+    free(again);
+    json_decref(j);
+    doc_free(d);
+}
+
 static void entities_and_topics(void **st)
 {
     (void)st;
@@ -224,6 +287,109 @@ static void values(void **st)
     val_free(p);
 }
 
+/* Attached data: a counter of the times its destructor ran. */
+struct probe {
+    int freed;
+};
+
+static void probe_free(void *data) { ((struct probe *)data)->freed++; }
+
+static void attach_and_look_up(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("a");
+    struct probe p = {0};
+    assert_null(doc_attached(d, "nlp/analysis", "t/1"));
+    assert_int_equal(doc_attach(d, "nlp/analysis", "t/1", &p, probe_free), 0);
+    assert_ptr_equal(doc_attached(d, "nlp/analysis", "t/1"), &p);
+    /* Another type reads as absent, and so does another name. */
+    assert_null(doc_attached(d, "nlp/analysis", "t/2"));
+    assert_null(doc_attached(d, "nlp/other", "t/1"));
+    /* Without a name or type nothing is attached, and the data stays the
+     * caller's. */
+    struct probe q = {0};
+    assert_int_equal(doc_attach(d, "", "t/1", &q, probe_free), -1);
+    assert_int_equal(doc_attach(d, "x", NULL, &q, probe_free), -1);
+    assert_int_equal(q.freed, 0);
+    /* Fields do not touch it. */
+    doc_set(d, "title", val_str("T", 1));
+    assert_ptr_equal(doc_attached(d, "nlp/analysis", "t/1"), &p);
+    assert_int_equal(p.freed, 0);
+    doc_free(d);
+    assert_int_equal(p.freed, 1); /* freed with the document */
+}
+
+static void attach_again_replaces(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("b");
+    struct probe p = {0}, q = {0}, r = {0};
+    assert_int_equal(doc_attach(d, "n", "t/1", &p, probe_free), 0);
+    assert_int_equal(doc_attach(d, "other", "t/1", &r, probe_free), 0);
+    assert_int_equal(doc_attach(d, "n", "t/2", &q, probe_free), 0);
+    assert_int_equal(p.freed, 1);
+    assert_ptr_equal(doc_attached(d, "n", "t/2"), &q);
+    assert_null(doc_attached(d, "n", "t/1"));
+    assert_ptr_equal(doc_attached(d, "other", "t/1"), &r);
+    /* The same data again changes nothing (and frees nothing). */
+    assert_int_equal(doc_attach(d, "n", "t/2", &q, probe_free), 0);
+    assert_int_equal(q.freed, 0);
+    assert_ptr_equal(doc_attached(d, "n", "t/2"), &q);
+    doc_free(d);
+    assert_int_equal(q.freed, 1);
+    assert_int_equal(r.freed, 1);
+}
+
+/* What was derived from the text goes when the text changes, and when
+ * the chain lets go of the document (doc_detach_all) or of a child. */
+static void text_change_and_release_drop_it(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("c");
+    struct probe p = {0}, q = {0}, r = {0};
+    doc_set_text(d, "one", 3);
+    assert_int_equal(doc_attach(d, "n", "t", &p, probe_free), 0);
+    assert_int_equal(doc_set_text(d, "two", 3), 0);
+    assert_int_equal(p.freed, 1);
+    assert_null(doc_attached(d, "n", "t"));
+    assert_int_equal(doc_attach(d, "n", "t", &q, probe_free), 0);
+    doc_detach_all(d);
+    assert_int_equal(q.freed, 1);
+    assert_null(doc_attached(d, "n", "t"));
+    /* A child the chain has finished with, failed (kept for failed/). */
+    nd_doc_t *c = doc_spawn(d, "item", 4, "text/plain", NULL);
+    assert_int_equal(doc_attach(c, "n", "t", &r, probe_free), 0);
+    doc_release_child(d, 0, 0);
+    assert_int_equal(r.freed, 1);
+    doc_free(d);
+    assert_int_equal(p.freed + q.freed + r.freed, 3);
+}
+
+static void a_hold_outlives_the_document(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("d");
+    struct probe p = {0};
+    nd_hold_t *h, *h2;
+    assert_null(doc_hold(d, "n", "t", &h));
+    assert_null(h);
+    assert_int_equal(doc_attach(d, "n", "t", &p, probe_free), 0);
+    assert_null(doc_hold(d, "n", "other type", &h));
+    assert_null(h);
+    assert_ptr_equal(doc_hold(d, "n", "t", &h), &p);
+    assert_ptr_equal(doc_hold(d, "n", "t", &h2), &p);
+    assert_non_null(h);
+    doc_set_text(d, "changed", 7); /* the document lets go */
+    assert_null(doc_attached(d, "n", "t"));
+    doc_free(d);
+    assert_int_equal(p.freed, 0); /* two holds keep it */
+    hold_release(h);
+    assert_int_equal(p.freed, 0);
+    hold_release(h2);
+    assert_int_equal(p.freed, 1);
+    hold_release(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,9 +397,14 @@ int main(void)
         cmocka_unit_test(output_is_valid_json_and_utf8),
         cmocka_unit_test(field_order_is_stable),
         cmocka_unit_test(text_is_written_as_jansson_writes_it),
+        cmocka_unit_test(values_are_written_as_jansson_writes_them),
         cmocka_unit_test(entities_and_topics),
         cmocka_unit_test(spawned_children),
         cmocka_unit_test(values),
+        cmocka_unit_test(attach_and_look_up),
+        cmocka_unit_test(attach_again_replaces),
+        cmocka_unit_test(text_change_and_release_drop_it),
+        cmocka_unit_test(a_hold_outlives_the_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

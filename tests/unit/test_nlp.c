@@ -1,6 +1,6 @@
 /* libnewsdesk-nlp: tokens and their offsets, sentence ends, values
  * normalised against a fixed document date, names and their aliases,
- * quotations, language identification. */
+ * quotations (language identification: test_langid.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -344,27 +344,6 @@ static void quotes(void **state)
     release(&f);
 }
 
-static void language(void **state)
-{
-    (void)state;
-    char code[8], err[256];
-    double conf;
-    const char *en = "The government announced on Monday that it would raise "
-                     "taxes on large companies to pay for new hospitals.";
-    assert_int_equal(nlp_langid(en, strlen(en), 4096, code, &conf, err, sizeof err), 0);
-    assert_string_equal(code, "en");
-    assert_true(conf > 0.5 && conf <= 1.0);
-    const char *es = "El gobierno anunció el lunes que subirá los impuestos a "
-                     "las grandes empresas para pagar nuevos hospitales.";
-    assert_int_equal(nlp_langid(es, strlen(es), 4096, code, &conf, err, sizeof err), 0);
-    assert_string_equal(code, "es");
-    const char *ja = "政府は月曜日、新しい病院の費用を賄うために大企業への税金を引き上げると発表した。";
-    assert_int_equal(nlp_langid(ja, strlen(ja), 4096, code, &conf, err, sizeof err), 0);
-    assert_string_equal(code, "ja");
-    assert_int_equal(nlp_langid("ok", 2, 4096, code, &conf, err, sizeof err), 0);
-    assert_string_equal(code, "und");
-}
-
 static void bad_input(void **state)
 {
     (void)state;
@@ -526,7 +505,6 @@ int main(void)
         cmocka_unit_test(hyphenated_places),
         cmocka_unit_test(names_in_context),
         cmocka_unit_test(quotes),
-        cmocka_unit_test(language),
         cmocka_unit_test(bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
