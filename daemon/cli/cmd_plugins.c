@@ -16,12 +16,13 @@
 static json_t *option_json(const nd_option_t *o)
 {
     char *def = o->def ? redact_dup(o, o->def) : NULL;
-    json_t *j = json_pack("{s:s, s:s, s:s?, s:b, s:b, s:b, s:s?}", "name",
+    json_t *j = json_pack("{s:s, s:s, s:s?, s:b, s:b, s:b, s:b, s:s?}", "name",
                           o->name, "type", opt_type_name(o->type), "default",
                           o->def ? (def ? def : REDACTED) : NULL, "required",
                           (o->flags & ND_OPT_REQUIRED) != 0, "deprecated",
                           (o->flags & ND_OPT_DEPRECATED) != 0, "secret",
-                          (o->flags & ND_OPT_SECRET) != 0, "description",
+                          (o->flags & ND_OPT_SECRET) != 0, "program",
+                          (o->flags & ND_OPT_PROGRAM) != 0, "description",
                           o->desc);
     free(def);
     if (o->flags & ND_OPT_RANGE) {
@@ -79,6 +80,8 @@ static void print_option(const nd_option_t *o)
         printf(", deprecated");
     if (o->flags & ND_OPT_SECRET)
         printf(", secret (never shown)");
+    if (o->flags & ND_OPT_PROGRAM)
+        printf(", a program (checked: found in PATH, executable)");
     printf("\n  %-16s %s\n", "", o->desc ? o->desc : "");
 }
 
@@ -154,6 +157,12 @@ static void md_options(const nd_option_t *opts)
             printf("**Deprecated.** ");
         if (o->flags & ND_OPT_SECRET)
             printf("**Secret:** never shown. ");
+        if (o->flags & ND_OPT_PROGRAM)
+            printf("**Program:** %s. ", o->type == ND_OPT_STRLIST
+                   ? "the first string must name an executable file (looked "
+                     "up in PATH without a slash)"
+                   : "must name an executable file (looked up in PATH "
+                     "without a slash)");
         md_text(o->desc);
         printf(" |\n");
     }
