@@ -157,13 +157,11 @@ static void md_options(const nd_option_t *opts)
             printf("**Deprecated.** ");
         if (o->flags & ND_OPT_SECRET)
             printf("**Secret:** never shown. ");
-        if (o->flags & ND_OPT_PROGRAM)
-            printf("**Program:** %s. ", o->type == ND_OPT_STRLIST
-                   ? "the first string must name an executable file (looked "
-                     "up in PATH without a slash)"
-                   : "must name an executable file (looked up in PATH "
-                     "without a slash)");
         md_text(o->desc);
+        if (o->flags & ND_OPT_PROGRAM)
+            printf("; **checked:** %s an executable file, looked up in PATH "
+                   "when it has no slash", o->type == ND_OPT_STRLIST
+                   ? "the first string must name" : "must name");
         printf(" |\n");
     }
     printf("\n");
