@@ -455,6 +455,9 @@ int child_recv(struct child *c, int64_t deadline, const nd_doc_t *doc,
             c->buf[n] = '\0';
             *line = c->buf;
             *len = n;
+            /* What it wrote to stderr before answering is about this
+             * document: log it with it (one read, when there is none). */
+            drain_stderr(c, doc);
             return 0;
         }
         c->scan = c->len;
@@ -529,8 +532,8 @@ int child_hello(struct child *c, int64_t deadline, char *err, size_t errlen)
     if (rc == 0)
         rc = child_recv(c, deadline, NULL, &line, &len, why, sizeof why);
     if (rc == -EPIPE) {
-        child_describe_end(c, 1000, why, sizeof why);
-        snprintf(err, errlen, "child %u %s before its hello", c->index, why);
+        child_describe_end(c, 1000, "before its hello", why, sizeof why);
+        snprintf(err, errlen, "child %u %s", c->index, why);
         return rc;
     }
     if (rc == -ETIMEDOUT) {
@@ -590,7 +593,8 @@ static int exited(struct child *c)
     return 1;
 }
 
-void child_describe_end(struct child *c, int64_t wait_ms, char *why, size_t len)
+void child_describe_end(struct child *c, int64_t wait_ms, const char *when,
+                        char *why, size_t len)
 {
     int64_t deadline = child_now_ms() + wait_ms;
     /* Its last words first: they are usually the reason. */
@@ -605,12 +609,13 @@ void child_describe_end(struct child *c, int64_t wait_ms, char *why, size_t len)
     if (c->last_err[0])
         snprintf(last, sizeof last, "; its last stderr line: \"%s\"", c->last_err);
     if (!c->exited)
-        snprintf(why, len, "closed its output but did not exit%s", last);
+        snprintf(why, len, "closed its output %s, without exiting%s", when, last);
     else if (c->status >= 0)
-        snprintf(why, len, "exited with status %d%s", c->status, last);
+        snprintf(why, len, "exited with status %d %s%s", c->status, when, last);
     else
-        snprintf(why, len, "was killed by signal %d (%s)%s", -c->status,
-                 sigdescr_np(-c->status) ? sigdescr_np(-c->status) : "?", last);
+        snprintf(why, len, "was killed by signal %d (%s) %s%s", -c->status,
+                 sigdescr_np(-c->status) ? sigdescr_np(-c->status) : "?", when,
+                 last);
 }
 
 void child_kill(struct child *c)

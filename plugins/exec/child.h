@@ -95,10 +95,10 @@ int child_has_more(const struct child *c);
 
 /* The child stopped answering (its output ended): wait up to `wait_ms`
  * for it to exit, logging the rest of its stderr, and describe how it
- * ended into why ("exited with status 1; its last stderr line: ..."). It
- * is not reaped. */
-void child_describe_end(struct child *c, int64_t wait_ms, char *why,
-                        size_t len);
+ * ended, `when`, into why ("exited with status 1 before answering; its
+ * last stderr line: ..."). It is not reaped. */
+void child_describe_end(struct child *c, int64_t wait_ms, const char *when,
+                        char *why, size_t len);
 
 /* SIGKILL to the child's process group, now. Safe while other threads
  * wait on the child's pipes (they then see it end); not after

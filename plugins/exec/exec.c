@@ -362,7 +362,7 @@ static void describe(struct exec *x, struct use *u, int rc, char *why,
         int head = s->head == u->ticket;
         pthread_mutex_unlock(&x->lock);
         if (head)
-            child_describe_end(&s->child, 500, why, len);
+            child_describe_end(&s->child, 500, "before answering", why, len);
         nd_counter_add(x->cfg.self, "crashes", 1);
         break;
     }
