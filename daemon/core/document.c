@@ -139,11 +139,53 @@ static void invalidate(nd_doc_t *d)
     d->json = NULL;
 }
 
+static size_t escape_text(const char *s, size_t n, char *out);
+
+/* Add the entry {"step":...,"us":...} to the cached JSON line, whose
+ * last field is the pipeline list ("pipeline":[...]}), as jansson would
+ * have written it. A step that changed nothing then does not cost the
+ * next reader of the JSON (an exporter) a whole new serialisation: with
+ * a step run by a child process, which needs the JSON itself, that was
+ * half of what the step cost. Returns 0, or -1 (then the cache is as it
+ * was). */
+static int patch_timing(nd_doc_t *d, const char *step, int64_t us)
+{
+    static const char a[] = "{\"step\":\"", b[] = "\",\"us\":";
+    size_t n = d->json_len;
+    if (n < 3 || memcmp(d->json + n - 2, "]}", 2) != 0)
+        return -1;
+    int first = d->json[n - 3] == '[';
+    size_t sn = strlen(step), en = escape_text(step, sn, NULL);
+    char num[24];
+    int nn = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, (json_int_t)us);
+    size_t add = (first ? 0 : 1) + sizeof a - 1 + en + sizeof b - 1 +
+                 (size_t)nn + 1;
+    char *j = realloc(d->json, n + add + 1);
+    if (!j)
+        return -1;
+    char *o = j + n - 2;
+    if (!first)
+        *o++ = ',';
+    memcpy(o, a, sizeof a - 1);
+    o += sizeof a - 1;
+    o += escape_text(step, sn, o);
+    memcpy(o, b, sizeof b - 1);
+    o += sizeof b - 1;
+    memcpy(o, num, (size_t)nn);
+    o += nn;
+    memcpy(o, "}]}", 4);
+    d->json = j;
+    d->json_len = n + add;
+    return 0;
+}
+
 void doc_add_timing(nd_doc_t *d, const char *step, int64_t us)
 {
     json_t *t = json_pack("{s:s, s:I}", "step", step, "us", (json_int_t)us);
-    if (t)
-        json_array_append_new(d->timings, t);
+    /* json_pack refuses a name that is not UTF-8: nothing is added. */
+    if (t && json_array_append_new(d->timings, t) == 0 && d->json &&
+        patch_timing(d, step, us) == 0)
+        return;
     invalidate(d);
 }
 
