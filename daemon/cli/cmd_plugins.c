@@ -33,12 +33,13 @@ static const char usage[] =
 static json_t *option_json(const nd_option_t *o)
 {
     char *def = o->def ? redact_dup(o, o->def) : NULL;
-    json_t *j = json_pack("{s:s, s:s, s:s?, s:b, s:b, s:b, s:s?}", "name",
+    json_t *j = json_pack("{s:s, s:s, s:s?, s:b, s:b, s:b, s:b, s:s?}", "name",
                           o->name, "type", opt_type_name(o->type), "default",
                           o->def ? (def ? def : REDACTED) : NULL, "required",
                           (o->flags & ND_OPT_REQUIRED) != 0, "deprecated",
                           (o->flags & ND_OPT_DEPRECATED) != 0, "secret",
-                          (o->flags & ND_OPT_SECRET) != 0, "description",
+                          (o->flags & ND_OPT_SECRET) != 0, "program",
+                          (o->flags & ND_OPT_PROGRAM) != 0, "description",
                           o->desc);
     free(def);
     if (o->flags & ND_OPT_RANGE) {
@@ -96,6 +97,8 @@ static void print_option(const nd_option_t *o)
         printf(", deprecated");
     if (o->flags & ND_OPT_SECRET)
         printf(", secret (never shown)");
+    if (o->flags & ND_OPT_PROGRAM)
+        printf(", a program (checked: found in PATH, executable)");
     printf("\n  %-16s %s\n", "", o->desc ? o->desc : "");
 }
 
@@ -172,6 +175,10 @@ static void md_options(const nd_option_t *opts)
         if (o->flags & ND_OPT_SECRET)
             printf("**Secret:** never shown. ");
         md_text(o->desc);
+        if (o->flags & ND_OPT_PROGRAM)
+            printf("; **checked:** %s an executable file, looked up in PATH "
+                   "when it has no slash", o->type == ND_OPT_STRLIST
+                   ? "the first string must name" : "must name");
         printf(" |\n");
     }
     printf("\n");

@@ -355,6 +355,11 @@ static void set_option(struct reader *r, nd_opts_t *o, int idx,
         snprintf(err, sizeof err, "url: \"%s\": %.500s", shown, why);
         rc = -1;
     }
+    /* So is the program an option names: check finds it missing, not the
+     * start of the step. */
+    if (rc == 0 && (opt->flags & ND_OPT_PROGRAM) &&
+        opts_check_program(opt, &o->v[idx], err, sizeof err) < 0)
+        rc = -1;
     if (rc < 0)
         errs_add(r->errs, "%s:%d:%d: %s: %s", AT(r, v), what, err);
     else

@@ -2,6 +2,7 @@
 #include "document.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -144,11 +145,40 @@ static void invalidate(nd_doc_t *d)
     d->json = NULL;
 }
 
+/* Add the entry {"step":...,"us":...} to the cached JSON line, whose
+ * last field is the pipeline list ("pipeline":[...]}), as the writer
+ * below would have written it. A step that changed nothing then does not
+ * cost the next reader of the JSON (an exporter) a whole new
+ * serialisation: with a step run by a child process, which needs the JSON
+ * itself, that was half of what the step cost. Returns 0, or -1 (then the
+ * cache may be cut short: the caller drops it). */
+static int patch_timing(nd_doc_t *d, const char *step, int64_t us)
+{
+    size_t n = d->json_len;
+    if (n < 3 || memcmp(d->json + n - 2, "]}", 2) != 0)
+        return -1;
+    int first = d->json[n - 3] == '[';
+    /* the line was written by a struct buf: at least n + 1 bytes */
+    struct buf b = {.p = d->json, .n = n - 2, .cap = n + 1};
+    char num[24];
+    snprintf(num, sizeof num, "%" PRId64, us);
+    int rc = (!first && buf_putc(&b, ',') < 0) ||
+             buf_puts(&b, "{\"step\":") < 0 ||
+             val_write_string(&b, step, strlen(step)) < 0 ||
+             buf_puts(&b, ",\"us\":") < 0 || buf_puts(&b, num) < 0 ||
+             buf_puts(&b, "}]}") < 0 ? -1 : 0;
+    d->json = b.p;
+    d->json_len = b.n;
+    return rc;
+}
+
 void doc_add_timing(nd_doc_t *d, const char *step, int64_t us)
 {
     json_t *t = json_pack("{s:s, s:I}", "step", step, "us", (json_int_t)us);
-    if (t)
-        json_array_append_new(d->timings, t);
+    /* json_pack refuses a name that is not UTF-8: nothing is added. */
+    if (t && json_array_append_new(d->timings, t) == 0 && d->json &&
+        patch_timing(d, step, us) == 0)
+        return;
     invalidate(d);
 }
 

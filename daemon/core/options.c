@@ -4,12 +4,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "base/program.h"
 #include "redact.h"
 
 const char *opt_type_name(nd_opt_type_t t)
@@ -301,6 +303,24 @@ oom:
     return -1;
 }
 
+int opts_check_program(const nd_option_t *opt, const struct opt_value *v,
+                       char *err, size_t errlen)
+{
+    const char *name = opt->type == ND_OPT_STRLIST ? (v->nlist ? v->list[0] : NULL)
+                                                   : v->str;
+    if (!name) {
+        snprintf(err, errlen, "%s: expected a program and its arguments, got "
+                 "an empty list", opt->name);
+        return -1;
+    }
+    char path[PATH_MAX], why[PATH_MAX + 256];
+    if (program_find(name, getenv("PATH"), path, sizeof path, why, sizeof why) < 0) {
+        snprintf(err, errlen, "%s: %s", opt->name, why);
+        return -1;
+    }
+    return 0;
+}
+
 int opts_check_table(const nd_option_t *table, char *err, size_t errlen)
 {
     nd_opts_t *o = opts_new(NULL);
@@ -319,6 +339,12 @@ int opts_check_table(const nd_option_t *table, char *err, size_t errlen)
         if (!*opt->name || opt->type < ND_OPT_STRING || opt->type > ND_OPT_PATH) {
             snprintf(err, errlen, "option %zu (\"%s\") has no valid name or type",
                      i, opt->name);
+            rc = -1;
+        } else if ((opt->flags & ND_OPT_PROGRAM) && opt->type != ND_OPT_STRING &&
+                   opt->type != ND_OPT_PATH && opt->type != ND_OPT_STRLIST) {
+            snprintf(err, errlen, "option %s names a program but is a %s, not "
+                     "a string, path or list of strings", opt->name,
+                     opt_type_name(opt->type));
             rc = -1;
         } else if (opt->type == ND_OPT_ENUM && (!opt->choices || !opt->choices[0])) {
             snprintf(err, errlen, "option %s is an enum without choices", opt->name);

@@ -44,6 +44,12 @@ int opts_set_scalar(nd_opts_t *o, size_t idx, const char *text, char *err,
 int opts_set_list(nd_opts_t *o, size_t idx, const char *const *items,
                   size_t n, char *err, size_t errlen);
 
+/* For an ND_OPT_PROGRAM option: does value v name an executable file
+ * (program_find, with the PATH of this process)? Returns 0, or -1 with
+ * what is wrong in err, prefixed with the option's name. */
+int opts_check_program(const nd_option_t *opt, const struct opt_value *v,
+                       char *err, size_t errlen);
+
 /* Comma-separated names of all options in the table, for "expected one of"
  * messages. Writes into buf. */
 const char *opts_names(const nd_option_t *table, const char *const *extra,

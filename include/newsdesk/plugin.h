@@ -109,6 +109,14 @@ typedef enum nd_opt_type {
                                   <redacted> instead of the value (newsdesk
                                   check, error messages); a host older than
                                   the flag ignores it */
+#define ND_OPT_PROGRAM 0x10u   /* a program to run (ND_OPT_STRING or
+                                  ND_OPT_PATH, or a ND_OPT_STRLIST whose
+                                  first string it is): the host refuses the
+                                  configuration (newsdesk check too) unless
+                                  it names an executable file, looked up in
+                                  PATH when it has no slash; a host older
+                                  than the flag ignores it, so check again
+                                  in `init` */
 
 typedef struct nd_option {
     const char *name;

@@ -106,6 +106,52 @@ static void field_order_is_stable(void **st)
     doc_free(d);
 }
 
+/* A timing added to a document whose JSON is cached is written into the
+ * cached line: it must be the line a fresh serialisation gives, for a
+ * first entry and a later one, and for names JSON has to escape. */
+static void timing_patches_the_cached_line(void **st)
+{
+    (void)st;
+    nd_doc_t *d = make("z");
+    doc_set_text(d, "Some text.", 10);
+    doc_set(d, "custom", val_str("c", 1));
+    static const char *const steps[] = {"text", "a \"quoted\" step\\",
+                                        "caf\xc3\xa9\ttab", "last"};
+    static const int64_t us[] = {0, 7, 123456789012LL, -3};
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        assert_non_null(doc_to_json(d, NULL)); /* cached */
+        doc_add_timing(d, steps[i], us[i]);
+        size_t len;
+        const char *patched = doc_to_json(d, &len);
+        assert_non_null(patched);
+        assert_int_equal(strlen(patched), len);
+        char *kept = strdup(patched);
+        /* Setting a field and taking it away drops the cache: the next
+         * line is serialised from scratch. */
+        doc_set(d, "scratch", val_int(1));
+        doc_set(d, "scratch", NULL);
+        assert_string_equal(doc_to_json(d, NULL), kept);
+        free(kept);
+    }
+    json_t *j = json_loads(doc_to_json(d, NULL), 0, NULL);
+    assert_non_null(j);
+    json_t *p = json_object_get(j, "pipeline");
+    assert_int_equal(json_array_size(p), 4);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(p, 1),
+                                                          "step")),
+                        "a \"quoted\" step\\");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(p, 2),
+                                                        "us")),
+                     123456789012LL);
+    json_decref(j);
+    /* A name that is not UTF-8 is not added, cached or not. */
+    doc_add_timing(d, "bad\xff", 1);
+    j = json_loads(doc_to_json(d, NULL), 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(j, "pipeline")), 4);
+    json_decref(j);
+    doc_free(d);
+}
+
 /* The text is written into the JSON by document.c, not by jansson: the
  * line must be the very one jansson would write, for every byte the text
  * may hold, with and without text. */
@@ -396,6 +442,7 @@ int main(void)
         cmocka_unit_test(sha256_standard_vectors),
         cmocka_unit_test(output_is_valid_json_and_utf8),
         cmocka_unit_test(field_order_is_stable),
+        cmocka_unit_test(timing_patches_the_cached_line),
         cmocka_unit_test(text_is_written_as_jansson_writes_it),
         cmocka_unit_test(values_are_written_as_jansson_writes_them),
         cmocka_unit_test(entities_and_topics),

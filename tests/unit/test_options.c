@@ -110,6 +110,36 @@ static void tables_are_checked(void **st)
     assert_int_equal(opts_check_table(no_choices, err, sizeof err), -1);
 }
 
+static void programs_are_found_or_refused(void **st)
+{
+    (void)st;
+    static const nd_option_t progs[] = {
+        {"command", ND_OPT_STRLIST, NULL, ND_OPT_PROGRAM, 0, 0, NULL, ""},
+        {"tool", ND_OPT_PATH, NULL, ND_OPT_PROGRAM, 0, 0, NULL, ""},
+        {0}};
+    char err[512] = "";
+    assert_int_equal(opts_check_table(progs, err, sizeof err), 0);
+    nd_opts_t *o = opts_new(progs);
+    const char *ok[] = {"sh", "-c", "true"};
+    assert_int_equal(opts_set_list(o, 0, ok, 3, err, sizeof err), 0);
+    assert_int_equal(opts_check_program(&progs[0], &o->v[0], err, sizeof err), 0);
+    const char *missing[] = {"no-such-program-xyz", "x.py"};
+    assert_int_equal(opts_set_list(o, 0, missing, 2, err, sizeof err), 0);
+    assert_int_equal(opts_check_program(&progs[0], &o->v[0], err, sizeof err), -1);
+    assert_non_null(strstr(err, "command: there is no program \"no-such-program-xyz\""));
+    assert_int_equal(opts_set_list(o, 0, NULL, 0, err, sizeof err), 0);
+    assert_int_equal(opts_check_program(&progs[0], &o->v[0], err, sizeof err), -1);
+    assert_non_null(strstr(err, "empty list"));
+    assert_int_equal(opts_set_scalar(o, 1, "/etc/passwd", err, sizeof err), 0);
+    assert_int_equal(opts_check_program(&progs[1], &o->v[1], err, sizeof err), -1);
+    assert_non_null(strstr(err, "tool: /etc/passwd is not an executable file"));
+    opts_free(o);
+    static const nd_option_t bad[] = {
+        {"n", ND_OPT_INT, NULL, ND_OPT_PROGRAM, 0, 0, NULL, ""}, {0}};
+    assert_int_equal(opts_check_table(bad, err, sizeof err), -1);
+    assert_non_null(strstr(err, "names a program"));
+}
+
 static void units(void **st)
 {
     (void)st;
@@ -132,6 +162,7 @@ int main(void)
         cmocka_unit_test(defaults_are_parsed),
         cmocka_unit_test(values_are_checked),
         cmocka_unit_test(tables_are_checked),
+        cmocka_unit_test(programs_are_found_or_refused),
         cmocka_unit_test(units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
