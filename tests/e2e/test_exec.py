@@ -109,7 +109,7 @@ class AnswerTest(ExecTest):
         self.assertEqual(docs["doc0.txt"]["child"]["tag"], "after")
         self.assertEqual(docs["doc0.txt"]["child"]["group"], 1)
         # remove, then set
-        self.assertIsNone(docs["doc1.txt"]["title"])
+        self.assertNotIn("title", docs["doc1.txt"])
         self.assertTrue(docs["doc1.txt"]["dropped"])
         # set "text" replaces the text
         self.assertEqual(docs["doc2.txt"]["text"], "Replaced text.")
