@@ -542,9 +542,14 @@ nd_status_t chain_flush(struct chain *c, int sync, char *err, size_t errlen)
         if (!s->ready || !s->plugin->desc.flush || skipped(c, s))
             continue;
         char e[512] = "";
-        pthread_rwlock_wrlock(&s->lock);
+        /* One flush at a time (the daemon's group commit); apart from
+         * `process` unless the plugin guards itself. */
+        int apart = !(s->plugin->desc.flags & ND_PLUGIN_CONCURRENT_FLUSH);
+        if (apart)
+            pthread_rwlock_wrlock(&s->lock);
         nd_status_t st = s->plugin->desc.flush(s->state, sync, e, sizeof e);
-        pthread_rwlock_unlock(&s->lock);
+        if (apart)
+            pthread_rwlock_unlock(&s->lock);
         if (st == ND_RETRY || st == ND_FAIL) {
             if (st > worst || worst == ND_OK) {
                 worst = st;

@@ -14,7 +14,8 @@
  * Threads: the host calls `process` from its worker threads. Unless the
  * descriptor has ND_PLUGIN_SERIAL, several documents may be in `process` of
  * the same instance at once (each document is only ever in one thread).
- * `flush` never runs at the same time as `process` of the same instance.
+ * `flush` never runs at the same time as `process` of the same instance,
+ * unless the descriptor has ND_PLUGIN_CONCURRENT_FLUSH.
  * `init` and `fini` run on one thread with nothing else in the instance.
  *
  * Strings: every string is UTF-8. Strings handed to the host are copied
@@ -35,7 +36,7 @@ extern "C" {
 #endif
 
 #define ND_ABI_MAJOR 1
-#define ND_ABI_MINOR 3
+#define ND_ABI_MINOR 4
 
 #define ND__CAT2(a, b) a##b
 #define ND__CAT(a, b) ND__CAT2(a, b)
@@ -261,6 +262,15 @@ typedef struct nd_host_api {
 
 #define ND_PLUGIN_SERIAL 0x1u /* `process` is not thread-safe: the host
                                  serialises calls on each instance */
+/* `flush` may run while `process`, `withdraw` and `confirm` of the same
+ * instance run on other threads: the plugin guards its own state. Its
+ * flush then makes durable at least what was confirmed (or, without
+ * `confirm`, accepted) before the flush began; what comes in meanwhile
+ * may wait for the next one. Worth it for a flush that waits on the disk
+ * (a syncfs): without the flag, every worker that reaches the step waits
+ * for it. A host that does not know the flag (before ABI 1.4) simply
+ * keeps `flush` apart, which is always safe. */
+#define ND_PLUGIN_CONCURRENT_FLUSH 0x2u
 
 typedef struct nd_plugin {
     uint16_t abi_major;   /* ND_ABI_MAJOR */

@@ -7,8 +7,10 @@
  *   batch   write now; at flush, one syncfs() for all the files written
  *           since the last flush, then the renames and one folder fsync
  *           (group commit: about one disk flush per batch, not per file),
- *           of the documents confirmed by then (nd_plugin_t.confirm: they
- *           went through the whole chain);
+ *           of the documents confirmed when the flush began
+ *           (nd_plugin_t.confirm: they went through the whole chain).
+ *           Documents keep being written while the flush waits on the
+ *           disk (ND_PLUGIN_CONCURRENT_FLUSH): they go with the next one;
  *   none    rename at once and leave syncing to the kernel.
  * The id is the file name, so a document exported twice replaces itself.
  *
@@ -36,10 +38,12 @@ struct json_out {
     char *dir;
     int dirfd;
     enum { SYNC_ALWAYS, SYNC_BATCH, SYNC_NONE } sync;
-    pthread_mutex_t lock;
+    long pid;            /* in temporary names */
+    pthread_mutex_t lock; /* pending, and dirfd when it is replaced */
     struct pending {
         char id[65];
-        int confirmed;   /* the document went through the whole chain */
+        char confirmed;  /* the document went through the whole chain */
+        char flushing;   /* confirmed when the running flush began */
     } *pending;          /* written but not renamed yet (batch) */
     size_t npending, cap;
 };
@@ -62,7 +66,7 @@ static void remove_stale(struct json_out *j)
     while ((e = readdir(dp))) {
         size_t len = strlen(e->d_name);
         char mine[32];
-        int mlen = snprintf(mine, sizeof mine, ".%ld.json.tmp", (long)getpid());
+        int mlen = snprintf(mine, sizeof mine, ".%ld.json.tmp", j->pid);
         if (e->d_name[0] == '.' && len > 9 &&
             !strcmp(e->d_name + len - 9, ".json.tmp") &&
             (len < (size_t)mlen || strcmp(e->d_name + len - (size_t)mlen, mine)))
@@ -80,6 +84,7 @@ static int json_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
         return -1;
     }
     j->self = self;
+    j->pid = j->pid;
     j->dir = strdup(nd_opt_str(opts, "dir"));
     const char *d = nd_durable(self);
     j->sync = !strcmp(d, "always") ? SYNC_ALWAYS : !strcmp(d, "none") ? SYNC_NONE
@@ -124,7 +129,7 @@ static nd_status_t json_process(void *state, nd_doc_t *doc)
         return ND_RETRY;
     }
     char tmp[128], final[128];
-    snprintf(tmp, sizeof tmp, ".%s.%ld.json.tmp", id, (long)getpid());
+    snprintf(tmp, sizeof tmp, ".%s.%ld.json.tmp", id, j->pid);
     snprintf(final, sizeof final, "%s.json", id);
     int fd = openat(j->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 && errno == ENOENT) {
@@ -168,6 +173,8 @@ static nd_status_t json_process(void *state, nd_doc_t *doc)
         }
         j->pending = g;
         memcpy(j->pending[j->npending].id, id, 65);
+        /* not in a flush that began before it was written */
+        j->pending[j->npending].flushing = 0;
         /* a host older than ABI 1.2 never confirms: rename at the flush */
         j->pending[j->npending++].confirmed = nd_host_abi_minor() < 2;
         pthread_mutex_unlock(&j->lock);
@@ -192,29 +199,39 @@ static nd_status_t json_process(void *state, nd_doc_t *doc)
 static nd_status_t json_flush(void *state, int sync, char *err, size_t errlen)
 {
     struct json_out *j = state;
-    size_t confirmed = 0;
-    for (size_t i = 0; i < j->npending; i++)
-        confirmed += j->pending[i].confirmed;
-    if (!confirmed)
+    /* What this flush makes visible: the files confirmed by now. Workers
+     * go on writing and confirming while it waits on the disk. */
+    size_t taken = 0;
+    pthread_mutex_lock(&j->lock);
+    for (size_t i = 0; i < j->npending; i++) {
+        j->pending[i].flushing = j->pending[i].confirmed;
+        taken += j->pending[i].confirmed;
+    }
+    int dirfd = j->dirfd;
+    pthread_mutex_unlock(&j->lock);
+    if (!taken)
         return ND_OK;
     /* One syncfs makes every file written since the last flush durable
      * before any of them becomes visible under its final name. */
-    if (sync && syncfs(j->dirfd) < 0) {
+    if (sync && syncfs(dirfd) < 0) {
         int e = errno;
         snprintf(err, errlen, "cannot sync %s: %s", j->dir, strerror(e));
         return classify(e);
     }
+    /* The renames under the lock: a document withdrawn meanwhile has left
+     * the list (and its temporary file is gone), one withdrawn later finds
+     * its final name. */
     size_t kept = 0;
     int failed = 0, e = 0;
+    pthread_mutex_lock(&j->lock);
     for (size_t i = 0; i < j->npending; i++) {
         char tmp[128], final[128];
-        if (!j->pending[i].confirmed) {
-            /* its document is still in the chain (a later step retries) */
+        if (!j->pending[i].flushing) {
+            /* still in the chain, or confirmed after the flush began */
             j->pending[kept++] = j->pending[i];
             continue;
         }
-        snprintf(tmp, sizeof tmp, ".%s.%ld.json.tmp", j->pending[i].id,
-                 (long)getpid());
+        snprintf(tmp, sizeof tmp, ".%s.%ld.json.tmp", j->pending[i].id, j->pid);
         snprintf(final, sizeof final, "%s.json", j->pending[i].id);
         if (renameat(j->dirfd, tmp, j->dirfd, final) < 0 && errno != ENOENT) {
             if (!failed)
@@ -224,11 +241,12 @@ static nd_status_t json_flush(void *state, int sync, char *err, size_t errlen)
         }
     }
     j->npending = kept;
+    pthread_mutex_unlock(&j->lock);
     if (failed) {
         snprintf(err, errlen, "cannot rename files into %s: %s", j->dir, strerror(e));
         return classify(e);
     }
-    if (sync && fsync(j->dirfd) < 0) {
+    if (sync && fsync(dirfd) < 0) {
         e = errno;
         snprintf(err, errlen, "cannot sync the folder %s: %s", j->dir,
                  strerror(e));
@@ -261,7 +279,7 @@ static nd_status_t json_withdraw(void *state, nd_doc_t *doc)
     const char *id = nd_doc_id(doc);
     char name[128];
     if (forget_pending(j, id))
-        snprintf(name, sizeof name, ".%s.%ld.json.tmp", id, (long)getpid());
+        snprintf(name, sizeof name, ".%s.%ld.json.tmp", id, j->pid);
     else
         snprintf(name, sizeof name, "%s.json", id);
     if (unlinkat(j->dirfd, name, 0) < 0 && errno != ENOENT) {
@@ -297,7 +315,7 @@ static void json_fini(void *state)
     for (size_t i = 0; i < j->npending; i++) {
         char tmp[128];
         snprintf(tmp, sizeof tmp, ".%s.%ld.json.tmp", j->pending[i].id,
-                 (long)getpid());
+                 j->pid);
         unlinkat(j->dirfd, tmp, 0);
     }
     close(j->dirfd);
@@ -321,6 +339,7 @@ static const nd_plugin_t json_plugin = {
     .version = "1.0.0",
     .description = "writes each document to <dir>/<id>.json, atomically",
     .role = ND_ROLE_EXPORTER,
+    .flags = ND_PLUGIN_CONCURRENT_FLUSH,
     .options = options,
     .init = json_init,
     .process = json_process,

@@ -4,7 +4,9 @@
  * each document in `always` mode, turns a database locked by someone else
  * into a RETRY that resumes at its own step and writes the document once,
  * and answers a failed flush (the file size limit stands in for a full
- * disk) by writing the batch again at the next one. */
+ * disk) by writing the batch again at the next one. The json exporter's
+ * flush runs beside documents being exported (ND_PLUGIN_CONCURRENT_FLUSH)
+ * and loses none of them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
@@ -268,6 +273,149 @@ static void failed_flush_writes_the_batch_again(void **st)
     chain_free(p);
 }
 
+/* Group commits one after another on a thread of their own, as the
+ * daemon's, while documents go through text + json. */
+struct flusher {
+    struct chain *p;
+    atomic_int stop;
+    int rounds, failed;
+};
+
+static void *flush_loop(void *arg)
+{
+    struct flusher *f = arg;
+    char err[256];
+    while (!atomic_load(&f->stop)) {
+        if (chain_flush(f->p, 1, err, sizeof err) != ND_OK)
+            f->failed++;
+        f->rounds++;
+    }
+    return NULL;
+}
+
+/* A document of the test below: every tenth held back by a step after
+ * the exporter (a sink that is down), every tenth but three refused by
+ * it after the exporter accepted it. */
+static nd_doc_t *bulletin(int i)
+{
+    char text[160];
+    int n = snprintf(text, sizeof text, "Tide table %d\n\nHigh water at noon%s.\n",
+                     i, i % 10 == 3 ? ", HOLD" : i % 10 == 7 ? ", REFUSE" : "");
+    uint8_t *raw = malloc((size_t)n);
+    memcpy(raw, text, (size_t)n);
+    return doc_new(raw, (size_t)n, "tide.txt", NULL, "text/plain");
+}
+
+/* Whether <out>/<id>.json exists, whole. */
+static int exported(const char *out, const char *id)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%.64s.json", out, id);
+    FILE *j = fopen(path, "r");
+    if (!j)
+        return 0;
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, j);
+    fclose(j);
+    buf[n] = '\0';
+    assert_true(n > 2 && buf[0] == '{' && !strcmp(buf + n - 2, "}\n"));
+    assert_non_null(strstr(buf, id));
+    return 1;
+}
+
+static int files_in(const char *out, int *tmp)
+{
+    DIR *dp = opendir(out);
+    assert_non_null(dp);
+    struct dirent *e;
+    int files = 0;
+    *tmp = 0;
+    while ((e = readdir(dp)))
+        if (strstr(e->d_name, ".tmp"))
+            (*tmp)++;
+        else if (e->d_name[0] != '.')
+            files++;
+    closedir(dp);
+    return files;
+}
+
+static void json_flush_beside_the_workers_loses_nothing(void **st)
+{
+    (void)st;
+    enum { N = 300 };
+    const char *build = getenv("NEWSDESK_BUILD");
+    const char *tplugins = getenv("NEWSDESK_TEST_PLUGINS");
+    assert_non_null(tplugins);
+    char out[128], down[128];
+    snprintf(out, sizeof out, "%s/outbox", dir);
+    snprintf(down, sizeof down, "%s/sink-down", dir);
+    FILE *cf = fopen(down, "w");
+    assert_non_null(cf);
+    fclose(cf);
+    cf = fopen(cfgpath, "w");
+    assert_non_null(cf);
+    fprintf(cf,
+            "service:\n"
+            "  durable: batch\n"
+            "  plugin_path: [\"%s/plugins/text\", \"%s/plugins/json\", \"%s\"]\n"
+            "pipeline:\n"
+            "  - plugin: text\n"
+            "  - plugin: json\n"
+            "    dir: %s\n"
+            "  - plugin: faulty\n"
+            "    retry_while: %s\n"
+            "    retry_on: HOLD\n"
+            "    fail_on: REFUSE\n", build, build, tplugins, out, down);
+    fclose(cf);
+    struct chain *p = testchain_start(cfgpath);
+    struct flusher f = {.p = p};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, flush_loop, &f), 0);
+    static char ids[N][65];
+    static nd_doc_t *held_back[N];
+    static struct chain_run runs[N];
+    for (int i = 0; i < N; i++) {
+        nd_doc_t *d = bulletin(i);
+        nd_status_t want = i % 10 == 3 ? ND_RETRY : i % 10 == 7 ? ND_FAIL : ND_OK;
+        assert_int_equal(chain_run(p, d, &runs[i]), want);
+        memcpy(ids[i], d->id, 65);
+        if (want == ND_RETRY) {
+            held_back[i] = d;
+            continue;
+        }
+        run_free(&runs[i]);
+        doc_free(d);
+    }
+    atomic_store(&f.stop, 1);
+    pthread_join(t, NULL);
+    char err[256];
+    /* What the last concurrent flush did not take, this one does. */
+    assert_int_equal(chain_flush(p, 1, err, sizeof err), ND_OK);
+    assert_int_equal(f.failed, 0);
+    assert_true(f.rounds > 0);
+    /* Accepted documents under their final names, whole; refused ones
+     * nowhere; held-back ones not yet (their temporary files wait). */
+    int tmp;
+    for (int i = 0; i < N; i++)
+        if (exported(out, ids[i]) != (i % 10 != 3 && i % 10 != 7))
+            fail_msg("document %d: %s", i, exported(out, ids[i]) ? "exported" : "not exported");
+    assert_int_equal(files_in(out, &tmp), N - N / 5);
+    assert_int_equal(tmp, N / 10);
+    /* The sink is back: the held-back documents go on from that step. */
+    assert_int_equal(unlink(down), 0);
+    for (int i = 3; i < N; i += 10) {
+        assert_int_equal(chain_run(p, held_back[i], &runs[i]), ND_OK);
+        run_free(&runs[i]);
+        doc_free(held_back[i]);
+    }
+    assert_int_equal(chain_flush(p, 1, err, sizeof err), ND_OK);
+    for (int i = 3; i < N; i += 10)
+        assert_true(exported(out, ids[i]));
+    assert_int_equal(files_in(out, &tmp), N - N / 10);
+    assert_int_equal(tmp, 0);
+    chain_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +424,7 @@ int main(void)
         cmocka_unit_test(always_commits_each_document),
         cmocka_unit_test(locked_database_is_a_retry_at_that_step),
         cmocka_unit_test(failed_flush_writes_the_batch_again),
+        cmocka_unit_test(json_flush_beside_the_workers_loses_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
