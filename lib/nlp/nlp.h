@@ -18,10 +18,6 @@
 #define NLP_API
 #endif
 
-/* Build the word lists now rather than on the first document (a few
- * milliseconds, once per process). Thread-safe. Returns 0 or -ENOMEM. */
-NLP_API int nlp_prepare(void);
-
 /* ---- tokens and sentences ------------------------------------------------ */
 
 enum nlp_kind {
