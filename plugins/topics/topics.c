@@ -126,8 +126,9 @@ static int topics_init(nd_instance_t *self, const nd_opts_t *opts,
     langgate_read(&s->gate, opts);
     s->explain = nd_opt_bool(opts, "explain");
     pthread_mutex_init(&s->lock, NULL);
-    nd_log(self, ND_LOG_INFO, "taxonomy %s: %zu topics, %zu terms", path,
-           s->tax.ntopics, s->tax.npatterns);
+    nd_log(self, ND_LOG_INFO, "taxonomy %s: %zu topics, %zu terms%s", path,
+           s->tax.ntopics, s->tax.npatterns,
+           s->tax.compiled_in ? " (compiled in)" : "");
     *state = s;
     return 0;
 }
