@@ -94,7 +94,7 @@ int main(int argc, char **argv)
     double *ent_med = calloc(nfiles, sizeof *ent_med);
     if (!runs || !lang_med || !ent_med)
         return 1;
-    if (nlp_prepare() < 0 || language("", 0) < 0)
+    if (language("", 0) < 0)
         return 1;
     for (size_t f = 0; f < nfiles; f++) {
         const char *path = argv[a + (int)f];

@@ -6,26 +6,23 @@
  * output's code space); the gap between the two best scores gives the
  * confidence.
  *
- * Speed: the profiles are loaded once into one hash table from n-gram to
- * its ranks in every language, so that a text's n-gram is looked up once
- * rather than once per language; and the text is read in stages (512
+ * Speed: the profiles are one hash table from n-gram to its ranks in
+ * every language, built with the library (gen_langid.py, so that a
+ * process pays nothing to load them), and a text's n-gram is looked up
+ * once rather than once per language; and the text is read in stages (512
  * bytes, then 1 KiB, 2 KiB, ... up to the caller's prefix), stopping at
  * the first stage whose answer is clear. A news article is decided on its
  * first 512 bytes. */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/grow.h"
 #include "base/hash.h"
+#include "langid_table.h"
 #include "nlp.h"
-
-#ifndef NLP_TEXTCAT_DIR
-#define NLP_TEXTCAT_DIR "/usr/share/libexttextcat"
-#endif
 
 /* Fewer letters than this (a headline-sized fragment) and the n-grams
  * cannot tell. */
@@ -35,7 +32,6 @@
 #define NGRAMS 400
 /* n-grams are 1 to 5 characters; libexttextcat skips longer lines. */
 #define MAX_CHARS 5
-#define MAX_BYTES 20
 #define MIN_CONFIDENCE 0.05
 /* The first stage, and the confidence at which a stage's answer stands:
  * a gap of about 7 % between the two best languages, over twice
@@ -46,166 +42,17 @@
 
 /* ---- the profiles ----------------------------------------------------------- */
 
-/* One n-gram of the profiles: its ranks in the languages that have it
- * are post[first .. first + n). */
-struct gram {
-    uint64_t hash; /* 0: empty slot */
-    uint32_t first;
-    uint16_t n;
-    uint8_t len;
-    char str[MAX_BYTES];
-};
-
-static struct {
-    char code[MAX_PROFILES][8]; /* "zh" twice: simplified and traditional */
-    size_t nprof;
-    struct gram *gram; /* open addressing, mask + 1 slots */
-    size_t mask;
-    uint32_t *post; /* profile << 16 | rank */
-    char err[1024];
-} model;
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-/* An n-gram of a profile file as read, before the table is built. */
-struct read_gram {
-    uint64_t hash;
-    uint16_t prof, rank;
-    uint8_t len;
-    char str[MAX_BYTES];
-};
-
-static uint64_t gram_hash(const char *s, size_t n)
+/* The profiles' n-gram of the n bytes at s, or NULL when none has it. */
+static const struct langid_gram *gram_find(uint64_t hash, const char *s, size_t n)
 {
-    uint64_t h = hash_fnv1a(s, n, HASH_FNV1A_SEED);
-    return h ? h : 1;
-}
-
-static struct gram *gram_slot(uint64_t hash, const char *s, size_t n)
-{
-    for (size_t i = hash_mix(hash) & model.mask;; i = (i + 1) & model.mask) {
-        struct gram *g = &model.gram[i];
-        if (!g->hash || (g->hash == hash && g->len == n && !memcmp(g->str, s, n)))
+    for (size_t i = hash_mix(hash) & langid_mask;; i = (i + 1) & langid_mask) {
+        uint32_t k = langid_slots[i];
+        if (!k)
+            return NULL;
+        const struct langid_gram *g = &langid_grams[k - 1];
+        if (g->hash == hash && g->len == n && !memcmp(langid_pool + g->str, s, n))
             return g;
     }
-}
-
-/* The first NGRAMS n-grams of the profile file `path` (one a line, most
- * frequent first, a count after it) appended to *rg. Returns 0 or -1 when
- * out of memory; an unreadable file adds nothing. */
-static int read_profile(const char *path, uint16_t prof, struct read_gram **rg, size_t *n,
-                        size_t *cap)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    char line[256];
-    uint16_t rank = 0;
-    while (rank < NGRAMS && fgets(line, sizeof line, f)) {
-        char *s = line;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        size_t len = strcspn(s, " \t\r\n");
-        if (!len || len > MAX_BYTES)
-            continue;
-        struct read_gram *g = array_grow(*rg, cap, *n + 1, sizeof *g, 4096);
-        if (!g) {
-            fclose(f);
-            return -1;
-        }
-        *rg = g;
-        g = &g[(*n)++];
-        g->hash = gram_hash(s, len);
-        g->prof = prof, g->rank = rank++;
-        g->len = (uint8_t)len;
-        memcpy(g->str, s, len);
-    }
-    fclose(f);
-    return 0;
-}
-
-/* One table over all profiles: each n-gram once, with its postings
- * contiguous. Returns 0 or -1 when out of memory. */
-static int build_table(const struct read_gram *rg, size_t n)
-{
-    size_t slots = 1024;
-    while (slots < n) /* at least twice the distinct n-grams */
-        slots <<= 1;
-    model.gram = calloc(slots, sizeof *model.gram);
-    model.post = malloc((n ? n : 1) * sizeof *model.post);
-    if (!model.gram || !model.post)
-        return -1;
-    model.mask = slots - 1;
-    for (size_t i = 0; i < n; i++) {
-        struct gram *g = gram_slot(rg[i].hash, rg[i].str, rg[i].len);
-        if (!g->hash) {
-            g->hash = rg[i].hash, g->len = rg[i].len;
-            memcpy(g->str, rg[i].str, rg[i].len);
-        }
-        g->n++;
-    }
-    uint32_t at = 0;
-    for (size_t i = 0; i <= model.mask; i++)
-        if (model.gram[i].hash)
-            model.gram[i].first = at, at += model.gram[i].n, model.gram[i].n = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct gram *g = gram_slot(rg[i].hash, rg[i].str, rg[i].len);
-        model.post[g->first + g->n++] = (uint32_t)rg[i].prof << 16 | rg[i].rank;
-    }
-    return 0;
-}
-
-/* The ISO 639-1 code of a profile named language-country-encoding
- * ("en--utf8", "zh-CN-utf8"), or "" for languages without one. */
-static void profile_code(const char *name, char code[8])
-{
-    code[0] = '\0';
-    if (!strncmp(name, "zh-", 3))
-        strcpy(code, "zh");
-    else if (strlen(name) > 2 && name[2] == '-' && name[0] >= 'a' && name[0] <= 'z' &&
-             name[1] >= 'a' && name[1] <= 'z')
-        memcpy(code, name, 2), code[2] = '\0';
-}
-
-static void load(void)
-{
-    char conf[512];
-    snprintf(conf, sizeof conf, "%.400s/fpdb.conf", NLP_TEXTCAT_DIR);
-    FILE *f = fopen(conf, "r");
-    if (!f) {
-        snprintf(model.err, sizeof model.err,
-                 "cannot read the language fingerprints %s (install "
-                 "libexttextcat-data)", conf);
-        return;
-    }
-    struct read_gram *rg = NULL;
-    size_t n = 0, cap = 0;
-    char line[512];
-    int oom = 0;
-    while (!oom && model.nprof < MAX_PROFILES && fgets(line, sizeof line, f)) {
-        char file[256], name[64], code[8];
-        if (line[0] == '#' || sscanf(line, "%255s %63s", file, name) != 2)
-            continue;
-        profile_code(name, code);
-        if (!code[0])
-            continue;
-        char path[800];
-        snprintf(path, sizeof path, "%s/%s", NLP_TEXTCAT_DIR, file);
-        size_t before = n;
-        oom = read_profile(path, (uint16_t)model.nprof, &rg, &n, &cap) < 0;
-        if (n > before)
-            memcpy(model.code[model.nprof++], code, sizeof code);
-    }
-    fclose(f);
-    if (oom || build_table(rg, n) < 0) {
-        free(model.gram), free(model.post);
-        model.gram = NULL, model.post = NULL, model.nprof = 0;
-        snprintf(model.err, sizeof model.err, "out of memory loading %s", conf);
-    } else if (!model.nprof) {
-        snprintf(model.err, sizeof model.err,
-                 "no usable language fingerprints listed in %s", conf);
-    }
-    free(rg);
 }
 
 /* ---- the text ----------------------------------------------------------------- */
@@ -456,14 +303,14 @@ static size_t top_grams(struct reader *r, const struct seen **top)
 static void distances(const struct reader *r, const struct seen *const *top, size_t n,
                       long *dist)
 {
-    for (size_t p = 0; p < model.nprof; p++)
+    for (size_t p = 0; p < langid_nprof; p++)
         dist[p] = (long)n * NGRAMS;
     for (size_t i = 0; i < n; i++) {
         const char *s = r->prep + top[i]->at;
         uint64_t h = r->seen_hash[top[i] - r->seen];
-        const struct gram *g = gram_slot(h, s, top[i]->len);
-        for (uint32_t j = 0; j < g->n; j++) {
-            uint32_t post = model.post[g->first + j];
+        const struct langid_gram *g = gram_find(h, s, top[i]->len);
+        for (uint32_t j = 0; g && j < g->n; j++) {
+            uint32_t post = langid_post[g->first + j];
             long d = (long)(post & 0xFFFF) - (long)i;
             dist[post >> 16] -= NGRAMS - (d < 0 ? -d : d);
         }
@@ -482,14 +329,14 @@ static double best_language(struct reader *r, size_t *best, size_t *second)
         return 0;
     distances(r, top, n, dist);
     size_t b = 0, s = SIZE_MAX;
-    for (size_t p = 1; p < model.nprof; p++) {
+    for (size_t p = 1; p < langid_nprof; p++) {
         if (dist[p] < dist[b]) {
             /* Two profiles of one language (zh) do not compete. */
-            if (strcmp(model.code[b], model.code[p]))
+            if (strcmp(langid_codes[b], langid_codes[p]))
                 s = b;
             b = p;
         } else if ((s == SIZE_MAX || dist[p] < dist[s]) &&
-                   strcmp(model.code[b], model.code[p])) {
+                   strcmp(langid_codes[b], langid_codes[p])) {
             s = p;
         }
     }
@@ -506,8 +353,8 @@ static double best_language(struct reader *r, size_t *best, size_t *second)
 /* The profile index of language `code`, or `fallback`. */
 static size_t find_profile(const char *code, size_t fallback)
 {
-    for (size_t i = 0; i < model.nprof; i++)
-        if (!strcmp(model.code[i], code))
+    for (size_t i = 0; i < langid_nprof; i++)
+        if (!strcmp(langid_codes[i], code))
             return i;
     return fallback;
 }
@@ -533,7 +380,7 @@ static const char *script_language(const struct script_counts *k, double *confid
 static int one_of(size_t p, const char *const *list)
 {
     for (; *list; list++)
-        if (!strcmp(model.code[p], *list))
+        if (!strcmp(langid_codes[p], *list))
             return 1;
     return 0;
 }
@@ -590,13 +437,8 @@ static void reader_free(struct reader *r)
 int nlp_langid(const char *text, size_t len, size_t prefix, char code[8],
                double *confidence, char *err, size_t errlen)
 {
-    pthread_once(&once, load);
     strcpy(code, "und");
     *confidence = 0;
-    if (!model.nprof) {
-        snprintf(err, errlen, "%s", model.err);
-        return -ENOENT;
-    }
     if (len > prefix) {
         len = prefix;
         while (len && ((unsigned char)text[len] & 0xC0) == 0x80)
@@ -639,7 +481,7 @@ int nlp_langid(const char *text, size_t len, size_t prefix, char code[8],
         best = cyrillic_letters(&k, best, second, &conf);
     if (conf < MIN_CONFIDENCE)
         return 0;
-    strcpy(code, model.code[best]);
+    strcpy(code, langid_codes[best]);
     *confidence = conf;
     return 0;
 }

@@ -69,21 +69,34 @@ enum {
 };
 
 struct lex_entry {
-    const char *key;
+    uint32_t key;     /* its word: lex_keys + key, NUL-terminated */
     uint32_t flags;
     uint32_t words;   /* LW_* */
-    const char *code; /* ISO 4217 for currencies, else "" */
+    char code[4];     /* ISO 4217 for currencies, else "" */
 };
 
 extern const struct lex_entry lex_entries[];
 extern const size_t lex_nentries;
+extern const char lex_keys[];
 
-/* The entry for the n bytes at s, or NULL. Thread-safe; the table is built
- * on first use. */
+/* The tables lookups go through, generated with the entries (so that
+ * nothing is built or written at run time): open addressing over
+ * mask + 1 slots, a key's slot found from the low bits of its FNV-1a
+ * hash, then linear probing. lex_slots has every entry; lex_stop_slots
+ * the function words alone, a few hundred, asked about for every token,
+ * small enough to stay in the cache. */
+struct lex_slot {
+    uint32_t entry; /* index in lex_entries + 1; 0: empty */
+    uint32_t hash;  /* the high 32 bits of the key's hash */
+};
+
+extern const struct lex_slot lex_slots[];
+extern const size_t lex_slots_mask;
+extern const struct lex_slot lex_stop_slots[];
+extern const size_t lex_stop_slots_mask;
+
+/* The entry for the n bytes at s, or NULL. Thread-safe. */
 const struct lex_entry *lex_find(const char *s, size_t n);
-
-/* Build the table now; 0, or -1 when out of memory. */
-int lex_prepare(void);
 
 /* Flags of the n bytes at s (0 when absent). */
 uint32_t lex_flags(const char *s, size_t n);

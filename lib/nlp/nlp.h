@@ -18,10 +18,6 @@
 #define NLP_API
 #endif
 
-/* Build the word lists now rather than on the first document (a few
- * milliseconds, once per process). Thread-safe. Returns 0 or -ENOMEM. */
-NLP_API int nlp_prepare(void);
-
 /* ---- tokens and sentences ------------------------------------------------ */
 
 enum nlp_kind {
@@ -109,9 +105,8 @@ NLP_API int nlp_is_irregular_verb(const char *s, size_t n);
 /* Identify the language of text (at most `prefix` bytes of it are read,
  * cut at a character boundary). Writes an ISO 639-1 code ("und" when
  * unsure or when the text has too few letters) into code (room for 8) and
- * a confidence in [0,1]. Returns 0, -ENOENT when the fingerprints cannot
- * be loaded, or -ENOMEM, with a reason in err. Thread-safe after the first
- * call. */
+ * a confidence in [0,1]. Returns 0, or -ENOMEM with a reason in err.
+ * Thread-safe. */
 NLP_API int nlp_langid(const char *text, size_t len, size_t prefix,
                        char code[8], double *confidence, char *err,
                        size_t errlen);

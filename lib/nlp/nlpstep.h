@@ -89,7 +89,7 @@ static inline int langgate_init(nd_instance_t *self, const nd_opts_t *opts,
 {
     (void)self;
     struct langgate *g = malloc(sizeof *g);
-    if (!g || nlp_prepare() < 0) {
+    if (!g) {
         free(g);
         snprintf(err, errlen, "out of memory");
         return -1;

@@ -377,8 +377,6 @@ static int is_opener(const char *s, const nlp_token_t *t)
             tok_is(s, t, "'") || tok_is(s, t, "\xC2\xAB"));
 }
 
-int nlp_prepare(void) { return lex_prepare() < 0 ? -ENOMEM : 0; }
-
 int nlp_is_stopword(const char *s, size_t n)
 {
     return lex_is_stop(s, n);

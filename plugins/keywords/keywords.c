@@ -47,7 +47,7 @@ static int keywords_init(nd_instance_t *self, const nd_opts_t *opts, void **stat
     }
     sb_stemmer_delete(probe);
     struct keywords *k = malloc(sizeof *k);
-    if (!k || !(k->words = memo_new(WORD_MEMO)) || nlp_prepare() < 0) {
+    if (!k || !(k->words = memo_new(WORD_MEMO))) {
         if (k)
             memo_free(k->words);
         free(k);

@@ -20,9 +20,6 @@
 #define MAX_WORD 64
 #define MAX_DEPTH 32
 #define MAX_INCLUDE 8
-/* Words whose symbols are kept (about 64 bytes each): a news vocabulary's
- * common words, and every word of a long article. */
-#define SYMBOL_MEMO 16384
 
 /* ---- words --------------------------------------------------------------- */
 
@@ -752,7 +749,7 @@ int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
 {
     memset(t, 0, sizeof *t);
     struct builder b = {.t = t, .st = st, .file = path, .err = err, .errlen = errlen};
-    if (!(t->symbols = memo_new(SYMBOL_MEMO)) || new_node(&b) < 0) {
+    if (!(t->symbols = memo_new(TAXONOMY_SYMBOL_MEMO)) || new_node(&b) < 0) {
         memo_free(t->symbols);
         t->symbols = NULL;
         snprintf(err, errlen, "out of memory");
@@ -771,9 +768,8 @@ int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
     free(b.topic_file);
     free(b.parent_line);
     free(b.parent_col);
-    for (size_t i = 0; i < b.nfiles; i++)
-        free(b.files[i]);
-    free(b.files);
+    t->files = b.files;
+    t->nfiles = b.nfiles;
     for (size_t i = 0; i < b.nnodes; i++)
         free(b.nodes[i].e);
     free(b.nodes);
@@ -787,6 +783,15 @@ int taxonomy_load(struct taxonomy *t, const char *path, struct sb_stemmer *st,
 
 void taxonomy_free(struct taxonomy *t)
 {
+    memo_free(t->symbols);
+    t->symbols = NULL;
+    if (t->compiled_in) {
+        memset(t, 0, sizeof *t);
+        return;
+    }
+    for (size_t i = 0; i < t->nfiles; i++)
+        free(t->files[i]);
+    free(t->files);
     for (size_t i = 0; i < t->ntopics; i++) {
         free(t->topics[i].id);
         free(t->topics[i].label);
@@ -804,7 +809,6 @@ void taxonomy_free(struct taxonomy *t)
     free(t->root);
     vocab_free(&t->stems);
     vocab_free(&t->exact);
-    memo_free(t->symbols);
     memset(t, 0, sizeof *t);
 }
 

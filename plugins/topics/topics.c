@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "nlp/nlpstep.h"
+#include "snapshot.h"
 #include "topics.h"
 
 #define SATURATION 3.0
@@ -111,7 +112,9 @@ static int topics_init(nd_instance_t *self, const nd_opts_t *opts,
     }
     const char *path = nd_opt_isset(opts, "taxonomy") ? nd_opt_str(opts, "taxonomy")
                                                       : default_taxonomy();
-    int rc = taxonomy_load(&s->tax, path, st, err, errlen);
+    int rc = snapshot_load(&s->tax, path, err, errlen);
+    if (rc == 0)
+        rc = taxonomy_load(&s->tax, path, st, err, errlen);
     sb_stemmer_delete(st);
     if (rc < 0) {
         free(s);
@@ -123,8 +126,9 @@ static int topics_init(nd_instance_t *self, const nd_opts_t *opts,
     langgate_read(&s->gate, opts);
     s->explain = nd_opt_bool(opts, "explain");
     pthread_mutex_init(&s->lock, NULL);
-    nd_log(self, ND_LOG_INFO, "taxonomy %s: %zu topics, %zu terms", path,
-           s->tax.ntopics, s->tax.npatterns);
+    nd_log(self, ND_LOG_INFO, "taxonomy %s: %zu topics, %zu terms%s", path,
+           s->tax.ntopics, s->tax.npatterns,
+           s->tax.compiled_in ? " (compiled in)" : "");
     *state = s;
     return 0;
 }

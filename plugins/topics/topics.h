@@ -11,6 +11,10 @@
 struct memo;
 struct sb_stemmer;
 
+/* Words whose symbols a taxonomy keeps (about 64 bytes each): a news
+ * vocabulary's common words, and every word of a long article. */
+#define TAXONOMY_SYMBOL_MEMO 16384
+
 struct topic {
     char *id, *label;
     int parent; /* index of the parent topic, or -1 */
@@ -62,6 +66,10 @@ struct taxonomy {
                     * of a text leave the root, which has the most edges) */
     struct memo *symbols; /* a text word -> its stem's symbol (int32_t),
                            * shared by the worker threads */
+    char **files;  /* the files read, the one named first */
+    size_t nfiles;
+    int compiled_in; /* all but symbols is the snapshot's (snapshot.h),
+                      * which taxonomy_free leaves alone */
 };
 
 /* Read and compile the taxonomy at `path`, stemming with `st`. Returns 0,

@@ -85,6 +85,32 @@ class DefaultTaxonomy(ndtest.TempDirTest):
         self.assertIn("medtop:04000000", ids[:2])
         self.assertIn("medtop:11000000", ids[:2])
 
+    def test_compiled_in_taxonomy_answers_as_its_yaml(self):
+        # A copy of the default taxonomy is the compiled-in one; with a
+        # comment added it is read from its YAML. Both must say the same.
+        src = os.path.join(ndtest.SOURCE, "config", "taxonomy")
+        for name in ("iptc-top.yaml", "iptc-wordnet.yaml"):
+            with open(os.path.join(src, name), encoding="utf-8") as f:
+                data = f.read()
+            self.write(os.path.join("same", name), data)
+            self.write(os.path.join("edited", name),
+                       data + ("# edited\n" if name == "iptc-wordnet.yaml" else ""))
+        texts = [SPORT, MIXED, HEALTH]
+        seed = ndtest.shared_path("corpus", "seed-trade-talks-madrid.txt")
+        if seed:
+            with open(seed, encoding="utf-8") as f:
+                texts.append(f.read())
+        out = {}
+        for copy in ("same", "edited"):
+            cfg = self.write(copy + ".yaml", "pipeline:\n  - plugin: text\n"
+                             "  - plugin: topics\n    taxonomy: %s/iptc-top.yaml\n"
+                             "    threshold: 0\n    top: 17\n    explain: true\n"
+                             % copy)
+            out[copy] = [(d.get("topics"), d.get("topic_terms"))
+                         for d in self.process(*texts, cfg=cfg)]
+        self.assertEqual(out["same"], out["edited"])
+        self.assertTrue(all(t for t, _ in out["same"]))
+
 
 class UserTaxonomy(ndtest.TempDirTest):
     TAX = """\
