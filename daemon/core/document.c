@@ -234,7 +234,10 @@ int doc_set(nd_doc_t *d, const char *name, nd_val_t *v)
     if (!name)
         goto fail;
     invalidate(d);
-    if (!v) {
+    /* A field set to null is the same as one nobody set: absent, so that
+     * no document carries a null field (nd_val_str(NULL) is a null). */
+    if (!v || json_is_null(VAL(v))) {
+        json_decref(VAL(v));
         json_object_del(d->fields, name);
         return 0;
     }

@@ -20,7 +20,7 @@ and in newsdesk.yaml:
 
 What `process` may do:
   return a dict       set those fields ("text" replaces the text; a value
-                      of newsdesk_exec.REMOVE removes the field)
+                      of newsdesk_exec.REMOVE or None removes the field)
   return None         done, nothing changed
   raise Skip(why)     nothing to do for this document
   raise Stop(why, fields)  end the chain here (after setting fields)

@@ -418,7 +418,8 @@ static inline int nd_doc_set_text(nd_doc_t *d, const char *text, size_t len)
 { return ND_HAS(doc_set_text) ? nd__api->doc_set_text(d, text, len) : -1; }
 
 /* Set field `name` to `v`, replacing any value; takes ownership of `v`
- * even on failure. v == NULL removes the field. Returns 0 or -1. */
+ * even on failure. v == NULL or a null value removes the field: a
+ * document never holds a null field. Returns 0 or -1. */
 static inline int nd_doc_set(nd_doc_t *d, const char *name, nd_val_t *v)
 { return ND_HAS(doc_set) ? nd__api->doc_set(d, name, v) : -1; }
 /* Field `name`, borrowed until it is set again; NULL if absent. */

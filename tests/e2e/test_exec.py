@@ -269,7 +269,8 @@ class StartTest(ExecTest):
             "    print(json.dumps({'set': {'env': {\n"
             "        'cwd': os.getcwd(), 'desk': os.environ.get('DESK'),\n"
             "        'notify': os.environ.get('NOTIFY_SOCKET'),\n"
-            "        'fds': sorted(os.listdir('/proc/self/fd'))}}}), flush=True)\n"))
+            "        'fds': sorted(os.listdir('/proc/self/fd'))},\n"
+            "        'nobody': None}}), flush=True)\n"))
         r, docs = self.process(
             exec_step(name="kid", program=sys.executable).replace(
                 "]\n", ", %s]\n" % q(script), 1) +
@@ -280,6 +281,8 @@ class StartTest(ExecTest):
         self.assertEqual(env["cwd"], os.path.realpath(self.path("work")))
         self.assertEqual(env["desk"], "sport")
         self.assertIsNone(env["notify"])
+        # a field set to null is removed: no document has a null field
+        self.assertNotIn("nobody", docs["doc0.txt"])
         # stdin, stdout, stderr, and the folder listdir itself opened
         self.assertEqual(env["fds"], ["0", "1", "2", "3"])
 

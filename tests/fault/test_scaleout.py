@@ -216,8 +216,15 @@ class ScaleOut(faultlib.FaultTest):
                       "a quarter archived")
         before = self.archive_rows(db)[0]
         rs.stop(crash=True)
-        time.sleep(2)
-        unhealthy = [w.http("/health")[0] for w in workers + [fwd]]
+        # Each daemon finds Redis gone at its next exchange with it (a read,
+        # an add, the forwarder's figures every 500 ms), later when the
+        # machine is busy: ask until all three say 503, for up to 30 s.
+        end = time.monotonic() + 30
+        while True:
+            unhealthy = [w.http("/health")[0] for w in workers + [fwd]]
+            if unhealthy == [503, 503, 503] or time.monotonic() > end:
+                break
+            time.sleep(0.1)
         rs.start()
         self.wait_for(lambda: self.archive_rows(db)[1] == n, 300,
                       "every article archived after the restart")

@@ -25,7 +25,7 @@ struct expo_sample {
 struct expo {
     struct expo_sample s[EXPO_MAX];
     size_t n;
-    char err[512];
+    char err[768]; /* room for a series' name, labels and le */
 };
 
 static int expo__name_ok(const char *s, size_t n, int colon)

@@ -100,6 +100,14 @@ static void field_order_is_stable(void **st)
     assert_null(strstr(json, "\"published\""));
     assert_null(strstr(json, "null"));
     assert_non_null(strstr(json, "\"pipeline\":[{\"step\":\"text\",\"us\":12}]"));
+    /* Nor are fields set to null: that removes them. */
+    assert_int_equal(doc_set(d, "url", val_null()), 0);
+    assert_int_equal(doc_set(d, "byline", val_null()), 0);
+    json = doc_to_json(d, NULL);
+    assert_null(strstr(json, "\"url\""));
+    assert_null(strstr(json, "\"byline\""));
+    assert_null(strstr(json, "null"));
+    assert_null(doc_get(d, "url"));
     /* The cache is dropped when the document changes. */
     doc_set(d, "custom", val_int(2));
     assert_non_null(strstr(doc_to_json(d, NULL), "\"custom\":2"));

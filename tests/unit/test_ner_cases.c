@@ -188,7 +188,7 @@ static void no_stray_files(void **state)
                 continue;
             int known = 0;
             for (const struct rule *r = rules; r->name[0]; r++) {
-                char want[600];
+                char want[sizeof path + sizeof de->d_name];
                 snprintf(want, sizeof want, "%s/%s", path, de->d_name);
                 known |= !strcmp(r->path, want);
             }
