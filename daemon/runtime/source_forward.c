@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "base/grow.h"
+#include "base/monocond.h"
 #include "document.h"
 #include "log.h"
 #include "source_inbox.h"
@@ -397,11 +398,7 @@ struct source *source_forward_open(uv_loop_t *loop,
         .consumer = fw->set.consumer,
     };
     pthread_mutex_init(&fw->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&fw->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    monocond_init(&fw->wake);
     uv_async_init(loop, &fw->async, on_async);
     fw->async.data = fw;
     if (pthread_create(&fw->thread, NULL, monitor, fw) != 0) {

@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "base/backoff.h"
+#include "base/monocond.h"
 #include "log.h"
 
 #define FIGURES_EVERY_MS 1000
@@ -638,11 +639,7 @@ struct source *source_stream_open(uv_loop_t *loop,
         .consumer = ss->set.consumer,
     };
     pthread_mutex_init(&ss->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&ss->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    monocond_init(&ss->wake);
     uv_async_init(loop, &ss->async, on_async);
     ss->async.data = ss;
     if (pthread_create(&ss->thread, NULL, fetcher, ss) != 0) {

@@ -42,6 +42,7 @@
 
 #include "answer.h"
 #include "base/backoff.h"
+#include "base/monocond.h"
 #include "base/program.h"
 #include "child.h"
 
@@ -594,11 +595,7 @@ static int exec_init(nd_instance_t *self, const nd_opts_t *opts, void **state,
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&x->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    monocond_init(&x->cond);
     pthread_mutex_init(&x->lock, NULL);
     pthread_mutex_init(&x->cfg.limit.lock, NULL);
     int rc = configure(x, self, opts, err, errlen);
