@@ -25,20 +25,10 @@ static char dir[64], cfgpath[128];
 static int setup(void **st)
 {
     (void)st;
+    static const char *const names[] = {"share_a.so", "share_b.so"};
     snprintf(dir, sizeof dir, "/tmp/nd-sharing-XXXXXX");
-    if (!mkdtemp(dir))
+    if (testdir_with_plugins(dir, names, 2) < 0)
         return -1;
-    const char *tp = getenv("NEWSDESK_TEST_PLUGINS");
-    char from[512], to[512];
-    snprintf(to, sizeof to, "%s/plugins", dir);
-    if (!tp || mkdir(to, 0755) < 0)
-        return -1;
-    const char *names[] = {"share_a.so", "share_b.so"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(from, sizeof from, "%s/%s", tp, names[i]);
-        snprintf(to, sizeof to, "%s/plugins/%s", dir, names[i]);
-        testdir_copy(from, to);
-    }
     snprintf(cfgpath, sizeof cfgpath, "%s/nd.yaml", dir);
     return 0;
 }
