@@ -7,9 +7,7 @@ folders of their own, sharing one Redis server (redisserver.py).
 import json
 import os
 import re
-import signal
 import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -28,8 +26,11 @@ def articles(n, prefix="story", marker_at=None, marker="POISON"):
     return out
 
 
-class Node:
-    """One `newsdesk run` in <test dir>/<name>."""
+class Node(ndtest.Daemon):
+    """One `newsdesk run` in <test dir>/<name>, several to a test: the
+    daemon of ndtest with its own folder, its HTTP port read from its log,
+    and a wait that does not fail early when it exits (a test kills nodes
+    on purpose)."""
 
     def __init__(self, test, name, config, env=None):
         self.test = test
@@ -39,23 +40,14 @@ class Node:
         with open(self.cfg, "w") as f:
             f.write(config)
         self.env = env
+        self.preexec_fn = None
         self.proc = None
         self.starts = 0
         self.port = None
 
     def start(self, wait=True):
-        self.starts += 1
-        self.logpath = os.path.join(self.dir, f"daemon.{self.starts}.log")
-        e = dict(os.environ)
-        e.pop("NEWSDESK_CONFIG", None)
-        if self.env:
-            e.update(self.env)
-        self.logf = open(self.logpath, "wb")
-        self.proc = subprocess.Popen([ndtest.BIN, "run", "-c", self.cfg],
-                                     cwd=self.dir, env=e,
-                                     stdin=subprocess.DEVNULL,
-                                     stdout=self.logf, stderr=self.logf)
         self.port = None
+        super().start(wait_ready=False)
         if wait:
             self.wait(lambda: "running:" in self.last_log(), 30,
                       "the daemon did not start")
@@ -67,15 +59,6 @@ class Node:
                 return f.read().decode("utf-8", "replace")
         except OSError:
             return ""
-
-    def log(self):
-        out = []
-        for n in range(1, self.starts + 1):
-            p = os.path.join(self.dir, f"daemon.{n}.log")
-            if os.path.exists(p):
-                with open(p, "rb") as f:
-                    out.append(f.read().decode("utf-8", "replace"))
-        return "".join(out)
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -108,36 +91,9 @@ class Node:
         code, body = self.http("/status")
         return json.loads(body) if code else None
 
-    def stop(self, sig=signal.SIGTERM, timeout=60):
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        rc = self.proc.wait(timeout=timeout)
-        self.logf.close()
-        self.proc = None
-        return rc
-
-    def kill(self):
-        return self.stop(signal.SIGKILL)
-
-    def ls(self, *sub):
-        p = os.path.join(self.dir, *sub)
-        return sorted(os.listdir(p)) if os.path.isdir(p) else []
-
     def drop(self, name, text):
-        """Write beside the inbox, then rename in."""
-        stage = os.path.join(self.dir, "stage")
-        os.makedirs(stage, exist_ok=True)
         os.makedirs(os.path.join(self.dir, "inbox"), exist_ok=True)
-        tmp = os.path.join(stage, name)
-        with open(tmp, "wb") as f:
-            f.write(text.encode() if isinstance(text, str) else text)
-        os.rename(tmp, os.path.join(self.dir, "inbox", name))
-
-    def __del__(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
+        super().drop(name, text)
 
 
 def free_port():
