@@ -60,7 +60,7 @@ struct chain *start_chain(const char *file, enum chain_steps steps,
 {
     struct errlist errs = {0}, warns = {0};
     struct chain *c;
-    int rc = chain_load(&c, file, &errs, &warns);
+    int rc = chain_load_named(&c, file, &errs, &warns);
     print_errors(&warns, "newsdesk: warning: ");
     if (rc == 0) {
         const struct config *cfg = chain_config(c);

@@ -23,8 +23,8 @@ static const char *const durable_names[] = {"batch", "always", "none"};
 
 /* ---- life ----------------------------------------------------------------- */
 
-int chain_load(struct chain **out, const char *config_file,
-               struct errlist *errs, struct errlist *warns)
+static int load(struct chain **out, const char *config_file, int named,
+                struct errlist *errs, struct errlist *warns)
 {
     struct chain *c = calloc(1, sizeof *c);
     *out = c;
@@ -34,6 +34,8 @@ int chain_load(struct chain **out, const char *config_file,
     }
     c->run_exporters = 1;
     registry_init(&c->reg, &chain_host_api);
+    if (named)
+        registry_on_demand(&c->reg);
     int rc = config_load(&c->cfg, config_file, &c->reg, errs, warns);
     c->durable = (enum durable_mode)config_int(&c->cfg, "service", "durable");
     c->steps = calloc(c->cfg.nsteps ? c->cfg.nsteps : 1, sizeof *c->steps);
@@ -51,6 +53,18 @@ int chain_load(struct chain **out, const char *config_file,
         pthread_mutex_init(&s->counters_lock, NULL);
     }
     return rc;
+}
+
+int chain_load(struct chain **out, const char *config_file,
+               struct errlist *errs, struct errlist *warns)
+{
+    return load(out, config_file, 0, errs, warns);
+}
+
+int chain_load_named(struct chain **out, const char *config_file,
+                     struct errlist *errs, struct errlist *warns)
+{
+    return load(out, config_file, 1, errs, warns);
 }
 
 const nd_host_api_t *chain_host(void) { return &chain_host_api; }

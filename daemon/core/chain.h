@@ -26,6 +26,14 @@ extern const double latency_bounds_us[LATENCY_BUCKETS]; /* +Inf beyond */
 int chain_load(struct chain **out, const char *config_file,
                struct errlist *errs, struct errlist *warns);
 
+/* As chain_load, but only the plugins the pipeline names are opened, not
+ * every plugin of the folders (registry_on_demand): for a chain that is
+ * to run (`process`, `run`, a reload), where a plugin nobody uses would
+ * only cost start-up time. chain_registry then holds those plugins, and
+ * every plugin only after an unknown name (whose error lists them). */
+int chain_load_named(struct chain **out, const char *config_file,
+                     struct errlist *errs, struct errlist *warns);
+
 /* The host function table the chain hands to plugins (for a registry of
  * its own: tests, tools). */
 const nd_host_api_t *chain_host(void);

@@ -406,7 +406,7 @@ static void check_required(struct reader *r, yaml_node_t *at, nd_opts_t *o,
 
 static void add_builtin_dir(const char *dir, void *ctx)
 {
-    registry_load_dir(ctx, dir);
+    registry_add_dir(ctx, dir);
 }
 
 /* A plugin_path folder that is not there is worth a warning: the plugins
@@ -424,7 +424,7 @@ static void load_plugins(struct config *c, struct registry *reg,
             errs_add(warns, "%s: service: plugin_path: there is no folder %s",
                      c->file ? c->file : "the built-in configuration",
                      path_explained(dirs[i], c->file, shown, sizeof shown));
-        registry_load_dir(reg, dirs[i]);
+        registry_add_dir(reg, dirs[i]);
     }
     registry_builtin_dirs(add_builtin_dir, reg);
 }
@@ -433,6 +433,7 @@ static void load_plugins(struct config *c, struct registry *reg,
 static const struct plugin *resolve(struct reader *r, struct registry *reg,
                                     const char *name, yaml_node_t *at)
 {
+    registry_want(reg, name);
     const struct plugin *p = registry_find(reg, name);
     const struct load_error *le = registry_error_for(reg, name);
     if (p && le) {
@@ -585,6 +586,7 @@ static void add_default_steps(struct config *c, struct registry *reg,
         }
         s.plugin = strdup(d->plugin);
         s.name = strdup(d->plugin);
+        registry_want(reg, d->plugin);
         s.p = registry_find(reg, d->plugin);
         if (!s.p) {
             const struct load_error *le = registry_error_for(reg, d->plugin);

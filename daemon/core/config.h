@@ -57,7 +57,9 @@ extern const nd_option_t config_stream_options[];
 const char *config_find(const char *explicit);
 
 /* Read and check `file` (NULL: built-in defaults), loading the plugins it
- * needs into `reg` (plugin_path first, then the built-in directory).
+ * needs into `reg` (plugin_path first, then the built-in directory): every
+ * plugin of those folders, or, when `reg` is on demand
+ * (registry_on_demand), the plugins the pipeline names.
  * Returns 0, or -1 with every problem found in `errs` (warnings, such as
  * deprecated options, go to `warns`). `c` must be released with
  * config_free either way. */

@@ -38,6 +38,9 @@ void registry_free(struct registry *r)
         free(r->errors[i].name);
         free(r->errors[i].reason);
     }
+    for (size_t i = 0; i < r->ndirs; i++)
+        free(r->dirs[i]);
+    free(r->dirs);
     free(r->plugins);
     free(r->errors);
     memset(r, 0, sizeof *r);
@@ -226,24 +229,31 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Whether others could change folder `dir`: then each of its plugins is
+ * refused, by name, so that a configuration using one says why it is
+ * missing. The reason (in why) names the folder by its absolute path: "."
+ * in a world-writable /tmp says nothing of which folder that was. */
+static int dir_refused(const char *dir, char *why, size_t whylen)
+{
+    if (safepath_check(dir, why, whylen) == 0)
+        return 0;
+    if (path_is_relative(dir)) {
+        size_t o = strlen(why);
+        snprintf(why + o, whylen - o, " (\"%s\" is %s)", dir,
+                 !strcmp(dir, ".") || !strcmp(dir, "./")
+                     ? "the current directory"
+                     : "taken from the current directory");
+    }
+    return 1;
+}
+
 size_t registry_load_dir(struct registry *r, const char *dir)
 {
     struct stat st;
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
         return 0;
-    /* A folder that others could change refuses each of its plugins, by
-     * name, so that a configuration using one says why it is missing. The
-     * reason names the folder by its absolute path: "." in a world-writable
-     * /tmp says nothing of which folder that was. */
     char why[1024];
-    int refused = safepath_check(dir, why, sizeof why) < 0;
-    if (refused && path_is_relative(dir)) {
-        size_t o = strlen(why);
-        snprintf(why + o, sizeof why - o, " (\"%s\" is %s)", dir,
-                 !strcmp(dir, ".") || !strcmp(dir, "./")
-                     ? "the current directory"
-                     : "taken from the current directory");
-    }
+    int refused = dir_refused(dir, why, sizeof why);
     DIR *dp = opendir(dir);
     if (!dp)
         return 0;
@@ -281,6 +291,62 @@ size_t registry_load_dir(struct registry *r, const char *dir)
     }
     free(names);
     return loaded;
+}
+
+void registry_on_demand(struct registry *r) { r->on_demand = 1; }
+
+void registry_add_dir(struct registry *r, const char *dir)
+{
+    char **grown = r->on_demand ? array_grow(r->dirs, &r->dirs_cap,
+                                             r->ndirs + 1, sizeof *grown, 8)
+                                : NULL;
+    char *copy = grown ? strdup(dir) : NULL;
+    if (!copy) { /* not on demand, or out of memory: load it now */
+        registry_load_dir(r, dir);
+        return;
+    }
+    r->dirs = grown;
+    r->dirs[r->ndirs++] = copy;
+}
+
+void registry_load_all(struct registry *r)
+{
+    if (!r->on_demand || r->all_loaded)
+        return;
+    r->all_loaded = 1;
+    for (size_t i = 0; i < r->ndirs; i++)
+        registry_load_dir(r, r->dirs[i]);
+}
+
+/* Open <dir>/<name>.so in every folder that has one, in folder order, as
+ * registry_load_dir would have met them: a second file of that name is
+ * refused as a twin there too. */
+static void load_by_file_name(struct registry *r, const char *name)
+{
+    for (size_t i = 0; i < r->ndirs; i++) {
+        char path[PATH_MAX];
+        struct stat st;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s.so", r->dirs[i],
+                             name) >= sizeof path ||
+            stat(path, &st) < 0)
+            continue;
+        char why[1024];
+        int refused = dir_refused(r->dirs[i], why, sizeof why);
+        load_file(r, path, refused ? why : NULL);
+    }
+}
+
+void registry_want(struct registry *r, const char *name)
+{
+    if (!r->on_demand || r->all_loaded)
+        return;
+    /* lib*.so are libraries, never plugins (registry_load_dir). */
+    if (valid_name(name) && strncmp(name, "lib", 3))
+        load_by_file_name(r, name);
+    /* A plugin whose file is named otherwise, or a name nothing answers
+     * to: only every plugin tells, and an error lists them all. */
+    if (!registry_find(r, name) && !registry_error_for(r, name))
+        registry_load_all(r);
 }
 
 size_t registry_count(const struct registry *r) { return r->n; }

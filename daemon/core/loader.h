@@ -25,6 +25,10 @@ struct registry {
     size_t n, cap;
     struct load_error *errors;
     size_t nerrors, errors_cap;
+    int on_demand;  /* folders are remembered, plugins opened by name */
+    int all_loaded; /* on demand: every folder has been loaded since */
+    char **dirs;    /* on demand: the folders, in search order */
+    size_t ndirs, dirs_cap;
 };
 
 /* An empty registry whose plugins will be given `api` (borrowed: it must
@@ -44,6 +48,28 @@ size_t registry_load_dir(struct registry *r, const char *dir);
  * it. Returns 0, 1 when that file is loaded already, or -1 after recording
  * the reason (once per file). */
 int registry_load_file(struct registry *r, const char *path);
+
+/* Plugin folders, in search order. By default each is loaded as it is
+ * added (registry_load_dir), so that every plugin is known and checked,
+ * as `newsdesk check` and `newsdesk plugins` need. After
+ * registry_on_demand, a folder is only remembered, and registry_want opens
+ * the plugins a configuration names: starting a chain then costs the
+ * plugins it runs, not every plugin installed (libcurl, libpq...). Out
+ * of memory, a folder is loaded at once. */
+void registry_on_demand(struct registry *r);
+void registry_add_dir(struct registry *r, const char *dir);
+
+/* On demand: make the plugin called `name` known, if a folder has it. A
+ * plugin file is <name>.so, so that file is opened in each folder that
+ * holds one (a second is refused as a twin, as in registry_load_dir).
+ * When that finds neither the plugin nor a refusal of it, every folder is
+ * loaded (registry_load_all), for a plugin whose file is named otherwise
+ * and for an error that lists every plugin there is. Does nothing unless
+ * on demand; afterwards registry_find and registry_error_for answer. */
+void registry_want(struct registry *r, const char *name);
+
+/* On demand: load every remembered folder now (once). */
+void registry_load_all(struct registry *r);
 
 /* The plugins loaded, and the files refused with why, by index (in the
  * order they were met). Borrowed until registry_free. */

@@ -241,7 +241,7 @@ struct reload {
 static void reload_work(uv_work_t *w)
 {
     struct reload *r = w->data;
-    r->rc = chain_load(&r->chain, r->file, &r->errs, &r->warns);
+    r->rc = chain_load_named(&r->chain, r->file, &r->errs, &r->warns);
     const struct config *c = chain_config(r->chain);
     if (r->rc == 0 && c->empty) {
         errs_add(&r->errs, "%s is empty (caught half-written?): a reload "

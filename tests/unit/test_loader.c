@@ -2,7 +2,8 @@
  * a bad option table, a duplicate name, and code that someone other than
  * root and the effective user could change (files or folders writable by
  * others or by a foreign group, below a folder others can write, or owned
- * by another user) are refused, each naming the file and the reason. */
+ * by another user) are refused, each naming the file and the reason. On
+ * demand, only the plugins asked for are opened. */
 #include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -288,6 +289,36 @@ static void refuses_what_another_user_owns(void **st)
     remove_tree(&t);
 }
 
+/* On demand, a folder is only remembered: asking for "good" opens good.so
+ * and nothing else; a name no file is called after ("twin", claimed by
+ * dup_a.so and dup_b.so) opens every plugin, as loading the folder does. */
+static void on_demand_opens_what_is_named(void **st)
+{
+    (void)st;
+    struct registry r;
+    registry_init(&r, chain_host());
+    registry_on_demand(&r);
+    registry_add_dir(&r, dir());
+    assert_int_equal(r.n, 0);
+    registry_want(&r, "good");
+    assert_int_equal(r.n, 1);
+    assert_non_null(registry_find(&r, "good"));
+    assert_int_equal(r.nerrors, 0);
+    registry_want(&r, "good");
+    assert_int_equal(r.n, 1);
+
+    registry_want(&r, "twin");
+    assert_non_null(strstr(registry_find(&r, "twin")->path, "dup_a.so"));
+    assert_non_null(error_for_file(&r, "dup_b.so"));
+    assert_non_null(error_for_file(&r, "wrong_abi.so"));
+    assert_int_equal(r.nerrors, 4);
+    size_t all = r.n;
+    registry_want(&r, "nonesuch");
+    assert_int_equal(r.n, all);
+    assert_null(registry_find(&r, "nonesuch"));
+    registry_free(&r);
+}
+
 static void missing_folder_is_no_error(void **st)
 {
     (void)st;
@@ -308,6 +339,7 @@ int main(void)
         cmocka_unit_test(refuses_folders_above_that_others_can_write),
         cmocka_unit_test(refuses_what_a_foreign_group_can_write),
         cmocka_unit_test(refuses_what_another_user_owns),
+        cmocka_unit_test(on_demand_opens_what_is_named),
         cmocka_unit_test(missing_folder_is_no_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
