@@ -19,6 +19,8 @@ json_t *val_string(const char *s, size_t n)
         return json_null();
     if (n == (size_t)-1)
         n = strlen(s);
+    if (utf8_valid(s, n)) /* most strings: no copy to repair */
+        return json_stringn_nocheck(s, n);
     size_t len;
     char *clean = utf8_clean(s, n, UTF8_KEEP_CONTROLS, &len);
     if (!clean)

@@ -143,6 +143,23 @@ char *utf8_clean(const char *src, size_t n, int mode, size_t *outlen)
     return shrunk ? shrunk : out;
 }
 
+int utf8_valid(const char *src, size_t n)
+{
+    const uint8_t *s = (const uint8_t *)src;
+    for (size_t i = 0; i < n;) {
+        if (s[i] && s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t len = s[i] ? utf8_decode(s + i, n - i, &cp) : 0;
+        if (!len)
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
 size_t utf8_count(const char *s, size_t n)
 {
     size_t count = 0;

@@ -18,6 +18,11 @@ enum {
  * NULL when out of memory. */
 char *utf8_clean(const char *s, size_t n, int mode, size_t *outlen);
 
+/* Whether s[0..n) is valid UTF-8 without NUL bytes: what
+ * utf8_clean(s, n, UTF8_KEEP_CONTROLS, ...) would return unchanged, so a
+ * caller may keep s as it is instead of paying for a copy. */
+int utf8_valid(const char *s, size_t n);
+
 /* Length of the valid UTF-8 sequence starting at s (1-4), or 0 when the
  * bytes at s do not start one; *cp gets the code point. */
 size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);

@@ -1,4 +1,5 @@
-/* lib/base/utf8.c: repair of invalid UTF-8 and the text-mode cleaning rules. */
+/* lib/base/utf8.c: repair of invalid UTF-8, the text-mode cleaning rules,
+ * and utf8_valid agreeing with the repair. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,9 @@ static void check(const char *in, size_t n, int mode, const char *want)
     assert_non_null(out);
     assert_string_equal(out, want);
     assert_int_equal(len, strlen(want));
+    /* utf8_valid says whether the values' cleaning would change it. */
+    if (mode == UTF8_KEEP_CONTROLS)
+        assert_int_equal(utf8_valid(in, n), len == n && !memcmp(out, in, n));
     free(out);
 }
 
@@ -50,6 +54,16 @@ static void text_mode_drops_controls(void **st)
     check("a\0b\x01", 4, UTF8_KEEP_CONTROLS, "ab\x01");
 }
 
+/* Values keep their control characters but not NUL. */
+static void values_keep_controls_but_not_nul(void **st)
+{
+    (void)st;
+    check("a\tb\x01\r\n", 6, UTF8_KEEP_CONTROLS, "a\tb\x01\r\n");
+    check("a\0b", 3, UTF8_KEEP_CONTROLS, "ab");
+    check("\xC2\x85", 2, UTF8_KEEP_CONTROLS, "\xC2\x85");
+    assert_true(utf8_valid("", 0));
+}
+
 static void counts_code_points(void **st)
 {
     (void)st;
@@ -79,6 +93,7 @@ int main(void)
         cmocka_unit_test(valid_text_is_unchanged),
         cmocka_unit_test(invalid_bytes_become_replacement),
         cmocka_unit_test(text_mode_drops_controls),
+        cmocka_unit_test(values_keep_controls_but_not_nul),
         cmocka_unit_test(counts_code_points),
         cmocka_unit_test(large_input_grows_safely),
     };
