@@ -45,6 +45,7 @@
 #include "base/monocond.h"
 #include "base/program.h"
 #include "child.h"
+#include "jscan.h"
 
 #define STRIKES_MAX 1024
 #define RESTART_MIN_MS 100
@@ -320,9 +321,9 @@ static void release(struct exec *x, struct use *u, int answered)
  * an answer the protocol refuses (the child stays), -ECANCELED when
  * another document's failure killed the child, or another -errno of
  * child.h / answer_parse: this child failed, why says how. */
-static int exchange(struct exec *x, struct use *u, const char *line,
-                    size_t len, const nd_doc_t *doc, struct answer *a,
-                    char *why, size_t whylen)
+static int exchange(struct exec *x, struct use *u, struct docline *sent,
+                    const char *line, size_t len, const nd_doc_t *doc,
+                    struct answer *a, char *why, size_t whylen)
 {
     struct slot *s = u->slot;
     struct child *c = &s->child;
@@ -347,7 +348,7 @@ static int exchange(struct exec *x, struct use *u, const char *line,
         snprintf(why, whylen, "wrote more than one line for one document");
         return -EBADMSG;
     }
-    return rc < 0 ? rc : answer_parse(a, ans, len, why, whylen);
+    return rc < 0 ? rc : answer_parse(a, ans, len, sent, doc, why, whylen);
 }
 
 /* What a failure of the child on this document says, as a sentence about
@@ -392,16 +393,20 @@ static nd_status_t exec_process(void *state, nd_doc_t *doc)
         nd_doc_error(doc, "out of memory");
         return ND_RETRY;
     }
+    /* What was sent, for the answer to be set against. */
+    struct docline sent = {.line = line, .len = len};
     struct use u;
     pthread_mutex_lock(&x->lock);
     int rc = borrow(x, strikes_of(x, id) > 0, &u, why, sizeof why);
     pthread_mutex_unlock(&x->lock);
     if (rc < 0) {
+        docline_free(&sent);
         nd_doc_error(doc, "%s", why);
         return ND_RETRY;
     }
     struct answer a;
-    rc = exchange(x, &u, line, len, doc, &a, why, sizeof why);
+    rc = exchange(x, &u, &sent, line, len, doc, &a, why, sizeof why);
+    docline_free(&sent);
     if (rc < 0 && rc != -EINVAL && rc != -ECANCELED)
         describe(x, &u, rc, why, sizeof why);
     unsigned child = slot_index(x, u.slot), strikes = 0;
