@@ -159,6 +159,25 @@ class AnswerTest(ExecTest):
         self.assertEqual(r.returncode, 0, r.stderr.decode())
         self.assertEqual(docs["doc0.txt"]["title"], "The title")
 
+    def test_send_names_the_fields_the_child_gets(self):
+        steps = exec_step(["--state", self.state],
+                          send="[title, nothing, text]")
+        r, docs = self.process(steps, "A title\n\nECHOTITLE please.")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        doc = docs["doc0.txt"]
+        got = self.got(doc["id"])
+        self.assertEqual(list(got), ["schema", "id", "title", "text"])
+        self.assertEqual(got["text"], doc["text"])
+        self.assertEqual(got["id"], doc["id"])
+        # What it sets back is the whole answer: the title changes, the
+        # text it got back is the text the document has.
+        self.assertEqual(doc["title"], "A new title")
+        self.assertEqual(doc["text"], "ECHOTITLE please.")
+        # A name that is no name is refused at the start.
+        r, _ = self.process(exec_step(send='[title, ""]'), "x")
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("send: a field name cannot be empty", r.stderr.decode())
+
     def test_retry_is_retried_until_given_up(self):
         r, docs = self.process(exec_step(), "RETRYME please.")
         err = r.stderr.decode()
