@@ -1,6 +1,7 @@
 /* JSON text read without building it (jscan.h). */
 #include "jscan.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +39,32 @@ static const char *string_end(const char *p, const char *end, int *plain)
     return NULL;
 }
 
+/* p at an opening quote of a string inside a skipped value: past the
+ * closing quote, or NULL. Only the quotes and the backslashes before them
+ * are looked at (with memchr, most of a 10 KB document being a few long
+ * strings): the value is checked by whoever uses it. */
+static const char *skip_string(const char *p, const char *end)
+{
+    for (const char *from = p + 1;;) {
+        const char *q = memchr(from, '"', (size_t)(end - from));
+        if (!q)
+            return NULL;
+        size_t slashes = 0;
+        while (q - slashes > p + 1 && q[-1 - (ptrdiff_t)slashes] == '\\')
+            slashes++;
+        if (!(slashes & 1))
+            return q + 1;
+        from = q + 1;
+    }
+}
+
 const char *jscan_skip(const char *p, const char *end)
 {
     size_t depth = 0;
-    int plain;
     while (p < end) {
         switch (*p) {
         case '"':
-            if (!(p = string_end(p, end, &plain)))
+            if (!(p = skip_string(p, end)))
                 return NULL;
             if (!depth)
                 return p;
