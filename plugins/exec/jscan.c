@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/grow.h"
 #include "base/utf8.h"
 
 static const char *ws(const char *p, const char *end)
@@ -173,11 +172,19 @@ static int docline_scan(struct docline *d)
     int rc;
     if (jscan_open(&o, d->line, d->line + d->len) < 0)
         return -1;
+    d->f = d->fixed;
+    d->cap = DOCLINE_FIELDS;
     while ((rc = jscan_next(&o, &m)) == 1) {
-        struct jscan_member *g = array_grow(d->f, &d->cap, d->n + 1, sizeof *g, 32);
-        if (!g)
-            return -1;
-        d->f = g;
+        if (d->n == d->cap) {
+            struct jscan_member *g = malloc(2 * d->cap * sizeof *g);
+            if (!g)
+                return -1;
+            memcpy(g, d->f, d->n * sizeof *g);
+            if (d->f != d->fixed)
+                free(d->f);
+            d->f = g;
+            d->cap *= 2;
+        }
         d->f[d->n++] = m;
     }
     return rc;
@@ -196,7 +203,8 @@ const struct jscan_member *docline_find(struct docline *d, const char *name,
 
 void docline_free(struct docline *d)
 {
-    free(d->f);
+    if (d->f != d->fixed)
+        free(d->f);
     d->f = NULL;
     d->n = d->cap = 0;
     d->scanned = 0;

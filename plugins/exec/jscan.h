@@ -48,12 +48,17 @@ int jscan_at_end(const struct jscan_obj *o);
 /* The top-level fields of a document's line as newsdesk wrote it
  * (nd_doc_json), scanned once when first asked for. The line is
  * borrowed: it must stay as it is while the index is used. */
+#define DOCLINE_FIELDS 48
+
 struct docline {
     const char *line;
     size_t len;
-    struct jscan_member *f;
+    struct jscan_member *f;  /* `fixed`, or malloc'd for a longer line */
     size_t n, cap;
     int scanned;  /* 1: f holds the fields; -1: the line could not be read */
+    /* Room for a document's fields without a malloc, which for a block
+     * this size can make glibc consolidate its free lists first. */
+    struct jscan_member fixed[DOCLINE_FIELDS];
 };
 
 /* The field `name` (n bytes) of the line, or NULL. Scans the line the

@@ -87,6 +87,18 @@ static void a_line_s_fields_are_found_by_name(void **st)
     assert_null(docline_find(&d, "name", 4)); /* not at the top */
     assert_null(docline_find(&d, "titl", 4));
     docline_free(&d);
+    /* More fields than the struct has room for. */
+    char many[2048] = "{";
+    for (int i = 0; i < 100; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "%s\"f%d\":%d",
+                 i ? "," : "", i, i);
+    strcat(many, "}");
+    struct docline m = {.line = many, .len = strlen(many)};
+    f = docline_find(&m, "f99", 3);
+    assert_non_null(f);
+    assert_memory_equal(f->val, "99", 2);
+    assert_non_null(docline_find(&m, "f0", 2));
+    docline_free(&m);
     struct docline bad = {.line = "{\"a\":", .len = 5};
     assert_null(docline_find(&bad, "a", 1));
     docline_free(&bad);
