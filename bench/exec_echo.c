@@ -1,16 +1,53 @@
 /* exec-echo: the cheapest child an exec step can have, for bench/exec.
  * It speaks version 1 of the exec protocol (docs/plugins.md, "Plugins in
  * any language") without reading JSON: it answers the hello, then each
- * document line with `{}` or, with --echo, with the whole line back as a
- * field, `{"set": {"echo": <the line>}}`. It exits when its input ends. */
+ * document line with `{}`; with --echo, with the whole line back as a
+ * field, `{"set": {"echo": <the line>}}`; with --same, with every field it
+ * was sent set back as it came, `{"set": {"title": ..., "text": ...}}`
+ * (all but schema, id, source and pipeline, which newsdesk writes first
+ * and last). It exits when its input ends. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
+/* Past the object or string at p, brackets inside strings skipped. */
+static const char *skip(const char *p)
+{
+    int depth = 0;
+    do {
+        if (*p == '"') {
+            for (p++; *p && *p != '"'; p++)
+                if (*p == '\\' && p[1])
+                    p++;
+        } else if (*p == '{' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ']') {
+            depth--;
+        }
+    } while (*p && *p++ && depth > 0);
+    return p;
+}
+
+/* The fields between "source" and "pipeline", without the commas around. */
+static void same(const char *line)
+{
+    const char *src = strstr(line, ",\"source\":");
+    const char *end = NULL;
+    for (const char *q = line; (q = strstr(q, ",\"pipeline\":")); q++)
+        end = q;
+    const char *from = src ? skip(src + 10) : NULL;
+    if (!from || !end || from >= end) {
+        fputs("{}\n", stdout);
+        return;
+    }
+    printf("{\"set\": {%.*s}}\n", (int)(end - from - 1), from + 1);
+}
+
 int main(int argc, char **argv)
 {
     int echo = argc > 1 && !strcmp(argv[1], "--echo");
+    int keep = argc > 1 && !strcmp(argv[1], "--same");
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -24,6 +61,8 @@ int main(int argc, char **argv)
             fputs("{\"newsdesk_exec\": 1}\n", stdout);
         else if (echo)
             printf("{\"set\": {\"echo\": %s}}\n", line);
+        else if (keep)
+            same(line);
         else
             fputs("{}\n", stdout);
         hello = 0;

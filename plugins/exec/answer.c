@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "base/grow.h"
 
 /* Fields the host writes itself: a child can neither set nor remove them.
  * The text can be replaced (set "text" to a string) but not removed. */
@@ -33,23 +36,19 @@ static int reason(const nd_val_t *v, const char *key, const char **why,
     return -EINVAL;
 }
 
-static int check_set(const nd_val_t *set, char *err, size_t errlen)
+/* The rules for each field `set` names (the values were read already). */
+static int check_set(const struct answer *a, char *err, size_t errlen)
 {
-    if (nd_val_type(set) != ND_VAL_OBJ) {
-        snprintf(err, errlen, "\"set\" must be an object of fields and their "
-                 "values");
-        return -EINVAL;
-    }
-    for (size_t i = 0; i < nd_val_len(set); i++) {
-        const nd_val_t *v;
-        const char *name = nd_val_key_at(set, i, &v);
+    for (size_t i = 0; i < a->nset; i++) {
+        const char *name = a->set[i].name;
+        const nd_val_t *v = a->set[i].val;
         if (!*name || is_reserved(name)) {
             snprintf(err, errlen, "it sets \"%s\", which %s", name,
                      *name ? "newsdesk writes itself (schema, id, source and "
                              "pipeline cannot be set)" : "is not a field name");
             return -EINVAL;
         }
-        if (!strcmp(name, "text") && nd_val_type(v) != ND_VAL_STR) {
+        if (!strcmp(name, "text") && v && nd_val_type(v) != ND_VAL_STR) {
             snprintf(err, errlen, "it sets \"text\" to something that is not "
                      "a string");
             return -EINVAL;
@@ -81,32 +80,231 @@ static int check_remove(const nd_val_t *remove, char *err, size_t errlen)
     return 0;
 }
 
-int answer_parse(struct answer *a, const char *line, size_t len, char *err,
+/* Does a number read back from the JSON line stand for x? The line
+ * writes reals with 12 significant digits, so a child that echoes 0.1234
+ * of 0.12340000000001 changes nothing. */
+static int same_num(double x, double y)
+{
+    char a[40], b[40];
+    snprintf(a, sizeof a, "%.12g", x);
+    snprintf(b, sizeof b, "%.12g", y);
+    return x == y || !strcmp(a, b);
+}
+
+/* Would the document's JSON line write v where it writes cur? */
+static int same_val(const nd_val_t *v, const nd_val_t *cur)
+{
+    nd_val_type_t t = nd_val_type(v);
+    size_t n, m;
+    if (!cur || t != nd_val_type(cur))
+        return 0;
+    switch (t) {
+    case ND_VAL_NULL: return 1;
+    case ND_VAL_BOOL: return !nd_val_as_bool(v) == !nd_val_as_bool(cur);
+    case ND_VAL_INT: return nd_val_as_int(v) == nd_val_as_int(cur);
+    case ND_VAL_NUM: return same_num(nd_val_as_num(v), nd_val_as_num(cur));
+    case ND_VAL_STR: {
+        const char *s = nd_val_as_str(v, &n), *c = nd_val_as_str(cur, &m);
+        return n == m && !memcmp(s, c, n);
+    }
+    case ND_VAL_LIST:
+        if (nd_val_len(v) != nd_val_len(cur))
+            return 0;
+        for (size_t i = 0; i < nd_val_len(v); i++)
+            if (!same_val(nd_val_at(v, i), nd_val_at(cur, i)))
+                return 0;
+        return 1;
+    case ND_VAL_OBJ:
+        if (nd_val_len(v) != nd_val_len(cur))
+            return 0;
+        for (size_t i = 0; i < nd_val_len(v); i++) {
+            const nd_val_t *a, *b;
+            const char *ka = nd_val_key_at(v, i, &a), *kb = nd_val_key_at(cur, i, &b);
+            if (!ka || !kb || strcmp(ka, kb) || !same_val(a, b))
+                return 0;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* Is field `name` of doc what v says, so that setting it changes nothing? */
+static int unchanged(const nd_doc_t *doc, const char *name, const nd_val_t *v)
+{
+    if (!strcmp(name, "text")) {
+        size_t n, m;
+        const char *s = nd_val_as_str(v, &n), *t = nd_doc_text(doc, &m);
+        return s && t && n == m && !memcmp(s, t, n);
+    }
+    const nd_val_t *cur = nd_doc_get(doc, name);
+    return nd_val_type(v) == ND_VAL_NULL ? !cur : same_val(v, cur);
+}
+
+static int removes(const nd_val_t *remove, const char *name)
+{
+    for (size_t i = 0; i < nd_val_len(remove); i++) {
+        const char *r = nd_val_as_str(nd_val_at(remove, i), NULL);
+        if (r && !strcmp(r, name))
+            return 1;
+    }
+    return 0;
+}
+
+/* A member's key as a string the caller frees; NULL when it is not one
+ * (*bad) or out of memory. */
+static char *key_of(const struct jscan_member *m, int *bad)
+{
+    if (m->plain)
+        return strndup(m->key, m->keylen);
+    nd_val_t *k = nd_val_parse_json(m->key - 1, m->keylen + 2, NULL, 0);
+    const char *s = nd_val_type(k) == ND_VAL_STR ? nd_val_as_str(k, NULL) : NULL;
+    char *out = s ? strdup(s) : NULL;
+    *bad = k && !s;
+    if (!k)
+        *bad = 1;
+    nd_val_free(k);
+    return out;
+}
+
+/* Read the members of `set` (the object at json[0..len)) into a->set:
+ * only those that change the document. Returns 0, -EBADMSG or -ENOMEM. */
+static int read_set(struct answer *a, const char *json, size_t len,
+                    struct docline *sent, const nd_doc_t *doc)
+{
+    struct jscan_obj o;
+    struct jscan_member m;
+    int rc, bad = 0;
+    if (jscan_open(&o, json, json + len) < 0)
+        return -EBADMSG;
+    while ((rc = jscan_next(&o, &m)) == 1) {
+        char *name = key_of(&m, &bad);
+        if (!name)
+            return bad ? -EBADMSG : -ENOMEM;
+        int removed = a->remove && removes(a->remove, name);
+        const struct jscan_member *was =
+            removed ? NULL : docline_find(sent, name, strlen(name));
+        nd_val_t *v = NULL;
+        if (was && was->vallen == m.vallen && !memcmp(was->val, m.val, m.vallen) &&
+            !is_reserved(name)) {
+            free(name); /* the bytes newsdesk sent: valid, and no change */
+            continue;
+        }
+        v = nd_val_parse_json(m.val, m.vallen, NULL, 0);
+        if (!v) {
+            free(name);
+            return -EBADMSG;
+        }
+        if (!removed && !is_reserved(name) && *name && unchanged(doc, name, v)) {
+            nd_val_free(v);
+            free(name);
+            continue;
+        }
+        struct answer_field *g = array_grow(a->set, &a->setcap, a->nset + 1,
+                                            sizeof *g, 8);
+        if (!g) {
+            nd_val_free(v);
+            free(name);
+            return -ENOMEM;
+        }
+        a->set = g;
+        a->set[a->nset++] = (struct answer_field){name, v};
+    }
+    return rc < 0 ? -EBADMSG : 0;
+}
+
+/* Read the line's members: all but `set` into a->val, parsed; where the
+ * last `set` is, and whether there is one, into *set. Returns 0,
+ * -EBADMSG or -ENOMEM. */
+static int read_members(struct answer *a, const char *line, size_t len,
+                        struct jscan_member *set, int *has_set)
+{
+    struct jscan_obj o;
+    struct jscan_member m;
+    int rc, bad = 0;
+    if (jscan_open(&o, line, line + len) < 0)
+        return -EBADMSG;
+    while ((rc = jscan_next(&o, &m)) == 1) {
+        char *key = key_of(&m, &bad);
+        if (!key)
+            return bad ? -EBADMSG : -ENOMEM;
+        nd_val_t *v;
+        if (!strcmp(key, "set")) {
+            *set = m;
+            *has_set = 1;
+            /* keeps its place among the others; read_set reads it */
+            v = nd_val_obj();
+        } else {
+            v = nd_val_parse_json(m.val, m.vallen, NULL, 0);
+            if (!v) {
+                free(key);
+                return -EBADMSG;
+            }
+        }
+        if (!a->val && !(a->val = nd_val_obj())) {
+            nd_val_free(v);
+            rc = -ENOMEM;
+        } else {
+            rc = nd_val_put(a->val, key, v) < 0 ? -ENOMEM : 0;
+        }
+        free(key);
+        if (rc < 0)
+            return rc;
+    }
+    return rc < 0 || !jscan_at_end(&o) ? -EBADMSG : 0;
+}
+
+int answer_parse(struct answer *a, const char *line, size_t len,
+                 struct docline *sent, const nd_doc_t *doc, char *err,
                  size_t errlen)
 {
     memset(a, 0, sizeof *a);
-    char perr[160] = "";
-    nd_val_t *v = nd_val_parse_json(line, len, perr, sizeof perr);
-    if (nd_val_type(v) != ND_VAL_OBJ) {
+    struct jscan_member set = {0};
+    int has_set = 0;
+    int rc = read_members(a, line, len, &set, &has_set);
+    const nd_val_t *setval = has_set ? nd_val_get(a->val, "set") : NULL;
+    a->remove = a->val ? nd_val_get(a->val, "remove") : NULL;
+    if (rc == 0 && nd_val_type(a->remove) != ND_VAL_LIST)
+        a->remove = NULL; /* refused below */
+    if (rc == 0 && has_set) {
+        if (set.vallen && set.val[0] == '{') {
+            rc = read_set(a, set.val, set.vallen, sent, doc);
+        } else {
+            /* not an object: refused below, if it is JSON at all */
+            nd_val_t *v = nd_val_parse_json(set.val, set.vallen, NULL, 0);
+            rc = v ? nd_val_put((nd_val_t *)a->val, "set", v) : -EBADMSG;
+            setval = nd_val_get(a->val, "set");
+        }
+    }
+    if (rc == -EBADMSG) {
+        char perr[160] = "";
+        nd_val_t *v = nd_val_parse_json(line, len, perr, sizeof perr);
         snprintf(err, errlen, "answered \"%.80s%s\", which is not a JSON "
                  "object%s%s", line, len > 80 ? "..." : "", v ? "" : ": ",
                  v ? "" : perr);
         if (v)
             nd_val_free(v);
-        return -EBADMSG;
+    } else if (rc < 0) {
+        snprintf(err, errlen, "out of memory");
     }
-    a->val = v;
+    if (rc < 0) {
+        answer_free(a);
+        return rc;
+    }
     a->status = ND_OK;
     const char *verdict = NULL; /* skip, retry or fail: each goes alone */
-    int rc = 0;
+    const nd_val_t *v = a->val;
     for (size_t i = 0; rc == 0 && i < nd_val_len(v); i++) {
         const nd_val_t *item;
         const char *key = nd_val_key_at(v, i, &item);
         if (!strcmp(key, "set")) {
-            a->set = item;
-            rc = check_set(item, err, errlen);
+            if (nd_val_type(setval) != ND_VAL_OBJ) {
+                snprintf(err, errlen, "\"set\" must be an object of fields "
+                         "and their values");
+                rc = -EINVAL;
+            } else {
+                rc = check_set(a, err, errlen);
+            }
         } else if (!strcmp(key, "remove")) {
-            a->remove = item;
             rc = check_remove(item, err, errlen);
         } else if (!strcmp(key, "stop")) {
             a->stop = 1;
@@ -132,7 +330,7 @@ int answer_parse(struct answer *a, const char *line, size_t len, char *err,
         snprintf(err, errlen, "it says both \"stop\" and \"%s\"", verdict);
         rc = -EINVAL;
     }
-    if (rc == 0 && verdict && (a->set || a->remove)) {
+    if (rc == 0 && verdict && (has_set || a->remove)) {
         snprintf(err, errlen, "\"%s\" goes alone: with it the document is not "
                  "changed, so it cannot have \"set\" or \"remove\"", verdict);
         rc = -EINVAL;
@@ -142,57 +340,23 @@ int answer_parse(struct answer *a, const char *line, size_t len, char *err,
     return rc;
 }
 
-/* A copy of v that the caller owns, or NULL when out of memory. */
-static nd_val_t *val_copy(const nd_val_t *v)
-{
-    nd_val_t *out = NULL;
-    size_t n;
-    switch (nd_val_type(v)) {
-    case ND_VAL_NULL: return nd_val_null();
-    case ND_VAL_BOOL: return nd_val_bool(nd_val_as_bool(v));
-    case ND_VAL_INT: return nd_val_int(nd_val_as_int(v));
-    case ND_VAL_NUM: return nd_val_num(nd_val_as_num(v));
-    case ND_VAL_STR: {
-        const char *s = nd_val_as_str(v, &n);
-        return nd_val_strn(s, n);
-    }
-    case ND_VAL_LIST:
-        out = nd_val_list();
-        for (size_t i = 0; out && i < nd_val_len(v); i++)
-            if (nd_val_push(out, val_copy(nd_val_at(v, i))) < 0) {
-                nd_val_free(out);
-                out = NULL;
-            }
-        return out;
-    case ND_VAL_OBJ:
-        out = nd_val_obj();
-        for (size_t i = 0; out && i < nd_val_len(v); i++) {
-            const nd_val_t *item;
-            const char *key = nd_val_key_at(v, i, &item);
-            if (nd_val_put(out, key, val_copy(item)) < 0) {
-                nd_val_free(out);
-                out = NULL;
-            }
-        }
-        return out;
-    }
-    return NULL;
-}
-
-nd_status_t answer_apply(const struct answer *a, nd_doc_t *doc)
+nd_status_t answer_apply(struct answer *a, nd_doc_t *doc)
 {
     int rc = 0;
-    for (size_t i = 0; a->remove && i < nd_val_len(a->remove); i++)
-        rc |= nd_doc_set(doc, nd_val_as_str(nd_val_at(a->remove, i), NULL), NULL);
-    for (size_t i = 0; a->set && i < nd_val_len(a->set); i++) {
-        const nd_val_t *v;
-        const char *name = nd_val_key_at(a->set, i, &v);
-        if (!strcmp(name, "text")) {
+    for (size_t i = 0; a->remove && i < nd_val_len(a->remove); i++) {
+        const char *name = nd_val_as_str(nd_val_at(a->remove, i), NULL);
+        if (nd_doc_get(doc, name)) /* removing what is not there changes nothing */
+            rc |= nd_doc_set(doc, name, NULL);
+    }
+    for (size_t i = 0; i < a->nset; i++) {
+        struct answer_field *f = &a->set[i];
+        if (!strcmp(f->name, "text")) {
             size_t n;
-            const char *s = nd_val_as_str(v, &n);
+            const char *s = nd_val_as_str(f->val, &n);
             rc |= nd_doc_set_text(doc, s, n);
         } else {
-            rc |= nd_doc_set(doc, name, val_copy(v));
+            rc |= nd_doc_set(doc, f->name, f->val);
+            f->val = NULL; /* the document's now */
         }
     }
     if (rc) {
@@ -223,5 +387,11 @@ void answer_free(struct answer *a)
 {
     if (a->val)
         nd_val_free(a->val);
+    for (size_t i = 0; i < a->nset; i++) {
+        free(a->set[i].name);
+        if (a->set[i].val)
+            nd_val_free(a->set[i].val);
+    }
+    free(a->set);
     memset(a, 0, sizeof *a);
 }

@@ -9,33 +9,54 @@
  *   fail    "why"                 the document fails; alone
  *
  * `{}` is "done, nothing to change". An answer is checked whole before
- * any of it is applied, so a refused one changes nothing. */
+ * any of it is applied, so a refused one changes nothing.
+ *
+ * What costs in an answer is `set`: a child that echoes the document
+ * sets every field again. So a field set to the value it has is no
+ * change, and is not applied: either its bytes are the bytes newsdesk
+ * sent for it (nothing is parsed), or parsed it is equal to the field's
+ * value (numbers as the JSON line writes them). A document that nothing
+ * changed keeps its JSON line, which the exporters after the step use. */
 #ifndef ND_EXEC_ANSWER_H
 #define ND_EXEC_ANSWER_H
 
 #include <newsdesk/plugin.h>
 #include <stddef.h>
 
+#include "jscan.h"
+
+/* A field `set` changes: its name and new value, both owned. */
+struct answer_field {
+    char *name;
+    nd_val_t *val;          /* a JSON null removes the field */
+};
+
 struct answer {
-    nd_val_t *val;          /* the parsed line, owned */
-    const nd_val_t *set;    /* borrowed from val; NULL: none */
-    const nd_val_t *remove;
+    nd_val_t *val;          /* the line's other members (remove, the
+                               verdicts), parsed; owned */
+    const nd_val_t *remove; /* borrowed from val; NULL: none */
+    struct answer_field *set; /* the changes, in the answer's order */
+    size_t nset, setcap;
     nd_status_t status;     /* ND_OK (with or without stop), SKIP, RETRY, FAIL */
     const char *why;        /* the reason given with skip, stop, retry, fail */
     int stop;
 };
 
-/* Parse and check one line. Returns 0; -EBADMSG when the line is not a
- * JSON object (the child is out of step with us); -EINVAL when it is an
- * object the protocol does not allow (err says what, and what would be
- * right); -ENOMEM. On failure nothing needs freeing. */
-int answer_parse(struct answer *a, const char *line, size_t len, char *err,
+/* Parse and check one line, the answer about `doc`, whose line as sent
+ * (the whole document, even when the child got only some of its fields)
+ * is `sent`. Returns 0; -EBADMSG when the line is not a JSON object (the
+ * child is out of step with us); -EINVAL when it is an object the
+ * protocol does not allow (err says what, and what would be right);
+ * -ENOMEM. Nothing in *a borrows from the line. On failure nothing needs
+ * freeing. */
+int answer_parse(struct answer *a, const char *line, size_t len,
+                 struct docline *sent, const nd_doc_t *doc, char *err,
                  size_t errlen);
 
-/* Apply a parsed answer to `doc` and say what the step returns. Setting a
- * field can fail only when out of memory (then ND_RETRY, with the
- * document's error set). */
-nd_status_t answer_apply(const struct answer *a, nd_doc_t *doc);
+/* Apply a parsed answer to `doc` and say what the step returns; the new
+ * values pass to the document. Setting a field can fail only when out of
+ * memory (then ND_RETRY, with the document's error set). */
+nd_status_t answer_apply(struct answer *a, nd_doc_t *doc);
 
 void answer_free(struct answer *a);
 

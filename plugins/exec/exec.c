@@ -42,9 +42,11 @@
 
 #include "answer.h"
 #include "base/backoff.h"
+#include "base/buf.h"
 #include "base/monocond.h"
 #include "base/program.h"
 #include "child.h"
+#include "jscan.h"
 
 #define STRIKES_MAX 1024
 #define RESTART_MIN_MS 100
@@ -80,6 +82,7 @@ struct strike {
 struct exec {
     struct child_cfg cfg;
     char *step, *cwd;
+    char **send;             /* the fields sent, NULL-terminated; NULL: all */
     int64_t timeout_ms, start_timeout_ms, stop_grace_ms;
     unsigned max_failures;
     pthread_mutex_t lock;
@@ -125,6 +128,9 @@ static const nd_option_t options[] = {
      "times fails"},
     {"stderr_level", ND_OPT_ENUM, "info", 0, 0, 0, levels,
      "the log level of what the children write to stderr"},
+    {"send", ND_OPT_STRLIST, NULL, 0, 0, 0, NULL,
+     "the fields the children get of each document, e.g. [title, byline] "
+     "(schema and id always; default: the whole document)"},
     {0},
 };
 
@@ -320,9 +326,9 @@ static void release(struct exec *x, struct use *u, int answered)
  * an answer the protocol refuses (the child stays), -ECANCELED when
  * another document's failure killed the child, or another -errno of
  * child.h / answer_parse: this child failed, why says how. */
-static int exchange(struct exec *x, struct use *u, const char *line,
-                    size_t len, const nd_doc_t *doc, struct answer *a,
-                    char *why, size_t whylen)
+static int exchange(struct exec *x, struct use *u, struct docline *sent,
+                    const char *line, size_t len, const nd_doc_t *doc,
+                    struct answer *a, char *why, size_t whylen)
 {
     struct slot *s = u->slot;
     struct child *c = &s->child;
@@ -347,7 +353,34 @@ static int exchange(struct exec *x, struct use *u, const char *line,
         snprintf(why, whylen, "wrote more than one line for one document");
         return -EBADMSG;
     }
-    return rc < 0 ? rc : answer_parse(a, ans, len, why, whylen);
+    return rc < 0 ? rc : answer_parse(a, ans, len, sent, doc, why, whylen);
+}
+
+/* The part of the document's line that `send` names into b: schema, id
+ * and the named fields it has, as the line writes them. Returns 0, or
+ * -ENOMEM; a line that cannot be read goes whole. */
+static int send_part(const struct exec *x, struct docline *line, struct buf *b)
+{
+    static const char *const head[] = {"schema", "id", NULL};
+    if (!docline_find(line, "id", 2))
+        return buf_put(b, line->line, line->len);
+    int rc = buf_reserve(b, 256);
+    char sep = '{';
+    for (int pass = 0; pass < 2; pass++) {
+        const char *const *names = pass ? (const char *const *)x->send : head;
+        for (size_t i = 0; rc == 0 && names[i]; i++) {
+            const struct jscan_member *f = docline_find(line, names[i],
+                                                        strlen(names[i]));
+            if (!f || (pass && (!strcmp(names[i], "schema") ||
+                                !strcmp(names[i], "id"))))
+                continue;
+            rc = buf_putc(b, sep) < 0 || buf_putc(b, '"') < 0 ||
+                 buf_put(b, f->key, f->keylen) < 0 || buf_puts(b, "\":") < 0 ||
+                 buf_put(b, f->val, f->vallen) < 0 ? -ENOMEM : 0;
+            sep = ',';
+        }
+    }
+    return rc < 0 || buf_putc(b, '}') < 0 ? -ENOMEM : 0;
 }
 
 /* What a failure of the child on this document says, as a sentence about
@@ -392,16 +425,31 @@ static nd_status_t exec_process(void *state, nd_doc_t *doc)
         nd_doc_error(doc, "out of memory");
         return ND_RETRY;
     }
+    /* What was sent, for the answer to be set against; and what of it
+     * goes to the child, when `send` names the fields. */
+    struct docline sent = {.line = line, .len = len};
+    struct buf part = {0};
+    if (x->send && send_part(x, &sent, &part) < 0) {
+        docline_free(&sent);
+        buf_free(&part);
+        nd_doc_error(doc, "out of memory");
+        return ND_RETRY;
+    }
     struct use u;
     pthread_mutex_lock(&x->lock);
     int rc = borrow(x, strikes_of(x, id) > 0, &u, why, sizeof why);
     pthread_mutex_unlock(&x->lock);
     if (rc < 0) {
+        docline_free(&sent);
+        buf_free(&part);
         nd_doc_error(doc, "%s", why);
         return ND_RETRY;
     }
     struct answer a;
-    rc = exchange(x, &u, line, len, doc, &a, why, sizeof why);
+    rc = exchange(x, &u, &sent, part.p ? part.p : line, part.p ? part.n : len,
+                  doc, &a, why, sizeof why);
+    docline_free(&sent);
+    buf_free(&part);
     if (rc < 0 && rc != -EINVAL && rc != -ECANCELED)
         describe(x, &u, rc, why, sizeof why);
     unsigned child = slot_index(x, u.slot), strikes = 0;
@@ -499,6 +547,7 @@ static void exec_free(struct exec *x)
     free(x->slots);
     strv_free(x->cfg.argv);
     strv_free(x->cfg.envp);
+    strv_free(x->send);
     free(x->cfg.program);
     free(x->step);
     free(x->cwd);
@@ -548,6 +597,21 @@ static int configure(struct exec *x, nd_instance_t *self, const nd_opts_t *opts,
     int oom = !x->step || (cwd && !x->cwd) || !x->cfg.program || !x->cfg.argv;
     for (size_t i = 0; !oom && i < n; i++)
         oom = !(x->cfg.argv[i] = strdup(cmd[i]));
+    if (oom) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    const char *const *send;
+    size_t nsend = nd_opt_list(opts, "send", &send);
+    for (size_t i = 0; i < nsend; i++)
+        if (!*send[i]) {
+            snprintf(err, errlen, "send: a field name cannot be empty");
+            return -EINVAL;
+        }
+    if (nsend && !(x->send = calloc(nsend + 1, sizeof *x->send)))
+        oom = 1;
+    for (size_t i = 0; !oom && i < nsend; i++)
+        oom = !(x->send[i] = strdup(send[i]));
     if (oom) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;

@@ -12,7 +12,9 @@ usage: execchild.py [--hello ok|exit|garbage|v2|silent] [--batch N]
           the group it came in)
 --state   a folder where it notes started-<pid> when it starts,
           stopped-<pid> when its input ends, working-<pid> while it
-          works on a document, and crashed-<id> for CRASH-ONCE
+          works on a document, got-<file name> (got-<id> when it was not
+          sent the source) the line it got for it,
+          and crashed-<id> for CRASH-ONCE
 --tag     written into its answers and its stderr lines
 
 What it does with a document depends on a word in its text:
@@ -28,6 +30,11 @@ What it does with a document depends on a word in its text:
   STDERR      writes three lines to stderr, one of them 5,000 bytes
   REFUSE      answers with a field the protocol reserves
   DROPTITLE   removes the title; NEWTEXT replaces the text
+  ECHO        sets every field it got back (but the four newsdesk
+              writes), as Python's json.dumps writes them
+  ECHORAW     the same, written as compactly as newsdesk writes them
+  ECHOTITLE   the same, with a new title
+  REMOVESET   removes the title and sets it to the value it has
   SKIPME / STOPHERE / RETRYME / FAILME  answers skip / stop / retry / fail
   anything else: sets "child" to {"pid", "tag", "group"}
 """
@@ -77,6 +84,18 @@ def answer(doc, a, group):
         sys.stderr.write("y" * 5000 + "\n")
         sys.stderr.write("third line\n")
         sys.stderr.flush()
+    echo = {k: v for k, v in doc.items()
+            if k not in ("schema", "id", "source", "pipeline")}
+    if "ECHO" in words:
+        return {"set": echo}
+    if "ECHORAW" in words:
+        return json.dumps({"set": echo}, separators=(",", ":"),
+                          ensure_ascii=False)
+    if "ECHOTITLE" in words:
+        echo["title"] = "A new title"
+        return {"set": echo}
+    if "REMOVESET" in words:
+        return {"remove": ["title"], "set": {"title": doc["title"]}}
     if "REFUSE" in words:
         return {"set": {"id": "mine"}}
     if "DROPTITLE" in words:
@@ -150,7 +169,9 @@ def main():
         out = []
         for l in group:
             doc = json.loads(l)
-            note(a.state, "working-%d" % os.getpid(), doc["source"]["name"])
+            name = doc.get("source", {}).get("name", doc["id"])
+            note(a.state, "working-%d" % os.getpid(), name)
+            note(a.state, "got-%s" % name, l.decode())
             r = answer(doc, a, len(group))
             out.append(r if isinstance(r, str) else json.dumps(r))
         write(out)

@@ -125,6 +125,59 @@ class AnswerTest(ExecTest):
         self.assertNotIn("doc5.txt", docs)
         self.assertIn("doc5.txt: step kid (plugin exec): told to fail", err)
 
+    def got(self, name):
+        """The line the child got for the document of file `name`."""
+        with open(os.path.join(self.state, "got-" + name)) as f:
+            return json.loads(f.read())
+
+    def test_an_echo_changes_nothing(self):
+        # The fields set back as they came (ECHORAW), as Python writes them
+        # (ECHO: other spacing, \u escapes, the same numbers), or with one
+        # of them changed (ECHOTITLE); with entities, reals and non-ASCII
+        # text in the document.
+        steps = ("  - plugin: language\n  - plugin: entities\n" +
+                 exec_step(["--state", self.state]))
+        text = ("Señor Núñez in Madrid\n\n{} Pedro Sánchez met Olaf Scholz "
+                "in Madrid on Monday, the café said.")
+        r, docs = self.process(steps, text.format("ECHO"),
+                               text.format("ECHORAW"), text.format("ECHOTITLE"))
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        for i in range(3):
+            name = "doc%d.txt" % i
+            got, out = self.got(name), docs[name]
+            self.assertEqual(out["pipeline"][:-1], got["pipeline"])
+            self.assertEqual(out["pipeline"][-1]["step"], "kid")
+            del got["pipeline"], out["pipeline"]
+            self.assertTrue(got["entities"] and got["language"], got)
+            if i == 2:
+                self.assertEqual(out["title"], "A new title")
+                got["title"] = "A new title"
+            self.assertEqual(out, got)
+
+    def test_remove_then_set_to_the_same_value_keeps_the_field(self):
+        r, docs = self.process(exec_step(), "The title\n\nREMOVESET please.")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertEqual(docs["doc0.txt"]["title"], "The title")
+
+    def test_send_names_the_fields_the_child_gets(self):
+        steps = exec_step(["--state", self.state],
+                          send="[title, nothing, text]")
+        r, docs = self.process(steps, "A title\n\nECHOTITLE please.")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        doc = docs["doc0.txt"]
+        got = self.got(doc["id"])
+        self.assertEqual(list(got), ["schema", "id", "title", "text"])
+        self.assertEqual(got["text"], doc["text"])
+        self.assertEqual(got["id"], doc["id"])
+        # What it sets back is the whole answer: the title changes, the
+        # text it got back is the text the document has.
+        self.assertEqual(doc["title"], "A new title")
+        self.assertEqual(doc["text"], "ECHOTITLE please.")
+        # A name that is no name is refused at the start.
+        r, _ = self.process(exec_step(send='[title, ""]'), "x")
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("send: a field name cannot be empty", r.stderr.decode())
+
     def test_retry_is_retried_until_given_up(self):
         r, docs = self.process(exec_step(), "RETRYME please.")
         err = r.stderr.decode()
