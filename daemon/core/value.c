@@ -189,8 +189,7 @@ int val_write_string(struct buf *b, const char *s, size_t n)
     return buf_putc(b, '"');
 }
 
-/* An integer in decimal, as "%lld" writes it. */
-static int write_int(struct buf *b, json_int_t v)
+int val_write_int(struct buf *b, int64_t v)
 {
     char s[24], *p = s + sizeof s;
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
@@ -238,7 +237,7 @@ int val_write_json(struct buf *b, const json_t *v)
     case JSON_FALSE:
         return buf_put(b, "false", 5);
     case JSON_INTEGER:
-        return write_int(b, json_integer_value(v));
+        return val_write_int(b, json_integer_value(v));
     case JSON_REAL:
         return write_real(b, json_real_value(v));
     case JSON_STRING:
