@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/grow.h"
 #include "base/hash.h"
 #include "base/memo.h"
@@ -66,7 +67,7 @@ struct word {
 };
 
 struct phrase {
-    char *key;      /* stems joined by spaces */
+    size_t key;     /* stems joined by spaces (in ctx.strs) */
     uint32_t first; /* first word (index into words) of its first use */
     uint32_t len;
     uint32_t count;
@@ -74,7 +75,7 @@ struct phrase {
 };
 
 struct stem {
-    char *s;
+    size_t s;       /* in ctx.strs */
     uint32_t freq;
     int in_title;
     int proper; /* capitalised mid-sentence minus lower-case uses */
@@ -93,7 +94,23 @@ struct ctx {
     struct phrase *ph;
     size_t nph, capph;
     struct index stem_ix, ph_ix;
+    struct buf strs; /* the stems' and phrases' strings, each after a NUL */
 };
+
+/* Keep s[0..n) and a NUL in c->strs; its offset there, or 0 when out of
+ * memory (strs starts with a NUL, so no string is at 0). */
+static size_t keep_str(struct ctx *c, const char *s, size_t n)
+{
+    if (!c->strs.n && buf_putc(&c->strs, '\0') < 0)
+        return 0;
+    size_t at = c->strs.n;
+    return buf_put(&c->strs, s, n + 1) < 0 ? 0 : at;
+}
+
+static const char *str_at(const struct ctx *c, size_t at)
+{
+    return c->strs.p + at;
+}
 
 static int index_init(struct index *ix, size_t n)
 {
@@ -109,17 +126,17 @@ static long stem_id(struct ctx *c, const char *s)
 {
     size_t h = hash_fnv1a_str(s) & c->stem_ix.mask;
     for (; c->stem_ix.slot[h]; h = (h + 1) & c->stem_ix.mask)
-        if (!strcmp(c->stems[c->stem_ix.slot[h] - 1].s, s))
+        if (!strcmp(str_at(c, c->stems[c->stem_ix.slot[h] - 1].s), s))
             return (long)c->stem_ix.slot[h] - 1;
     struct stem *g = array_grow(c->stems, &c->capstems, c->nstems + 1,
                                 sizeof *g, 128);
     if (!g)
         return -1;
     c->stems = g;
-    char *dup = strdup(s);
-    if (!dup)
+    size_t at = keep_str(c, s, strlen(s));
+    if (!at)
         return -1;
-    c->stems[c->nstems] = (struct stem){dup, 0, 0, 0};
+    c->stems[c->nstems] = (struct stem){at, 0, 0, 0};
     c->stem_ix.slot[h] = (uint32_t)c->nstems + 1;
     return (long)c->nstems++;
 }
@@ -261,7 +278,7 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
     char key[256];
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
-        const char *s = c->stems[w[first + i].stem].s;
+        const char *s = str_at(c, c->stems[w[first + i].stem].s);
         size_t n = strlen(s);
         if (o + n + 2 >= sizeof key)
             return 0;
@@ -274,7 +291,7 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
     size_t h = hash_fnv1a_str(key) & c->ph_ix.mask;
     for (; c->ph_ix.slot[h]; h = (h + 1) & c->ph_ix.mask) {
         struct phrase *p = &c->ph[c->ph_ix.slot[h] - 1];
-        if (!strcmp(p->key, key)) {
+        if (!strcmp(str_at(c, p->key), key)) {
             p->count++;
             return 0;
         }
@@ -283,10 +300,10 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
     if (!g)
         return -1;
     c->ph = g;
-    char *dup = strdup(key);
-    if (!dup)
+    size_t at = keep_str(c, key, o);
+    if (!at)
         return -1;
-    c->ph[c->nph++] = (struct phrase){dup, (uint32_t)first, (uint32_t)len, 1, 0};
+    c->ph[c->nph++] = (struct phrase){at, (uint32_t)first, (uint32_t)len, 1, 0};
     c->ph_ix.slot[h] = (uint32_t)c->nph;
     return 0;
 }
@@ -350,15 +367,12 @@ static char *surface(const nlp_doc_t *d, const struct ctx *c, const struct word 
     return out;
 }
 
-/* Free what c holds: the stems, the phrases and their indexes. */
+/* Free what c holds: the stems, the phrases, their strings and indexes. */
 static void ctx_free(struct ctx *c)
 {
-    for (size_t i = 0; i < c->nph; i++)
-        free(c->ph[i].key);
-    for (size_t i = 0; i < c->nstems; i++)
-        free(c->stems[i].s);
     free(c->ph), free(c->stems);
     free(c->stem_ix.slot), free(c->ph_ix.slot);
+    buf_free(&c->strs);
 }
 
 /* Stems of the title's words get a boost. Returns 0, or -1 when out of
