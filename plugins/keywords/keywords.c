@@ -333,10 +333,56 @@ static int contains(const struct word *w, const struct phrase *a, const struct p
     return 1;
 }
 
-static int by_score(const void *a, const void *b)
+/* Does phrase x rank before y: a higher score, else an earlier first use
+ * (no two phrases have the same: runs of words do not overlap, and a
+ * word starts one phrase of its run at most). */
+static int ranks_before(const struct phrase *x, const struct phrase *y)
 {
-    const struct phrase *x = a, *y = b;
-    return x->score < y->score ? 1 : x->score > y->score ? -1 : x->first < y->first ? -1 : 1;
+    return x->score > y->score || (x->score == y->score && x->first < y->first);
+}
+
+/* The phrases best first, one at a time: a binary heap of their indices
+ * with the best on top. Only the first few of some hundreds are wanted,
+ * so they are not all sorted. */
+struct ranking {
+    uint32_t *h;
+    size_t n;
+};
+
+static void sift_down(struct ranking *r, const struct phrase *ph, size_t i)
+{
+    for (;;) {
+        size_t top = i, l = 2 * i + 1;
+        if (l < r->n && ranks_before(&ph[r->h[l]], &ph[r->h[top]]))
+            top = l;
+        if (l + 1 < r->n && ranks_before(&ph[r->h[l + 1]], &ph[r->h[top]]))
+            top = l + 1;
+        if (top == i)
+            return;
+        uint32_t x = r->h[i];
+        r->h[i] = r->h[top];
+        r->h[top] = x;
+        i = top;
+    }
+}
+
+/* Rank phrases ph[0..n) into r->h (room for n). */
+static void ranking_init(struct ranking *r, const struct phrase *ph, size_t n)
+{
+    r->n = n;
+    for (size_t i = 0; i < n; i++)
+        r->h[i] = (uint32_t)i;
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(r, ph, i);
+}
+
+/* The index of the best phrase not taken yet (r->n > 0), taken. */
+static size_t ranking_next(struct ranking *r, const struct phrase *ph)
+{
+    size_t best = r->h[0];
+    r->h[0] = r->h[--r->n];
+    sift_down(r, ph, 0);
+    return best;
 }
 
 /* The phrase as first written: proper nouns keep their capitals, other
@@ -441,8 +487,8 @@ static int collect(struct ctx *c, struct memo *words, struct stemmer *st,
     return 0;
 }
 
-/* Score the phrases and sort them, best first; returns the best score. */
-static double rank(struct ctx *c, const struct word *w)
+/* Score the phrases; returns the best score. */
+static double score_phrases(struct ctx *c, const struct word *w)
 {
     double best = 0;
     for (size_t i = 0; i < c->nph; i++) {
@@ -462,8 +508,6 @@ static double rank(struct ctx *c, const struct word *w)
         if (p->score > best)
             best = p->score;
     }
-    if (c->nph)
-        qsort(c->ph, c->nph, sizeof *c->ph, by_score);
     return best;
 }
 
@@ -473,20 +517,25 @@ static double rank(struct ctx *c, const struct word *w)
 static nd_val_t *best_phrases(struct ctx *c, const nlp_doc_t *d,
                               const struct word *w, double best, size_t max)
 {
-    nd_val_t *list = nd_val_list();
-    size_t kept = 0;
-    for (size_t i = 0; list && i < c->nph && kept < max; i++) {
+    /* the heap, then the indices of the phrases kept */
+    uint32_t *ix = malloc((c->nph + max) * sizeof *ix);
+    uint32_t *kept = ix + c->nph;
+    nd_val_t *list = ix ? nd_val_list() : NULL;
+    struct ranking r = {ix, 0};
+    if (list)
+        ranking_init(&r, c->ph, c->nph);
+    size_t nkept = 0;
+    while (list && r.n && nkept < max) {
+        size_t i = ranking_next(&r, c->ph);
         /* A phrase whose words a better one already has, or that holds a
          * better one whole, adds nothing. */
         int dup = 0;
-        for (size_t j = 0; j < i && !dup; j++)
-            dup = c->ph[j].score >= 0 && (contains(w, &c->ph[j], &c->ph[i]) ||
-                                          contains(w, &c->ph[i], &c->ph[j]));
-        if (dup) {
-            c->ph[i].score = -c->ph[i].score - 1;
+        for (size_t j = 0; j < nkept && !dup; j++)
+            dup = contains(w, &c->ph[kept[j]], &c->ph[i]) ||
+                  contains(w, &c->ph[i], &c->ph[kept[j]]);
+        if (dup)
             continue;
-        }
-        kept++;
+        kept[nkept++] = (uint32_t)i;
         char *s = surface(d, c, w, &c->ph[i]);
         nd_val_t *o = nd_val_obj();
         double score = (double)(int)(c->ph[i].score / best * 100 + 0.5) / 100;
@@ -496,14 +545,16 @@ static nd_val_t *best_phrases(struct ctx *c, const nlp_doc_t *d,
             if (o)
                 nd_val_free(o);
             nd_val_free(list);
-            return NULL;
+            list = NULL;
+            break;
         }
         free(s);
         if (nd_val_push(list, o) < 0) {
             nd_val_free(list);
-            return NULL;
+            list = NULL;
         }
     }
+    free(ix);
     return list;
 }
 
@@ -528,7 +579,7 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
         index_init(&c.ph_ix, 2 * d->ntok + 1) == 0 &&
         (!title || mark_title(&c, kw->words, &st, title) == 0) &&
         collect(&c, kw->words, &st, d, w) == 0)
-        list = best_phrases(&c, d, w, rank(&c, w), (size_t)kw->max);
+        list = best_phrases(&c, d, w, score_phrases(&c, w), (size_t)kw->max);
     ctx_free(&c);
     free(w);
     nlpstep_analysis_done(doc, a);
