@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -167,22 +168,40 @@ static const char escapes[256] = {
     ['"'] = '"', ['\\'] = '\\',
 };
 
+/* Whether any of the eight bytes of w is one to escape: below 0x20, '"'
+ * or '\\' (exact as a yes or no: the bit tricks of "Bit Twiddling Hacks",
+ * hasless and haszero). Most of a text is not, eight bytes at a time. */
+static int escape_in(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    return ((((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+            ((backslash - ones) & ~backslash)) & highs) != 0;
+}
+
 int val_write_string(struct buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     if (buf_putc(b, '"') < 0)
         return -ENOMEM;
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char e = escapes[c];
-        if (!e)
+    for (size_t i = 0; i < n;) {
+        uint64_t w;
+        if (i + 8 <= n && (memcpy(&w, s + i, 8), !escape_in(w))) {
+            i += 8;
             continue;
-        char seq[6] = {'\\', e, '0', '0', hex[c >> 4], hex[c & 15]};
-        if (buf_put(b, s + run, i - run) < 0 ||
-            buf_put(b, seq, e == 'u' ? 6 : 2) < 0)
-            return -ENOMEM;
-        run = i + 1;
+        }
+        for (size_t stop = i + 8 < n ? i + 8 : n; i < stop; i++) {
+            unsigned char c = (unsigned char)s[i];
+            char e = escapes[c];
+            if (!e)
+                continue;
+            char seq[6] = {'\\', e, '0', '0', hex[c >> 4], hex[c & 15]};
+            if (buf_put(b, s + run, i - run) < 0 ||
+                buf_put(b, seq, e == 'u' ? 6 : 2) < 0)
+                return -ENOMEM;
+            run = i + 1;
+        }
     }
     if (buf_put(b, s + run, n - run) < 0)
         return -ENOMEM;

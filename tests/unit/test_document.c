@@ -268,6 +268,31 @@ static void values_are_written_as_jansson_writes_them(void **st)
     doc_free(d);
 }
 
+/* Strings are scanned eight bytes at a time: a byte to escape is found
+ * wherever it is in a block, or in the bytes after the last one. */
+static void escapes_are_found_anywhere(void **st)
+{
+    (void)st;
+    static const char base[] = "abcdefghijklmnopq\xc3\xa9";
+    for (int c = 1; c <= '\\'; c++) {
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        for (size_t at = 0; at < 17; at++) {
+            char s[sizeof base];
+            memcpy(s, base, sizeof base);
+            s[at] = (char)c;
+            struct buf b = {0};
+            assert_int_equal(val_write_string(&b, s, sizeof s - 1), 0);
+            json_t *j = json_stringn(s, sizeof s - 1);
+            char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+            assert_string_equal(b.p, want);
+            free(want);
+            json_decref(j);
+            buf_free(&b);
+        }
+    }
+}
+
 static void entities_and_topics(void **st)
 {
     (void)st;
@@ -504,6 +529,7 @@ int main(void)
         cmocka_unit_test(timing_patches_the_cached_line),
         cmocka_unit_test(text_is_written_as_jansson_writes_it),
         cmocka_unit_test(values_are_written_as_jansson_writes_them),
+        cmocka_unit_test(escapes_are_found_anywhere),
         cmocka_unit_test(entities_and_topics),
         cmocka_unit_test(entities_read_set_and_added_again),
         cmocka_unit_test(spawned_children),
