@@ -7,11 +7,11 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/bytes8.h"
 #include "base/utf8.h"
 
 json_t *val_string(const char *s, size_t n)
@@ -168,15 +168,10 @@ static const char escapes[256] = {
     ['"'] = '"', ['\\'] = '\\',
 };
 
-/* Whether any of the eight bytes of w is one to escape: below 0x20, '"'
- * or '\\' (exact as a yes or no: the bit tricks of "Bit Twiddling Hacks",
- * hasless and haszero). Most of a text is not, eight bytes at a time. */
+/* Whether any of the eight bytes of w is one to escape. */
 static int escape_in(uint64_t w)
 {
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
-    return ((((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
-            ((backslash - ones) & ~backslash)) & highs) != 0;
+    return (bytes8_below(w, 0x20) | bytes8_has(w, '"') | bytes8_has(w, '\\')) != 0;
 }
 
 int val_write_string(struct buf *b, const char *s, size_t n)
@@ -186,8 +181,7 @@ int val_write_string(struct buf *b, const char *s, size_t n)
         return -ENOMEM;
     size_t run = 0;
     for (size_t i = 0; i < n;) {
-        uint64_t w;
-        if (i + 8 <= n && (memcpy(&w, s + i, 8), !escape_in(w))) {
+        if (i + 8 <= n && !escape_in(bytes8_load(s + i))) {
             i += 8;
             continue;
         }
