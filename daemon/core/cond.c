@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "document.h"
+#include "value.h"
 
 enum tok_kind {
     T_END, T_STR, T_NUM, T_IDENT, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK,
@@ -432,7 +433,7 @@ static json_t *resolve(const nd_doc_t *d, const char *path, json_t **tmp)
                              "media_type", d->media_type, "path", d->path,
                              "bytes", (json_int_t)d->raw_len);
     } else {
-        v = json_object_get(d->fields, head);
+        v = VAL(doc_get(d, head));
     }
     while (v && *rest) {
         if (*rest == '.') {

@@ -112,6 +112,7 @@ void doc_free(nd_doc_t *d)
     doc_detach_all(d);
     free(d->text);
     json_decref(d->fields);
+    entity_list_clear(&d->entities);
     json_decref(d->timings);
     free(d->json);
     free(d);
@@ -133,6 +134,7 @@ void doc_release_child(nd_doc_t *parent, size_t i, int done)
     free(c->path);
     free(c->media_type);
     json_decref(c->fields);
+    entity_list_clear(&c->entities);
     json_decref(c->timings);
     c->text = c->json = c->path = c->media_type = NULL;
     c->fields = c->timings = NULL;
@@ -229,11 +231,37 @@ int doc_set_text(nd_doc_t *d, const char *text, size_t len)
     return 0;
 }
 
+static json_t *field_list(nd_doc_t *d, const char *name)
+{
+    json_t *l = json_object_get(d->fields, name);
+    if (json_is_array(l))
+        return l;
+    l = json_array();
+    if (!l || json_object_set_new(d->fields, name, l) < 0)
+        return NULL;
+    return l;
+}
+
+/* Make the entity records the "entities" field (appended to the list
+ * there, if there is one). Returns 0, or -1 when out of memory: then
+ * records may be lost. */
+static int flush_entities(nd_doc_t *d)
+{
+    json_t *list = field_list(d, "entities");
+    if (!list) {
+        entity_list_clear(&d->entities);
+        return -1;
+    }
+    return entity_list_move_to(&d->entities, list) < 0 ? -1 : 0;
+}
+
 int doc_set(nd_doc_t *d, const char *name, nd_val_t *v)
 {
     if (!name)
         goto fail;
     invalidate(d);
+    if (!strcmp(name, "entities"))
+        entity_list_clear(&d->entities); /* the list set replaces them */
     /* A field set to null is the same as one nobody set: absent, so that
      * no document carries a null field (nd_val_str(NULL) is a null). */
     if (!v || json_is_null(VAL(v))) {
@@ -249,50 +277,28 @@ fail:
 
 const nd_val_t *doc_get(const nd_doc_t *d, const char *name)
 {
+    /* Entities read become the field they stand for; the document holds
+     * the same data after, in another form, hence the cast. */
+    if (name && d->entities.n && !strcmp(name, "entities"))
+        flush_entities((nd_doc_t *)d);
     return NDVAL(json_object_get(d->fields, name));
-}
-
-static json_t *field_list(nd_doc_t *d, const char *name)
-{
-    json_t *l = json_object_get(d->fields, name);
-    if (json_is_array(l))
-        return l;
-    l = json_array();
-    if (!l || json_object_set_new(d->fields, name, l) < 0)
-        return NULL;
-    return l;
 }
 
 int doc_add_entity(nd_doc_t *d, const nd_entity_t *e)
 {
-    json_t *value = VAL(e->value);
-    json_t *list = field_list(d, "entities");
-    json_t *spans = json_array();
-    json_t *obj = json_object();
-    if (!list || !spans || !obj || !e->type || !e->text)
-        goto fail;
-    /* Built directly: json_pack would parse its format for every span. */
-    for (size_t i = 0; i < e->nspans; i++) {
-        json_t *span = json_array();
-        if (!span)
-            goto fail;
-        json_array_append_new(span, json_integer((json_int_t)e->spans[i][0]));
-        json_array_append_new(span, json_integer((json_int_t)e->spans[i][1]));
-        json_array_append_new(spans, span);
+    int rc = entity_list_add(&d->entities, e);
+    if (rc == -ENOMEM)
+        return -1;
+    /* A list someone read or set takes the entity at once. One without
+     * a type or text is refused, but leaves the list there all the same. */
+    if (rc < 0 || json_object_get(d->fields, "entities")) {
+        if (flush_entities(d) < 0)
+            return -1;
     }
-    json_object_set_new(obj, "type", val_string(e->type, (size_t)-1));
-    json_object_set_new(obj, "text", val_string(e->text, (size_t)-1));
-    json_object_set_new(obj, "count", json_integer(e->count));
-    json_object_set_new(obj, "spans", spans);
-    if (value)
-        json_object_set_new(obj, "value", value);
+    if (rc < 0)
+        return -1;
     invalidate(d);
-    return json_array_append_new(list, obj);
-fail:
-    json_decref(value);
-    json_decref(spans);
-    json_decref(obj);
-    return -1;
+    return 0;
 }
 
 int doc_add_topic(nd_doc_t *d, const char *list, const char *id,
@@ -502,6 +508,10 @@ static int write_json(const nd_doc_t *d, struct buf *b)
         if (!strcmp(k, "text")) {
             if (d->text && (buf_puts(b, ",\"text\":") < 0 ||
                             val_write_string(b, d->text, d->text_len) < 0))
+                rc = -ENOMEM;
+        } else if (!strcmp(k, "entities") && d->entities.n) {
+            if (buf_puts(b, ",\"entities\":") < 0 ||
+                entity_list_write_json(b, &d->entities) < 0)
                 rc = -ENOMEM;
         } else if (v) {
             rc = put_field(b, k, v);

@@ -6,6 +6,8 @@
 #include <newsdesk/plugin.h>
 #include <stdint.h>
 
+#include "entities.h"
+
 struct chain_run;
 
 struct nd_doc {
@@ -19,6 +21,10 @@ struct nd_doc {
     char *text;
     size_t text_len;
     json_t *fields; /* named fields, in insertion order */
+    /* What doc_add_entity added since the "entities" field was last read
+     * or set, as records (entities.h): the field it stands for is absent
+     * from `fields` while there are any. */
+    struct entity_list entities;
     json_t *timings;
     int read;       /* a reader has set the text */
     int depth;      /* 0 for a file, 1 for its spawned documents */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/bytes8.h"
 #include "base/utf8.h"
 
 json_t *val_string(const char *s, size_t n)
@@ -167,30 +168,41 @@ static const char escapes[256] = {
     ['"'] = '"', ['\\'] = '\\',
 };
 
+/* Whether any of the eight bytes of w is one to escape. */
+static int escape_in(uint64_t w)
+{
+    return (bytes8_below(w, 0x20) | bytes8_has(w, '"') | bytes8_has(w, '\\')) != 0;
+}
+
 int val_write_string(struct buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     if (buf_putc(b, '"') < 0)
         return -ENOMEM;
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char e = escapes[c];
-        if (!e)
+    for (size_t i = 0; i < n;) {
+        if (i + 8 <= n && !escape_in(bytes8_load(s + i))) {
+            i += 8;
             continue;
-        char seq[6] = {'\\', e, '0', '0', hex[c >> 4], hex[c & 15]};
-        if (buf_put(b, s + run, i - run) < 0 ||
-            buf_put(b, seq, e == 'u' ? 6 : 2) < 0)
-            return -ENOMEM;
-        run = i + 1;
+        }
+        for (size_t stop = i + 8 < n ? i + 8 : n; i < stop; i++) {
+            unsigned char c = (unsigned char)s[i];
+            char e = escapes[c];
+            if (!e)
+                continue;
+            char seq[6] = {'\\', e, '0', '0', hex[c >> 4], hex[c & 15]};
+            if (buf_put(b, s + run, i - run) < 0 ||
+                buf_put(b, seq, e == 'u' ? 6 : 2) < 0)
+                return -ENOMEM;
+            run = i + 1;
+        }
     }
     if (buf_put(b, s + run, n - run) < 0)
         return -ENOMEM;
     return buf_putc(b, '"');
 }
 
-/* An integer in decimal, as "%lld" writes it. */
-static int write_int(struct buf *b, json_int_t v)
+int val_write_int(struct buf *b, int64_t v)
 {
     char s[24], *p = s + sizeof s;
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
@@ -238,7 +250,7 @@ int val_write_json(struct buf *b, const json_t *v)
     case JSON_FALSE:
         return buf_put(b, "false", 5);
     case JSON_INTEGER:
-        return write_int(b, json_integer_value(v));
+        return val_write_int(b, json_integer_value(v));
     case JSON_REAL:
         return write_real(b, json_real_value(v));
     case JSON_STRING:

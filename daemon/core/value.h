@@ -25,6 +25,9 @@ int val_write_json(struct buf *b, const json_t *v);
  * \u00XX). Returns 0 or -ENOMEM. */
 int val_write_string(struct buf *b, const char *s, size_t n);
 
+/* Append v to b in decimal, as "%lld" writes it. Returns 0 or -ENOMEM. */
+int val_write_int(struct buf *b, int64_t v);
+
 /* The host functions for values, filled into the API table. */
 nd_val_t *val_null(void);
 nd_val_t *val_bool(int b);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/bytes8.h"
 #include "utf16.h"
 
 #define WINDOW 4096
@@ -102,10 +103,21 @@ static const char *sniff_markup(const uint8_t *p, size_t n)
  * strong emphasis at line starts in the window. One heading or fence and
  * one more sign, or three signs, make it Markdown; wire copy seldom has
  * any of them. */
+static int has_mark(uint64_t w)
+{
+    return (bytes8_has(w, '\n') | bytes8_has(w, ']') | bytes8_has(w, '*')) != 0;
+}
+
 static int looks_markdown(const uint8_t *p, size_t n)
 {
     int strong = 0, signs = 0, line_start = 1;
     for (size_t i = 0; i < n; i++) {
+        /* Most bytes are none of '\n', ']' and '*', which start what is
+         * looked at: blocks without them are passed over. */
+        while (!line_start && i + 8 <= n && !has_mark(bytes8_load(p + i)))
+            i += 8;
+        if (i == n)
+            break;
         if (line_start) {
             size_t h = 0;
             while (i + h < n && h < 6 && p[i + h] == '#')
@@ -117,8 +129,6 @@ static int looks_markdown(const uint8_t *p, size_t n)
             else if (i + 2 <= n && (p[i] == '-' || p[i] == '*') && p[i + 1] == ' ')
                 signs++;
         }
-        /* Most bytes are none of these: one test each, before any
-         * comparison of a longer sign. */
         uint8_t c = p[i];
         line_start = c == '\n';
         if (c == ']' ? i + 6 <= n && !memcmp(p + i, "](http", 6)
@@ -181,12 +191,15 @@ static const char *sniff_text(const uint8_t *data, size_t len,
     if (n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
         p += 3, n -= 3;
 
-    /* Binary: NUL bytes, or many control characters. */
+    /* Binary: NUL bytes, or many control characters. Text has few
+     * bytes below 0x20: blocks without any are passed over. */
+    if (memchr(p, '\0', n))
+        return "application/octet-stream";
     size_t ctrl = 0;
     for (size_t i = 0; i < n; i++) {
-        if (p[i] == 0)
-            return "application/octet-stream";
-        if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' && p[i] != '\t' &&
+        while (i + 8 <= n && !bytes8_below(bytes8_load(p + i), 0x20))
+            i += 8;
+        if (i < n && p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' && p[i] != '\t' &&
             p[i] != '\f' && p[i] != 0x1B)
             ctrl++;
     }

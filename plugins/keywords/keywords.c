@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/grow.h"
 #include "base/hash.h"
 #include "base/memo.h"
@@ -66,7 +67,7 @@ struct word {
 };
 
 struct phrase {
-    char *key;      /* stems joined by spaces */
+    size_t key;     /* stems joined by spaces (in ctx.strs) */
     uint32_t first; /* first word (index into words) of its first use */
     uint32_t len;
     uint32_t count;
@@ -74,7 +75,7 @@ struct phrase {
 };
 
 struct stem {
-    char *s;
+    size_t s;       /* in ctx.strs */
     uint32_t freq;
     int in_title;
     int proper; /* capitalised mid-sentence minus lower-case uses */
@@ -93,7 +94,23 @@ struct ctx {
     struct phrase *ph;
     size_t nph, capph;
     struct index stem_ix, ph_ix;
+    struct buf strs; /* the stems' and phrases' strings, each after a NUL */
 };
+
+/* Keep s[0..n) and a NUL in c->strs; its offset there, or 0 when out of
+ * memory (strs starts with a NUL, so no string is at 0). */
+static size_t keep_str(struct ctx *c, const char *s, size_t n)
+{
+    if (!c->strs.n && buf_putc(&c->strs, '\0') < 0)
+        return 0;
+    size_t at = c->strs.n;
+    return buf_put(&c->strs, s, n + 1) < 0 ? 0 : at;
+}
+
+static const char *str_at(const struct ctx *c, size_t at)
+{
+    return c->strs.p + at;
+}
 
 static int index_init(struct index *ix, size_t n)
 {
@@ -109,17 +126,17 @@ static long stem_id(struct ctx *c, const char *s)
 {
     size_t h = hash_fnv1a_str(s) & c->stem_ix.mask;
     for (; c->stem_ix.slot[h]; h = (h + 1) & c->stem_ix.mask)
-        if (!strcmp(c->stems[c->stem_ix.slot[h] - 1].s, s))
+        if (!strcmp(str_at(c, c->stems[c->stem_ix.slot[h] - 1].s), s))
             return (long)c->stem_ix.slot[h] - 1;
     struct stem *g = array_grow(c->stems, &c->capstems, c->nstems + 1,
                                 sizeof *g, 128);
     if (!g)
         return -1;
     c->stems = g;
-    char *dup = strdup(s);
-    if (!dup)
+    size_t at = keep_str(c, s, strlen(s));
+    if (!at)
         return -1;
-    c->stems[c->nstems] = (struct stem){dup, 0, 0, 0};
+    c->stems[c->nstems] = (struct stem){at, 0, 0, 0};
     c->stem_ix.slot[h] = (uint32_t)c->nstems + 1;
     return (long)c->nstems++;
 }
@@ -261,7 +278,7 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
     char key[256];
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
-        const char *s = c->stems[w[first + i].stem].s;
+        const char *s = str_at(c, c->stems[w[first + i].stem].s);
         size_t n = strlen(s);
         if (o + n + 2 >= sizeof key)
             return 0;
@@ -274,7 +291,7 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
     size_t h = hash_fnv1a_str(key) & c->ph_ix.mask;
     for (; c->ph_ix.slot[h]; h = (h + 1) & c->ph_ix.mask) {
         struct phrase *p = &c->ph[c->ph_ix.slot[h] - 1];
-        if (!strcmp(p->key, key)) {
+        if (!strcmp(str_at(c, p->key), key)) {
             p->count++;
             return 0;
         }
@@ -283,10 +300,10 @@ static int add_phrase(struct ctx *c, const struct word *w, size_t first, size_t 
     if (!g)
         return -1;
     c->ph = g;
-    char *dup = strdup(key);
-    if (!dup)
+    size_t at = keep_str(c, key, o);
+    if (!at)
         return -1;
-    c->ph[c->nph++] = (struct phrase){dup, (uint32_t)first, (uint32_t)len, 1, 0};
+    c->ph[c->nph++] = (struct phrase){at, (uint32_t)first, (uint32_t)len, 1, 0};
     c->ph_ix.slot[h] = (uint32_t)c->nph;
     return 0;
 }
@@ -316,10 +333,56 @@ static int contains(const struct word *w, const struct phrase *a, const struct p
     return 1;
 }
 
-static int by_score(const void *a, const void *b)
+/* Does phrase x rank before y: a higher score, else an earlier first use
+ * (no two phrases have the same: runs of words do not overlap, and a
+ * word starts one phrase of its run at most). */
+static int ranks_before(const struct phrase *x, const struct phrase *y)
 {
-    const struct phrase *x = a, *y = b;
-    return x->score < y->score ? 1 : x->score > y->score ? -1 : x->first < y->first ? -1 : 1;
+    return x->score > y->score || (x->score == y->score && x->first < y->first);
+}
+
+/* The phrases best first, one at a time: a binary heap of their indices
+ * with the best on top. Only the first few of some hundreds are wanted,
+ * so they are not all sorted. */
+struct ranking {
+    uint32_t *h;
+    size_t n;
+};
+
+static void sift_down(struct ranking *r, const struct phrase *ph, size_t i)
+{
+    for (;;) {
+        size_t top = i, l = 2 * i + 1;
+        if (l < r->n && ranks_before(&ph[r->h[l]], &ph[r->h[top]]))
+            top = l;
+        if (l + 1 < r->n && ranks_before(&ph[r->h[l + 1]], &ph[r->h[top]]))
+            top = l + 1;
+        if (top == i)
+            return;
+        uint32_t x = r->h[i];
+        r->h[i] = r->h[top];
+        r->h[top] = x;
+        i = top;
+    }
+}
+
+/* Rank phrases ph[0..n) into r->h (room for n). */
+static void ranking_init(struct ranking *r, const struct phrase *ph, size_t n)
+{
+    r->n = n;
+    for (size_t i = 0; i < n; i++)
+        r->h[i] = (uint32_t)i;
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(r, ph, i);
+}
+
+/* The index of the best phrase not taken yet (r->n > 0), taken. */
+static size_t ranking_next(struct ranking *r, const struct phrase *ph)
+{
+    size_t best = r->h[0];
+    r->h[0] = r->h[--r->n];
+    sift_down(r, ph, 0);
+    return best;
 }
 
 /* The phrase as first written: proper nouns keep their capitals, other
@@ -350,15 +413,12 @@ static char *surface(const nlp_doc_t *d, const struct ctx *c, const struct word 
     return out;
 }
 
-/* Free what c holds: the stems, the phrases and their indexes. */
+/* Free what c holds: the stems, the phrases, their strings and indexes. */
 static void ctx_free(struct ctx *c)
 {
-    for (size_t i = 0; i < c->nph; i++)
-        free(c->ph[i].key);
-    for (size_t i = 0; i < c->nstems; i++)
-        free(c->stems[i].s);
     free(c->ph), free(c->stems);
     free(c->stem_ix.slot), free(c->ph_ix.slot);
+    buf_free(&c->strs);
 }
 
 /* Stems of the title's words get a boost. Returns 0, or -1 when out of
@@ -427,8 +487,8 @@ static int collect(struct ctx *c, struct memo *words, struct stemmer *st,
     return 0;
 }
 
-/* Score the phrases and sort them, best first; returns the best score. */
-static double rank(struct ctx *c, const struct word *w)
+/* Score the phrases; returns the best score. */
+static double score_phrases(struct ctx *c, const struct word *w)
 {
     double best = 0;
     for (size_t i = 0; i < c->nph; i++) {
@@ -448,8 +508,6 @@ static double rank(struct ctx *c, const struct word *w)
         if (p->score > best)
             best = p->score;
     }
-    if (c->nph)
-        qsort(c->ph, c->nph, sizeof *c->ph, by_score);
     return best;
 }
 
@@ -459,20 +517,25 @@ static double rank(struct ctx *c, const struct word *w)
 static nd_val_t *best_phrases(struct ctx *c, const nlp_doc_t *d,
                               const struct word *w, double best, size_t max)
 {
-    nd_val_t *list = nd_val_list();
-    size_t kept = 0;
-    for (size_t i = 0; list && i < c->nph && kept < max; i++) {
+    /* the heap, then the indices of the phrases kept */
+    uint32_t *ix = malloc((c->nph + max) * sizeof *ix);
+    uint32_t *kept = ix + c->nph;
+    nd_val_t *list = ix ? nd_val_list() : NULL;
+    struct ranking r = {ix, 0};
+    if (list)
+        ranking_init(&r, c->ph, c->nph);
+    size_t nkept = 0;
+    while (list && r.n && nkept < max) {
+        size_t i = ranking_next(&r, c->ph);
         /* A phrase whose words a better one already has, or that holds a
          * better one whole, adds nothing. */
         int dup = 0;
-        for (size_t j = 0; j < i && !dup; j++)
-            dup = c->ph[j].score >= 0 && (contains(w, &c->ph[j], &c->ph[i]) ||
-                                          contains(w, &c->ph[i], &c->ph[j]));
-        if (dup) {
-            c->ph[i].score = -c->ph[i].score - 1;
+        for (size_t j = 0; j < nkept && !dup; j++)
+            dup = contains(w, &c->ph[kept[j]], &c->ph[i]) ||
+                  contains(w, &c->ph[i], &c->ph[kept[j]]);
+        if (dup)
             continue;
-        }
-        kept++;
+        kept[nkept++] = (uint32_t)i;
         char *s = surface(d, c, w, &c->ph[i]);
         nd_val_t *o = nd_val_obj();
         double score = (double)(int)(c->ph[i].score / best * 100 + 0.5) / 100;
@@ -482,14 +545,16 @@ static nd_val_t *best_phrases(struct ctx *c, const nlp_doc_t *d,
             if (o)
                 nd_val_free(o);
             nd_val_free(list);
-            return NULL;
+            list = NULL;
+            break;
         }
         free(s);
         if (nd_val_push(list, o) < 0) {
             nd_val_free(list);
-            return NULL;
+            list = NULL;
         }
     }
+    free(ix);
     return list;
 }
 
@@ -514,7 +579,7 @@ static nd_status_t keywords_process(void *state, nd_doc_t *doc)
         index_init(&c.ph_ix, 2 * d->ntok + 1) == 0 &&
         (!title || mark_title(&c, kw->words, &st, title) == 0) &&
         collect(&c, kw->words, &st, d, w) == 0)
-        list = best_phrases(&c, d, w, rank(&c, w), (size_t)kw->max);
+        list = best_phrases(&c, d, w, score_phrases(&c, w), (size_t)kw->max);
     ctx_free(&c);
     free(w);
     nlpstep_analysis_done(doc, a);

@@ -268,6 +268,31 @@ static void values_are_written_as_jansson_writes_them(void **st)
     doc_free(d);
 }
 
+/* Strings are scanned eight bytes at a time: a byte to escape is found
+ * wherever it is in a block, or in the bytes after the last one. */
+static void escapes_are_found_anywhere(void **st)
+{
+    (void)st;
+    static const char base[] = "abcdefghijklmnopq\xc3\xa9";
+    for (int c = 1; c <= '\\'; c++) {
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        for (size_t at = 0; at < 17; at++) {
+            char s[sizeof base];
+            memcpy(s, base, sizeof base);
+            s[at] = (char)c;
+            struct buf b = {0};
+            assert_int_equal(val_write_string(&b, s, sizeof s - 1), 0);
+            json_t *j = json_stringn(s, sizeof s - 1);
+            char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+            assert_string_equal(b.p, want);
+            free(want);
+            json_decref(j);
+            buf_free(&b);
+        }
+    }
+}
+
 static void entities_and_topics(void **st)
 {
     (void)st;
@@ -288,6 +313,57 @@ static void entities_and_topics(void **st)
     assert_true(json_real_value(json_object_get(top, "score")) == 0.71);
     assert_non_null(strstr(doc_to_json(d, NULL), "\"score\":0.71"));
     json_decref(j);
+    doc_free(d);
+}
+
+/* A document with two entities, the first with a text that is not UTF-8
+ * and a value, the second without spans. */
+static nd_doc_t *two_entities(nd_entity_t *e)
+{
+    static const uint32_t spans[][2] = {{0, 5}, {9, 14}};
+    nd_doc_t *d = make("z");
+    *e = (nd_entity_t){"PERSON", "Ann \xff Lee", 2, spans, 2, val_str("x", 1)};
+    assert_int_equal(doc_add_entity(d, e), 0);
+    e->value = NULL;
+    e->nspans = 0;
+    assert_int_equal(doc_add_entity(d, e), 0);
+    return d;
+}
+
+/* Entities are kept as records until the field is read: the line is the
+ * same whether it was written from records or from the field, a field
+ * read takes later entities, and setting the field replaces them. */
+static void entities_read_set_and_added_again(void **st)
+{
+    (void)st;
+    nd_entity_t e;
+    nd_doc_t *d = two_entities(&e);
+    char *from_records = strdup(doc_to_json(d, NULL));
+    doc_free(d);
+    d = two_entities(&e);
+    const nd_val_t *list = doc_get(d, "entities");
+    assert_int_equal(val_len(list), 2);
+    assert_string_equal(val_as_str(val_get(val_at(list, 0), "text"), NULL),
+                        "Ann \xef\xbf\xbd Lee");
+    assert_string_equal(doc_to_json(d, NULL), from_records);
+    free(from_records);
+
+    assert_int_equal(doc_add_entity(d, &e), 0);
+    assert_int_equal(val_len(doc_get(d, "entities")), 3);
+
+    nd_entity_t bad = {NULL, "x", 1, NULL, 0, NULL};
+    doc_set(d, "entities", NULL);
+    assert_int_equal(doc_add_entity(d, &e), 0);
+    doc_set(d, "entities", val_list());
+    assert_int_equal(val_len(doc_get(d, "entities")), 0);
+    assert_int_equal(doc_add_entity(d, &bad), -1);
+    assert_int_equal(doc_add_entity(d, &e), 0);
+    assert_int_equal(val_len(doc_get(d, "entities")), 1);
+    doc_free(d);
+
+    d = make("z");
+    assert_int_equal(doc_add_entity(d, &bad), -1); /* leaves an empty list */
+    assert_non_null(strstr(doc_to_json(d, NULL), "\"entities\":[]"));
     doc_free(d);
 }
 
@@ -453,7 +529,9 @@ int main(void)
         cmocka_unit_test(timing_patches_the_cached_line),
         cmocka_unit_test(text_is_written_as_jansson_writes_it),
         cmocka_unit_test(values_are_written_as_jansson_writes_them),
+        cmocka_unit_test(escapes_are_found_anywhere),
         cmocka_unit_test(entities_and_topics),
+        cmocka_unit_test(entities_read_set_and_added_again),
         cmocka_unit_test(spawned_children),
         cmocka_unit_test(values),
         cmocka_unit_test(attach_and_look_up),
