@@ -39,6 +39,7 @@
 #define MAX_IGNORED 1024    /* non-regular names remembered */
 #define REWATCH_MIN_MS 100
 #define REWATCH_MAX_MS 5000
+#define COMPLETE_MIN 65536  /* dropped complete names remembered, at least */
 
 enum { L_SETTLE, L_SLOW, L_READY, L_IGNORED };
 
@@ -222,6 +223,43 @@ static int unchanged(const struct cand *c, const struct stat *st)
            c->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
+/* ---- complete names the table had no room for ------------------------ */
+
+/* The hash a dropped name is remembered by: its low bit says whether it
+ * was renamed in (L_READY) or closed after writing (L_SETTLE). */
+static uint64_t complete_key(const char *name, int list)
+{
+    return (hash_fnv1a_str(name) & ~(uint64_t)1) | (list == L_READY);
+}
+
+static void remember_complete(struct inbox *in, const char *name, int list)
+{
+    if (list == L_READY || list == L_SETTLE)
+        hashset_add(&in->complete, complete_key(name, list));
+}
+
+/* Where a name found by a scan starts: as its dropped event said (and the
+ * name is forgotten), or L_SLOW. */
+static int recall_complete(struct inbox *in, const char *name)
+{
+    if (!in->complete.n)
+        return L_SLOW;
+    if (hashset_remove(&in->complete, complete_key(name, L_READY)))
+        return L_READY;
+    if (hashset_remove(&in->complete, complete_key(name, L_SETTLE)))
+        return L_SETTLE;
+    return L_SLOW;
+}
+
+/* The name is being written again: what was heard of it no longer holds. */
+static void forget_complete(struct inbox *in, const char *name)
+{
+    if (!in->complete.n)
+        return;
+    hashset_remove(&in->complete, complete_key(name, L_READY));
+    hashset_remove(&in->complete, complete_key(name, L_SETTLE));
+}
+
 static int64_t realtime_ms(void)
 {
     struct timespec ts;
@@ -254,6 +292,7 @@ static int track(struct inbox *in, const char *name, int list)
     int fresh = !c;
     if (!c && !(c = add(in, name, list))) {
         in->dropped = 1;
+        remember_complete(in, name, list);
         return 0;
     }
     int64_t now = (int64_t)uv_now(in->loop);
@@ -376,6 +415,10 @@ static void scan_finish(struct inbox *in)
     closedir(in->scan);
     in->scan = NULL;
     uv_idle_stop(&in->scan_idle);
+    /* A whole scan with no name dropped met every remembered name still
+     * there: the rest were deleted or moved away. */
+    if (!in->dropped)
+        hashset_free(&in->complete);
     if (in->scan_again || in->dropped)
         start_scan(in, in->scan_again ? "asked for during the last scan"
                                       : "names were dropped while busy", 0);
@@ -407,7 +450,7 @@ static void scan_step(uv_idle_t *h)
         struct cand *c = find(in, n);
         if (c && (c->list != L_IGNORED || e->d_type != DT_REG))
             continue; /* already known */
-        became_ready |= track(in, n, L_SLOW);
+        became_ready |= track(in, n, recall_complete(in, n));
     }
     rearm(in);
     if (became_ready)
@@ -535,6 +578,7 @@ static void on_events(struct inbox *in, const char *buf, ssize_t len)
             became_ready |= track(in, name, L_SETTLE);
         else if (ev->mask & (IN_CREATE | IN_MODIFY)) {
             struct cand *c = find(in, name);
+            forget_complete(in, name);
             /* Writes after close (or after a rename in) restart the slow
              * clock; a burst of IN_MODIFY needs no stat each time. */
             if (c && c->list == L_SLOW) {
@@ -617,6 +661,8 @@ int inbox_start(struct inbox *in, uv_loop_t *loop,
     while (in->nbuckets < (set->max_candidates + MAX_IGNORED) * 2)
         in->nbuckets *= 2;
     in->buckets = calloc(in->nbuckets, sizeof *in->buckets);
+    hashset_init(&in->complete, set->max_candidates * 16 > COMPLETE_MIN
+                                    ? set->max_candidates * 16 : COMPLETE_MIN);
     if (!in->path || nomem || !in->buckets) {
         snprintf(err, errlen, "out of memory");
         release(in);
@@ -746,6 +792,7 @@ static void release(struct inbox *in)
         drop_all(in);
     free(in->buckets);
     in->buckets = NULL;
+    hashset_free(&in->complete);
     if (in->ifd >= 0)
         close(in->ifd);
     free(in->path);

@@ -6,13 +6,17 @@
  *
  * Memory is bounded: the inbox remembers at most `max_candidates` names.
  * Past that it drops what it hears and scans the folder again once there is
- * room, so a backlog of any size waits on disk, not in RAM. */
+ * room, so a backlog of any size waits on disk, not in RAM. Of a name it
+ * drops after hearing that the file is complete it keeps a 64-bit hash, so
+ * that a burst larger than the table does not wait settle_slow. */
 #ifndef ND_INBOX_H
 #define ND_INBOX_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
+
+#include "base/hashset.h"
 
 enum inbox_watch { INBOX_WATCH_AUTO, INBOX_WATCH_INOTIFY, INBOX_WATCH_POLL };
 
@@ -58,6 +62,12 @@ struct inbox {
     void *scan;             /* DIR * of the scan in progress, or NULL */
     int scan_again;         /* a rescan was asked for during a scan */
     int dropped;            /* names were dropped: a rescan is due */
+    /* Hashes of names dropped after an event said they were complete (a
+     * rename in, or a close after writing; the low bit tells which), so
+     * that the rescan finding them takes them as the event would have,
+     * not after settle_slow: 16 bytes a name, for at most
+     * max(16 x max_candidates, 65536) names. */
+    struct hashset complete;
 
     struct cand **buckets;
     size_t nbuckets, ncand;
