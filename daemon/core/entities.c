@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "base/grow.h"
-#include "base/utf8.h"
 #include "value.h"
 
 struct entity_rec {
@@ -18,21 +17,15 @@ struct entity_rec {
     json_t *value;         /* owned; NULL when none */
 };
 
-/* Append s to strs, cleaned as val_string() cleans a value's string, and
- * say where it went. */
+/* Append s to strs, cleaned as a value's string is (val_clean), and say
+ * where it went. */
 static int put_str(struct buf *strs, const char *s, size_t *at, size_t *len)
 {
-    size_t n = strlen(s);
+    char *owned;
+    const char *clean = val_clean(s, strlen(s), len, &owned);
     *at = strs->n;
-    if (utf8_valid(s, n)) {
-        *len = n;
-        return buf_put(strs, s, n);
-    }
-    char *clean = utf8_clean(s, n, UTF8_KEEP_CONTROLS, len);
-    if (!clean)
-        return -ENOMEM;
-    int rc = buf_put(strs, clean, *len);
-    free(clean);
+    int rc = clean ? buf_put(strs, clean, *len) : -ENOMEM;
+    free(owned);
     return rc;
 }
 

@@ -20,15 +20,22 @@ json_t *val_string(const char *s, size_t n)
         return json_null();
     if (n == (size_t)-1)
         n = strlen(s);
-    if (utf8_valid(s, n)) /* most strings: no copy to repair */
-        return json_stringn_nocheck(s, n);
     size_t len;
-    char *clean = utf8_clean(s, n, UTF8_KEEP_CONTROLS, &len);
-    if (!clean)
-        return NULL;
-    json_t *j = json_stringn_nocheck(clean, len);
-    free(clean);
+    char *owned;
+    const char *clean = val_clean(s, n, &len, &owned);
+    json_t *j = clean ? json_stringn_nocheck(clean, len) : NULL;
+    free(owned);
     return j;
+}
+
+const char *val_clean(const char *s, size_t n, size_t *len, char **owned)
+{
+    *owned = NULL;
+    if (utf8_valid(s, n)) { /* most strings: no copy to repair */
+        *len = n;
+        return s;
+    }
+    return *owned = utf8_clean(s, n, UTF8_KEEP_CONTROLS, len);
 }
 
 nd_val_t *val_null(void) { return NDVAL(json_null()); }

@@ -14,6 +14,12 @@ struct buf;
  * up to the NUL). */
 json_t *val_string(const char *s, size_t n);
 
+/* s[0..n) as a value's string holds it, its length into *len: s itself
+ * when it is valid UTF-8 without NUL bytes (*owned is then NULL), else a
+ * repaired copy, which *owned points to for the caller to free. NULL when
+ * out of memory. */
+const char *val_clean(const char *s, size_t n, size_t *len, char **owned);
+
 /* Append v to b as compact JSON, byte for byte as jansson's json_dumps(v,
  * JSON_COMPACT | JSON_REAL_PRECISION(12)) writes it (keys in insertion
  * order), without its character-by-character UTF-8 decoding: the strings

@@ -159,9 +159,7 @@ static char *key_of(const struct jscan_member *m, int *bad)
     nd_val_t *k = nd_val_parse_json(m->key - 1, m->keylen + 2, NULL, 0);
     const char *s = nd_val_type(k) == ND_VAL_STR ? nd_val_as_str(k, NULL) : NULL;
     char *out = s ? strdup(s) : NULL;
-    *bad = k && !s;
-    if (!k)
-        *bad = 1;
+    *bad = !s;
     nd_val_free(k);
     return out;
 }
