@@ -212,6 +212,26 @@ static void test_settings_are_copied(void **state)
     assert_true(strncmp(p, f->dir, strlen(f->dir)) == 0);
 }
 
+/* Take every ready name (x<number>.txt), each once and numbered at most
+ * `last`, and, as the daemon would, move it out of the folder. Returns
+ * how many were taken. */
+static int take_all(struct fixture *f, int *seen, int last)
+{
+    char name[NAME_MAX + 1] = "";
+    int got = 0;
+    while (inbox_take(&f->in, name)) {
+        int i = atoi(name + 1);
+        assert_in_range(i, 0, last);
+        assert_int_equal(seen[i], 0);
+        seen[i] = 1;
+        got++;
+        char p[PATH_MAX * 2];
+        snprintf(p, sizeof p, "%s/%s", f->dir, name);
+        assert_int_equal(unlink(p), 0);
+    }
+    return got;
+}
+
 static void test_small_table_large_folder(void **state)
 {
     struct fixture *f = *state;
@@ -223,20 +243,9 @@ static void test_small_table_large_folder(void **state)
     }
     start(f, 8);
     int seen[N] = {0}, got = 0;
-    char name[NAME_MAX + 1] = "";
     for (int round = 0; round < 400 && got < N; round++) {
         spin(f, 10);
-        while (inbox_take(&f->in, name)) {
-            int i = atoi(name + 1);
-            assert_in_range(i, 0, N - 1);
-            assert_int_equal(seen[i], 0);
-            seen[i] = 1;
-            got++;
-            /* Taken: as the daemon would, move it out of the folder. */
-            char p[PATH_MAX * 2];
-            snprintf(p, sizeof p, "%s/%s", f->dir, name);
-            assert_int_equal(unlink(p), 0);
-        }
+        got += take_all(f, seen, N - 1);
         assert_true(inbox_pending(&f->in, NULL) <= 8);
     }
     assert_int_equal(got, N);
@@ -268,20 +277,12 @@ static void test_burst_past_the_table_is_not_held_back(void **state)
     fputs(" more", fp);
     fflush(fp);
     int seen[N] = {0}, got = 0;
-    char name[NAME_MAX + 1] = "";
     for (int round = 0; round < 300 && got < N - 1; round++) {
         spin(f, 10);
-        while (inbox_take(&f->in, name)) {
-            int i = atoi(name + 1);
-            assert_in_range(i, 0, N - 2);
-            assert_int_equal(seen[i], 0);
-            seen[i] = 1;
-            got++;
-            snprintf(p, sizeof p, "%s/%s", f->dir, name);
-            assert_int_equal(unlink(p), 0);
-        }
+        got += take_all(f, seen, N - 2);
     }
     assert_int_equal(got, N - 1);
+    char name[NAME_MAX + 1] = "";
     spin(f, 200);
     assert_int_equal(inbox_take(&f->in, name), 0);
     /* closed after writing: taken after settle */
