@@ -444,6 +444,12 @@ int child_recv(struct child *c, int64_t deadline, const nd_doc_t *doc,
 {
     take_line(c);
     size_t max = c->cfg->max_line;
+    /* The pipe is polled before it is read, unless the last read filled
+     * the room it was given: after a document is written the answer is
+     * seldom there yet, and a read that finds nothing costs a system call
+     * for nothing. A poll that found the answer also looked at stderr
+     * (and drained it), so the answer needs no read of its own there. */
+    int readable = 0, err_seen = 0;
     for (;;) {
         char *nl = c->len > c->scan ? memchr(c->buf + c->scan, '\n', c->len - c->scan)
                                     : NULL;
@@ -462,8 +468,9 @@ int child_recv(struct child *c, int64_t deadline, const nd_doc_t *doc,
             *line = c->buf;
             *len = n;
             /* What it wrote to stderr before answering is about this
-             * document: log it with it (one read, when there is none). */
-            drain_stderr(c, doc);
+             * document: log it with it. */
+            if (!err_seen)
+                drain_stderr(c, doc);
             return 0;
         }
         c->scan = c->len;
@@ -471,9 +478,23 @@ int child_recv(struct child *c, int64_t deadline, const nd_doc_t *doc,
             snprintf(err, errlen, "out of memory");
             return -ENOMEM;
         }
-        ssize_t r = read(c->out, c->buf + c->len, c->cap - c->len - 1);
+        if (!readable) {
+            int rc = wait_fd(c, c->out, POLLIN, deadline, 1, doc);
+            if (rc == 0) {
+                snprintf(err, errlen, "did not answer in time");
+                return -ETIMEDOUT;
+            }
+            if (rc < 0) {
+                snprintf(err, errlen, "cannot wait for it: %s", strerror(-rc));
+                return rc;
+            }
+            readable = err_seen = 1;
+        }
+        size_t room = c->cap - c->len - 1;
+        ssize_t r = read(c->out, c->buf + c->len, room);
         if (r > 0) {
             c->len += (size_t)r;
+            readable = (size_t)r == room;
             continue;
         }
         if (r == 0) {
@@ -487,15 +508,7 @@ int child_recv(struct child *c, int64_t deadline, const nd_doc_t *doc,
             snprintf(err, errlen, "cannot read its output: %s", strerror(e));
             return -e;
         }
-        int rc = wait_fd(c, c->out, POLLIN, deadline, 1, doc);
-        if (rc == 0) {
-            snprintf(err, errlen, "did not answer in time");
-            return -ETIMEDOUT;
-        }
-        if (rc < 0) {
-            snprintf(err, errlen, "cannot wait for it: %s", strerror(-rc));
-            return rc;
-        }
+        readable = 0;
     }
 }
 
