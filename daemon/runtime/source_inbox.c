@@ -219,7 +219,7 @@ static int inbox_read(struct source *s, const struct source_item *it,
                  "bytes); not read", (long long)st.st_size, max);
         return -EFBIG;
     }
-    int rc = read_all(fd, max, raw, len);
+    int rc = read_all_stat(fd, &st, max, raw, len);
     close(fd);
     if (rc == -EFBIG)
         snprintf(err, errlen, "larger than inbox.max_bytes (%zu bytes); not "

@@ -6,16 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 int read_all(int fd, size_t max, uint8_t **out, size_t *len)
 {
     struct stat st;
+    return read_all_stat(fd, fstat(fd, &st) == 0 ? &st : NULL, max, out, len);
+}
+
+int read_all_stat(int fd, const struct stat *st, size_t max, uint8_t **out,
+                  size_t *len)
+{
     size_t cap = 65536;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        if ((uint64_t)st.st_size > max)
+    /* A regular file's size is what there is to read: a read that comes
+     * back short once that much is in has met the end, and the read that
+     * would say so (0) is spared. A file still growing is read to where
+     * its end was then, as it would be a moment earlier. */
+    size_t size = (size_t)-1;
+    if (st && S_ISREG(st->st_mode)) {
+        if ((uint64_t)st->st_size > max)
             return -EFBIG;
-        cap = (size_t)st.st_size + 1;
+        size = (size_t)st->st_size;
+        cap = size + 1;
     }
     uint8_t *buf = malloc(cap + 1);
     if (!buf)
@@ -50,6 +63,8 @@ int read_all(int fd, size_t max, uint8_t **out, size_t *len)
             free(buf);
             return -EFBIG;
         }
+        if (n >= size && n < cap)
+            break;
     }
     buf[n] = '\0';
     *out = buf;
@@ -68,6 +83,27 @@ int write_all(int fd, const void *buf, size_t len)
             return -errno;
         p += w;
         len -= (size_t)w;
+    }
+    return 0;
+}
+
+int writev_all(int fd, struct iovec *iov, int n)
+{
+    while (n > 0) {
+        ssize_t w = writev(fd, iov, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -errno;
+        size_t done = (size_t)w;
+        while (n > 0 && done >= iov->iov_len) {
+            done -= iov->iov_len;
+            iov++, n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + done;
+            iov->iov_len -= done;
+        }
     }
     return 0;
 }

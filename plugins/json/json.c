@@ -149,9 +149,8 @@ static nd_status_t json_process(void *state, nd_doc_t *doc)
         nd_doc_error(doc, "cannot create %s/%s: %s", j->dir, tmp, strerror(e));
         return classify(e);
     }
-    int rc = write_all(fd, json, len);
-    if (rc == 0)
-        rc = write_all(fd, "\n", 1);
+    struct iovec line[2] = {{(void *)json, len}, {"\n", 1}};
+    int rc = writev_all(fd, line, 2);
     if (rc == 0 && j->sync == SYNC_ALWAYS && fdatasync(fd) < 0)
         rc = -errno;
     if (close(fd) < 0 && rc == 0)
