@@ -1,19 +1,30 @@
 /* The memo (memo.h): slots in one array, in sets of two, each slot with
  * the full hash of its key so that a lookup compares bytes only when the
- * hashes agree; one lock per stripe of sets. Two ways keep two words of
- * a document whose hashes pick the same set from evicting each other at
- * every use. */
+ * hashes agree. Two ways keep two words of a document whose hashes pick
+ * the same set from evicting each other at every use.
+ *
+ * Lookups take no lock and write nothing shared: each set has a sequence
+ * number, odd while a put rewrites the set, and a lookup that saw it odd,
+ * or changed by the time it had copied the slot, reports a miss (the
+ * caller computes the value, as for any miss). Lookups are the thousands
+ * per document; a mutex per lookup, even striped, kept its cache line
+ * going back and forth between the cores of the workers that share the
+ * memo. Puts are rare once a memo is warm: a put that finds the set
+ * being written by another drops its value, which the next miss puts
+ * again. The slots are read and written a 64-bit word at a time, as
+ * relaxed atomics, so that a lookup racing with a put is a detected
+ * retry, not a data race. */
 #include "memo.h"
 
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hash.h"
 
-#define STRIPES 64
 #define WAYS 2
+#define WORDS 8 /* a slot, in 64-bit words */
 
 struct slot {
     uint64_t hash; /* 0: empty */
@@ -21,25 +32,32 @@ struct slot {
     char key[MEMO_MAX], val[MEMO_MAX];
 };
 
+_Static_assert(sizeof(struct slot) == WORDS * sizeof(uint64_t),
+               "a memo slot is eight 64-bit words");
+
 struct memo {
-    struct slot *slot;
-    size_t mask; /* of the first slot's index of a set */
-    pthread_mutex_t lock[STRIPES];
+    _Atomic uint64_t (*slot)[WORDS];
+    _Atomic uint32_t *seq; /* one a set */
+    size_t mask;           /* of the first slot's index of a set */
 };
 
 struct memo *memo_new(size_t slots)
 {
-    size_t cap = STRIPES;
+    size_t cap = 64;
     while (cap < slots)
         cap <<= 1;
     struct memo *m = malloc(sizeof *m);
-    if (!m || !(m->slot = calloc(cap, sizeof *m->slot))) {
+    if (!m)
+        return NULL;
+    m->slot = calloc(cap, sizeof *m->slot);
+    m->seq = calloc(cap / WAYS, sizeof *m->seq);
+    if (!m->slot || !m->seq) {
+        free(m->slot);
+        free(m->seq);
         free(m);
         return NULL;
     }
     m->mask = (cap - 1) & ~(size_t)(WAYS - 1);
-    for (size_t i = 0; i < STRIPES; i++)
-        pthread_mutex_init(&m->lock[i], NULL);
     return m;
 }
 
@@ -47,9 +65,8 @@ void memo_free(struct memo *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < STRIPES; i++)
-        pthread_mutex_destroy(&m->lock[i]);
     free(m->slot);
+    free(m->seq);
     free(m);
 }
 
@@ -69,11 +86,20 @@ static uint64_t key_hash(const void *key, size_t n)
     return hash_mix(h ^ w) | 1;
 }
 
-static struct slot *set_of(struct memo *m, uint64_t h, pthread_mutex_t **lock)
+static void load_slot(_Atomic uint64_t *from, struct slot *s)
 {
-    size_t i = h & m->mask;
-    *lock = &m->lock[(i / WAYS) % STRIPES];
-    return &m->slot[i];
+    uint64_t w[WORDS];
+    for (int i = 0; i < WORDS; i++)
+        w[i] = atomic_load_explicit(&from[i], memory_order_relaxed);
+    memcpy(s, w, sizeof *s);
+}
+
+static void store_slot(_Atomic uint64_t *to, const struct slot *s)
+{
+    uint64_t w[WORDS];
+    memcpy(w, s, sizeof w);
+    for (int i = 0; i < WORDS; i++)
+        atomic_store_explicit(&to[i], w[i], memory_order_relaxed);
 }
 
 static int same_key(const struct slot *s, uint64_t h, const void *key, size_t n)
@@ -86,18 +112,25 @@ int memo_get(struct memo *m, const void *key, size_t n, void *out)
     if (n > MEMO_MAX)
         return -1;
     uint64_t h = key_hash(key, n);
-    pthread_mutex_t *lock;
-    const struct slot *set = set_of(m, h, &lock);
-    int vn = -1;
-    pthread_mutex_lock(lock);
-    for (int w = 0; w < WAYS; w++)
-        if (same_key(&set[w], h, key, n)) {
-            vn = set[w].vn;
-            memcpy(out, set[w].val, set[w].vn);
-            break;
-        }
-    pthread_mutex_unlock(lock);
-    return vn;
+    size_t i = h & m->mask;
+    _Atomic uint32_t *seq = &m->seq[i / WAYS];
+    uint32_t before = atomic_load_explicit(seq, memory_order_acquire);
+    if (before & 1)
+        return -1;
+    for (int w = 0; w < WAYS; w++) {
+        /* The hash word first: most ways are another key's. */
+        if (atomic_load_explicit(&m->slot[i + w][0], memory_order_relaxed) != h)
+            continue;
+        struct slot s;
+        load_slot(m->slot[i + w], &s);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(seq, memory_order_relaxed) != before ||
+            !same_key(&s, h, key, n))
+            return -1;
+        memcpy(out, s.val, s.vn);
+        return s.vn;
+    }
+    return -1;
 }
 
 /* A key already in the set is replaced where it is; a new one goes
@@ -108,9 +141,18 @@ void memo_put(struct memo *m, const void *key, size_t n, const void *val,
     if (n > MEMO_MAX || vn > MEMO_MAX)
         return;
     uint64_t h = key_hash(key, n);
-    pthread_mutex_t *lock;
-    struct slot *set = set_of(m, h, &lock);
-    pthread_mutex_lock(lock);
+    size_t i = h & m->mask;
+    _Atomic uint32_t *seq = &m->seq[i / WAYS];
+    uint32_t s = atomic_load_explicit(seq, memory_order_relaxed);
+    if ((s & 1) ||
+        !atomic_compare_exchange_strong_explicit(seq, &s, s + 1,
+                                                 memory_order_acquire,
+                                                 memory_order_relaxed))
+        return; /* another put is writing this set */
+    atomic_thread_fence(memory_order_release);
+    struct slot set[WAYS];
+    for (int w = 0; w < WAYS; w++)
+        load_slot(m->slot[i + w], &set[w]);
     int w = 0;
     while (w < WAYS - 1 && !same_key(&set[w], h, key, n))
         w++;
@@ -118,11 +160,14 @@ void memo_put(struct memo *m, const void *key, size_t n, const void *val,
         memmove(&set[1], &set[0], (WAYS - 1) * sizeof *set);
         w = 0;
     }
-    struct slot *s = &set[w];
-    s->hash = h;
-    s->kn = (uint8_t)n;
-    s->vn = (uint8_t)vn;
-    memcpy(s->key, key, n);
-    memcpy(s->val, val, vn);
-    pthread_mutex_unlock(lock);
+    struct slot *e = &set[w];
+    memset(e, 0, sizeof *e);
+    e->hash = h;
+    e->kn = (uint8_t)n;
+    e->vn = (uint8_t)vn;
+    memcpy(e->key, key, n);
+    memcpy(e->val, val, vn);
+    for (int k = 0; k < WAYS; k++)
+        store_slot(m->slot[i + k], &set[k]);
+    atomic_store_explicit(seq, s + 2, memory_order_release);
 }

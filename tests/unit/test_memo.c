@@ -103,12 +103,73 @@ static void shared_by_threads(void **st)
     memo_free(m);
 }
 
+/* Values as long as a slot takes, each byte telling its key apart, and
+ * few sets for many keys: puts rewrite the sets the other threads are
+ * reading all the time. A lookup may miss; what it returns must be the
+ * whole value of its own key, never half of another's. */
+struct crowd {
+    struct memo *m;
+    int id;
+    long hits;
+};
+
+static void crowd_value(int k, char *val)
+{
+    for (int b = 0; b < MEMO_MAX; b++)
+        val[b] = (char)('A' + (k * 7 + b * 3) % 53);
+}
+
+static void *crowd_run(void *arg)
+{
+    struct crowd *c = arg;
+    char key[16], val[MEMO_MAX], out[MEMO_MAX];
+    unsigned x = 12345u + (unsigned)c->id;
+    for (int r = 0; r < 600000; r++) {
+        x = x * 1103515245u + 12345u;
+        int k = (int)((x >> 8) % 300);
+        int n = snprintf(key, sizeof key, "k%d", k);
+        crowd_value(k, val);
+        int got = memo_get(c->m, key, (size_t)n, out);
+        if (got < 0) {
+            memo_put(c->m, key, (size_t)n, val, MEMO_MAX);
+            continue;
+        }
+        if (got != MEMO_MAX || memcmp(out, val, MEMO_MAX))
+            return (void *)1;
+        c->hits++;
+    }
+    return NULL;
+}
+
+static void never_torn_by_concurrent_puts(void **st)
+{
+    (void)st;
+    struct memo *m = memo_new(64);
+    pthread_t t[4];
+    struct crowd c[4];
+    for (int i = 0; i < 4; i++) {
+        c[i] = (struct crowd){m, i, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, crowd_run, &c[i]), 0);
+    }
+    long hits = 0;
+    for (int i = 0; i < 4; i++) {
+        void *bad;
+        pthread_join(t[i], &bad);
+        assert_null(bad);
+        hits += c[i].hits;
+    }
+    /* It still remembers: 64 slots for 300 keys hit about one in five. */
+    assert_true(hits > 4 * 600000 / 50);
+    memo_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keeps_what_it_is_given),
         cmocka_unit_test(bounded_and_never_wrong),
         cmocka_unit_test(shared_by_threads),
+        cmocka_unit_test(never_torn_by_concurrent_puts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
