@@ -50,6 +50,20 @@ struct job_list {
     size_t n;
 };
 
+struct flush_req;
+
+/* The group commit's own thread: a commit never waits behind documents
+ * queued on the pool, whose threads are the workers alone. It takes one
+ * request at a time (flush_running) and wakes the loop with `done`. */
+struct committer {
+    uv_thread_t thread;
+    uv_mutex_t lock;
+    uv_cond_t cond;
+    uv_async_t done;
+    struct flush_req *todo, *finished;
+    int quit;
+};
+
 struct daemon {
     uv_loop_t *loop;
     struct chain *chain;    /* the chain new documents go through; the
@@ -64,14 +78,16 @@ struct daemon {
 
     /* the work in hand */
     size_t inflight;        /* taken and not yet recorded: the RAM bound */
-    size_t running;         /* of those, on the thread pool now */
-    unsigned char *slot_busy; /* set.workers flags: which running notes */
+    size_t running;         /* of those, on the thread pool now (running
+                               or queued there: up to pool_depth) */
+    unsigned char *slot_busy; /* pool_depth flags: which running notes */
     struct job_list on_pool;        /* on the thread pool now */
     struct job_list runnable;       /* taken, waiting for a worker */
     struct job_list waiting_retry;  /* on a backoff timer */
     struct job_list waiting_flush;  /* exported, waiting for a group commit */
     struct job_list flushing;       /* in the group commit running now */
     int flush_running;
+    struct committer commit;
     unsigned flush_attempt; /* failed group commits in a row */
     uv_timer_t flush_timer; /* backoff after a failed group commit */
     struct job *isolated;   /* a suspect running alone */

@@ -39,4 +39,13 @@ struct daemon_settings {
 int settings_from_config(struct daemon_settings *s, const struct config *c);
 void settings_free(struct daemon_settings *s);
 
+/* Documents on the thread pool at once: one running and one waiting for
+ * each worker thread, so that a worker that finishes a document starts
+ * the next at once instead of sleeping until the loop thread hands it
+ * one. Each has a `running` note slot (the inbox's crash markers). */
+static inline unsigned pool_depth(const struct daemon_settings *s)
+{
+    return 2 * s->workers;
+}
+
 #endif

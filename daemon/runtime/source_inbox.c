@@ -391,7 +391,7 @@ struct source *source_inbox_open(uv_loop_t *loop,
     if (list_work(in, err, errlen) < 0)
         goto fail;
     find_suspects(in);
-    rc = store_running_open(&in->store, set->workers);
+    rc = store_running_open(&in->store, pool_depth(set));
     if (rc < 0) {
         snprintf(err, errlen, "cannot write in %s/running: %s", set->state,
                  strerror(-rc));

@@ -277,6 +277,23 @@ class Faults(DaemonTest):
             self.assertIsNotNone(self.exported(texts[n]), n)
         self.assertIn("stopping (received SIGTERM)", d.log())
 
+    def test_sigterm_returns_what_is_queued_behind_a_running_document(self):
+        # One worker: a document runs (slowly) and the next waits on the
+        # pool behind it. The stop lets the first finish and gives the
+        # second back without running it.
+        d = self.daemon(service="  plugin_path: [%s]\n  workers: 1\n" % self.plugin_dir(),
+                        pipeline=self.faulty_pipeline("    delay: 2s\n")).start()
+        d.drop("first.txt", "First item\n\nIt runs.\n")
+        d.wait(lambda: d.ls("var", "work") == ["first.txt"], 30, "first not claimed")
+        d.drop("second.txt", "Second item\n\nIt waits.\n")
+        d.wait(lambda: len(d.ls("var", "work")) == 2, 30, "second not claimed")
+        time.sleep(0.3)
+        self.assertEqual(d.stop(), 0)
+        self.assertEqual(d.done(), ["first.txt"])
+        self.assertEqual(d.ls("inbox"), ["second.txt"])
+        self.assertEqual(d.ls("var", "work"), [])
+        self.assertIn('file="second.txt" plugin=-: returned to the inbox', d.log())
+
     def test_poison_document_fails_after_max_attempts_crashes(self):
         d = self.daemon(service="  plugin_path: [%s]\n" % self.plugin_dir(),
                         pipeline=self.faulty_pipeline("    crash_on: POISON\n"))
