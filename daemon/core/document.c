@@ -118,6 +118,22 @@ void doc_free(nd_doc_t *d)
     free(d);
 }
 
+/* Free what a document holds beyond its id, name, bytes and children. */
+static void drop_content(nd_doc_t *d)
+{
+    doc_detach_all(d);
+    free(d->text);
+    free(d->json);
+    free(d->path);
+    free(d->media_type);
+    json_decref(d->fields);
+    entity_list_clear(&d->entities);
+    json_decref(d->timings);
+    d->text = d->json = d->path = d->media_type = NULL;
+    d->fields = d->timings = NULL;
+    d->text_len = d->json_len = 0;
+}
+
 void doc_release_child(nd_doc_t *parent, size_t i, int done)
 {
     nd_doc_t *c = parent->children[i];
@@ -128,17 +144,14 @@ void doc_release_child(nd_doc_t *parent, size_t i, int done)
         parent->children[i] = NULL;
         return;
     }
-    doc_detach_all(c);
-    free(c->text);
-    free(c->json);
-    free(c->path);
-    free(c->media_type);
-    json_decref(c->fields);
-    entity_list_clear(&c->entities);
-    json_decref(c->timings);
-    c->text = c->json = c->path = c->media_type = NULL;
-    c->fields = c->timings = NULL;
-    c->text_len = c->json_len = 0;
+    drop_content(c);
+}
+
+void doc_release(nd_doc_t *d)
+{
+    drop_content(d);
+    free(d->raw);
+    d->raw = NULL;
 }
 
 static void invalidate(nd_doc_t *d)

@@ -60,6 +60,13 @@ void doc_free(nd_doc_t *d);
  * and loses its text, fields and JSON. */
 void doc_release_child(nd_doc_t *parent, size_t i, int done);
 
+/* The chain has run d to its end and its exports are made: keep only
+ * what recording and logging it still need (its id, name, raw_len and
+ * children, released as above) and free the rest, bytes included, on the
+ * thread that made it (the worker, which has it in its caches and its
+ * malloc arena) rather than on the thread that records it. */
+void doc_release(nd_doc_t *d);
+
 /* Let go of everything attached to d: what the text was analysed into
  * does not outlive the text, nor the chain's run of the document. The
  * chain calls it once it has finished running d; doc_set_text, doc_free

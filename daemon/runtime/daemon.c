@@ -239,6 +239,7 @@ static void work_cb(uv_work_t *w)
         } else {
             switch (chain_run(j->chain, j->doc, &j->run)) {
             case ND_OK:
+                doc_release(j->doc);
                 if (j->has_flush)
                     j->out = OUT_NONE;
                 else
