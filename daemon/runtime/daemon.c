@@ -344,14 +344,14 @@ static void release(struct job *j)
 
 /* Hand a job to the thread pool, or hold it until there is room. The
  * pool's threads are the workers; up to pool_depth documents are on it,
- * one running and one queued behind it for each thread, so that a worker
- * goes from one document to the next without waiting for the loop (each
- * hand-over from the loop is a sleep and a wake-up: on two CPUs it left
- * the workers idle a fifth of the time in a burst). Group commits have a
- * thread of their own (the committer), so they never wait behind the
- * queue. A suspect runs alone: it waits for the documents already on the
- * pool (a stream hands out suspects while others run), and nothing joins
- * it. */
+ * one running for each thread and the rest queued behind, so that a
+ * worker goes from one document to the next without waiting for the loop
+ * (each hand-over from the loop is a sleep and a wake-up: on two CPUs it
+ * left the workers idle a fifth of the time in a burst). Group commits
+ * have a thread of their own (the committer), so they never wait behind
+ * the queue. A suspect runs alone: it waits for the documents already on
+ * the pool (a stream hands out suspects while others run), and nothing
+ * joins it. */
 static void queue(struct job *j)
 {
     struct daemon *dm = j->dm;

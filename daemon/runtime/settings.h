@@ -39,13 +39,18 @@ struct daemon_settings {
 int settings_from_config(struct daemon_settings *s, const struct config *c);
 void settings_free(struct daemon_settings *s);
 
-/* Documents on the thread pool at once: one running and one waiting for
- * each worker thread, so that a worker that finishes a document starts
- * the next at once instead of sleeping until the loop thread hands it
- * one. Each has a `running` note slot (the inbox's crash markers). */
+/* Documents on the thread pool at once: eight for each worker thread
+ * (one running, the rest queued behind it), so that a worker that
+ * finishes a document starts the next at once instead of sleeping until
+ * the loop thread hands it one, even when the loop thread waits for a
+ * CPU itself. Queued documents cost nothing until they start (they are
+ * read then) and go back at a stop. In 4,000-article bursts on two CPUs,
+ * against two per worker: 1,598-1,727 articles/s against 1,332-1,446,
+ * and a tenth of the workers' sleeps. Each has a `running` note slot (the
+ * inbox's crash markers). */
 static inline unsigned pool_depth(const struct daemon_settings *s)
 {
-    return 2 * s->workers;
+    return 8 * s->workers;
 }
 
 #endif
