@@ -693,7 +693,7 @@ static void kick_flush(struct daemon *dm)
     dm->flush_running = 1;
     struct committer *c = &dm->commit;
     uv_mutex_lock(&c->lock);
-    c->todo = r;
+    c->request = r;
     uv_cond_signal(&c->cond);
     uv_mutex_unlock(&c->lock);
 }
@@ -707,12 +707,12 @@ static void committer_main(void *arg)
     struct committer *c = arg;
     uv_mutex_lock(&c->lock);
     for (;;) {
-        while (!c->todo && !c->quit)
+        while (!c->request && !c->quit)
             uv_cond_wait(&c->cond, &c->lock);
         if (c->quit)
             break;
-        struct flush_req *r = c->todo;
-        c->todo = NULL;
+        struct flush_req *r = c->request;
+        c->request = NULL;
         uv_mutex_unlock(&c->lock);
         flush_work(r);
         uv_mutex_lock(&c->lock);

@@ -60,7 +60,7 @@ struct committer {
     uv_mutex_t lock;
     uv_cond_t cond;
     uv_async_t done;
-    struct flush_req *todo, *finished;
+    struct flush_req *request, *finished; /* handed over, and done */
     int quit;
 };
 
