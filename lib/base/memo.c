@@ -47,8 +47,8 @@ struct memo {
  * when it is made: a megabyte of zeroes from calloc is mapped a page at
  * a time as lookups first touch it, and lookups touch pages at random,
  * so the first documents after a start paid some 250 page faults a memo
- * (a tenth of a second's worth of the first document's time on a
- * virtual machine). */
+ * (in `newsdesk process` on a two-CPU virtual machine, the first
+ * document's topics step took 11.8 ms with calloc, 2.5 ms populated). */
 static void *table_map(size_t bytes)
 {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
