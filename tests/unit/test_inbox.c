@@ -98,18 +98,25 @@ static void put(const char *dir, const char *name, const char *text)
     fclose(fp);
 }
 
-static void stop_timer(uv_timer_t *t)
+static void tick(uv_timer_t *t)
 {
-    uv_timer_stop(t);
+    (void)t;
 }
 
-/* Run the loop for about `ms` milliseconds. */
+/* Run the loop for about `ms` milliseconds. A one-shot timer is not
+ * enough: when the test has kept the loop's clock waiting that long (a
+ * loaded machine, the sanitizers), the timer fires at the start of
+ * uv_run's pass, which then blocks in the poll until the next event; with
+ * the inbox's hourly rescan timer as the only other one, for an hour. A
+ * repeating tick bounds every pass, and the clock decides when to stop. */
 static void spin(struct fixture *f, int ms)
 {
     uv_timer_t t;
     uv_timer_init(&f->loop, &t);
-    uv_timer_start(&t, stop_timer, (uint64_t)ms, 0);
-    while (uv_is_active((uv_handle_t *)&t))
+    uv_update_time(&f->loop);
+    uint64_t end = uv_now(&f->loop) + (uint64_t)ms;
+    uv_timer_start(&t, tick, 5, 5);
+    while (uv_now(&f->loop) < end)
         uv_run(&f->loop, UV_RUN_ONCE);
     uv_close((uv_handle_t *)&t, NULL);
     uv_run(&f->loop, UV_RUN_NOWAIT);
