@@ -97,27 +97,6 @@ nd_doc_t *doc_new(uint8_t *raw, size_t len, const char *name,
     return d;
 }
 
-void doc_free(nd_doc_t *d)
-{
-    if (!d)
-        return;
-    for (size_t i = 0; i < d->nchildren; i++)
-        doc_free(d->children[i]);
-    free(d->children);
-    free(d->raw);
-    free(d->name);
-    free(d->path);
-    free(d->media_type);
-    free(d->parent_id);
-    doc_detach_all(d);
-    free(d->text);
-    json_decref(d->fields);
-    entity_list_clear(&d->entities);
-    json_decref(d->timings);
-    free(d->json);
-    free(d);
-}
-
 /* Free what a document holds beyond its id, name, bytes and children. */
 static void drop_content(nd_doc_t *d)
 {
@@ -132,6 +111,20 @@ static void drop_content(nd_doc_t *d)
     d->text = d->json = d->path = d->media_type = NULL;
     d->fields = d->timings = NULL;
     d->text_len = d->json_len = 0;
+}
+
+void doc_free(nd_doc_t *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->nchildren; i++)
+        doc_free(d->children[i]);
+    free(d->children);
+    drop_content(d);
+    free(d->raw);
+    free(d->name);
+    free(d->parent_id);
+    free(d);
 }
 
 void doc_release_child(nd_doc_t *parent, size_t i, int done)
