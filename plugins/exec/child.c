@@ -336,16 +336,26 @@ static int wait_fd(struct child *c, int fd, short events, int64_t deadline,
     }
 }
 
-/* writev without SIGPIPE: a child that has gone must give us EPIPE, not
- * end newsdesk, whatever the host does with the signal. newsdesk ignores
- * it, and then a plain writev will do (one system call instead of four);
- * otherwise the signal is blocked in this thread for the call, and one it
- * raised is taken back. */
-static ssize_t writev_nosigpipe(int fd, const struct iovec *iov, int n)
+static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
+static int sigpipe_ignored;
+
+static void look_at_sigpipe(void)
 {
     struct sigaction now;
-    if (sigaction(SIGPIPE, NULL, &now) == 0 && now.sa_handler == SIG_IGN &&
-        !(now.sa_flags & SA_SIGINFO))
+    sigpipe_ignored = sigaction(SIGPIPE, NULL, &now) == 0 &&
+                      now.sa_handler == SIG_IGN && !(now.sa_flags & SA_SIGINFO);
+}
+
+/* writev without SIGPIPE: a child that has gone must give us EPIPE, not
+ * end newsdesk, whatever the host does with the signal. newsdesk ignores
+ * it from its start and never takes that back, so the disposition is
+ * looked up once, and then a plain writev will do (one system call instead
+ * of four); otherwise the signal is blocked in this thread for the call,
+ * and one it raised is taken back. */
+static ssize_t writev_nosigpipe(int fd, const struct iovec *iov, int n)
+{
+    pthread_once(&sigpipe_once, look_at_sigpipe);
+    if (sigpipe_ignored)
         return writev(fd, iov, n);
     sigset_t pipe_set, old, pending;
     sigemptyset(&pipe_set);

@@ -299,7 +299,9 @@ static void break_slot(struct exec *x, struct slot *s, const char *why)
 
 /* The document's claim ends (the lock is held). `answered`: its answer
  * was read, so the next ticket may read. The last document to leave a
- * killed child reaps it, and the slot backs off before its restart. */
+ * killed child reaps it, and the slot backs off before its restart. The
+ * caller wakes the waiters once it has let go of the lock, so that they
+ * do not wake only to wait for it. */
 static void release(struct exec *x, struct use *u, int answered)
 {
     struct slot *s = u->slot;
@@ -317,7 +319,6 @@ static void release(struct exec *x, struct use *u, int answered)
         s->restart_at = child_now_ms() +
                         backoff_ms(1, RESTART_MIN_MS, RESTART_MAX_MS);
     }
-    pthread_cond_broadcast(&x->cond);
 }
 
 /* ---- one document ---------------------------------------------------------- */
@@ -339,7 +340,12 @@ static int exchange(struct exec *x, struct use *u, struct docline *sent,
     int rc = child_send(c, line, len, deadline, head, doc, why, whylen);
     pthread_mutex_lock(&x->lock);
     s->writing = 0;
-    pthread_cond_broadcast(&x->cond);
+    /* Another document may be written now only to a child with room for
+     * it (a batch); one that takes one at a time is not free until this
+     * document leaves it, and waking the threads that wait for a child
+     * here would only put them to sleep again. */
+    if (s->inflight < s->child.batch)
+        pthread_cond_broadcast(&x->cond);
     while (rc == 0 && s->state == SLOT_UP && s->head != u->ticket)
         pthread_cond_wait(&x->cond, &x->lock);
     if (s->state != SLOT_UP)
@@ -464,6 +470,7 @@ static nd_status_t exec_process(void *state, nd_doc_t *doc)
     }
     release(x, &u, rc == 0 || rc == -EINVAL);
     pthread_mutex_unlock(&x->lock);
+    pthread_cond_broadcast(&x->cond);
     if (rc == 0) {
         nd_status_t st = answer_apply(&a, doc);
         answer_free(&a);
