@@ -89,7 +89,10 @@ struct daemon {
     int flush_running;
     struct committer commit;
     unsigned flush_attempt; /* failed group commits in a row */
-    uv_timer_t flush_timer; /* backoff after a failed group commit */
+    uv_timer_t flush_timer; /* backoff after a failed group commit, or
+                               the end of a group's wait (lingering) */
+    int lingering;          /* flush_timer waits for a group to fill */
+    int64_t group_since;    /* when the waiting group's first job joined */
     struct job *isolated;   /* a suspect running alone */
     struct outages outages;
 

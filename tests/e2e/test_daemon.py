@@ -246,6 +246,22 @@ class Faults(DaemonTest):
         self.assertIsNotNone(self.exported(ARTICLE))
         self.assertEqual(d.stop(), 0)
 
+    def test_a_group_commit_does_not_wait_for_a_slow_document(self):
+        # A document that finishes while another still runs waits a few
+        # milliseconds at most for it to join its group commit, not for as
+        # long as it runs.
+        d = self.daemon(service="  workers: 2\n  plugin_path: [%s]\n" % self.plugin_dir(),
+                        pipeline=self.faulty_pipeline("    delay: 5s\n"
+                                                      "    delay_on: SLOWLY\n")).start()
+        d.drop("slow.txt", "A page written SLOWLY.\n")
+        d.wait(lambda: d.ls("var", "work") == ["slow.txt"], 30, "slow.txt not claimed")
+        d.drop("quick.txt", ARTICLE)
+        d.wait(lambda: "quick.txt" in d.done(), 30, "quick.txt never reached done/")
+        self.assertEqual(d.ls("var", "work"), ["slow.txt"])
+        self.assertIsNotNone(self.exported(ARTICLE))
+        d.wait(lambda: "slow.txt" in d.done(), 30, "slow.txt never reached done/")
+        self.assertEqual(d.stop(), 0)
+
     def test_sigterm_returns_retrying_documents_to_the_inbox(self):
         marker = self.write("sink-down", "")
         d = self.daemon(service="  plugin_path: [%s]\n" % self.plugin_dir(),

@@ -1,7 +1,8 @@
 /* A test processor that misbehaves on request, for the daemon's tests:
  * asks for retries while a file exists (of every document, or of those
  * holding a word), kills the daemon on a marker word, fails documents
- * holding another, and can be slow. */
+ * holding another, and can be slow (on every document, or on those holding
+ * a word). */
 #include <newsdesk/plugin.h>
 #include <signal.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 #include <unistd.h>
 
 struct faulty {
-    const char *retry_while, *retry_on, *crash_on, *fail_on;
+    const char *retry_while, *retry_on, *crash_on, *fail_on, *delay_on;
     int64_t delay_ms;
 };
 
@@ -23,6 +24,7 @@ static int faulty_init(nd_instance_t *self, const nd_opts_t *opts,
     cfg.retry_on = nd_opt_isset(opts, "retry_on") ? nd_opt_str(opts, "retry_on") : NULL;
     cfg.crash_on = nd_opt_isset(opts, "crash_on") ? nd_opt_str(opts, "crash_on") : NULL;
     cfg.fail_on = nd_opt_isset(opts, "fail_on") ? nd_opt_str(opts, "fail_on") : NULL;
+    cfg.delay_on = nd_opt_isset(opts, "delay_on") ? nd_opt_str(opts, "delay_on") : NULL;
     cfg.delay_ms = nd_opt_int(opts, "delay");
     *state = &cfg;
     return 0;
@@ -33,7 +35,7 @@ static nd_status_t faulty_process(void *st, nd_doc_t *doc)
     struct faulty *f = st;
     size_t len;
     const char *text = nd_doc_text(doc, &len);
-    if (f->delay_ms) {
+    if (f->delay_ms && (!f->delay_on || (text && strstr(text, f->delay_on)))) {
         struct timespec ts = {f->delay_ms / 1000, (f->delay_ms % 1000) * 1000000};
         nanosleep(&ts, NULL);
     }
@@ -58,6 +60,8 @@ static const nd_option_t options[] = {
     {"crash_on", ND_OPT_STRING, NULL, 0, 0, 0, NULL, "kill the process on this text"},
     {"fail_on", ND_OPT_STRING, NULL, 0, 0, 0, NULL, "fail documents holding this text"},
     {"delay", ND_OPT_DURATION, "0ms", 0, 0, 0, NULL, "sleep per document"},
+    {"delay_on", ND_OPT_STRING, NULL, 0, 0, 0, NULL,
+     "with delay: sleep only on documents whose text holds this"},
     {0},
 };
 
