@@ -164,10 +164,44 @@ static char *key_of(const struct jscan_member *m, int *bad)
     return out;
 }
 
+/* One field an answer sets, `name` to the value m holds, into a->set
+ * unless it changes nothing: either its bytes are the ones newsdesk sent
+ * for it (not even parsed), or parsed it equals the field's value.
+ * `removed`: the answer removes the field first, so any value is a
+ * change. Returns 0, -EBADMSG or -ENOMEM. */
+static int take_field(struct answer *a, const char *name,
+                      const struct jscan_member *m, struct docline *whole,
+                      const nd_doc_t *doc, int removed)
+{
+    const struct jscan_member *was =
+        removed ? NULL : docline_find(whole, name, strlen(name));
+    if (was && was->vallen == m->vallen && !memcmp(was->val, m->val, m->vallen) &&
+        !is_reserved(name))
+        return 0;
+    nd_val_t *v = nd_val_parse_json(m->val, m->vallen, NULL, 0);
+    if (!v)
+        return -EBADMSG;
+    if (!removed && !is_reserved(name) && *name && unchanged(doc, name, v)) {
+        nd_val_free(v);
+        return 0;
+    }
+    char *own = strdup(name);
+    struct answer_field *g = own ? array_grow(a->set, &a->setcap, a->nset + 1,
+                                              sizeof *g, 8) : NULL;
+    if (!g) {
+        free(own);
+        nd_val_free(v);
+        return -ENOMEM;
+    }
+    a->set = g;
+    a->set[a->nset++] = (struct answer_field){own, v};
+    return 0;
+}
+
 /* Read the members of `set` (the object at json[0..len)) into a->set:
  * only those that change the document. Returns 0, -EBADMSG or -ENOMEM. */
 static int read_set(struct answer *a, const char *json, size_t len,
-                    struct docline *sent, const nd_doc_t *doc)
+                    struct docline *whole, const nd_doc_t *doc)
 {
     struct jscan_obj o;
     struct jscan_member m;
@@ -178,41 +212,148 @@ static int read_set(struct answer *a, const char *json, size_t len,
         char *name = key_of(&m, &bad);
         if (!name)
             return bad ? -EBADMSG : -ENOMEM;
-        int removed = a->remove && removes(a->remove, name);
-        const struct jscan_member *was =
-            removed ? NULL : docline_find(sent, name, strlen(name));
-        nd_val_t *v = NULL;
-        if (was && was->vallen == m.vallen && !memcmp(was->val, m.val, m.vallen) &&
-            !is_reserved(name)) {
-            free(name); /* the bytes newsdesk sent: valid, and no change */
-            continue;
-        }
-        v = nd_val_parse_json(m.val, m.vallen, NULL, 0);
-        if (!v) {
-            free(name);
-            return -EBADMSG;
-        }
-        if (!removed && !is_reserved(name) && *name && unchanged(doc, name, v)) {
-            nd_val_free(v);
-            free(name);
-            continue;
-        }
-        struct answer_field *g = array_grow(a->set, &a->setcap, a->nset + 1,
-                                            sizeof *g, 8);
-        if (!g) {
-            nd_val_free(v);
-            free(name);
-            return -ENOMEM;
-        }
-        a->set = g;
-        a->set[a->nset++] = (struct answer_field){name, v};
+        int err = take_field(a, name, &m, whole,
+                             doc, a->remove && removes(a->remove, name));
+        free(name);
+        if (err < 0)
+            return err;
     }
     return rc < 0 ? -EBADMSG : 0;
 }
 
+/* Is m, the value an answer in the document's form gives a field that
+ * newsdesk writes itself, the value it was sent with? 1 or 0, or -1 when
+ * it is not JSON. */
+static int as_sent(struct docline *whole, const char *name,
+                   const struct jscan_member *m)
+{
+    const struct jscan_member *was = docline_find(whole, name, strlen(name));
+    if (was && was->vallen == m->vallen && !memcmp(was->val, m->val, m->vallen))
+        return 1;
+    nd_val_t *v = nd_val_parse_json(m->val, m->vallen, NULL, 0);
+    if (!v)
+        return -1;
+    nd_val_t *w = was ? nd_val_parse_json(was->val, was->vallen, NULL, 0) : NULL;
+    int same = w && same_val(v, w);
+    nd_val_free(v);
+    if (w)
+        nd_val_free(w);
+    return same;
+}
+
+/* Did the child get field `name`? */
+static int was_given(const struct sent *s, const char *name)
+{
+    if (!s->fields || !strcmp(name, "schema") || !strcmp(name, "id"))
+        return 1;
+    for (size_t i = 0; s->fields[i]; i++)
+        if (!strcmp(s->fields[i], name))
+            return 1;
+    return 0;
+}
+
+static int named(char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return 1;
+    return 0;
+}
+
+/* The fields the child got that its answer in the document's form left
+ * out, but text and newsdesk's own, into a->remove. Returns 0 or
+ * -ENOMEM. */
+static int read_left_out(struct answer *a, const struct sent *s,
+                         char *const *names, size_t n)
+{
+    struct docline *whole = s->whole;
+    nd_val_t *list = NULL;
+    docline_find(whole, "id", 2); /* scans it */
+    for (size_t i = 0; whole->scanned == 1 && i < whole->n; i++) {
+        int bad = 0;
+        char *name = key_of(&whole->f[i], &bad);
+        if (!name) {
+            if (bad)
+                continue; /* newsdesk wrote it: cannot happen */
+            goto oom;
+        }
+        int keep = is_reserved(name) || !strcmp(name, "text") ||
+                   !was_given(s, name) || named(names, n, name);
+        if (!keep && ((!list && !(list = nd_val_list())) ||
+                      nd_val_push(list, nd_val_str(name)) < 0)) {
+            free(name);
+            goto oom;
+        }
+        free(name);
+    }
+    if (!list)
+        return 0;
+    if (!(a->val = nd_val_obj()) || nd_val_put(a->val, "remove", list) < 0) {
+        list = NULL; /* nd_val_put took it */
+        goto oom;
+    }
+    a->remove = nd_val_get(a->val, "remove");
+    return 0;
+oom:
+    if (list)
+        nd_val_free(list);
+    return -ENOMEM;
+}
+
+/* An answer that is the document itself (answer.h): each field it has is
+ * set, unless it changes nothing; newsdesk's own must be as they were
+ * sent; the fields the child got and left out are removed. Returns 0,
+ * -EBADMSG, -EINVAL (err says why) or -ENOMEM. */
+static int read_document(struct answer *a, const char *line, size_t len,
+                         const struct sent *s, const nd_doc_t *doc, char *err,
+                         size_t errlen)
+{
+    struct jscan_obj o;
+    struct jscan_member m;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int more, rc = 0, bad = 0;
+    if (jscan_open(&o, line, line + len) < 0)
+        return -EBADMSG;
+    while (rc == 0 && (more = jscan_next(&o, &m)) == 1) {
+        char *name = key_of(&m, &bad);
+        char **g = name ? array_grow(names, &cap, n + 1, sizeof *g, 16) : NULL;
+        if (!g) {
+            free(name);
+            rc = bad ? -EBADMSG : -ENOMEM;
+            break;
+        }
+        names = g;
+        names[n++] = name;
+        if (!is_reserved(name)) {
+            rc = take_field(a, name, &m, s->whole, doc, 0);
+            continue;
+        }
+        int same = as_sent(s->whole, name, &m);
+        if (same < 0) {
+            rc = -EBADMSG;
+        } else if (!same) {
+            snprintf(err, errlen, "it answers with the document, but with "
+                     "another \"%s\" (schema, id, source and pipeline are "
+                     "newsdesk's: give them back as they came, or leave them "
+                     "out)", name);
+            rc = -EINVAL;
+        }
+    }
+    if (rc == 0 && (more < 0 || !jscan_at_end(&o)))
+        rc = -EBADMSG;
+    if (rc == 0)
+        rc = read_left_out(a, s, names, n);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
 /* Read the line's members: all but `set` into a->val, parsed; where the
- * last `set` is, and whether there is one, into *set. Returns 0,
- * -EBADMSG or -ENOMEM. */
+ * last `set` is, and whether there is one, into *set. Returns 0; 1 at a
+ * member "schema": the answer is the document itself (a->val is left for
+ * the caller to free); -EBADMSG or -ENOMEM. */
 static int read_members(struct answer *a, const char *line, size_t len,
                         struct jscan_member *set, int *has_set)
 {
@@ -225,6 +366,10 @@ static int read_members(struct answer *a, const char *line, size_t len,
         char *key = key_of(&m, &bad);
         if (!key)
             return bad ? -EBADMSG : -ENOMEM;
+        if (!strcmp(key, "schema")) {
+            free(key);
+            return 1;
+        }
         nd_val_t *v;
         if (!strcmp(key, "set")) {
             *set = m;
@@ -252,20 +397,35 @@ static int read_members(struct answer *a, const char *line, size_t len,
 }
 
 int answer_parse(struct answer *a, const char *line, size_t len,
-                 struct docline *sent, const nd_doc_t *doc, char *err,
+                 const struct sent *s, const nd_doc_t *doc, char *err,
                  size_t errlen)
 {
     memset(a, 0, sizeof *a);
+    a->status = ND_OK;
+    /* The line it got, back as it came: a child that echoes. */
+    if (len == s->len && !memcmp(line, s->line, len))
+        return 0;
     struct jscan_member set = {0};
     int has_set = 0;
     int rc = read_members(a, line, len, &set, &has_set);
+    if (rc == 1) {
+        answer_free(a);
+        a->status = ND_OK;
+        rc = read_document(a, line, len, s, doc, err, errlen);
+        if (rc == 0)
+            rc = check_set(a, err, errlen);
+        if (rc == -EINVAL)
+            answer_free(a);
+        if (rc == 0 || rc == -EINVAL)
+            return rc;
+    }
     const nd_val_t *setval = has_set ? nd_val_get(a->val, "set") : NULL;
     a->remove = a->val ? nd_val_get(a->val, "remove") : NULL;
     if (rc == 0 && nd_val_type(a->remove) != ND_VAL_LIST)
         a->remove = NULL; /* refused below */
     if (rc == 0 && has_set) {
         if (set.vallen && set.val[0] == '{') {
-            rc = read_set(a, set.val, set.vallen, sent, doc);
+            rc = read_set(a, set.val, set.vallen, s->whole, doc);
         } else {
             /* not an object: refused below, if it is JSON at all */
             nd_val_t *v = nd_val_parse_json(set.val, set.vallen, NULL, 0);

@@ -8,8 +8,13 @@
  *   retry   "why"                 try this step again later; alone
  *   fail    "why"                 the document fails; alone
  *
- * `{}` is "done, nothing to change". An answer is checked whole before
- * any of it is applied, so a refused one changes nothing.
+ * `{}` is "done, nothing to change". Or the answer is the document itself
+ * (it has "schema"), as the step should leave it: its fields are set, the
+ * fields the child got and left out are removed, and schema, id, source
+ * and pipeline must be as they were (or left out); the very line the
+ * child got is no change, and is not parsed (`cat` is a child). An answer
+ * is checked whole before any of it is applied, so a refused one changes
+ * nothing.
  *
  * What costs in an answer is `set`: a child that echoes the document
  * sets every field again. So a field set to the value it has is no
@@ -42,15 +47,21 @@ struct answer {
     int stop;
 };
 
-/* Parse and check one line, the answer about `doc`, whose line as sent
- * (the whole document, even when the child got only some of its fields)
- * is `sent`. Returns 0; -EBADMSG when the line is not a JSON object (the
- * child is out of step with us); -EINVAL when it is an object the
- * protocol does not allow (err says what, and what would be right);
- * -ENOMEM. Nothing in *a borrows from the line. On failure nothing needs
- * freeing. */
+/* What the step sent about one document. */
+struct sent {
+    struct docline *whole;     /* the document's line, all of it */
+    const char *line;          /* what the child got: the whole line, or */
+    size_t len;                /* the part `send` names */
+    const char *const *fields; /* the fields `send` names; NULL: all */
+};
+
+/* Parse and check one line, the answer about `doc`, which was sent as
+ * `s`. Returns 0; -EBADMSG when the line is not a JSON object (the child
+ * is out of step with us); -EINVAL when it is an object the protocol does
+ * not allow (err says what, and what would be right); -ENOMEM. Nothing in
+ * *a borrows from the line. On failure nothing needs freeing. */
 int answer_parse(struct answer *a, const char *line, size_t len,
-                 struct docline *sent, const nd_doc_t *doc, char *err,
+                 const struct sent *s, const nd_doc_t *doc, char *err,
                  size_t errlen);
 
 /* Apply a parsed answer to `doc` and say what the step returns; the new

@@ -327,10 +327,12 @@ static void release(struct exec *x, struct use *u, int answered)
  * an answer the protocol refuses (the child stays), -ECANCELED when
  * another document's failure killed the child, or another -errno of
  * child.h / answer_parse: this child failed, why says how. */
-static int exchange(struct exec *x, struct use *u, struct docline *sent,
-                    const char *line, size_t len, const nd_doc_t *doc,
-                    struct answer *a, char *why, size_t whylen)
+static int exchange(struct exec *x, struct use *u, const struct sent *sent,
+                    const nd_doc_t *doc, struct answer *a, char *why,
+                    size_t whylen)
 {
+    const char *line = sent->line;
+    size_t len = sent->len;
     struct slot *s = u->slot;
     struct child *c = &s->child;
     int64_t deadline = child_now_ms() + x->timeout_ms;
@@ -433,28 +435,29 @@ static nd_status_t exec_process(void *state, nd_doc_t *doc)
     }
     /* What was sent, for the answer to be set against; and what of it
      * goes to the child, when `send` names the fields. */
-    struct docline sent = {.line = line, .len = len};
+    struct docline whole = {.line = line, .len = len};
     struct buf part = {0};
-    if (x->send && send_part(x, &sent, &part) < 0) {
-        docline_free(&sent);
+    if (x->send && send_part(x, &whole, &part) < 0) {
+        docline_free(&whole);
         buf_free(&part);
         nd_doc_error(doc, "out of memory");
         return ND_RETRY;
     }
+    struct sent sent = {&whole, part.p ? part.p : line, part.p ? part.n : len,
+                        (const char *const *)x->send};
     struct use u;
     pthread_mutex_lock(&x->lock);
     int rc = borrow(x, strikes_of(x, id) > 0, &u, why, sizeof why);
     pthread_mutex_unlock(&x->lock);
     if (rc < 0) {
-        docline_free(&sent);
+        docline_free(&whole);
         buf_free(&part);
         nd_doc_error(doc, "%s", why);
         return ND_RETRY;
     }
     struct answer a;
-    rc = exchange(x, &u, &sent, part.p ? part.p : line, part.p ? part.n : len,
-                  doc, &a, why, sizeof why);
-    docline_free(&sent);
+    rc = exchange(x, &u, &sent, doc, &a, why, sizeof why);
+    docline_free(&whole);
     buf_free(&part);
     if (rc < 0 && rc != -EINVAL && rc != -ECANCELED)
         describe(x, &u, rc, why, sizeof why);

@@ -35,6 +35,9 @@ What it does with a document depends on a word in its text:
   ECHORAW     the same, written as compactly as newsdesk writes them
   ECHOTITLE   the same, with a new title
   REMOVESET   removes the title and sets it to the value it has
+  DOCUMENT    answers with the document itself, as Python writes it:
+              "desk" added, the title changed, "stats" left out
+  DOCUMENTID  answers with the document itself, with another id
   SKIPME / STOPHERE / RETRYME / FAILME  answers skip / stop / retry / fail
   anything else: sets "child" to {"pid", "tag", "group"}
 """
@@ -94,6 +97,12 @@ def answer(doc, a, group):
     if "ECHOTITLE" in words:
         echo["title"] = "A new title"
         return {"set": echo}
+    if "DOCUMENT" in words:
+        doc = dict(doc, desk="world", title="Doc title")
+        doc.pop("stats", None)
+        return doc
+    if "DOCUMENTID" in words:
+        return dict(doc, id="0" * 64)
     if "REMOVESET" in words:
         return {"remove": ["title"], "set": {"title": doc["title"]}}
     if "REFUSE" in words:

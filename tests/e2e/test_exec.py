@@ -154,6 +154,57 @@ class AnswerTest(ExecTest):
                 got["title"] = "A new title"
             self.assertEqual(out, got)
 
+    def test_cat_is_a_child(self):
+        # A child that writes back every line it reads: it echoes the
+        # hello, which is one, and each document, which changes nothing.
+        steps = ("  - plugin: language\n  - plugin: entities\n" +
+                 exec_step(["--state", self.state]) +
+                 exec_step(name="echo", program="cat"))
+        r, docs = self.process(steps, "Pedro Sánchez met Olaf Scholz in "
+                               "Madrid, ECHORAW and all.")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        got, out = self.got("doc0.txt"), docs["doc0.txt"]
+        self.assertEqual([p["step"] for p in out["pipeline"]][-2:], ["kid", "echo"])
+        del got["pipeline"], out["pipeline"]
+        self.assertTrue(got["entities"], got)
+        self.assertEqual(out, got)
+
+    def test_the_document_itself_as_the_answer(self):
+        # Fields it has are set, the ones it got and left out removed;
+        # with `send`, what it did not get stays as it was.
+        steps = ("  - plugin: language\n  - plugin: entities\n" +
+                 exec_step(["--state", self.state]))
+        text = "A title\n\nDOCUMENT of Olaf Scholz in Madrid."
+        r, docs = self.process(steps, text)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        got, out = self.got("doc0.txt"), docs["doc0.txt"]
+        self.assertIn("stats", got)
+        self.assertNotIn("stats", out)
+        self.assertEqual((out["desk"], out["title"]), ("world", "Doc title"))
+        self.assertEqual(out["entities"], got["entities"])
+        self.assertEqual(out["text"], got["text"])
+        r, docs = self.process(
+            steps.replace("    name: kid\n",
+                          "    name: kid\n    send: [title, text, stats]\n"),
+            text)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        out = docs["doc0.txt"]
+        self.assertEqual(list(self.got(out["id"])),
+                         ["schema", "id", "title", "text", "stats"])
+        self.assertNotIn("stats", out)
+        self.assertEqual((out["desk"], out["title"]), ("world", "Doc title"))
+        self.assertEqual(out["entities"], got["entities"])
+        self.assertEqual(out["language"], got["language"])
+
+    def test_the_document_with_another_id_is_refused(self):
+        r, docs = self.process(exec_step(), "DOCUMENTID here.", "And a good one.")
+        err = r.stderr.decode()
+        self.assertEqual(r.returncode, 1, err)
+        self.assertIn('breaks the protocol: it answers with the document, but '
+                      'with another "id"', err)
+        self.assertNotIn("doc0.txt", docs)
+        self.assertIn("doc1.txt", docs)
+
     def test_remove_then_set_to_the_same_value_keeps_the_field(self):
         r, docs = self.process(exec_step(), "The title\n\nREMOVESET please.")
         self.assertEqual(r.returncode, 0, r.stderr.decode())
