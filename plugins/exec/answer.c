@@ -312,7 +312,7 @@ static int read_document(struct answer *a, const char *line, size_t len,
     struct jscan_member m;
     char **names = NULL;
     size_t n = 0, cap = 0;
-    int more, rc = 0, bad = 0;
+    int more = 0, rc = 0, bad = 0;
     if (jscan_open(&o, line, line + len) < 0)
         return -EBADMSG;
     while (rc == 0 && (more = jscan_next(&o, &m)) == 1) {
