@@ -689,15 +689,14 @@ static void flush_done(struct flush_req *r)
  * running (what finishes meanwhile waits for the next: group commit) or
  * backing off after a failure.
  *
- * A commit costs about as much for one document as for thirty (a syncfs
- * walks the file system's dirty inodes and flushes the disk's cache:
- * some 350 us of CPU on a small virtual machine), so a small group waits
- * while documents are still running, until they join it, it holds
- * GROUP_FULL, or its first document has waited GROUP_LINGER_MS. Without
- * the wait, the size of groups is set by how long the commit before took:
- * a chain whose documents finish one at a time (a step that waits on a
- * child process) had groups of four and spent twice the committer's CPU
- * per document. A document that finishes alone (a steady trickle) is
+ * Much of a commit's cost does not grow with its size (a syncfs walks
+ * the file system's dirty inodes and flushes the disk's cache), so a
+ * small group waits while documents are still running, until they join
+ * it, it holds GROUP_FULL, or its first document has waited
+ * GROUP_LINGER_MS. Without the wait, the size of groups is set by how
+ * long the commit before took: a chain whose documents finish one at a
+ * time (a step that waits on a child process) had groups of four instead
+ * of fourteen and spent twice the committer's CPU per document. A document that finishes alone (a steady trickle) is
  * committed at once, and so is everything during a stop. */
 static void kick_flush(struct daemon *dm)
 {
