@@ -485,6 +485,10 @@ class ServiceTest(ndtest.TempDirTest):
                 d.signal(signal.SIGHUP)
             d.drop("s%03d.txt" % i, article(i))
         d.wait(lambda: len(d.done()) == total, "not every file done", 120)
+        # A reload runs beside the documents: the last files may be done
+        # before the second one has finished.
+        d.wait(lambda: d.log().count("notice: reloaded") >= 2,
+               "the second reload did not finish", 30)
         self.assertEqual(d.log().count("notice: reloaded"), 2)
         self.assertNotIn("database is locked", d.log())
         self.assertNotIn("retrying", d.log())
