@@ -696,8 +696,9 @@ static void flush_done(struct flush_req *r)
  * GROUP_LINGER_MS. Without the wait, the size of groups is set by how
  * long the commit before took: a chain whose documents finish one at a
  * time (a step that waits on a child process) had groups of four instead
- * of fourteen and spent twice the committer's CPU per document. A document that finishes alone (a steady trickle) is
- * committed at once, and so is everything during a stop. */
+ * of fourteen and spent twice the committer's CPU per document. A
+ * document that finishes alone (a steady trickle) is committed at once,
+ * and so is everything during a stop. */
 static void kick_flush(struct daemon *dm)
 {
     if (dm->flush_running || !dm->waiting_flush.n ||
